@@ -1,0 +1,85 @@
+/** A value passed to a program but shown as [REDACTED] in every log line, error and dry-run. */
+export class Secret {
+  readonly value: string
+  constructor(value: string) {
+    this.value = value
+  }
+  toString(): string {
+    return '[REDACTED]'
+  }
+  toJSON(): string {
+    return '[REDACTED]'
+  }
+}
+
+/** One argument: plain text, or a secret that only the executor ever sees in clear. */
+export type Arg = string | Secret
+
+/** A command as data: argv leaves joined by shell operators. Only `render()` makes shell text of it. */
+export type Command =
+  | { readonly kind: 'exec'; readonly argv: readonly [string, ...Arg[]] }
+  | { readonly kind: 'pipe' | 'and' | 'or' | 'seq'; readonly commands: readonly Command[] }
+
+type MaybeArg = Arg | false | undefined | null
+
+/** `cmd('docker', 'ps', all && '--all')`: false, null and undefined are dropped, '' is kept. */
+export function cmd(program: string, ...args: readonly (MaybeArg | readonly MaybeArg[])[]): Command {
+  const flat = args.flat().filter((a): a is Arg => a !== false && a !== undefined && a !== null)
+  return { kind: 'exec', argv: [program, ...flat] }
+}
+
+/** `a | b | c` */
+export const pipe = (...commands: Command[]): Command => ({ kind: 'pipe', commands })
+/** `a && b && c` */
+export const and = (...commands: Command[]): Command => ({ kind: 'and', commands })
+/** `a || b || c` */
+export const or = (...commands: Command[]): Command => ({ kind: 'or', commands })
+/** `a ; b ; c`: every command runs; the exit status is the last one's. */
+export const seq = (...commands: Command[]): Command => ({ kind: 'seq', commands })
+
+/**
+ * A fixed POSIX sh script that reads its inputs as positional parameters ("$1", "$2", ...), so values
+ * are never spliced into shell text: `script('docker stop "$1" >/dev/null', id)`.
+ */
+export const script = (text: string, ...args: readonly Arg[]): Command => cmd('sh', '-c', text, 'sh', ...args)
+
+/** `opt('--hostname', host)` → `['--hostname', host]`, or `[]` when the value is absent. */
+export const opt = (flag: string, value: Arg | number | undefined | null | false): Arg[] =>
+  value === undefined || value === null || value === false ? [] : [flag, typeof value === 'number' ? String(value) : value]
+
+/** `each('--env', ['A=1', 'B=2'])` → `['--env', 'A=1', '--env', 'B=2']`. */
+export const each = (flag: string, values: readonly Arg[]): Arg[] => values.flatMap((v) => [flag, v])
+
+const SAFE = /^[\w./:=@%+,-]+$/
+const OPERATORS = { pipe: ' | ', and: ' && ', or: ' || ', seq: ' ; ' } as const
+
+/** POSIX sh single-quoting. Not bash's $'…' (zx's default quote), which dash rejects. */
+export function quote(arg: string): string {
+  if (arg === '') return "''"
+  if (SAFE.test(arg)) return arg
+  return `'${arg.replaceAll("'", `'\\''`)}'`
+}
+
+/** Shell text for execution (`redact: false`) or for logs, errors and dry runs (`redact: true`). */
+export function render(command: Command, { redact }: { redact: boolean }): string {
+  if (command.kind === 'exec') {
+    return command.argv.map((a) => quote(a instanceof Secret ? (redact ? String(a) : a.value) : a)).join(' ')
+  }
+  return command.commands.map((c) => group(c, redact)).join(OPERATORS[command.kind])
+}
+
+// `a || b && c` means `(a || b) && c` in sh, so nested lists get braces.
+const group = (c: Command, redact: boolean): string =>
+  c.kind === 'exec' || c.kind === 'pipe' ? render(c, { redact }) : `{ ${render(c, { redact })}; }`
+
+/** The argv of a simple command, secrets redacted: what tests compare against. */
+export function argv(command: Command): string[] {
+  if (command.kind !== 'exec') throw new Error(`argv() needs a simple command, got a ${command.kind} list`)
+  return command.argv.map(String)
+}
+
+/** Every Secret inside a command, so executors can scrub their values out of stray output. */
+export function secretsOf(command: Command): Secret[] {
+  if (command.kind === 'exec') return command.argv.filter((a): a is Secret => a instanceof Secret)
+  return command.commands.flatMap(secretsOf)
+}

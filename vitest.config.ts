@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config'
+
+// Two projects: `unit` is pure and fast; `e2e` runs against the real sandbox servers,
+// which its global setup brings up once and leaves running for the next run.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**'] } },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/e2e/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+})

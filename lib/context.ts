@@ -1,0 +1,74 @@
+import type { ListrTask } from 'listr2'
+import type { Config, Role } from './config/types.ts'
+import type { Executor } from './exec/executor.ts'
+
+/** Flags shared by every entry script (parsed once in main.ts). */
+export interface Flags {
+  readonly configFile: string | undefined
+  readonly destination: string | undefined
+  readonly version: string | undefined
+  /** `-h/--hosts`, comma list with `*` wildcards. */
+  readonly hosts: readonly string[] | undefined
+  /** `-r/--roles`, comma list with `*` wildcards. */
+  readonly roles: readonly string[] | undefined
+  readonly primary: boolean
+  readonly skipHooks: boolean
+  readonly skipPush: boolean
+  readonly verbose: boolean
+  readonly quiet: boolean
+  readonly confirmed: boolean
+  readonly dryRun: boolean
+  /** Positional arguments after the flags (e.g. `app logs`'s subcommand). */
+  readonly args: readonly string[]
+  /** Entry-script specific flags, unparsed values by name. */
+  readonly extra: Readonly<Record<string, string | boolean | undefined>>
+}
+
+/** The hosts and roles this run acts on, primary first (Kamal's Commander::Specifics). */
+export interface Selection {
+  /** Selected roles with at least one selected host; the primary role first. */
+  readonly roles: readonly Role[]
+  /** Selected hosts of the selected roles; hosts running the primary role first. */
+  readonly hosts: readonly string[]
+  readonly primaryHost: string
+  /** The role that guards the barrier: the configured primary role if it runs on primaryHost. */
+  readonly primaryRole: Role
+  /** Roles running on a host, primary role first. */
+  rolesOn(host: string): readonly Role[]
+  /** Hosts of one role within the selection, primary hosts first. */
+  hostsOf(role: Role): readonly string[]
+}
+
+/** Everything a task may use. Built once per run by main(); passed by listr2 to every task. */
+export interface DeployContext {
+  readonly config: Config
+  /** The app version this run deploys (git SHA, `--version` or `VERSION`). */
+  readonly version: string
+  /** Entry script name as Kamal's KAMAL_COMMAND: `deploy`, `push`, `app`, `traefik`, ... */
+  readonly command: string
+  readonly subcommand: string | undefined
+  readonly flags: Flags
+  readonly selection: Selection
+  /** Runs commands on this machine (git, docker build/push, hooks). */
+  readonly local: Executor
+  /** The executor for a host; connects on first use (one connection per host per run), closed by main(). */
+  readonly remote: (host: string) => Executor
+  /** Aborted on Ctrl-C / SIGTERM: tasks stop starting new work; cleanup still runs. */
+  readonly signal: AbortSignal
+  /** `Date.now()` when the run started, for KAMAL_RUNTIME. */
+  readonly startedAt: number
+  /** Who runs this deploy (git user.name / email, or the OS user). */
+  readonly performer: string
+  /** Facts found while running: written by one task, read by a later one. Keep it small. */
+  readonly found: Found
+}
+
+/** Mutable facts shared between tasks of one run. */
+export interface Found {
+  /** Whether this run holds the deploy lock (nested withLock skips re-acquiring). */
+  holdingLock: boolean
+  /** Warnings to repeat in the final summary. */
+  readonly warnings: string[]
+}
+
+export type DeployTask = ListrTask<DeployContext>

@@ -1,0 +1,118 @@
+import { userInfo } from 'node:os'
+import { Listr, PRESET_TIMESTAMP } from 'listr2'
+import type { DeployContext, DeployTask, Flags } from './context.ts'
+import { DeployError } from './errors.ts'
+import { parseFlags, SHARED_HELP, type ExtraFlags } from './cli/flags.ts'
+import { loadConfig } from './config/load.ts'
+import { select } from './config/selection.ts'
+import { resolveVersion } from './build/version.ts'
+import { sshPool } from './exec/ssh.ts'
+import { localExecutor } from './exec/local.ts'
+import { recorder } from './exec/recorder.ts'
+import { cmd } from './shell/command.ts'
+import type { Executor } from './exec/executor.ts'
+
+/** What an entry script runs: a recipe built from the parsed flags, under a Kamal-style command name. */
+export interface EntryOptions extends ExtraFlags {
+  /** KAMAL_COMMAND / SLIPWAY_COMMAND, e.g. `deploy`. */
+  readonly command: string
+  /** Usage line shown by --help, e.g. `tasks/app.ts boot|stop|logs [flags]`. */
+  readonly usage?: string
+  /** Subcommand from the first positional argument (e.g. `app boot` → `boot`). */
+  readonly subcommands?: readonly string[]
+}
+
+/** Options of `run()`, for programmatic use and tests. */
+export interface RunOptions {
+  readonly argv?: readonly string[]
+  readonly cwd?: string
+  readonly env?: NodeJS.ProcessEnv
+  /** Output for dry-run lines, summaries and errors. */
+  readonly write?: (line: string) => void
+  readonly renderer?: 'default' | 'simple' | 'verbose' | 'silent' | 'test'
+}
+
+/** The shared entrypoint: flags → config → context → listr2 tree → exit code. Never throws. */
+export async function main(recipe: (flags: Flags) => DeployTask[], options: EntryOptions): Promise<void> {
+  process.exitCode = await run(recipe, options)
+}
+
+/** Like main() but returns the exit code: 0 on success, 1 on failure, 130 when cancelled. */
+export async function run(recipe: (flags: Flags) => DeployTask[], entry: EntryOptions, opts: RunOptions = {}): Promise<number> {
+  const write = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`))
+  const cwd = opts.cwd ?? process.cwd()
+  const env = opts.env ?? process.env
+  const controller = new AbortController()
+  const onSignal = (): void => {
+    if (controller.signal.aborted) process.exit(130)
+    write('Cancelling: no new work starts; running hosts clean up (press Ctrl-C again to quit at once)')
+    controller.abort()
+  }
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
+  let close = async (): Promise<void> => {}
+  try {
+    const flags = parseFlags(opts.argv ?? process.argv.slice(2), entry)
+    if (flags.help) {
+      write(usage(entry))
+      return 0
+    }
+    const config = await loadConfig({ cwd, file: flags.configFile, destination: flags.destination, env })
+    const selection = select(config, { hosts: flags.hosts, roles: flags.roles, primary: flags.primary })
+    const dry = flags.dryRun ? recorder({}) : undefined
+    const realLocal = localExecutor({ cwd: config.root })
+    const local: Executor = dry ? dry.executor('localhost') : realLocal
+    const pool = dry ? undefined : sshPool(config.ssh, { signal: controller.signal })
+    close = async () => pool?.close()
+    const version = await resolveVersion({ cwd: config.root, flag: flags.version, env, config, local: realLocal })
+    const ctx: DeployContext = {
+      config,
+      version,
+      command: entry.command,
+      subcommand: entry.subcommands ? flags.args[0] : undefined,
+      flags,
+      selection,
+      local,
+      remote: dry ? dry.executor : pool!.executor,
+      signal: controller.signal,
+      startedAt: Date.now(),
+      performer: await performer(realLocal),
+      found: { holdingLock: false, warnings: [] },
+    }
+    const renderer = opts.renderer ?? (flags.dryRun || flags.quiet ? 'silent' : flags.verbose ? 'verbose' : 'default')
+    try {
+      await new Listr(recipe(flags), {
+        ctx,
+        renderer,
+        fallbackRenderer: 'verbose',
+        fallbackRendererOptions: { timestamp: PRESET_TIMESTAMP, logTitleChange: true },
+        rendererOptions: { collapseSubtasks: false, collapseErrors: false, showErrorMessage: true },
+        registerSignalListeners: false,
+        exitOnError: true,
+      }).run()
+    } finally {
+      if (dry) for (const line of dry.log) write(line)
+    }
+    for (const warning of ctx.found.warnings) write(`warning: ${warning}`)
+    return 0
+  } catch (error) {
+    if (controller.signal.aborted) {
+      write(`cancelled${error instanceof Error ? `: ${error.message}` : ''}`)
+      return 130
+    }
+    write(error instanceof DeployError ? `error: ${error.message}` : String((error as Error)?.stack ?? error))
+    return 1
+  } finally {
+    await close()
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
+  }
+}
+
+function usage(entry: EntryOptions): string {
+  return [`usage: npx tsx ${entry.usage ?? `tasks/${entry.command}.ts [flags]`}`, '', 'flags:', ...(entry.help ?? []), ...SHARED_HELP].join('\n')
+}
+
+// Kamal's performer: the git user, else the OS user.
+async function performer(local: Executor): Promise<string> {
+  const name = await local.run(cmd('git', 'config', 'user.name'), { allowFailure: true }).catch(() => undefined)
+  return name?.stdout.trim() || userInfo().username
+}

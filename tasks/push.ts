@@ -1,0 +1,4 @@
+import { main } from '../lib/main.ts'
+import { pushSteps } from './steps/recipes.ts'
+
+await main(pushSteps, { command: 'push' })

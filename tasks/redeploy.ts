@@ -1,0 +1,4 @@
+import { main } from '../lib/main.ts'
+import { redeploySteps } from './steps/recipes.ts'
+
+await main(redeploySteps, { command: 'redeploy' })

@@ -1,0 +1,24 @@
+import type { DeployTask } from '../../lib/context.ts'
+import * as app from '../../lib/commands/app.ts'
+import * as registry from '../../lib/commands/registry.ts'
+import * as prune from '../../lib/commands/prune.ts'
+import { onHosts } from './fan-out.ts'
+
+/** Logs in to the registry and pulls `repo:VERSION` on every selected host, then checks its `service` label. One round trip per host. */
+export const pullImage = (): DeployTask =>
+  onHosts('Pull image', (ctx) => ctx.selection.hosts, async (ctx, host, task) => {
+    task.output = `docker pull ${ctx.config.repository}:${ctx.version}`
+    await ctx.remote(host).run(app.loginAndPull(ctx.config, ctx.version), { stdin: registry.passwordStdin(ctx.config), signal: ctx.signal })
+  })
+
+/** Moves `latest[-DEST]` to this version on every host: only after every host booted, so "the current container" stays trustworthy. */
+export const tagLatest = (): DeployTask =>
+  onHosts('Tag latest', (ctx) => ctx.selection.hosts, async (ctx, host) => {
+    await ctx.remote(host).run(app.tagLatest(ctx.config, ctx.version))
+  })
+
+/** Keeps `retain_containers` stopped containers per role and the images they use; removes the rest. */
+export const pruneOld = (): DeployTask =>
+  onHosts('Prune', (ctx) => ctx.selection.hosts, async (ctx, host) => {
+    await ctx.remote(host).run(prune.all(ctx.config))
+  })

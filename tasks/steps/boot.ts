@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto'
+import type { Role } from '../../lib/config/types.ts'
+import type { DeployContext, DeployTask } from '../../lib/context.ts'
+import { CancelledError, CommandError, HealthcheckError } from '../../lib/errors.ts'
+import { Barrier } from '../../lib/run/barrier.ts'
+import { envFor } from '../../lib/config/env.ts'
+import * as app from '../../lib/commands/app.ts'
+import * as health from '../../lib/commands/health.ts'
+import * as naming from '../../lib/commands/naming.ts'
+import { envFileContent } from '../../lib/commands/env-file.ts'
+import { proxyDriver } from '../../lib/proxy/index.ts'
+import type { ProxyDriver } from '../../lib/proxy/driver.ts'
+import { fanOut, type Task } from './fan-out.ts'
+
+/**
+ * Boots the new version on every selected host, primary hosts first, behind the deployment barrier:
+ * non-primary roles wait before `docker run` until a primary-role container is healthy. Hosts boot in
+ * groups of `boot.limit` (all at once by default); every host finishes its cleanup before failures
+ * are reported together.
+ */
+export const bootApp = (): DeployTask => ({
+  title: 'Boot app',
+  task: async (ctx, task) => {
+    const barrier = new Barrier()
+    const driver = proxyDriver(ctx.config)
+    // One random id per run names this run's cord dirs (Kamal's run_id).
+    const runId = randomBytes(8).toString('hex')
+    const hosts = ctx.selection.hosts
+    const limit = ctx.config.boot.limit
+    const groups = limit ? chunk(hosts, limit) : [hosts]
+    for (const [index, group] of groups.entries()) {
+      if (index > 0 && ctx.config.boot.wait) await pause(ctx.config.boot.wait, ctx.signal)
+      await fanOut(
+        ctx,
+        task,
+        group.map((host) => ({
+          title: `${ctx.selection.rolesOn(host).map((r) => r.name).join(', ')} on ${host}`,
+          run: async (c, t) => {
+            for (const role of c.selection.rolesOn(host)) await bootRole(c, t, { host, role, barrier, driver, runId })
+          },
+        })),
+      )
+    }
+  },
+})
+
+interface BootParams {
+  readonly host: string
+  readonly role: Role
+  readonly barrier: Barrier
+  readonly driver: ProxyDriver
+  readonly runId: string
+}
+
+async function bootRole(ctx: DeployContext, task: Task, { host, role, barrier, driver, runId }: BootParams): Promise<void> {
+  const { config, version, selection } = ctx
+  const remote = ctx.remote(host)
+  const gatekeeper = role.name === selection.primaryRole.name
+  const name = naming.containerName(config, role, version)
+  const say = (line: string): void => void (task.output = line)
+
+  // One round trip: write the env file (stdin), rename a same-version container out of the way,
+  // and report the container currently serving this role.
+  const prepared = app.parsePrepare(
+    (await remote.run(app.bootPrepare(config, role, { version, renameSuffix: randomBytes(8).toString('hex') }), {
+      stdin: envFileContent(envFor(config, role, host)),
+    })).stdout,
+  )
+  const oldContainer = prepared.current && prepared.current !== name ? prepared.current : prepared.renamed
+
+  if (!gatekeeper) {
+    if (barrier.state === 'waiting') say(`Waiting for the first healthy ${selection.primaryRole.name} container before booting ${role.name} on ${host}...`)
+    try {
+      await barrier.wait(ctx.signal)
+    } catch (error) {
+      if (ctx.signal.aborted) throw new CancelledError(`${host}: cancelled before booting ${role.name}`)
+      throw new HealthcheckError(`${host}: first ${selection.primaryRole.name} container is unhealthy, not booting ${role.name}`, { cause: error })
+    }
+  }
+  if (ctx.signal.aborted) throw new CancelledError(`${host}: cancelled before booting ${role.name}`)
+
+  const extras = role.proxy ? driver.appRun(config, role, { version, host }) : undefined
+  say(`Starting ${name}`)
+  await remote.run(
+    app.run(config, role, {
+      version,
+      host,
+      env: envFor(config, role, host),
+      hostnameSuffix: randomBytes(6).toString('hex'),
+      cordHostDir: extras?.cord ? `${prepared.home}/${config.runDirectory}/cords/${naming.containerPrefix(config, role)}-${runId}` : undefined,
+      labels: extras?.labels,
+      extraArgs: extras?.args,
+    }),
+  )
+
+  try {
+    say(`Waiting for ${name} to be healthy`)
+    await remote.run(health.waitHealthy(config, role, name), { signal: ctx.signal })
+  } catch (error) {
+    const closedIt = gatekeeper && barrier.close()
+    let detail = ''
+    if (closedIt) {
+      say(`First ${role.name} container is unhealthy on ${host}, not booting any other roles`)
+      detail = (await remote.run(health.failureReport(config, role, name), { allowFailure: true }).catch(() => undefined))?.stdout.trim() ?? ''
+    }
+    // Stop the new container: the old one keeps serving.
+    await remote.run(app.stopContainer(config, name), { allowFailure: true }).catch(() => undefined)
+    if (ctx.signal.aborted) throw new CancelledError(`${host}: cancelled while ${name} was starting; it was stopped`)
+    const status = error instanceof CommandError ? (error.stdout.trim() || error.stderr.trim()) : String(error)
+    throw new HealthcheckError(`${host}: ${name} did not become healthy (${status || 'unknown'})${detail ? `\n${detail}` : ''}`, { cause: error })
+  }
+
+  if (gatekeeper && barrier.open()) say(`First ${role.name} container is healthy on ${host}, booting any other roles`)
+
+  if (role.proxy) await driver.switchTo(remote, config, role, { host, newContainer: name, oldContainer, signal: ctx.signal, log: say })
+  if (oldContainer) {
+    if (role.proxy) await driver.drain(remote, config, role, { host, newContainer: name, oldContainer, signal: ctx.signal, log: say })
+    say(`Stopping ${oldContainer}`)
+    await remote.run(app.stopContainer(config, oldContainer), { allowFailure: true })
+  }
+  say(`${name} is serving`)
+}
+
+const chunk = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size))
+
+// boot.wait is the user's explicit pause between groups: the one sleep slipway keeps.
+const pause = (seconds: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, seconds * 1000)
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true })
+  })

@@ -1,0 +1,47 @@
+import type { ListrTaskWrapper } from 'listr2'
+import type { DeployContext, DeployTask } from '../../lib/context.ts'
+import { HostsError } from '../../lib/errors.ts'
+
+// listr2's own task wrapper type, loosened on the renderer parameters we never touch.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Task = ListrTaskWrapper<DeployContext, any, any>
+
+/** One unit of host work, shown as a subtask titled `title`. */
+export interface HostJob {
+  readonly title: string
+  readonly run: (ctx: DeployContext, task: Task) => Promise<void>
+}
+
+/**
+ * Runs jobs as concurrent subtasks (at most `limit` at once), lets every one finish its own cleanup,
+ * then throws all failures together. listr2's exitOnError:false swallows errors, so they are
+ * collected here instead.
+ */
+export async function fanOut(ctx: DeployContext, task: Task, jobs: readonly HostJob[], { limit }: { limit?: number | undefined } = {}): Promise<void> {
+  const errors: Error[] = []
+  const subtasks: DeployTask[] = jobs.map((job) => ({
+    title: job.title,
+    task: async (c, t) => {
+      try {
+        await job.run(c, t)
+      } catch (error) {
+        errors.push(error instanceof Error ? error : new Error(String(error)))
+        throw error
+      }
+    },
+  }))
+  await task.newListr(subtasks, { concurrent: limit ?? true, exitOnError: false }).run(ctx)
+  if (errors.length > 0) throw new HostsError(errors)
+}
+
+/** A task that does `job` on every selected host, all hosts in parallel. */
+export const onHosts = (
+  title: string,
+  hosts: (ctx: DeployContext) => readonly string[],
+  job: (ctx: DeployContext, host: string, task: Task) => Promise<void>,
+  extra: Partial<DeployTask> = {},
+): DeployTask => ({
+  title,
+  ...extra,
+  task: (ctx, task) => fanOut(ctx, task, hosts(ctx).map((host) => ({ title: host, run: (c, t) => job(c, host, t) }))),
+})

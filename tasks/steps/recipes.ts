@@ -1,0 +1,45 @@
+import type { DeployTask } from '../../lib/context.ts'
+import { buildImage, loginRegistryLocally, pushImage } from './build.ts'
+import { runHook } from './hooks.ts'
+import { withLock } from './lock.ts'
+import { bootApp } from './boot.ts'
+import { pullImage, pruneOld, tagLatest } from './app.ts'
+import { bootProxy } from './proxy.ts'
+
+// The lists users copy and rearrange: one factory call per line, no logic.
+
+/** Build from a clean clone and push, touching no server. */
+export const pushSteps = (): DeployTask[] => [
+  loginRegistryLocally(),
+  runHook('pre-build'),
+  buildImage(),
+  pushImage(),
+  runHook('post-push'),
+]
+
+/** The whole deploy: build → push → pull → (lock) → proxy → boot → tag latest → prune. */
+export const deploySteps = (): DeployTask[] => [
+  ...pushSteps(),
+  runHook('pre-connect'),
+  pullImage(),
+  withLock([
+    runHook('pre-deploy'),
+    bootProxy(),
+    bootApp(),
+    tagLatest(),
+    pruneOld(),
+  ]),
+  runHook('post-deploy'),
+]
+
+/** Deploy without building: the image must already be in the registry (`--skip-push` does the same). */
+export const redeploySteps = (): DeployTask[] => [
+  runHook('pre-connect'),
+  pullImage(),
+  withLock([
+    runHook('pre-deploy'),
+    bootApp(),
+    tagLatest(),
+  ]),
+  runHook('post-deploy'),
+]

@@ -1,0 +1,63 @@
+import type { ConfigIssue, KeyPath } from '../errors.ts'
+import { Secret } from '../shell/command.ts'
+import type { EnvYml } from './schema.ts'
+import type { Env } from './types.ts'
+
+/** Where secret values come from while normalising, and where problems are collected. */
+export interface Resolve {
+  /** process env overlaid by `.env` and `.env.<destination>` (see dotenv.ts). */
+  readonly secrets: Readonly<Record<string, string | undefined>>
+  readonly issues: ConfigIssue[]
+}
+
+/** The value of a secret named in the config; a missing one is an issue at `path`, not a throw. */
+export function secretValue(resolve: Resolve, name: string, path: KeyPath): Secret {
+  const value = resolve.secrets[name]
+  if (value === undefined) {
+    resolve.issues.push({ path, message: `secret ${name} is not set (env or .env)` })
+    return new Secret('')
+  }
+  return new Secret(value)
+}
+
+/** An empty env. */
+export const EMPTY_ENV: Env = Object.freeze({ clear: Object.freeze({}), secret: Object.freeze({}) })
+
+/** `env:` as written → clear values and resolved secrets (tags are handled by the root). */
+export function normalizeEnv(yml: EnvYml | undefined, resolve: Resolve, path: KeyPath): Env {
+  if (yml === undefined) return EMPTY_ENV
+  if (!isStructured(yml)) return { clear: { ...(yml as Record<string, string>) }, secret: {} }
+  const secret: Record<string, Secret> = {}
+  ;(yml.secret ?? []).forEach((name, i) => {
+    secret[name] = secretValue(resolve, name, [...path, 'secret', i])
+  })
+  return { clear: { ...(yml.clear ?? {}) }, secret }
+}
+
+/** `env.tags:` → tag name → env. */
+export function normalizeTags(yml: EnvYml | undefined, resolve: Resolve): Record<string, Env> {
+  if (yml === undefined || !isStructured(yml)) return {}
+  return Object.fromEntries(
+    Object.entries(yml.tags ?? {}).map(([tag, env]) => [tag, normalizeEnv(env, resolve, ['env', 'tags', tag])]),
+  )
+}
+
+/** Later envs win: clear values and secrets are merged key by key (Kamal's Env#merge). */
+export function mergeEnv(...envs: readonly Env[]): Env {
+  return {
+    clear: Object.assign({}, ...envs.map((e) => e.clear)),
+    secret: Object.assign({}, ...envs.map((e) => e.secret)),
+  }
+}
+
+type Structured = {
+  readonly clear?: Readonly<Record<string, string>> | undefined
+  readonly secret?: readonly string[] | undefined
+  readonly tags?: Readonly<Record<string, EnvYml>> | undefined
+}
+
+// Kamal treats an env with `clear`, `secret` or `tags` as the structured form; the schema
+// forbids those names as plain variables, so the keys alone decide.
+export function isStructured(yml: EnvYml): yml is EnvYml & Structured {
+  return 'clear' in yml || 'secret' in yml || 'tags' in yml || Object.keys(yml).length === 0
+}

@@ -1,0 +1,84 @@
+import type { KeyPath } from '../errors.ts'
+import type { Healthcheck, Logging, Role } from './types.ts'
+import { normalizeEnv, type Resolve } from './normalize-env.ts'
+import type { DeployYml, RoleObjectYml } from './schema.ts'
+
+type HostEntry = string | Readonly<Record<string, string | readonly string[]>>
+type HealthcheckYml = NonNullable<DeployYml['healthcheck']>
+type LoggingYml = NonNullable<DeployYml['logging']>
+
+/** Hosts in order and their tags, from `- host`, `- host: tag` and `- host: [t1, t2]`. */
+export function parseHosts(entries: readonly HostEntry[]): { hosts: string[]; tags: Record<string, string[]> } {
+  const hosts: string[] = []
+  const tags: Record<string, string[]> = {}
+  for (const entry of entries) {
+    if (typeof entry === 'string') {
+      hosts.push(entry)
+      continue
+    }
+    // More than one key per entry is reported by rules.ts; all of them are kept here.
+    for (const [host, t] of Object.entries(entry)) {
+      hosts.push(host)
+      tags[host] = typeof t === 'string' ? [t] : [...t]
+    }
+  }
+  return { hosts, tags }
+}
+
+/** The roles under `servers:` in config order; a bare host list is role `web`. */
+export function roleEntries(servers: DeployYml['servers']): [string, RoleObjectYml, KeyPath][] {
+  if (Array.isArray(servers)) return [['web', { hosts: servers }, ['servers']]]
+  return Object.entries(servers).map(([name, role]) =>
+    Array.isArray(role) ? [name, { hosts: role }, ['servers', name]] : [name, role as RoleObjectYml, ['servers', name]],
+  )
+}
+
+/** Kamal's Healthcheck defaults applied to what was written. */
+export function normalizeHealthcheck(yml: HealthcheckYml): Healthcheck {
+  const port = yml.port ?? 3000
+  const path = yml.path ?? '/up'
+  return {
+    cmd: yml.cmd ?? `curl -f http://localhost:${port}${path} || exit 1`,
+    path,
+    port,
+    interval: yml.interval ?? '1s',
+    maxAttempts: yml.max_attempts ?? 7,
+    cord: yml.cord ?? '/tmp/kamal-cord',
+    logLines: yml.log_lines ?? 50,
+  }
+}
+
+/** `logging:` merged (role over root); Kamal's `max-size: 10m` only when nothing is set. */
+export function normalizeLogging(root: LoggingYml | undefined, role?: LoggingYml): Logging {
+  const driver = role?.driver ?? root?.driver
+  const options = { ...root?.options, ...role?.options }
+  if (driver === undefined && Object.keys(options).length === 0) return { driver, options: { 'max-size': '10m' } }
+  return { driver, options }
+}
+
+/** One role resolved: proxy flag, healthcheck semantics and the role's own env. */
+export function normalizeRole(yml: DeployYml, name: string, role: RoleObjectYml, path: KeyPath, resolve: Resolve): Role {
+  const primary = name === (yml.primary_role ?? 'web')
+  const proxy = role.traefik ?? primary
+  const own = role.healthcheck ?? {}
+  // Kamal: proxy roles deep-merge over the root healthcheck and always get health args;
+  // other roles use only their own, and get health args only when they chose a check.
+  const healthcheck = normalizeHealthcheck(proxy ? { ...yml.healthcheck, ...own } : own)
+  const healthArgs = proxy || own.port !== undefined || own.path !== undefined || own.cmd !== undefined
+  const { hosts, tags } = parseHosts(role.hosts ?? [])
+  return {
+    name,
+    hosts,
+    tags,
+    cmd: role.cmd,
+    options: { ...role.options },
+    labels: { ...role.labels },
+    env: normalizeEnv(role.env, resolve, [...path, 'env']),
+    proxy,
+    healthcheck,
+    healthArgs,
+    logging: normalizeLogging(yml.logging, role.logging),
+    assetPath: role.asset_path ?? yml.asset_path,
+    primary,
+  }
+}

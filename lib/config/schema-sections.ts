@@ -1,0 +1,169 @@
+import { z } from 'zod'
+import { DockerOptions, Env, HostList, Int, StringMap, Stringish } from './schema-common.ts'
+
+// One schema per deploy.yml section, strict so a typo is an "unknown key" error.
+// Defaults are applied in normalize.ts (they depend on what else is set), and are
+// stated in each description so the generated reference shows them.
+
+/** `registry:` (Kamal: required). username/password: a string, or `[ENV_NAME]` read from the secrets. */
+export const RegistryYml = z
+  .strictObject({
+    server: z.string().optional().describe('Registry host[:port]; unset means Docker Hub'),
+    username: z
+      .union([z.string(), z.tuple([z.string()])], { error: 'expected a string or [ENV_NAME]' })
+      .describe('User name, or `[ENV_NAME]` to read it from the environment / `.env`'),
+    password: z
+      .union([z.string(), z.tuple([z.string()])], { error: 'expected a string or [ENV_NAME]' })
+      .describe('Password, usually `[KAMAL_REGISTRY_PASSWORD]`: read from the environment / `.env`'),
+  })
+  .describe('The registry images are pushed to and pulled from')
+
+/** `healthcheck:` (root and per role). */
+export const HealthcheckYml = z
+  .strictObject({
+    cmd: z.string().optional().describe('Health command; default `curl -f http://localhost:<port><path> || exit 1`'),
+    interval: z.string().optional().describe('Docker `--health-interval`; default `1s`'),
+    max_attempts: Int.optional().describe('How many times to poll for healthy; default 7'),
+    port: Int.optional().describe('Port used by the default command; default 3000'),
+    path: z.string().optional().describe('Path used by the default command; default `/up`'),
+    cord: z
+      .union([z.string(), z.literal(false)], { error: 'expected a path or false' })
+      .optional()
+      .describe('Cord dir inside the container (zero-downtime drain); default `/tmp/kamal-cord`; `false` disables it'),
+    log_lines: Int.optional().describe('Container log lines shown when a healthcheck fails; default 50'),
+    exposed_port: Int.optional().describe('Accepted for Kamal ≤1.5 configs; unused'),
+  })
+  .describe('Container healthcheck (Kamal semantics: proxy roles merge theirs over the root one)')
+
+/** `logging:` (root and per role). */
+export const LoggingYml = z
+  .strictObject({
+    driver: z.string().optional().describe('`--log-driver`'),
+    options: StringMap.optional().describe('`--log-opt key=value`; default `max-size: 10m` when neither is set'),
+  })
+  .describe('Docker logging for app, proxy and accessory containers')
+
+/** One role under `servers:` in its long form. */
+export const RoleObjectYml = z.strictObject({
+  hosts: HostList.optional(),
+  cmd: z.string().optional().describe('Container command'),
+  options: DockerOptions.optional(),
+  labels: StringMap.optional().describe('Container labels, merged over the root labels'),
+  env: Env.optional().describe('Role env, merged over the root env (no `tags:` here)'),
+  traefik: z.boolean().optional().describe('Whether the role sits behind the proxy; default: only the primary role'),
+  healthcheck: HealthcheckYml.optional(),
+  logging: LoggingYml.optional(),
+  asset_path: z.string().optional().describe('Asset bridging path for this role'),
+})
+
+/** A role: a list of hosts, or the long form. */
+export const RoleYml = z.union([HostList, RoleObjectYml])
+
+/** `ssh:` */
+export const SshYml = z
+  .strictObject({
+    user: z.string().optional().describe('SSH user; default `root`'),
+    port: Int.optional().describe('SSH port; default 22'),
+    proxy: z.string().optional().describe('Jump host, `host` or `user@host[:port]` (`root@` when no user)'),
+    proxy_command: z.string().optional().describe('OpenSSH-style ProxyCommand'),
+    log_level: z.string().optional().describe('SSH log level; default `fatal`'),
+    keys_only: z.boolean().optional().describe('Use only the listed keys, not the agent'),
+    keys: z.array(z.string()).optional().describe('Private key files'),
+    key_data: z.array(z.string()).optional().describe('Private keys given inline (treated as secrets)'),
+    verify_host_key: z
+      .enum(['accept-new', 'always', 'never'])
+      .optional()
+      .describe('slipway: host key policy like OpenSSH StrictHostKeyChecking; default `accept-new`'),
+  })
+  .describe('How to connect to the servers')
+
+/** `sshkit:` */
+export const SshkitYml = z
+  .strictObject({
+    max_concurrent_starts: Int.optional().describe('Connections opened at once; default 30'),
+    pool_idle_timeout: Int.optional().describe('Seconds an idle connection is kept; default 900'),
+  })
+  .describe('Connection pool settings')
+
+const BuilderHostYml = z.strictObject({
+  arch: z.string().optional().describe('Architecture, e.g. `amd64` or `arm64`'),
+  host: z.string().optional().describe('Docker host, e.g. `ssh://user@host:port` or `unix:///…`'),
+})
+
+/** `builder:` */
+export const BuilderYml = z
+  .strictObject({
+    multiarch: z.boolean().optional().describe('Build for several platforms with buildx; default true'),
+    local: BuilderHostYml.optional().describe('Local builder: `arch` and docker `host`'),
+    remote: BuilderHostYml.optional().describe('Remote builder: `arch` and `host: ssh://user@host:port`'),
+    cache: z
+      .strictObject({
+        type: z.enum(['gha', 'registry']).describe('Cache backend'),
+        options: z.string().optional().describe('Extra cache options, e.g. `mode=max`'),
+        image: z.string().optional().describe('Registry cache image; default `<image>-build-cache`'),
+      })
+      .optional()
+      .describe('Build cache'),
+    context: z.string().optional().describe('Build context dir; when set, builds from the working tree instead of a clean git clone'),
+    dockerfile: z.string().optional().describe('Dockerfile path; default `Dockerfile`'),
+    target: z.string().optional().describe('Build target stage'),
+    args: StringMap.optional().describe('`--build-arg` values'),
+    secrets: z.array(z.string()).optional().describe('Build secrets (`--secret id=NAME`), values from the environment'),
+    ssh: z.string().optional().describe('`--ssh` value, e.g. `default=$SSH_AUTH_SOCK`'),
+  })
+  .describe('How the image is built')
+
+/** `accessories.<name>` */
+export const AccessoryYml = z.strictObject({
+  service: z.string().optional().describe('Container name and service label; default `<service>-<name>`'),
+  image: z.string().describe('Image to run'),
+  host: z.string().optional().describe('The one host (exactly one of host / hosts / roles)'),
+  hosts: HostList.optional().describe('Hosts (exactly one of host / hosts / roles)'),
+  roles: z.array(z.string()).optional().describe('Run on every host of these roles (exactly one of host / hosts / roles)'),
+  cmd: z.string().optional().describe('Container command'),
+  port: Stringish.optional().describe('Published port: `"3306"` → `3306:3306`; may include an IP'),
+  labels: StringMap.optional().describe('Container labels'),
+  options: DockerOptions.optional(),
+  env: Env.optional().describe('Accessory env (clear/secret)'),
+  files: z.array(z.string()).optional().describe('`local:remote` files uploaded and mounted'),
+  directories: z.array(z.string()).optional().describe('`host:container` directories created and mounted'),
+  volumes: z.array(z.string()).optional().describe('Extra `--volume` values'),
+})
+
+/** `traefik:` */
+export const TraefikYml = z
+  .strictObject({
+    image: z.string().optional().describe('Traefik image; default `traefik:v2.11`'),
+    host_port: Int.optional().describe('Published host port; default 80'),
+    publish: z.boolean().optional().describe('`false`: do not publish a port'),
+    labels: StringMap.optional().describe('Extra labels on the traefik container'),
+    args: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      .optional()
+      .describe('Traefik arguments `--key=value`'),
+    options: DockerOptions.optional(),
+    env: Env.optional().describe('Traefik env (clear/secret)'),
+  })
+  .describe('The traefik proxy (Kamal 1.x)')
+
+/** slipway's `proxy:` */
+export const ProxyYml = z
+  .strictObject({
+    kind: z.enum(['traefik', 'caddy']).optional().describe('slipway: the front proxy; default `traefik`'),
+    image: z.string().optional().describe('Proxy image; required for `caddy` (traefik uses `traefik.image`)'),
+    host_port: Int.optional().describe('Published host port; default `traefik.host_port` or 80'),
+    app_port: Int.optional().describe('Port the app listens on in its container; default 80'),
+    options: DockerOptions.optional(),
+  })
+  .describe('slipway: which proxy runs on proxy hosts')
+
+/** `boot:` */
+export const BootYml = z
+  .strictObject({
+    limit: z
+      .union([z.number().int().positive(), z.string().regex(/^\d+%$/)], { error: 'expected a number or a percentage like "25%"' })
+      .optional()
+      .describe('Hosts booted at once: a number, or a percentage of all hosts (`"25%"`, at least 1)'),
+    wait: Int.optional().describe('Seconds between boot groups'),
+  })
+  .describe('Rolling deploys')

@@ -1,0 +1,42 @@
+import type { BuildEngine } from '../commands/builder.ts'
+import * as builder from '../commands/builder.ts'
+import type { Executor } from '../exec/executor.ts'
+
+// Docker clients before 23.0 carry BuildKit inside; later ones hand `docker build` to the buildx
+// plugin and fail with DOCKER_BUILDKIT=1 when it is missing (SANDBOX.md: the 28.2 client does).
+const BUILTIN_BUILDKIT_BEFORE = 23
+
+/** Docker clients tried for BuildKit without buildx: the one on PATH, then Debian's packaged client. */
+export const DOCKER_CLIENTS = ['docker', '/usr/bin/docker'] as const
+
+/** Finds how this machine can build: buildx if installed, else a client with BuildKit built in, else the legacy builder. */
+export async function detectEngine(local: Executor, { signal }: { signal?: AbortSignal } = {}): Promise<BuildEngine> {
+  const buildx = await local.run(builder.buildxVersion(), { allowFailure: true, signal })
+  if (buildx.exitCode === 0) return { kind: 'buildx' }
+  for (const docker of DOCKER_CLIENTS) {
+    const version = await local.run(builder.clientVersion(docker), { allowFailure: true, signal })
+    const major = clientMajor(version.stdout)
+    if (version.exitCode === 0 && major !== undefined && major < BUILTIN_BUILDKIT_BEFORE) return { kind: 'buildkit', docker }
+  }
+  return { kind: 'legacy', docker: 'docker' }
+}
+
+/** `Docker version 20.10.24+dfsg1, build 297e128` → 20. */
+export function clientMajor(versionLine: string): number | undefined {
+  const match = /version (\d+)\./i.exec(versionLine)
+  return match ? Number(match[1]) : undefined
+}
+
+/** A one-line description of the engine for task output. */
+export function describeEngine(engine: BuildEngine): string {
+  switch (engine.kind) {
+    case 'buildx':
+      return 'docker buildx'
+    case 'buildkit':
+      return `${engine.docker} build with built-in BuildKit (no buildx)`
+    case 'legacy':
+      return `${engine.docker} build with the legacy builder (no buildx, no BuildKit)`
+    default:
+      return engine satisfies never
+  }
+}

@@ -1,0 +1,11 @@
+#!/bin/sh
+# Serves /www with busybox httpd. The version comes from the deploy tool's env (slipway, Kamal or
+# the generic DEPLOY_VERSION), else the build arg, and is written where httpd serves it.
+version="${SLIPWAY_VERSION:-${KAMAL_VERSION:-${DEPLOY_VERSION:-${BUILD_VERSION:-unknown}}}}"
+printf '%s' "$version" > /www/version
+printf '<!doctype html>\n<title>slipway demo</title>\n<h1>slipway demo</h1>\n<p>version <b id="version">%s</b> on <b id="host">%s</b></p>\n' \
+  "$version" "$(hostname)" > /www/index.html
+# httpd as PID 1 ignores SIGTERM (every `docker stop` would wait 10 s), so this shell handles it.
+httpd -f -p 80 -h /www &
+trap 'kill $!; exit 0' TERM INT
+wait

@@ -1,0 +1,134 @@
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { normalize } from '../../lib/config/normalize.ts'
+import { DeployYml } from '../../lib/config/schema.ts'
+import { select } from '../../lib/config/selection.ts'
+import type { Config } from '../../lib/config/types.ts'
+import type { DeployContext, Flags } from '../../lib/context.ts'
+import { CommandError } from '../../lib/errors.ts'
+import type { Executor, Result, RunOptions } from '../../lib/exec/executor.ts'
+import { render, type Command } from '../../lib/shell/command.ts'
+
+// Test support for the build and hook tests: a config through the real schema and normalize, a
+// small local executor honouring the Executor contract, a recording one, and temp git repos.
+
+/** The Kamal builder fixture shape, overridable per test: `makeConfig({ builder: { multiarch: false } })`. */
+export function makeConfig(overrides: Record<string, unknown> = {}, { root = '/app', destination }: { root?: string; destination?: string } = {}): Config {
+  const yml = DeployYml.parse({
+    service: 'app',
+    image: 'dhh/app',
+    registry: { server: 'registry.example.com', username: 'dhh', password: ['REGISTRY_PASSWORD'] },
+    servers: { web: ['1.1.1.1', '1.1.1.2'], workers: ['1.1.1.3'] },
+    ...overrides,
+  })
+  const { config, issues } = normalize(yml, { file: 'deploy.yml', root, destination, secrets: { REGISTRY_PASSWORD: 'hunter2' } })
+  if (issues.length > 0) throw new Error(issues.map((i) => i.message).join('\n'))
+  return config
+}
+
+/** A config from YAML text (to check the samples and templates parse). */
+export const parseConfigYaml = (text: string, root: string): Config => makeConfigFromYml(parse(text), root)
+const makeConfigFromYml = (yml: unknown, root: string): Config => {
+  const parsed = DeployYml.parse(yml)
+  return normalize(parsed, { file: 'deploy.yml', root, secrets: { KAMAL_REGISTRY_PASSWORD: 'x' } }).config
+}
+
+/** A local executor over `sh -c`, with the same contract as lib/exec/local.ts (env added to process.env). */
+export function localRunner({ cwd }: { cwd: string }): Executor & { log: string[] } {
+  const log: string[] = []
+  const run = (command: Command, options: RunOptions = {}): Promise<Result> =>
+    new Promise((resolve, reject) => {
+      log.push(render(command, { redact: true }))
+      const child = spawn('sh', ['-c', render(command, { redact: false })], {
+        cwd: options.cwd ?? cwd,
+        env: { ...process.env, ...options.env },
+        signal: options.signal,
+      })
+      let stdout = ''
+      let stderr = ''
+      const lines = (chunk: Buffer): void => {
+        for (const line of chunk.toString().split('\n')) if (line) options.onOutput?.(line)
+      }
+      child.stdout.on('data', (c: Buffer) => ((stdout += c), lines(c)))
+      child.stderr.on('data', (c: Buffer) => ((stderr += c), lines(c)))
+      child.on('error', reject)
+      child.on('close', (exitCode) => {
+        const result = { stdout, stderr, exitCode }
+        if (exitCode !== 0 && !options.allowFailure) reject(new CommandError('localhost', render(command, { redact: true }), exitCode, stderr, stdout))
+        else resolve(result)
+      })
+      child.stdin.end(options.stdin ?? '')
+    })
+  return { host: 'localhost', run, log }
+}
+
+/** A reply for one recorded command line. */
+export type Reply = (line: string, options: RunOptions) => Partial<Result> | undefined
+
+/** An executor that records redacted shell text (and stdin/cwd) and replies; throws like the real ones. */
+export function recordingExecutor(reply: Reply = () => undefined): Executor & { log: string[]; calls: { line: string; options: RunOptions }[] } {
+  const log: string[] = []
+  const calls: { line: string; options: RunOptions }[] = []
+  return {
+    host: 'localhost',
+    log,
+    calls,
+    async run(command, options = {}) {
+      const line = render(command, { redact: true })
+      log.push(line)
+      calls.push({ line, options })
+      const result = { stdout: '', stderr: '', exitCode: 0, ...reply(line, options) }
+      if (result.exitCode !== 0 && !options.allowFailure) throw new CommandError('localhost', line, result.exitCode, result.stderr)
+      return result
+    },
+  }
+}
+
+/** A DeployContext around `config` and a local executor (remote use is a test bug here). */
+export function makeContext(config: Config, local: Executor, { flags = {}, version = 'abc1234def' }: { flags?: Partial<Flags>; version?: string } = {}) {
+  const allFlags: Flags = {
+    configFile: undefined, destination: undefined, version: undefined, hosts: undefined, roles: undefined,
+    primary: false, skipHooks: false, skipPush: false, verbose: false, quiet: false, confirmed: false, dryRun: false,
+    args: [], extra: {}, ...flags,
+  }
+  const ctx: DeployContext = {
+    config,
+    version,
+    command: 'deploy',
+    subcommand: undefined,
+    flags: allFlags,
+    selection: select(config, {}),
+    local,
+    remote: (host) => {
+      throw new Error(`build and hook tasks must not touch ${host}`)
+    },
+    signal: new AbortController().signal,
+    startedAt: Date.now(),
+    performer: 'Tester',
+    found: { holdingLock: false, warnings: [] },
+  }
+  return ctx
+}
+
+/** `git` in `cwd` with a fixed identity, never reading or writing the user's git config. */
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=Tester', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
+  }).trim()
+}
+
+/** A temp git repo with a Dockerfile, a .dockerignore and one commit; returns its real path. */
+export function tempRepo(files: Record<string, string> = {}): string {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'slipway-build-test-')))
+  const all = { Dockerfile: 'FROM scratch\nCOPY app.txt /app.txt\n', '.dockerignore': 'secret.txt\n', 'app.txt': 'v1\n', ...files }
+  for (const [name, content] of Object.entries(all)) writeFileSync(join(dir, name), content)
+  git(dir, 'init', '-q')
+  git(dir, 'add', '-A')
+  git(dir, 'commit', '-q', '-m', 'first')
+  return dir
+}

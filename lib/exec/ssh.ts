@@ -1,0 +1,145 @@
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import type { Duplex } from 'node:stream'
+import type { Client } from 'ssh2'
+import type { SshConfig } from '../config/types.ts'
+import { CommandError, SshError } from '../errors.ts'
+import { render, secretsOf, type Command } from '../shell/command.ts'
+import type { Executor, Result, RunOptions } from './executor.ts'
+import { knownHosts } from './known-hosts.ts'
+import { scrub, scrubbedLines } from './output.ts'
+import { semaphore, type Semaphore } from './semaphore.ts'
+import { authMethods, loadKeys } from './ssh-auth.ts'
+import { runChannel } from './ssh-channel.ts'
+import { address, connect, parseEndpoint, proxyCommandSocket, type ConnectDeps, type Endpoint } from './ssh-connect.ts'
+
+/** `ssh:` config plus what tests (and unusual setups) inject instead of the user's ~/.ssh. */
+export type SshPoolConfig = SshConfig & {
+  /** @default ~/.ssh/known_hosts */
+  readonly knownHostsFile?: string | undefined
+  /** Keys tried when `ssh.keys` is empty. @default the ~/.ssh/id_{ed25519,ecdsa,rsa} that exist */
+  readonly identityFiles?: readonly string[] | undefined
+}
+
+/** Run-wide knobs; all optional. */
+export interface SshPoolOptions {
+  /** Aborts connection attempts in progress (commands take their own `signal`). */
+  readonly signal?: AbortSignal | undefined
+  /** Channels open at once per connection; more wait. Below sshd's MaxSessions (10). @default 8 */
+  readonly channelsPerConnection?: number | undefined
+  /** @default 30_000 (ms), as Kamal */
+  readonly keepaliveInterval?: number | undefined
+  /** Handshake timeout in ms. @default ssh2's 20_000 */
+  readonly readyTimeout?: number | undefined
+  /** The agent socket. @default process.env.SSH_AUTH_SOCK */
+  readonly agent?: string | undefined
+}
+
+/** One connection per host per run, commands as parallel channels on it. */
+export interface SshPool {
+  /** The (lazy) executor for `host` or `host:port`; the same object for the same host. */
+  executor(host: string): Executor
+  /** Ends every connection, jump host last. */
+  close(): Promise<void>
+  /** Connections made (jump host included) and commands run per host, for the benchmark. */
+  stats(): { connections: number; commands: Record<string, number>; peakStarts: number }
+}
+
+interface Conn {
+  client: Promise<Client> | undefined
+  readonly channels: Semaphore
+  readonly endpoint: Endpoint
+}
+
+/** The ssh2 executor pool for one run; nothing is dialled until a command needs it. */
+export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPool {
+  const sources = { ...config, agent: 'agent' in opts ? opts.agent : process.env.SSH_AUTH_SOCK }
+  let keys: Promise<Buffer[]> | undefined
+  const deps: ConnectDeps = {
+    auth: async (user) => authMethods(user, await (keys ??= loadKeys(sources)), sources),
+    knownHosts: knownHosts(config.knownHostsFile ?? join(homedir(), '.ssh', 'known_hosts')),
+    verifyHostKey: config.verifyHostKey,
+    starts: semaphore(config.maxConcurrentStarts),
+    keepaliveInterval: opts.keepaliveInterval ?? 30_000,
+    readyTimeout: opts.readyTimeout,
+    signal: opts.signal,
+  }
+  const conns = new Map<string, Conn>()
+  const executors = new Map<string, Executor>()
+  const commands: Record<string, number> = {}
+  const open = new Set<Client>()
+  let connections = 0
+  let jump: Promise<Client> | undefined
+
+  const track = (client: Client): Client => {
+    connections++
+    open.add(client)
+    // After 'ready', errors surface through the channels; this only keeps a late one from crashing the run.
+    client.on('error', () => {}).once('close', () => open.delete(client))
+    return client
+  }
+
+  async function socketFor(to: Endpoint): Promise<Duplex | undefined> {
+    if (config.proxyCommand) return proxyCommandSocket(config.proxyCommand, to)
+    if (!config.proxy) return undefined
+    const via = parseEndpoint(config.proxy)
+    jump ??= connect(via, deps).then(track)
+    jump.catch(() => (jump = undefined))
+    const client = await jump
+    return new Promise((resolve, reject) =>
+      client.forwardOut('127.0.0.1', 0, to.host, to.port, (err, stream) =>
+        err ? reject(new SshError(`cannot connect to ${address(to)} via ${address(via)}: ${err.message}`, { cause: err })) : resolve(stream),
+      ),
+    )
+  }
+
+  function clientFor(conn: Conn): Promise<Client> {
+    if (conn.client) return conn.client
+    const pending = socketFor(conn.endpoint).then((sock) => connect(conn.endpoint, deps, sock)).then(track)
+    conn.client = pending
+    // A dropped connection is redialled by the next command; a failed dial is not retried within the run.
+    pending.then((c) => c.once('close', () => conn.client === pending && (conn.client = undefined)), () => {})
+    return pending
+  }
+
+  function executor(host: string): Executor {
+    const existing = executors.get(host)
+    if (existing) return existing
+    const endpoint = parseEndpoint(host, { user: config.user, port: config.port })
+    const conn: Conn = { client: undefined, channels: semaphore(opts.channelsPerConnection ?? 8), endpoint }
+    conns.set(host, conn)
+    const where = address(endpoint)
+
+    async function run(command: Command, options: RunOptions = {}): Promise<Result> {
+      const { allowFailure = false, stdin, onOutput, signal } = options
+      const secrets = secretsOf(command)
+      const shown = render(command, { redact: true })
+      const client = await clientFor(conn)
+      const release = await conn.channels.acquire(signal)
+      commands[host] = (commands[host] ?? 0) + 1
+      let result: Result
+      try {
+        const script = render(command, { redact: false })
+        result = await runChannel({ client, where, script, shown, stdin, onOutput: scrubbedLines(onOutput, secrets), signal })
+      } finally {
+        release()
+      }
+      if (result.exitCode !== 0 && !allowFailure) {
+        throw new CommandError(host, shown, result.exitCode, scrub(result.stderr, secrets), scrub(result.stdout, secrets))
+      }
+      return result
+    }
+    const made: Executor = { host, run }
+    executors.set(host, made)
+    return made
+  }
+
+  async function close(): Promise<void> {
+    const ended = (c: Client) => new Promise<void>((resolve) => (open.has(c) ? (c.once('close', () => resolve()), c.end()) : resolve()))
+    const targets = [...conns.values()].map((c) => c.client?.then(ended, () => {}))
+    await Promise.all(targets)
+    await jump?.then(ended, () => {})
+  }
+
+  return { executor, close, stats: () => ({ connections, commands: { ...commands }, peakStarts: deps.starts.peak }) }
+}

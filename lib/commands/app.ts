@@ -1,0 +1,148 @@
+import type { Config, Env, Role } from '../config/types.ts'
+import { and, cmd, or, pipe, script, type Arg, type Command } from '../shell/command.ts'
+import { cmdWords, envArgs, filterArgs, labelArgs, loggingArgs, optionize } from './args.ts'
+import { tieCord } from './cord.ts'
+import { absoluteImage, containerName, envFilePath, hostnameFor, latestImage } from './naming.ts'
+import * as registry from './registry.ts'
+import { containerIdFor } from './versions.ts'
+
+// The app container's lifecycle (Kamal's Commands::App and its Containers/Execution/Images/Logging
+// mixins). Lookups of the current container live in versions.ts, health polling in health.ts,
+// the batched pre-boot step in boot.ts; the ones the boot step uses are re-exported here.
+export { bootPrepare, parsePrepare, type Prepared } from './boot.ts'
+export { logs } from './logs.ts'
+export { containerIdFor, currentRunningContainer, currentRunningVersion, listVersions, staleContainers, stopCurrent } from './versions.ts'
+
+/** What `run` needs besides config and role. */
+export interface RunParams {
+  readonly version: string
+  /** The host the container runs on (its hostname prefix; tag envs differ per host). */
+  readonly host: string
+  /** 12 hex chosen by the caller, as Kamal's `SecureRandom.hex(6)`. */
+  readonly hostnameSuffix: string
+  /** The role's env merged for this host (root < role < host tags). */
+  readonly env: Env
+  /** Absolute cord dir on the host; set → the cord is tied and mounted, and the health check needs it. */
+  readonly cordHostDir?: string | undefined
+  /** Absolute asset volume dir on the host, mounted at the role's asset_path. */
+  readonly assetHostDir?: string | undefined
+  readonly network?: string | undefined
+  /** Proxy labels (e.g. traefik routers): after service/role/destination, before custom labels. */
+  readonly labels?: Readonly<Record<string, string>> | undefined
+  /** Proxy docker run arguments, before the role's options. */
+  readonly extraArgs?: readonly Arg[] | undefined
+}
+
+/**
+ * Kamal's `docker run` of an app container (kamal.md §3). With `cordHostDir`, this is
+ * `mkdir -p DIR && touch DIR/cord && docker run …` so the cord is always tied before the container
+ * that checks it starts (one round trip).
+ */
+export function run(config: Config, role: Role, params: RunParams): Command {
+  const { version, host, hostnameSuffix, env, cordHostDir, assetHostDir, network, labels = {}, extraArgs = [] } = params
+  const name = containerName(config, role, version)
+  const cord = cordHostDir !== undefined && role.healthcheck.cord !== false ? { host: cordHostDir, container: role.healthcheck.cord } : undefined
+  const hc = role.healthcheck
+  // prettier-ignore
+  const docker = cmd(
+    'docker', 'run', '--detach', '--restart', 'unless-stopped',
+    '--name', name,
+    network !== undefined && ['--network', network],
+    '--hostname', hostnameFor(host, hostnameSuffix),
+    '-e', `KAMAL_CONTAINER_NAME=${name}`, '-e', `KAMAL_VERSION=${version}`,
+    '-e', `SLIPWAY_CONTAINER_NAME=${name}`, '-e', `SLIPWAY_VERSION=${version}`,
+    envArgs(env, envFilePath(config, role)),
+    role.healthArgs && [
+      '--health-cmd', cord ? `(${hc.cmd}) && (stat ${cord.container}/cord > /dev/null || exit 1)` : hc.cmd,
+      '--health-interval', hc.interval,
+      ...(cord ? ['--volume', `${cord.host}:${cord.container}`] : []),
+    ],
+    loggingArgs(role.logging),
+    config.volumes.flatMap((v) => ['--volume', v]),
+    assetHostDir !== undefined && role.assetPath !== undefined && ['--volume', `${assetHostDir}:${role.assetPath}`],
+    labelArgs({ service: config.service, role: role.name, destination: config.destination, ...labels, ...config.labels, ...role.labels }),
+    extraArgs,
+    optionize(role.options),
+    absoluteImage(config, version),
+    cmdWords(role.cmd),
+  )
+  return cord && role.healthArgs ? and(tieCord(cord.host), docker) : docker
+}
+
+/** `docker start <name>` (Kamal's `app start`: no wait). */
+export const start = (config: Config, role: Role, version: string): Command => cmd('docker', 'start', containerName(config, role, version))
+
+/** `docker stop [-t N] <name>`; stop_wait_time unset → docker's own 10 s, as Kamal. */
+export const stopContainer = (config: Config, name: string, { stopWaitTime = config.stopWaitTime }: { stopWaitTime?: number | undefined } = {}): Command =>
+  cmd('docker', 'stop', stopWaitTime !== undefined && ['-t', String(stopWaitTime)], name)
+
+/** `docker container ls … name=^NAME$ --quiet | xargs -r docker stop [-t N]`: stops one version, if it exists. */
+export const stop = (config: Config, role: Role, { version, stopWaitTime = config.stopWaitTime }: { version: string; stopWaitTime?: number | undefined }): Command =>
+  pipe(containerIdFor(containerName(config, role, version)), cmd('xargs', '-r', 'docker', 'stop', stopWaitTime !== undefined && ['-t', String(stopWaitTime)]))
+
+/** `docker rename <from> <to>` (container names). */
+export const renameContainer = (from: string, to: string): Command => cmd('docker', 'rename', from, to)
+
+/** `docker tag <repo>:<version> <repo>:latest[-dest]`, run once every host booted. */
+export const tagLatest = (config: Config, version: string): Command => cmd('docker', 'tag', absoluteImage(config, version), latestImage(config))
+
+/**
+ * Kamal's `build pull` on a host: `docker image rm --force IMG` (skipped with `clean: false`),
+ * `docker pull IMG`, then the check that the image carries `LABEL service=<service>`.
+ */
+export function pull(config: Config, version: string, { clean = true }: { clean?: boolean } = {}): Command {
+  const image = absoluteImage(config, version)
+  const check = script(
+    `docker inspect -f "{{ .Config.Labels.service }}" "$1" | grep -x -- "$2" || { echo "Image $1 is missing the 'service' label" >&2; exit 1; }`,
+    image,
+    config.service,
+  )
+  const fetch = and(cmd('docker', 'pull', image), check)
+  // rm --force of an image that is not there fails; Kamal ignores that too.
+  return clean ? and(or(cmd('docker', 'image', 'rm', '--force', image), cmd('true')), fetch) : fetch
+}
+
+/** `docker login … --password-stdin && pull`: one round trip; run with `{ stdin: registry.passwordStdin(config) }`. */
+export const loginAndPull = (config: Config, version: string, options: { clean?: boolean } = {}): Command =>
+  and(registry.login(config), pull(config, version, options))
+
+/** `docker ps` of the role's containers (Kamal's `app details`). */
+export const details = (config: Config, role: Role): Command => cmd('docker', 'ps', filterArgs(config, { role }))
+
+/** Every container of the service (any state), optionally of one role. */
+export const containers = (config: Config, role?: Role): Command => cmd('docker', 'container', 'ls', '--all', filterArgs(config, { role }))
+
+/** `docker image ls <repository>` */
+export const images = (config: Config): Command => cmd('docker', 'image', 'ls', config.repository)
+
+/** `docker container prune --force` of the role's stopped containers (`app remove`, after stop). */
+export const removeContainers = (config: Config, role: Role): Command => cmd('docker', 'container', 'prune', '--force', filterArgs(config, { role }))
+
+/** `<id of NAME> | xargs -r docker container rm`: removes one version's container. */
+export const removeContainer = (config: Config, role: Role, version: string): Command =>
+  pipe(containerIdFor(containerName(config, role, version)), cmd('xargs', '-r', 'docker', 'container', 'rm'))
+
+/** `docker image prune --all --force --filter label=service=S`: every image of the service not used by a container. */
+export const removeImages = (config: Config): Command => cmd('docker', 'image', 'prune', '--all', '--force', '--filter', `label=service=${config.service}`)
+
+/** What `exec` runs and how. */
+export interface ExecParams {
+  readonly version: string
+  readonly command: readonly string[]
+  readonly env: Env
+  readonly interactive?: boolean
+  /** Extra `--env K=v` of this exec (`-e`). */
+  readonly extraEnv?: Readonly<Record<string, string>>
+  /** Run inside the existing container of `version` (`docker exec`) instead of a new `--rm` one. */
+  readonly reuse?: boolean
+}
+
+/** Kamal's `app exec`: a new `--rm` container with the role's env, volumes and options, or `docker exec` with `reuse`. */
+export function exec(config: Config, role: Role, { version, command, env, interactive = false, extraEnv = {}, reuse = false }: ExecParams): Command {
+  const extra = Object.entries(extraEnv).flatMap(([k, v]) => ['--env', `${k}=${v}`])
+  if (reuse) return cmd('docker', 'exec', interactive && '-it', extra, containerName(config, role, version), ...command)
+  // prettier-ignore
+  return cmd('docker', 'run', interactive && '-it', '--rm', envArgs(env, envFilePath(config, role)), extra,
+    config.volumes.flatMap((v) => ['--volume', v]), optionize(role.options), absoluteImage(config, version), ...command)
+}
+

@@ -1,0 +1,56 @@
+import type { Config, Role } from '../config/types.ts'
+import { cmd, pipe, script, type Command } from '../shell/command.ts'
+import { filterArgs, splitWords } from './args.ts'
+import { latestImage } from './naming.ts'
+import { currentSnippet } from './versions.ts'
+
+/** `app logs` / `accessory logs` options (Kamal's -s, -n, -g, -o, -f). */
+export interface LogsParams {
+  /** A container name; unset → the role's current container (versions.ts). */
+  readonly containerName?: string | undefined
+  readonly since?: string | undefined
+  /** `--tail N` */
+  readonly lines?: number | undefined
+  /** Filter the output with `grep [grepOptions] -- PATTERN`. */
+  readonly grep?: string | undefined
+  /** Extra grep options, split into words (`-i -C 2`). */
+  readonly grepOptions?: string | undefined
+  readonly follow?: boolean | undefined
+  readonly timestamps?: boolean | undefined
+}
+
+/**
+ * `docker logs [--since S] [--tail N] [--timestamps] [--follow] <container> 2>&1 [| grep …]`.
+ * Without a container name the role's current container is looked up in the same round trip;
+ * the command fails with "no running container" when there is none.
+ */
+export function logs(config: Config, role: Role, params: LogsParams = {}): Command {
+  const { containerName, since, lines, grep, grepOptions, follow = false, timestamps = false } = params
+  const flags = [
+    ...(since === undefined ? [] : ['--since', since]),
+    ...(lines === undefined ? [] : ['--tail', String(lines)]),
+    ...(timestamps ? ['--timestamps'] : []),
+    ...(follow ? ['--follow'] : []),
+  ]
+  const read =
+    containerName !== undefined
+      ? script('docker logs "$@" 2>&1', ...flags, containerName)
+      : script(
+          `ref=$1 since=$2 tail=$3 ts=$4 follow=$5; shift 5; id=$(${currentSnippet('--quiet')}); ` +
+            `[ -n "$id" ] || { echo "no running container" >&2; exit 1; }; set --; ` +
+            `[ -z "$since" ] || set -- "$@" --since "$since"; [ -z "$tail" ] || set -- "$@" --tail "$tail"; ` +
+            `[ -z "$ts" ] || set -- "$@" --timestamps; [ -z "$follow" ] || set -- "$@" --follow; ` +
+            `docker logs "$@" "$id" 2>&1`,
+          latestImage(config),
+          since ?? '',
+          lines === undefined ? '' : String(lines),
+          timestamps ? '1' : '',
+          follow ? '1' : '',
+          ...filterArgs(config, { role }),
+        )
+  return grep === undefined ? read : pipe(read, grepCommand(grep, grepOptions))
+}
+
+/** `grep [options] -- PATTERN` */
+export const grepCommand = (pattern: string, options: string | undefined): Command =>
+  cmd('grep', ...(options === undefined ? [] : splitWords(options)), '--', pattern)

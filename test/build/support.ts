@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,12 +8,13 @@ import { DeployYml } from '../../lib/config/schema.ts'
 import { select } from '../../lib/config/selection.ts'
 import type { Config } from '../../lib/config/types.ts'
 import type { DeployContext, Flags } from '../../lib/context.ts'
-import { CommandError } from '../../lib/errors.ts'
-import type { Executor, Result, RunOptions } from '../../lib/exec/executor.ts'
-import { render, type Command } from '../../lib/shell/command.ts'
+import type { Executor } from '../../lib/exec/executor.ts'
+import { localExecutor } from '../../lib/exec/local.ts'
+import { recorder, type Reply } from '../../lib/exec/recorder.ts'
+import { render } from '../../lib/shell/command.ts'
 
-// Test support for the build and hook tests: a config through the real schema and normalize, a
-// small local executor honouring the Executor contract, a recording one, and temp git repos.
+// Test support for the build and hook tests: a config through the real schema and normalize, the
+// real local and recording executors with command logs, a context, and temp git repos.
 
 /** The Kamal builder fixture shape, overridable per test: `makeConfig({ builder: { multiarch: false } })`. */
 export function makeConfig(overrides: Record<string, unknown> = {}, { root = '/app', destination }: { root?: string; destination?: string } = {}): Config {
@@ -36,55 +37,21 @@ const makeConfigFromYml = (yml: unknown, root: string): Config => {
   return normalize(parsed, { file: 'deploy.yml', root, secrets: { KAMAL_REGISTRY_PASSWORD: 'x' } }).config
 }
 
-/** A local executor over `sh -c`, with the same contract as lib/exec/local.ts (env added to process.env). */
+/** The real local executor, with a log of the redacted commands it ran (for order assertions). */
 export function localRunner({ cwd }: { cwd: string }): Executor & { log: string[] } {
+  const real = localExecutor({ cwd })
   const log: string[] = []
-  const run = (command: Command, options: RunOptions = {}): Promise<Result> =>
-    new Promise((resolve, reject) => {
-      log.push(render(command, { redact: true }))
-      const child = spawn('sh', ['-c', render(command, { redact: false })], {
-        cwd: options.cwd ?? cwd,
-        env: { ...process.env, ...options.env },
-        signal: options.signal,
-      })
-      let stdout = ''
-      let stderr = ''
-      const lines = (chunk: Buffer): void => {
-        for (const line of chunk.toString().split('\n')) if (line) options.onOutput?.(line)
-      }
-      child.stdout.on('data', (c: Buffer) => ((stdout += c), lines(c)))
-      child.stderr.on('data', (c: Buffer) => ((stderr += c), lines(c)))
-      child.on('error', reject)
-      child.on('close', (exitCode) => {
-        const result = { stdout, stderr, exitCode }
-        if (exitCode !== 0 && !options.allowFailure) reject(new CommandError('localhost', render(command, { redact: true }), exitCode, stderr, stdout))
-        else resolve(result)
-      })
-      child.stdin.end(options.stdin ?? '')
-    })
-  return { host: 'localhost', run, log }
+  return {
+    host: real.host,
+    log,
+    run: (command, options) => (log.push(render(command, { redact: true })), real.run(command, options)),
+  }
 }
 
-/** A reply for one recorded command line. */
-export type Reply = (line: string, options: RunOptions) => Partial<Result> | undefined
-
-/** An executor that records redacted shell text (and stdin/cwd) and replies; throws like the real ones. */
-export function recordingExecutor(reply: Reply = () => undefined): Executor & { log: string[]; calls: { line: string; options: RunOptions }[] } {
-  const log: string[] = []
-  const calls: { line: string; options: RunOptions }[] = []
-  return {
-    host: 'localhost',
-    log,
-    calls,
-    async run(command, options = {}) {
-      const line = render(command, { redact: true })
-      log.push(line)
-      calls.push({ line, options })
-      const result = { stdout: '', stderr: '', exitCode: 0, ...reply(line, options) }
-      if (result.exitCode !== 0 && !options.allowFailure) throw new CommandError('localhost', line, result.exitCode, result.stderr)
-      return result
-    },
-  }
+/** The project's recording executor for `localhost`; its log lines read `localhost: <command>[ (stdin)]`. */
+export function recordingExecutor(reply?: Reply): Executor & { log: string[] } {
+  const rec = recorder({ reply })
+  return { ...rec.executor('localhost'), log: rec.log }
 }
 
 /** A DeployContext around `config` and a local executor (remote use is a test bug here). */

@@ -10,7 +10,7 @@ const LEGACY: BuildEngine = { kind: 'legacy', docker: 'docker' }
 const BUILDKIT: BuildEngine = { kind: 'buildkit', docker: '/usr/bin/docker' }
 const TAGS = ['-t', 'registry.example.com/dhh/app:123', '-t', 'registry.example.com/dhh/app:latest']
 
-const build = (config = makeConfig(), engine = BUILDX, context = '.') =>
+const build = (config = makeConfig(), engine: BuildEngine = BUILDX, context = '.') =>
   argv(builder.build(config, builder.targetOf(config.builder), { version: '123', engine, context }))
 
 describe('builder.targetOf', () => {

@@ -3,7 +3,8 @@ import type { Healthcheck, Logging, Role } from './types.ts'
 import { normalizeEnv, type Resolve } from './normalize-env.ts'
 import type { DeployYml, RoleObjectYml } from './schema.ts'
 
-type HostEntry = string | Readonly<Record<string, string | readonly string[]>>
+/** One host entry as written. */
+export type HostEntry = string | Readonly<Record<string, string | readonly string[]>>
 type HealthcheckYml = NonNullable<DeployYml['healthcheck']>
 type LoggingYml = NonNullable<DeployYml['logging']>
 
@@ -25,11 +26,21 @@ export function parseHosts(entries: readonly HostEntry[]): { hosts: string[]; ta
   return { hosts, tags }
 }
 
+/** One role as written, with the key paths of the role and of its host list. */
+export interface RoleEntry {
+  readonly name: string
+  readonly role: RoleObjectYml
+  readonly path: KeyPath
+  readonly hostsPath: KeyPath
+}
+
 /** The roles under `servers:` in config order; a bare host list is role `web`. */
-export function roleEntries(servers: DeployYml['servers']): [string, RoleObjectYml, KeyPath][] {
-  if (Array.isArray(servers)) return [['web', { hosts: servers }, ['servers']]]
+export function roleEntries(servers: DeployYml['servers']): RoleEntry[] {
+  if (Array.isArray(servers)) return [{ name: 'web', role: { hosts: servers }, path: ['servers'], hostsPath: ['servers'] }]
   return Object.entries(servers).map(([name, role]) =>
-    Array.isArray(role) ? [name, { hosts: role }, ['servers', name]] : [name, role as RoleObjectYml, ['servers', name]],
+    Array.isArray(role)
+      ? { name, role: { hosts: role }, path: ['servers', name], hostsPath: ['servers', name] }
+      : { name, role: role as RoleObjectYml, path: ['servers', name], hostsPath: ['servers', name, 'hosts'] },
   )
 }
 

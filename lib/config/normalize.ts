@@ -30,7 +30,7 @@ export interface NormalizeOptions {
  */
 export function normalize(yml: DeployYml, options: NormalizeOptions): { config: Config; issues: ConfigIssue[] } {
   const resolve: Resolve = { secrets: options.secrets, issues: [] }
-  const roles = roleEntries(yml.servers).map(([name, role, path]) => normalizeRole(yml, name, role, path, resolve))
+  const roles = roleEntries(yml.servers).map(({ name, role, path }) => normalizeRole(yml, name, role, path, resolve))
   const roleHosts = new Map(roles.map((r) => [r.name, r.hosts]))
   const accessories = normalizeAccessories(yml, roleHosts, resolve)
   const allHosts = new Set([...roles.flatMap((r) => r.hosts), ...accessories.flatMap((a) => a.hosts)])

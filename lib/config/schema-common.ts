@@ -11,8 +11,13 @@ export const Stringish = z
 
 /** A whole number, also written as a string (`host_port: "8080"`). */
 export const Int = z
-  .union([z.number().int(), z.string().regex(/^\d+$/)], { error: 'expected a whole number' })
-  .transform((v) => Number(v))
+  .union([z.number(), z.string()], { error: 'expected a whole number' })
+  .transform((v, ctx) => {
+    const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN
+    if (Number.isInteger(n)) return n
+    ctx.issues.push({ code: 'custom', message: 'expected a whole number', input: v })
+    return z.NEVER
+  })
 
 /** A map of names to stringish values (labels, clear env, build args, log options). */
 export const StringMap = z.record(z.string(), Stringish)
@@ -23,17 +28,20 @@ export const DockerOptions = z
   .describe('Extra `docker run` options: `key: value` → `--key value`; `true` → bare `--key`; a list repeats the flag')
 
 /** One host entry: `1.1.1.1`, `1.1.1.1: tag` or `1.1.1.1: [tag1, tag2]`. */
-export const HostEntry = z.union([
-  z.string().min(1),
-  z.record(z.string(), z.union([z.string(), z.array(z.string())], { error: 'expected a tag or a list of tags' })),
-])
+export const HostEntry = z.union(
+  [
+    z.string().min(1),
+    z.record(z.string(), z.union([z.string(), z.array(z.string())], { error: 'expected a tag or a list of tags' })),
+  ],
+  { error: 'expected a host, or "host: tag"' },
+)
 
 /** A list of host entries (tags allowed). */
 export const HostList = z
   .array(HostEntry)
   .describe('Hosts: `- 1.1.1.1`, or with tags `- 1.1.1.2: tag` / `- 1.1.1.3: [tag1, tag2]`')
 
-const NotEnvSection = z.string().refine((k) => k !== 'clear' && k !== 'secret' && k !== 'tags', 'reserved env key')
+const EnvMap = z.record(z.string(), Stringish)
 
 const EnvSections = {
   clear: StringMap.optional().describe('Values passed as `--env KEY=value`'),
@@ -43,19 +51,32 @@ const EnvSections = {
     .describe('Names of secrets, read from the environment or `.env` at load time and passed via the env file'),
 }
 
-/** An env without tags (tag envs, accessories, traefik): a bare map of clear values, or clear/secret. */
-export const EnvNoTags = z.union([z.strictObject(EnvSections), z.record(NotEnvSection, Stringish)])
+// Kamal decides by shape: a map with `clear`, `secret` or `tags` is the sectioned form,
+// anything else is a map of clear values. A zod union would guess (and report "unknown key"
+// for `A: {x: 1}`), so the shape picks the schema and its issues are reported as they are.
+function envSchema<T extends z.ZodType>(sections: T) {
+  return z
+    .record(z.string(), z.unknown(), { error: 'expected a map of values, or clear/secret' })
+    .transform((env, ctx): z.output<T> | Record<string, string> => {
+      const sectioned = 'clear' in env || 'secret' in env || 'tags' in env
+      const parsed = (sectioned ? sections : EnvMap).safeParse(env)
+      if (parsed.success) return parsed.data as z.output<T> | Record<string, string>
+      for (const issue of parsed.error.issues) ctx.issues.push({ ...issue, input: env } as never)
+      return z.NEVER
+    })
+}
+
+/** An env without tags (tag envs): a bare map of clear values, or clear/secret. */
+export const EnvNoTags = envSchema(z.strictObject(EnvSections))
+
+/** The sectioned env (with tags), for documentation and JSON schema. */
+export const EnvSectioned = z.strictObject({
+  ...EnvSections,
+  tags: z
+    .record(z.string(), EnvNoTags)
+    .optional()
+    .describe('Tag name → env for hosts carrying that tag (root env only); later tags win'),
+})
 
 /** `env:` as written: a bare map (all clear), or `clear:` / `secret:` / `tags:` (tags only at the root). */
-export const Env = z
-  .union([
-    z.strictObject({
-      ...EnvSections,
-      tags: z
-        .record(z.string(), EnvNoTags)
-        .optional()
-        .describe('Tag name → env for hosts carrying that tag (root env only); later tags win'),
-    }),
-    z.record(NotEnvSection, Stringish),
-  ])
-  .describe('Environment: a map of clear values, or `clear:` / `secret:` / `tags:`')
+export const Env = envSchema(EnvSectioned).describe('Environment: a map of clear values, or `clear:` / `secret:` / `tags:`')

@@ -57,7 +57,7 @@ export const RoleObjectYml = z.strictObject({
 })
 
 /** A role: a list of hosts, or the long form. */
-export const RoleYml = z.union([HostList, RoleObjectYml])
+export const RoleYml = z.union([HostList, RoleObjectYml], { error: 'expected a list of hosts, or a map with hosts:' })
 
 /** `ssh:` */
 export const SshYml = z

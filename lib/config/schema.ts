@@ -23,7 +23,7 @@ export const DeployYml = z.strictObject({
   image: z.string().min(1).describe('Image name, without the registry (repository = `registry.server/image`)'),
   registry: RegistryYml,
   servers: z
-    .union([HostList, z.record(z.string(), RoleYml)])
+    .union([HostList, z.record(z.string(), RoleYml)], { error: 'expected a list of hosts, or a map of roles' })
     .describe('A list of hosts (role `web`), or `role: [hosts]` / `role: { hosts, cmd, env, ... }`'),
   env: Env.optional(),
   labels: StringMap.optional().describe('Extra container labels for every role'),

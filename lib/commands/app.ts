@@ -1,6 +1,6 @@
 import type { Config, Env, Role } from '../config/types.ts'
-import { and, cmd, or, pipe, script, type Arg, type Command } from '../shell/command.ts'
-import { cmdWords, envArgs, filterArgs, labelArgs, loggingArgs, optionize } from './args.ts'
+import { cmd, or, pipe, script, type Arg, type Command } from '../shell/command.ts'
+import { andAll, cmdWords, envArgs, filterArgs, labelArgs, loggingArgs, optionize } from './args.ts'
 import { tieCord } from './cord.ts'
 import { absoluteImage, containerName, envFilePath, hostnameFor, latestImage } from './naming.ts'
 import * as registry from './registry.ts'
@@ -66,7 +66,7 @@ export function run(config: Config, role: Role, params: RunParams): Command {
     absoluteImage(config, version),
     cmdWords(role.cmd),
   )
-  return cord && role.healthArgs ? and(tieCord(cord.host), docker) : docker
+  return cord && role.healthArgs ? andAll(tieCord(cord.host), docker) : docker
 }
 
 /** `docker start <name>` (Kamal's `app start`: no wait). */
@@ -97,14 +97,14 @@ export function pull(config: Config, version: string, { clean = true }: { clean?
     image,
     config.service,
   )
-  const fetch = and(cmd('docker', 'pull', image), check)
+  const fetch = andAll(cmd('docker', 'pull', image), check)
   // rm --force of an image that is not there fails; Kamal ignores that too.
-  return clean ? and(or(cmd('docker', 'image', 'rm', '--force', image), cmd('true')), fetch) : fetch
+  return clean ? andAll(or(cmd('docker', 'image', 'rm', '--force', image), cmd('true')), fetch) : fetch
 }
 
 /** `docker login … --password-stdin && pull`: one round trip; run with `{ stdin: registry.passwordStdin(config) }`. */
 export const loginAndPull = (config: Config, version: string, options: { clean?: boolean } = {}): Command =>
-  and(registry.login(config), pull(config, version, options))
+  andAll(registry.login(config), pull(config, version, options))
 
 /** `docker ps` of the role's containers (Kamal's `app details`). */
 export const details = (config: Config, role: Role): Command => cmd('docker', 'ps', filterArgs(config, { role }))

@@ -1,5 +1,5 @@
 import type { Config, Env, Logging, Role } from '../config/types.ts'
-import { each } from '../shell/command.ts'
+import { and, each, type Command } from '../shell/command.ts'
 
 // docker run argument helpers shared by app and accessory builders (Kamal's Utils.optionize /
 // argumentize and Role#*_args). They return argv pieces; render() does all quoting.
@@ -87,3 +87,7 @@ export function splitWords(text: string): string[] {
 /** The argv of a role or accessory `cmd:` ([] when unset). */
 export const cmdWords = (text: string | undefined): string[] => (text === undefined ? [] : splitWords(text))
 
+
+/** `a && b && c` with nested `&&` lists spliced in, so renders stay flat (no `{ …; }` groups). */
+export const andAll = (...commands: Command[]): Command =>
+  and(...commands.flatMap((c) => (c.kind === 'and' ? c.commands : [c])))

@@ -1,5 +1,6 @@
 import type { Config } from '../config/types.ts'
-import { and, cmd, pipe, script, type Command } from '../shell/command.ts'
+import { cmd, pipe, script, type Command } from '../shell/command.ts'
+import { andAll } from './args.ts'
 import { latestImage } from './naming.ts'
 
 // Kamal's `prune` (kamal.md §4.7). Containers: keep the newest `retain_containers` stopped ones,
@@ -45,4 +46,4 @@ export const taggedImages = (config: Config): Command =>
 
 /** `prune all` in one round trip: stopped containers first (so their images become unused), then images. */
 export const all = (config: Config, options: { retain?: number } = {}): Command =>
-  and(appContainers(config, options), healthcheckContainers(config), danglingImages(config), taggedImages(config))
+  andAll(appContainers(config, options), healthcheckContainers(config), danglingImages(config), taggedImages(config))

@@ -1,0 +1,115 @@
+import type { Accessory, Config } from '../config/types.ts'
+import { cmd, pipe, script, type Command } from '../shell/command.ts'
+import { cmdWords, envArgs, labelArgs, loggingArgs, optionize } from './args.ts'
+import { grepCommand } from './logs.ts'
+import { absolutePath, accessoryEnvFilePath } from './naming.ts'
+
+// Kamal's accessories (kamal.md §4.4, §5.6): long-lived companion containers (databases, caches)
+// named `<accessory service>`, booted by `setup` and never touched by `deploy`. Kamal mounts files
+// and directories from `$PWD/<service>/…`; slipway takes `home` (the server's `pwd`, read once)
+// so no builder relies on the remote shell expanding anything.
+
+/** `<home>/<accessory service>`: where the accessory's files and relative directories live. */
+export const serviceDirectory = (accessory: Accessory, home: string): string => absolutePath(home, accessory.service)
+
+/** `port: "3306"` → `3306:3306`; anything with a `:` is kept. */
+export const publishArg = (port: string): string => (port.includes(':') ? port : `${port}:${port}`)
+
+/** Volumes in Kamal's order: `volumes:`, then `files:` (from the service dir), then `directories:`. */
+export function volumes(accessory: Accessory, home: string): string[] {
+  const dir = serviceDirectory(accessory, home)
+  return [
+    ...accessory.volumes,
+    ...accessory.files.map((f) => `${dir}${f.remote.startsWith('/') ? '' : '/'}${f.remote}:${f.remote}`),
+    ...accessory.directories.map((d) => `${d.host.startsWith('/') ? d.host : `${dir}/${d.host}`}:${d.container}`),
+  ]
+}
+
+/** Kamal's accessory `docker run` (logging from the root config, as Kamal). */
+export function run(config: Config, accessory: Accessory, { home }: { home: string }): Command {
+  // prettier-ignore
+  return cmd(
+    'docker', 'run', '--name', accessory.service, '--detach', '--restart', 'unless-stopped',
+    loggingArgs(config.logging),
+    accessory.port !== undefined && ['--publish', publishArg(accessory.port)],
+    envArgs(accessory.env, accessoryEnvFilePath(config, accessory)),
+    volumes(accessory, home).flatMap((v) => ['--volume', v]),
+    labelArgs({ service: accessory.service, ...accessory.labels }),
+    optionize(accessory.options),
+    accessory.image,
+    cmdWords(accessory.cmd),
+  )
+}
+
+/** `docker container start <service>` */
+export const start = (config: Config, accessory: Accessory): Command => cmd('docker', 'container', 'start', accessory.service)
+
+/** `docker container stop <service>` */
+export const stop = (config: Config, accessory: Accessory): Command => cmd('docker', 'container', 'stop', accessory.service)
+
+/** `docker ps --filter label=service=<service>` */
+export const details = (config: Config, accessory: Accessory): Command => cmd('docker', 'ps', '--filter', `label=service=${accessory.service}`)
+
+/** `docker logs <service> [--since S] [--tail N] --timestamps [--follow] 2>&1 [| grep [opts] -- PATTERN]` */
+export function logs(
+  config: Config,
+  accessory: Accessory,
+  { since, lines, grep, grepOptions, follow = false }: { since?: string; lines?: number; grep?: string; grepOptions?: string; follow?: boolean } = {},
+): Command {
+  const read = script(
+    'docker logs "$@" 2>&1',
+    accessory.service,
+    ...(since === undefined ? [] : ['--since', since]),
+    ...(lines === undefined ? [] : ['--tail', String(lines)]),
+    '--timestamps',
+    ...(follow ? ['--follow'] : []),
+  )
+  return grep === undefined ? read : pipe(read, grepCommand(grep, grepOptions))
+}
+
+/** `docker exec [-it] <service> CMD…`, or with `fresh` a new `docker run [-it] --rm` container with the accessory's env and volumes. */
+export function exec(
+  config: Config,
+  accessory: Accessory,
+  { command, home, interactive = false, fresh = false }: { command: readonly string[]; home: string; interactive?: boolean; fresh?: boolean },
+): Command {
+  if (!fresh) return cmd('docker', 'exec', interactive && '-it', accessory.service, ...command)
+  // prettier-ignore
+  return cmd('docker', 'run', interactive && '-it', '--rm', envArgs(accessory.env, accessoryEnvFilePath(config, accessory)),
+    volumes(accessory, home).flatMap((v) => ['--volume', v]), accessory.image, ...command)
+}
+
+/** `mkdir -p` of every host path of `directories:` (relative ones under the service dir), before boot. */
+export function directories(config: Config, accessory: Accessory, { home }: { home: string }): Command | undefined {
+  const dir = serviceDirectory(accessory, home)
+  const paths = accessory.directories.map((d) => (d.host.startsWith('/') ? d.host : `${dir}/${d.host}`))
+  return paths.length === 0 ? undefined : cmd('mkdir', '-p', ...paths)
+}
+
+/** The host path a `files:` entry is uploaded to (mounted at `remote`). */
+export const filePath = (accessory: Accessory, home: string, remote: string): string =>
+  `${serviceDirectory(accessory, home)}${remote.startsWith('/') ? '' : '/'}${remote}`
+
+/** Writes stdin to `path` (mode 755, as Kamal's upload + chmod), creating its directory: the upload of one `files:` entry. */
+export const uploadFile = (path: string): Command => script('mkdir -p "$(dirname "$1")" && cat > "$1" && chmod 755 "$1"', path)
+
+/** `docker container prune --force --filter label=service=<service>` (after stop). */
+export const removeContainer = (config: Config, accessory: Accessory): Command =>
+  cmd('docker', 'container', 'prune', '--force', '--filter', `label=service=${accessory.service}`)
+
+/** `docker image rm --force <image>` */
+export const removeImage = (config: Config, accessory: Accessory): Command => cmd('docker', 'image', 'rm', '--force', accessory.image)
+
+/** `rm -rf <home>/<service>`: the accessory's files and relative directories. */
+export const removeServiceDirectory = (config: Config, accessory: Accessory, { home }: { home: string }): Command =>
+  cmd('rm', '-rf', serviceDirectory(accessory, home))
+
+/** `accessory remove` in one round trip: stop, remove the container and image, delete the service dir; each step runs even if an earlier one failed (already gone). */
+export const remove = (config: Config, accessory: Accessory, params: { home: string }): Command =>
+  script(
+    'docker container stop "$1" >/dev/null 2>&1; docker container prune --force --filter "label=service=$1" && ' +
+      '{ docker image rm --force "$2" >/dev/null 2>&1 || true; } && rm -rf "$3"',
+    accessory.service,
+    accessory.image,
+    serviceDirectory(accessory, params.home),
+  )

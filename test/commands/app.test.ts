@@ -1,0 +1,136 @@
+import { describe, expect, test } from 'vitest'
+import * as app from '../../lib/commands/app.ts'
+import { argv, render, Secret } from '../../lib/shell/command.ts'
+import { makeConfig, noEnv, role, staging, web, workers } from './fixture.ts'
+
+const config = makeConfig()
+const withSecrets = { clear: { RAILS_ENV: 'production', MSG: 'a b' }, secret: { DB_PASSWORD: new Secret('hunter2') } }
+const base = { version: '999', host: '1.1.1.1', hostnameSuffix: '0123456789ab' }
+
+describe('app.run', () => {
+  test('a worker: Kamal 1.x docker run with clear env, env file for secrets, default logging and labels, cmd words', () => {
+    const command = app.run(config, workers, { ...base, env: withSecrets })
+    // prettier-ignore
+    expect(argv(command)).toEqual([
+      'docker', 'run', '--detach', '--restart', 'unless-stopped', '--name', 'app-workers-999',
+      '--hostname', '1.1.1.1-0123456789ab',
+      '-e', 'KAMAL_CONTAINER_NAME=app-workers-999', '-e', 'KAMAL_VERSION=999',
+      '-e', 'SLIPWAY_CONTAINER_NAME=app-workers-999', '-e', 'SLIPWAY_VERSION=999',
+      '--env-file', '.kamal/env/roles/app-workers.env', '--env', 'RAILS_ENV=production', '--env', 'MSG=a b',
+      '--log-opt', 'max-size=10m',
+      '--label', 'service=app', '--label', 'role=workers', '--label', 'destination',
+      'dhh/app:999', 'bin/jobs',
+    ])
+    expect(render(command, { redact: true })).not.toContain('hunter2')
+  })
+
+  test('no secrets → no --env-file', () => {
+    expect(argv(app.run(config, workers, { ...base, env: { clear: { A: '1' }, secret: {} } }))).not.toContain('--env-file')
+  })
+
+  test('the primary role with a cord: the cord is tied in the same command and checked by the health cmd', () => {
+    const command = app.run(staging(), web, {
+      ...base,
+      env: noEnv,
+      cordHostDir: '/root/.kamal/cords/app-web-staging-abc',
+      labels: { 'traefik.http.routers.app-web-staging.rule': 'PathPrefix(`/`)' },
+      extraArgs: ['--network', 'slipway'],
+    })
+    expect(render(command, { redact: true })).toBe(
+      'mkdir -p /root/.kamal/cords/app-web-staging-abc && touch /root/.kamal/cords/app-web-staging-abc/cord && ' +
+        'docker run --detach --restart unless-stopped --name app-web-staging-999 --hostname 1.1.1.1-0123456789ab ' +
+        '-e KAMAL_CONTAINER_NAME=app-web-staging-999 -e KAMAL_VERSION=999 -e SLIPWAY_CONTAINER_NAME=app-web-staging-999 -e SLIPWAY_VERSION=999 ' +
+        "--health-cmd '(curl -f http://localhost:3000/up || exit 1) && (stat /tmp/kamal-cord/cord > /dev/null || exit 1)' --health-interval 1s " +
+        '--volume /root/.kamal/cords/app-web-staging-abc:/tmp/kamal-cord --log-opt max-size=10m ' +
+        '--label service=app --label role=web --label destination=staging ' +
+        "--label 'traefik.http.routers.app-web-staging.rule=PathPrefix(`/`)' --network slipway dhh/app:999",
+    )
+  })
+
+  test('without a cord the health cmd is the plain check; network, volumes, asset volume, custom labels and options follow Kamal order', () => {
+    const custom = role('web', {
+      labels: { 'my.label': 'role', shared: 'role-wins' },
+      options: { cpus: 2, init: true, 'add-host': ['db:10.0.0.5'] },
+      assetPath: '/rails/public/assets',
+      logging: { driver: 'json-file', options: { 'max-file': '3' } },
+      cmd: 'bin/jobs --queue "a b"',
+    })
+    const cfg = makeConfig({ volumes: ['/data:/data'], labels: { shared: 'root', rootonly: 'x' } })
+    const command = app.run(cfg, custom, { ...base, env: noEnv, network: 'kamal', assetHostDir: '/root/.kamal/assets/volumes/app-web-999' })
+    // prettier-ignore
+    expect(argv(command)).toEqual([
+      'docker', 'run', '--detach', '--restart', 'unless-stopped', '--name', 'app-web-999', '--network', 'kamal',
+      '--hostname', '1.1.1.1-0123456789ab',
+      '-e', 'KAMAL_CONTAINER_NAME=app-web-999', '-e', 'KAMAL_VERSION=999', '-e', 'SLIPWAY_CONTAINER_NAME=app-web-999', '-e', 'SLIPWAY_VERSION=999',
+      '--health-cmd', 'curl -f http://localhost:3000/up || exit 1', '--health-interval', '1s',
+      '--log-driver', 'json-file', '--log-opt', 'max-file=3',
+      '--volume', '/data:/data', '--volume', '/root/.kamal/assets/volumes/app-web-999:/rails/public/assets',
+      '--label', 'service=app', '--label', 'role=web', '--label', 'destination',
+      '--label', 'shared=role-wins', '--label', 'rootonly=x', '--label', 'my.label=role',
+      '--cpus', '2', '--init', '--add-host', 'db:10.0.0.5',
+      'dhh/app:999', 'bin/jobs', '--queue', 'a b',
+    ])
+  })
+
+  test('cmd: sleep infinity becomes two argv words', () => {
+    expect(argv(app.run(config, role('workers', { cmd: 'sleep infinity' }), { ...base, env: noEnv })).slice(-3)).toEqual(['dhh/app:999', 'sleep', 'infinity'])
+  })
+})
+
+describe('app lifecycle', () => {
+  test('start, stop by name, stop by version, rename', () => {
+    expect(argv(app.start(config, web, '999'))).toEqual(['docker', 'start', 'app-web-999'])
+    expect(argv(app.stopContainer(config, 'app-web-999'))).toEqual(['docker', 'stop', 'app-web-999'])
+    expect(argv(app.stopContainer(makeConfig({ stopWaitTime: 30 }), 'app-web-999'))).toEqual(['docker', 'stop', '-t', '30', 'app-web-999'])
+    expect(render(app.stop(config, web, { version: '999', stopWaitTime: 5 }), { redact: true })).toBe(
+      "docker container ls --all --filter 'name=^app-web-999$' --quiet | xargs -r docker stop -t 5",
+    )
+    expect(argv(app.renameContainer('app-web-999', 'app-web-999_replaced_0123456789abcdef'))).toEqual([
+      'docker', 'rename', 'app-web-999', 'app-web-999_replaced_0123456789abcdef',
+    ])
+  })
+
+  test('tag latest per destination', () => {
+    expect(argv(app.tagLatest(config, '999'))).toEqual(['docker', 'tag', 'dhh/app:999', 'dhh/app:latest'])
+    expect(argv(app.tagLatest(staging(), '999'))).toEqual(['docker', 'tag', 'dhh/app:999', 'dhh/app:latest-staging'])
+  })
+
+  test("pull: rm --force (failure ignored), pull, then the image must carry the service label", () => {
+    expect(render(app.pull(config, '999'), { redact: true })).toBe(
+      '{ docker image rm --force dhh/app:999 || true; } && docker pull dhh/app:999 && ' +
+        `sh -c 'docker inspect -f "{{ .Config.Labels.service }}" "$1" | grep -x -- "$2" || { echo "Image $1 is missing the '\\''service'\\'' label" >&2; exit 1; }' sh dhh/app:999 app`,
+    )
+    expect(render(app.pull(config, '999', { clean: false }), { redact: true })).toMatch(/^docker pull dhh\/app:999 && sh -c /)
+  })
+
+  test('login and pull in one round trip; the password is not in the command', () => {
+    const cfg = makeConfig({ registry: { server: 'registry.example:5000', username: 'deployer', password: new Secret('pw-123') } })
+    const text = render(app.loginAndPull(cfg, '999'), { redact: false })
+    expect(text).toMatch(/^docker login registry\.example:5000 -u deployer --password-stdin && \{ docker image rm --force dhh\/app:999 \|\| true; \} && docker pull/)
+    expect(text).not.toContain('pw-123')
+  })
+
+  test('details, containers, images, removal', () => {
+    expect(argv(app.details(staging(), web))).toEqual([
+      'docker', 'ps', '--filter', 'label=service=app', '--filter', 'label=destination=staging', '--filter', 'label=role=web',
+    ])
+    expect(argv(app.containers(config))).toEqual(['docker', 'container', 'ls', '--all', '--filter', 'label=service=app'])
+    expect(argv(app.images(config))).toEqual(['docker', 'image', 'ls', 'dhh/app'])
+    expect(argv(app.removeContainers(config, web))).toEqual([
+      'docker', 'container', 'prune', '--force', '--filter', 'label=service=app', '--filter', 'label=role=web',
+    ])
+    expect(render(app.removeContainer(config, web, '999'), { redact: true })).toBe(
+      "docker container ls --all --filter 'name=^app-web-999$' --quiet | xargs -r docker container rm",
+    )
+    expect(argv(app.removeImages(config))).toEqual(['docker', 'image', 'prune', '--all', '--force', '--filter', 'label=service=app'])
+  })
+
+  test('exec in a new container, and in the running one with reuse', () => {
+    const cfg = makeConfig({ volumes: ['/data:/data'] })
+    expect(argv(app.exec(cfg, web, { version: '999', command: ['ps', 'aux'], env: withSecrets, extraEnv: { X: '1' }, interactive: true }))).toEqual([
+      'docker', 'run', '-it', '--rm', '--env-file', '.kamal/env/roles/app-web.env', '--env', 'RAILS_ENV=production', '--env', 'MSG=a b',
+      '--env', 'X=1', '--volume', '/data:/data', 'dhh/app:999', 'ps', 'aux',
+    ])
+    expect(argv(app.exec(cfg, web, { version: '999', command: ['ps'], env: noEnv, reuse: true }))).toEqual(['docker', 'exec', 'app-web-999', 'ps'])
+  })
+})

@@ -1,0 +1,38 @@
+import { spawnSync } from 'node:child_process'
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { render, type Command } from '../../lib/shell/command.ts'
+
+// Runs a built command through a real POSIX shell with a fake `docker` first on PATH, so the
+// scripts' control flow is proven, not just their text. The fake logs each call's argv and then
+// runs `body` (sh text that sees the call's arguments as "$@").
+
+/** One run's outcome: exit code, output, the argv of every docker call, and the temp home it ran in. */
+export interface FakeRun {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+  readonly calls: string[][]
+  readonly home: string
+}
+
+/** Runs `command` in `shell` (default dash as `sh`) with cwd = a fresh temp home. */
+export function runWithFakeDocker(command: Command, body: string, { stdin = '', shell = 'sh', home }: { stdin?: string; shell?: string; home?: string } = {}): FakeRun {
+  const dir = home ?? mkdtempSync(join(tmpdir(), 'slipway-cmd-'))
+  const bin = mkdtempSync(join(tmpdir(), 'slipway-bin-'))
+  const log = join(bin, 'calls.log')
+  writeFileSync(join(bin, 'docker'), `#!/bin/sh\nfor a in "$@"; do printf '%s\\037' "$a"; done >> "${log}"\necho >> "${log}"\n${body}\n`)
+  chmodSync(join(bin, 'docker'), 0o755)
+  const result = spawnSync(shell, ['-c', render(command, { redact: false })], {
+    cwd: dir,
+    input: stdin,
+    encoding: 'utf8',
+    env: { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: dir },
+    timeout: 20_000,
+  })
+  const calls = existsSync(log)
+    ? readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => l.split('\x1f').slice(0, -1))
+    : []
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr, calls, home: dir }
+}

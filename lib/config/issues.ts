@@ -23,7 +23,10 @@ export function flatten(issue: z.core.$ZodIssue): ConfigIssue[] {
   const atRoot = (i: z.core.$ZodIssue): boolean => i.path.length === 0 && i.code !== 'unrecognized_keys'
   const shapeMatched = issue.errors.filter((branch) => !branch.every(atRoot))
   const flattened = shapeMatched.map((branch) => branch.flatMap((i) => flatten({ ...i, path: [...issue.path, ...i.path] })))
-  if (flattened.length === 0) return [{ path, message: issue.message }]
+  if (flattened.length === 0) {
+    const absent = issue.errors.every((b) => b.every((i) => i.message.endsWith('received undefined')))
+    return [{ path, message: absent ? 'missing required key' : issue.message }]
+  }
   return flattened.reduce((best, b) => (b.length < best.length ? b : best))
 }
 

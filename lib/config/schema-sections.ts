@@ -157,11 +157,18 @@ export const ProxyYml = z
   })
   .describe('slipway: which proxy runs on proxy hosts')
 
+const LIMIT = 'expected a number or a percentage like "25%"'
+
 /** `boot:` */
 export const BootYml = z
   .strictObject({
     limit: z
-      .union([z.number().int().positive(), z.string().regex(/^\d+%$/)], { error: 'expected a number or a percentage like "25%"' })
+      .union([z.number(), z.string()], { error: LIMIT })
+      .transform((v, ctx) => {
+        if (typeof v === 'number' ? Number.isInteger(v) && v > 0 : /^\d+%$/.test(v)) return v
+        ctx.issues.push({ code: 'custom', message: LIMIT, input: v })
+        return z.NEVER
+      })
       .optional()
       .describe('Hosts booted at once: a number, or a percentage of all hosts (`"25%"`, at least 1)'),
     wait: Int.optional().describe('Seconds between boot groups'),

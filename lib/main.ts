@@ -58,7 +58,7 @@ export async function run(recipe: (flags: Flags) => DeployTask[], entry: EntryOp
     }
     const config = await loadConfig({ cwd, file: flags.configFile, destination: flags.destination, env })
     const selection = select(config, { hosts: flags.hosts, roles: flags.roles, primary: flags.primary })
-    const dry = flags.dryRun ? recorder({}) : undefined
+    const dry = flags.dryRun ? recorder({ reply: () => DRY_RUN_REPLY }) : undefined
     const realLocal = localExecutor({ cwd: config.root })
     const local: Executor = dry ? dry.executor('localhost') : realLocal
     const pool = dry ? undefined : sshPool(config.ssh, { signal: controller.signal })
@@ -106,6 +106,9 @@ export async function run(recipe: (flags: Flags) => DeployTask[], entry: EntryOp
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
   }
 }
+
+// A dry run answers every command with success and a neutral reply: no current container, home at ~.
+const DRY_RUN_REPLY = { stdout: 'home=~\ncurrent=\ncurrent_version=\n' }
 
 function usage(entry: EntryOptions): string {
   return [`usage: npx tsx ${entry.usage ?? `tasks/${entry.command}.ts [flags]`}`, '', 'flags:', ...(entry.help ?? []), ...SHARED_HELP].join('\n')

@@ -2,15 +2,11 @@ import type { DeployContext, DeployTask } from '../../lib/context.ts'
 import { CommandError, LockError } from '../../lib/errors.ts'
 import * as lock from '../../lib/commands/lock.ts'
 
-/** The lock's details, as Kamal writes them (base64-encoded by the builder). */
-export const lockDetails = (ctx: DeployContext, message: string): string =>
-  `Locked by: ${ctx.performer} at ${new Date().toISOString()}\nVersion: ${ctx.version}\nMessage: ${message}`
-
 /** Takes the deploy lock on the primary host, or fails with who holds it. */
 export async function acquireLock(ctx: DeployContext, message = 'Automatic deploy lock'): Promise<void> {
   const primary = ctx.remote(ctx.selection.primaryHost)
   try {
-    await primary.run(lock.acquire(ctx.config, { details: lockDetails(ctx, message) }))
+    await primary.run(lock.acquire(ctx.config, { details: lock.lockDetails({ by: ctx.performer, at: new Date().toISOString(), version: ctx.version, message }) }))
   } catch (error) {
     // mkdir is atomic: the second deployer gets "File exists" and a non-zero exit.
     if (!(error instanceof CommandError) || !/exists/i.test(error.stderr)) throw error

@@ -1,0 +1,3 @@
+import { showConfig } from '../lib/cli/show-config.ts'
+
+process.exitCode = await showConfig()

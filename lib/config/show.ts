@@ -1,0 +1,58 @@
+import { stringify } from 'yaml'
+import { allHosts, configPrimaryHost } from './selection.ts'
+import type { Config, Logging } from './types.ts'
+
+/**
+ * What `kamal config` prints (Configuration#to_h), with Kamal's key names. Secrets are Secret
+ * objects, whose toJSON is [REDACTED], so JSON and YAML output never show their values.
+ */
+export function configSummary(config: Config, { version }: { version: string }): Record<string, unknown> {
+  const { ssh } = config
+  const summary: Record<string, unknown> = {
+    roles: config.roles.map((r) => r.name),
+    hosts: allHosts(config),
+    primary_host: configPrimaryHost(config),
+    version,
+    repository: config.repository,
+    absolute_image: `${config.repository}:${version}`,
+    service_with_version: `${config.service}-${version}`,
+    volume_args: config.volumes.flatMap((v) => ['--volume', v]),
+    ssh_options: compact({
+      user: ssh.user,
+      port: ssh.port,
+      proxy: ssh.proxy,
+      proxy_command: ssh.proxyCommand,
+      keys: ssh.keys.length ? ssh.keys : undefined,
+      key_data: ssh.keyData.length ? ssh.keyData : undefined,
+      keys_only: ssh.keysOnly || undefined,
+      keepalive: true,
+      keepalive_interval: 30,
+      log_level: ssh.logLevel,
+      verify_host_key: ssh.verifyHostKey,
+    }),
+    sshkit: { max_concurrent_starts: ssh.maxConcurrentStarts, pool_idle_timeout: ssh.poolIdleTimeout },
+    builder: compact({ ...config.builder }),
+    accessories: Object.fromEntries(config.accessories.map(({ name, ...a }) => [name, compact({ ...a })])),
+    logging: loggingArgs(config.logging),
+    healthcheck: { ...config.healthcheck },
+    proxy: { ...config.proxy },
+  }
+  return compact(summary)
+}
+
+/** The summary as YAML (secrets redacted through toJSON). */
+export function configSummaryYaml(config: Config, options: { version: string }): string {
+  return stringify(JSON.parse(JSON.stringify(configSummary(config, options))))
+}
+
+/** `--log-driver` / `--log-opt` arguments for a logging section. */
+export function loggingArgs(logging: Logging): string[] {
+  return [
+    ...(logging.driver ? ['--log-driver', logging.driver] : []),
+    ...Object.entries(logging.options).flatMap(([k, v]) => ['--log-opt', `${k}=${v}`]),
+  ]
+}
+
+// Kamal's Hash#compact: unset keys are left out rather than printed as null.
+const compact = (o: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))

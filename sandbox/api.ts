@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type SandboxEnv, readEnvFile, writeEnv } from './env.ts'
-import { BASE_IMAGE, buildBase, buildCaddy, buildDemo, imageNames } from './images.ts'
+import { BASE_IMAGE, imageNames } from './images.ts'
+import { dockerConfig, publishImages } from './publish.ts'
 import { type Layout, type SandboxOptions, layout } from './layout.ts'
 import { ensureLb, stopLb } from './lb.ts'
+import { withInstanceLock } from './lock.ts'
 import { ensurePrerequisites } from './prereqs.ts'
 import { ensureRegistry, registryPaths, stopRegistry } from './registry.ts'
 import { DOCKER, docker } from './run.ts'
@@ -25,7 +27,6 @@ export interface UpResult {
 
 /** The host's trust entry for an instance's registry. */
 const hostTrust = (l: Layout): string => join('/etc/docker/certs.d', l.registry)
-const dockerConfig = (l: Layout): string => join(l.dir, 'docker-config')
 
 /**
  * Brings a sandbox up, reusing whatever of it already runs: servers (resized to the asked count),
@@ -35,13 +36,20 @@ export async function sandboxUp(options: SandboxOptions = {}, log: Log = () => {
   const started = performance.now()
   const l = layout(options)
   await ensurePrerequisites(log)
+  return withInstanceLock(l.dir, () => up(l, started, log))
+}
+
+async function up(l: Layout, started: number, log: Log): Promise<UpResult> {
   mkdirSync(l.dir, { recursive: true, mode: 0o700 })
   const s = await ensureSecrets(l)
   mkdirSync(hostTrust(l), { recursive: true })
   writeFileSync(join(hostTrust(l), 'ca.crt'), readFileSync(s.caCert))
   await ensureNetwork(l)
   const [, startedServers] = await Promise.all([
-    ensureRegistry(l, s).then((r) => log(`registry ${l.registry}: ${r}`)).then(() => pushImages(l, s, log)),
+    ensureRegistry(l, s)
+      .then((r) => log(`registry ${l.registry}: ${r}`))
+      .then(() => publishImages(l, s))
+      .then((r) => log(`test images: ${r}`)),
     ensureServers(l, s, log),
   ])
   log(`load balancer ${l.lbUrl} → ${l.lbBackends.join(', ')}: ${await ensureLb(l)}`)
@@ -57,6 +65,7 @@ export async function sandboxUp(options: SandboxOptions = {}, log: Log = () => {
     SANDBOX_REGISTRY_PASSWORD: readPassword(s),
     SANDBOX_REGISTRY_CA: s.caCert,
     SANDBOX_LB_URL: l.lbUrl,
+    SANDBOX_LB_BACKENDS: l.lbBackends.join(' '),
     DOCKER_CONFIG: dockerConfig(l),
     SANDBOX_BASE_IMAGE: BASE_IMAGE,
     SANDBOX_APP_IMAGE: images.app,
@@ -84,17 +93,6 @@ async function ensureServers(l: Layout, s: SecretPaths, log: Log): Promise<numbe
   return missing.length
 }
 
-/** Logs the host's isolated docker config in to the registry, builds the test images and pushes them. */
-async function pushImages(l: Layout, s: SecretPaths, log: Log): Promise<void> {
-  const env = { DOCKER_CONFIG: dockerConfig(l) }
-  mkdirSync(env.DOCKER_CONFIG, { recursive: true, mode: 0o700 })
-  const images = imageNames(l.registry)
-  await docker(['login', l.registry, '--username', REGISTRY_USER, '--password-stdin'], { env, input: readPassword(s) })
-  await Promise.all([buildBase().then(() => Promise.all([buildDemo(images.app), buildDemo(images.broken, { broken: true })])), buildCaddy(images.caddy)])
-  await Promise.all(Object.values(images).map((image) => docker(['push', '--quiet', image], { env })))
-  log(`images pushed: ${Object.values(images).join(', ')}`)
-}
-
 /**
  * Removes every container, network, process and temporary file of a sandbox. Keeps the images in
  * the host's docker, the registry's data and the keys, so the next `up` is fast.
@@ -104,6 +102,10 @@ export async function sandboxDown(options: Pick<SandboxOptions, 'name' | 'subnet
   // The running instance's own env knows its subnet, whatever this call was given.
   const subnet = existsSync(named.envFile) ? readEnvFile(named.envFile).SANDBOX_SUBNET?.replace(/\.0\/24$/, '') : undefined
   const l = layout({ ...options, ...(subnet ? { subnet } : {}) })
+  await withInstanceLock(l.dir, () => down(l, log))
+}
+
+async function down(l: Layout, log: Log): Promise<void> {
   const names = [...(await existingServers(l)).keys()]
   await removeServers(names)
   log(`servers removed: ${names.length}`)

@@ -17,6 +17,8 @@ export interface SandboxEnv {
   /** The registry's CA certificate (trusted by every engine already). */
   readonly SANDBOX_REGISTRY_CA: string
   readonly SANDBOX_LB_URL: string
+  /** Space-separated IPs of the servers behind the load balancer. */
+  readonly SANDBOX_LB_BACKENDS: string
   /** An isolated docker client config dir, logged in to the registry; ~/.docker is never touched. */
   readonly DOCKER_CONFIG: string
   readonly SANDBOX_BASE_IMAGE: string

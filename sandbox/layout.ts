@@ -49,6 +49,8 @@ export function layout(options: SandboxOptions = {}): Layout {
   const lbPort = options.lbPort ?? 19080
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`sandbox name "${name}": use lowercase letters, digits and "-"`)
   if (!Number.isInteger(count) || count < 1 || count > MAX_SERVERS) throw new Error(`servers: ${count} is not between 1 and ${MAX_SERVERS}`)
+  if (!Number.isInteger(lbPort) || lbPort < 1 || lbPort > 65535) throw new Error(`lb port ${lbPort} is not a TCP port`)
+  if (options.lbBackends !== undefined && !(options.lbBackends >= 1)) throw new Error(`lb backends: ${options.lbBackends} is not a count of servers`)
   if (!/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(subnet)) throw new Error(`subnet "${subnet}": give three octets, e.g. 172.29.0`)
   const gateway = `${subnet}.1`
   const servers = Array.from({ length: count }, (_, i) => ({ container: `${name}-${i + 1}`, ip: `${subnet}.${11 + i}` }))
@@ -74,13 +76,18 @@ export function layout(options: SandboxOptions = {}): Layout {
 
 /** Options from the environment of `npm run sandbox:*`: SANDBOX_SERVERS (a count, or a sourced env's list of IPs), SANDBOX_NAME, SANDBOX_SUBNET, SANDBOX_LB_PORT, SANDBOX_LB_BACKENDS. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv): SandboxOptions {
-  const servers = env.SANDBOX_SERVERS?.trim()
-  const number = (v: string | undefined): number | undefined => (v ? Number(v) : undefined)
+  // A sourced .sandbox/env holds lists of IPs under the same names: those mean "as many as listed".
+  const count = (v: string | undefined): number | undefined => {
+    const t = v?.trim()
+    return t ? (/^\d+$/.test(t) ? Number(t) : t.split(/\s+/).length) : undefined
+  }
+  const servers = count(env.SANDBOX_SERVERS)
+  const lbBackends = count(env.SANDBOX_LB_BACKENDS)
   return {
     ...(env.SANDBOX_NAME ? { name: env.SANDBOX_NAME } : {}),
-    ...(servers ? { servers: /^\d+$/.test(servers) ? Number(servers) : servers.split(/\s+/).length } : {}),
+    ...(servers ? { servers } : {}),
     ...(env.SANDBOX_SUBNET ? { subnet: env.SANDBOX_SUBNET.replace(/\.0\/24$/, '') } : {}),
-    ...(env.SANDBOX_LB_PORT ? { lbPort: number(env.SANDBOX_LB_PORT)! } : {}),
-    ...(env.SANDBOX_LB_BACKENDS ? { lbBackends: number(env.SANDBOX_LB_BACKENDS)! } : {}),
+    ...(env.SANDBOX_LB_PORT ? { lbPort: Number(env.SANDBOX_LB_PORT) } : {}),
+    ...(lbBackends ? { lbBackends } : {}),
   }
 }

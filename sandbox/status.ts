@@ -18,7 +18,13 @@ export async function sandboxStatus(options: Pick<SandboxOptions, 'name'>, print
   }
   const env = readEnvFile(named.envFile)
   const ips = (env.SANDBOX_SERVERS ?? '').split(' ').filter(Boolean)
-  const l = layout({ ...options, servers: ips.length, subnet: env.SANDBOX_SUBNET?.replace(/\.0\/24$/, ''), lbPort: Number(new URL(env.SANDBOX_LB_URL ?? 'http://x:19080').port) })
+  const l = layout({
+    ...options,
+    servers: ips.length,
+    subnet: env.SANDBOX_SUBNET?.replace(/\.0\/24$/, ''),
+    lbPort: Number(new URL(env.SANDBOX_LB_URL ?? 'http://x:19080').port),
+    lbBackends: (env.SANDBOX_LB_BACKENDS ?? '').split(' ').filter(Boolean).length || 2,
+  })
   const s = secretPaths(l)
   const containers = await existingServers(l)
   let ok = true

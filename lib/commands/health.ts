@@ -16,7 +16,7 @@ export const healthLog = (name: string): Command => cmd('docker', 'inspect', '--
 
 /** Polling options; defaults come from the role's healthcheck and the config. */
 export interface WaitParams {
-  /** Give up after this many seconds; default Kamal's budget, 1+2+…+max_attempts (28 s for 7). */
+  /** Give up after at least this many seconds (whole-second clock, so up to one more); default Kamal's budget, 1+2+…+max_attempts (28 s for 7). */
   readonly timeoutSeconds?: number
   /** Seconds between polls (default 0.2). */
   readonly interval?: number
@@ -52,7 +52,7 @@ export function waitHealthy(config: Config, role: Role, name: string, params: Wa
       'running) if [ "$up" -ge "$ready" ]; then echo running; exit 0; fi; up=$((up + 1));; ' +
       'unhealthy|exited|dead|restarting|missing) echo "$status"; exit 1;; ' +
       '*) up=0;; esac; ' +
-      'if [ "$(date +%s)" -ge "$deadline" ]; then echo "$status"; exit 2; fi; sleep "$interval"; done',
+      'if [ "$(date +%s)" -gt "$deadline" ]; then echo "$status"; exit 2; fi; sleep "$interval"; done',
     name,
     String(timeoutSeconds),
     String(interval),
@@ -70,7 +70,7 @@ export function waitUnhealthy(name: string, { timeoutSeconds = 30, interval = 0.
       `while :; do ${POLL}; ` +
       'if [ "${2:--}" = - ]; then status=$1; else status=$2; fi; ' +
       'case $status in healthy|starting|running) ;; *) echo "$status"; exit 0;; esac; ' +
-      'if [ "$(date +%s)" -ge "$deadline" ]; then echo "$status"; exit 2; fi; sleep "$interval"; done',
+      'if [ "$(date +%s)" -gt "$deadline" ]; then echo "$status"; exit 2; fi; sleep "$interval"; done',
     name,
     String(timeoutSeconds),
     String(interval),

@@ -1,0 +1,72 @@
+import { describe, expect, test } from 'vitest'
+import * as accessoryCmd from '../../lib/commands/accessory.ts'
+import { argv, render } from '../../lib/shell/command.ts'
+import { accessory, makeConfig } from './fixture.ts'
+
+const config = makeConfig()
+const mysql = accessory({
+  files: [{ local: 'config/mysql/my.cnf', remote: '/etc/mysql/my.cnf' }],
+  directories: [{ host: 'data', container: '/var/lib/mysql' }, { host: '/mnt/backups', container: '/backups' }],
+  volumes: ['/var/run/mysqld:/run/mysqld'],
+  labels: { 'my.label': 'x' },
+  options: { cpus: 4, memory: '2GB' },
+  cmd: 'mysqld --default-authentication-plugin="mysql native"',
+})
+
+describe('accessory', () => {
+  test("run: Kamal's order, files and relative directories under <home>/<service>", () => {
+    // prettier-ignore
+    expect(argv(accessoryCmd.run(config, mysql, { home: '/root' }))).toEqual([
+      'docker', 'run', '--name', 'app-mysql', '--detach', '--restart', 'unless-stopped',
+      '--log-opt', 'max-size=10m',
+      '--publish', '3306:3306',
+      '--env-file', '.kamal/env/accessories/app-mysql.env', '--env', 'MYSQL_ROOT_HOST=%',
+      '--volume', '/var/run/mysqld:/run/mysqld',
+      '--volume', '/root/app-mysql/etc/mysql/my.cnf:/etc/mysql/my.cnf',
+      '--volume', '/root/app-mysql/data:/var/lib/mysql',
+      '--volume', '/mnt/backups:/backups',
+      '--label', 'service=app-mysql', '--label', 'my.label=x',
+      '--cpus', '4', '--memory', '2GB',
+      'mysql:8.0', 'mysqld', '--default-authentication-plugin=mysql native',
+    ])
+    expect(render(accessoryCmd.run(config, mysql, { home: '/root' }), { redact: true })).not.toContain('secret123')
+  })
+
+  test('a port with an address is published as written', () => {
+    expect(argv(accessoryCmd.run(config, accessory({ port: '127.0.0.1:3306:3306', env: { clear: {}, secret: {} } }), { home: '/root' }))).toEqual([
+      'docker', 'run', '--name', 'app-mysql', '--detach', '--restart', 'unless-stopped', '--log-opt', 'max-size=10m',
+      '--publish', '127.0.0.1:3306:3306', '--label', 'service=app-mysql', 'mysql:8.0',
+    ])
+  })
+
+  test('start, stop, details, exec', () => {
+    expect(argv(accessoryCmd.start(config, mysql))).toEqual(['docker', 'container', 'start', 'app-mysql'])
+    expect(argv(accessoryCmd.stop(config, mysql))).toEqual(['docker', 'container', 'stop', 'app-mysql'])
+    expect(argv(accessoryCmd.details(config, mysql))).toEqual(['docker', 'ps', '--filter', 'label=service=app-mysql'])
+    expect(argv(accessoryCmd.exec(config, mysql, { command: ['mysql', '-u', 'root'], home: '/root', interactive: true }))).toEqual([
+      'docker', 'exec', '-it', 'app-mysql', 'mysql', '-u', 'root',
+    ])
+    expect(argv(accessoryCmd.exec(config, accessory(), { command: ['mysql'], home: '/root', fresh: true }))).toEqual([
+      'docker', 'run', '--rm', '--env-file', '.kamal/env/accessories/app-mysql.env', '--env', 'MYSQL_ROOT_HOST=%', 'mysql:8.0', 'mysql',
+    ])
+  })
+
+  test('logs with since, lines and grep', () => {
+    expect(render(accessoryCmd.logs(config, mysql, { since: '5m', lines: 100, grep: 'ERROR x', grepOptions: '-i' }), { redact: true })).toBe(
+      "sh -c 'docker logs \"$@\" 2>&1' sh app-mysql --since 5m --tail 100 --timestamps | grep -i -- 'ERROR x'",
+    )
+  })
+
+  test('directories, uploads and removal', () => {
+    expect(argv(accessoryCmd.directories(config, mysql, { home: '/root' })!)).toEqual(['mkdir', '-p', '/root/app-mysql/data', '/mnt/backups'])
+    expect(accessoryCmd.directories(config, accessory(), { home: '/root' })).toBeUndefined()
+    expect(accessoryCmd.filePath(mysql, '/root', '/etc/mysql/my.cnf')).toBe('/root/app-mysql/etc/mysql/my.cnf')
+    expect(argv(accessoryCmd.uploadFile('/root/app-mysql/etc/mysql/my.cnf')).slice(2)).toEqual([
+      'mkdir -p "$(dirname "$1")" && cat > "$1" && chmod 755 "$1"', 'sh', '/root/app-mysql/etc/mysql/my.cnf',
+    ])
+    expect(argv(accessoryCmd.removeContainer(config, mysql))).toEqual(['docker', 'container', 'prune', '--force', '--filter', 'label=service=app-mysql'])
+    expect(argv(accessoryCmd.removeImage(config, mysql))).toEqual(['docker', 'image', 'rm', '--force', 'mysql:8.0'])
+    expect(argv(accessoryCmd.removeServiceDirectory(config, mysql, { home: '/root' }))).toEqual(['rm', '-rf', '/root/app-mysql'])
+    expect(argv(accessoryCmd.remove(config, mysql, { home: '/root' })).slice(3)).toEqual(['sh', 'app-mysql', 'mysql:8.0', '/root/app-mysql'])
+  })
+})

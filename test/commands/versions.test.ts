@@ -1,0 +1,77 @@
+import { describe, expect, test } from 'vitest'
+import * as versions from '../../lib/commands/versions.ts'
+import { argv, render } from '../../lib/shell/command.ts'
+import { runWithFakeDocker } from './fake-docker.ts'
+import { makeConfig, staging, web } from './fixture.ts'
+
+const config = makeConfig()
+
+// A docker whose latest image is sha256:abc, run by app-web-v1 (stopped-then-not-newest), while
+// app-web-v2 is the newest running container (e.g. a crash-looping half-deploy).
+const DOCKER = `
+case "$1 $2" in
+  "image ls") echo abc ;;
+  "ps --latest") case "$*" in *ancestor=abc*) name=app-web-v1 id=111 ;; *) name=app-web-v2 id=222 ;; esac
+    case "$*" in *--quiet*) echo $id ;; *) echo $name ;; esac ;;
+  "ps --format"|"ps --filter"|"ps --all") printf 'app-web-v3\\napp-web-v2\\napp-web-v1\\n' ;;
+  "stop -t") ;;
+esac`
+
+describe('current container (latest image first, then newest running)', () => {
+  test('containerIdFor: exact-name regex, all states unless onlyRunning', () => {
+    expect(argv(versions.containerIdFor('app-web-999'))).toEqual(['docker', 'container', 'ls', '--all', '--filter', 'name=^app-web-999$', '--quiet'])
+    expect(argv(versions.containerIdFor('app-web-999', { onlyRunning: true }))).toEqual(['docker', 'container', 'ls', '--filter', 'name=^app-web-999$', '--quiet'])
+  })
+
+  test('currentRunningContainer renders as one sh script with values as parameters', () => {
+    expect(render(versions.currentRunningContainer(staging(), web), { redact: true })).toBe(
+      `sh -c 'ref=$1; shift; { id=$(docker image ls --filter "reference=$ref" --format "{{.ID}}" | head -n 1); ` +
+        `if [ -n "$id" ]; then docker ps --latest --quiet "$@" --filter status=running --filter status=restarting --filter "ancestor=$id"; fi; ` +
+        `docker ps --latest --quiet "$@" --filter status=running --filter status=restarting; } | head -n 1' ` +
+        'sh dhh/app:latest-staging --filter label=service=app --filter label=destination=staging --filter label=role=web',
+    )
+  })
+
+  test('prefers the container of the latest image', () => {
+    const id = runWithFakeDocker(versions.currentRunningContainer(config, web), DOCKER)
+    expect(id.stdout).toBe('111\n')
+    expect(id.calls[0]).toEqual(['image', 'ls', '--filter', 'reference=dhh/app:latest', '--format', '{{.ID}}'])
+    expect(id.calls[1]).toEqual([
+      'ps', '--latest', '--quiet', '--filter', 'label=service=app', '--filter', 'label=role=web',
+      '--filter', 'status=running', '--filter', 'status=restarting', '--filter', 'ancestor=abc',
+    ])
+    expect(runWithFakeDocker(versions.currentRunningName(config, web), DOCKER).stdout).toBe('app-web-v1\n')
+    expect(runWithFakeDocker(versions.currentRunningVersion(config, web), DOCKER).stdout).toBe('v1\n')
+  })
+
+  test('falls back to the newest running container when no latest image exists', () => {
+    const noLatest = DOCKER.replace('"image ls") echo abc ;;', '"image ls") ;;')
+    const run = runWithFakeDocker(versions.currentRunningVersion(config, web), noLatest)
+    expect(run.stdout).toBe('v2\n')
+    expect(run.calls.some((c) => c.some((a) => a.startsWith('ancestor=')))).toBe(false)
+  })
+
+  test('listVersions strips the prefix', () => {
+    const command = versions.listVersions(config, web, { all: true })
+    expect(argv(command)).toEqual([
+      'sh', '-c', 'p=$1; shift; docker ps "$@" --format "{{.Names}}" | while read -r line; do printf "%s\\n" "${line#"$p-"}"; done',
+      'sh', 'app-web', '--all', '--filter', 'label=service=app', '--filter', 'label=role=web',
+    ])
+    expect(runWithFakeDocker(command, DOCKER).stdout).toBe('v3\nv2\nv1\n')
+  })
+
+  test('staleContainers lists running versions other than the current one, and stops them with stop', () => {
+    expect(runWithFakeDocker(versions.staleContainers(config, web), DOCKER).stdout).toBe('v3\nv2\n')
+    const stopped = runWithFakeDocker(versions.staleContainers(config, web, { stop: true, stopWaitTime: 7 }), DOCKER)
+    expect(stopped.stdout).toBe('v3\nv2\n')
+    expect(stopped.calls.filter((c) => c[0] === 'stop')).toEqual([['stop', '-t', '7', 'app-web-v3'], ['stop', '-t', '7', 'app-web-v2']])
+    const noWait = runWithFakeDocker(versions.staleContainers(config, web, { stop: true }), DOCKER)
+    expect(noWait.calls.filter((c) => c[0] === 'stop')).toEqual([['stop', 'app-web-v3'], ['stop', 'app-web-v2']])
+  })
+
+  test('stopCurrent pipes the current id into docker stop', () => {
+    expect(render(versions.stopCurrent(makeConfig({ stopWaitTime: 3 }), web), { redact: true })).toMatch(/ \| xargs -r docker stop -t 3$/)
+    const run = runWithFakeDocker(versions.stopCurrent(config, web), DOCKER)
+    expect(run.calls.at(-1)).toEqual(['stop', '111'])
+  })
+})

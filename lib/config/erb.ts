@@ -37,4 +37,4 @@ function position(source: string, offset: number): { line: number; col: number }
   return { line, col: offset - before.lastIndexOf('\n') }
 }
 
-const oneLine = (tag: string): string => (tag.length > 40 ? `${tag.slice(0, 37)}...` : tag).replaceAll('\n', ' ')
+const oneLine = (tag: string): string => (tag.length > 72 ? `${tag.slice(0, 69)}...` : tag).replaceAll('\n', ' ')

@@ -1,18 +1,7 @@
 import { z } from 'zod'
 import { Env, HostList, Int, StringMap } from './schema-common.ts'
-import {
-  AccessoryYml,
-  BootYml,
-  BuilderYml,
-  HealthcheckYml,
-  LoggingYml,
-  ProxyYml,
-  RegistryYml,
-  RoleYml,
-  SshkitYml,
-  SshYml,
-  TraefikYml,
-} from './schema-sections.ts'
+import { BuilderYml, HealthcheckYml, LoggingYml, RegistryYml, RoleYml, SshkitYml, SshYml } from './schema-sections.ts'
+import { AccessoryYml, BootYml, ProxyYml, TraefikYml } from './schema-services.ts'
 
 // deploy.yml exactly as users write it (Kamal 1.x keys plus slipway's `proxy:` and
 // `ssh.verify_host_key`). Root `x-*` keys (YAML anchor holders) are removed before parsing.

@@ -79,12 +79,12 @@ async function up(l: Layout, started: number, log: Log): Promise<UpResult> {
   return { env, envFile: l.envFile, seconds: (performance.now() - started) / 1000, started: startedServers }
 }
 
-/** Starts the missing servers and removes extra or stopped ones (a stopped server is recreated, not resumed). */
+/** Starts the missing servers; removes extra, stopped, outdated or other checkouts' ones (a stopped server is recreated, not resumed). */
 async function ensureServers(l: Layout, s: SecretPaths, log: Log): Promise<number> {
   const image = await ensureServerImage(log)
   const existing = await existingServers(l)
   const wanted = new Set(l.servers.map((x) => x.container))
-  const stale = [...existing].filter(([name, c]) => !wanted.has(name) || !c.running || c.image !== image).map(([name]) => name)
+  const stale = [...existing].filter(([name, c]) => !wanted.has(name) || !c.running || c.image !== image || c.dir !== l.dir).map(([name]) => name)
   await removeServers(stale)
   const missing = l.servers.filter((x) => !existing.has(x.container) || stale.includes(x.container))
   await Promise.all(missing.map((x) => startServer(l, s, image, x)))

@@ -1,4 +1,4 @@
-import { existsSync, openSync } from 'node:fs'
+import { existsSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { DOCKER, RunError, docker, run, waitFor } from './run.ts'
 
@@ -41,9 +41,7 @@ export async function ensurePrerequisites(log: (line: string) => void): Promise<
       throw new RunError(`the sandbox needs: ${missing.join(', ')}. As root on Debian 12, run:\n  ${installHint(missing)}`)
     }
     log(`installing ${missing.join(' ')}`)
-    await run(['apt-get', 'update'], { env: { DEBIAN_FRONTEND: 'noninteractive' } })
-    // The registry and nginx packages start services on install where an init system exists; we run our own instances.
-    await run(['apt-get', 'install', '-y', '--no-install-recommends', ...missing], { env: { DEBIAN_FRONTEND: 'noninteractive' } })
+    await aptInstall(missing)
     const still = missingPackages()
     if (still.length > 0) throw new RunError(`apt-get finished but these are still missing: ${still.join(', ')}`)
   }
@@ -64,4 +62,20 @@ export async function ensureDockerd(log: (line: string) => void): Promise<void> 
   // The engine is the machine's, shared with everything else; it outlives the sandbox on purpose.
   spawn('/usr/sbin/dockerd', [], { detached: true, stdio: ['ignore', out, out] }).unref()
   await waitFor(`dockerd to answer (see /var/log/dockerd.log; client ${DOCKER})`, engineAnswers, { timeoutMs: 30_000, intervalMs: 100 })
+}
+
+const POLICY = '/usr/sbin/policy-rc.d'
+
+/** apt-get update once, then install; services must not start on install (nginx would take port 80, the registry :5000). */
+async function aptInstall(pkgs: readonly string[]): Promise<void> {
+  const env = { DEBIAN_FRONTEND: 'noninteractive' }
+  // policy-rc.d exiting 101 is Debian's way to tell maintainer scripts "do not start services".
+  const ours = !existsSync(POLICY)
+  if (ours) writeFileSync(POLICY, '#!/bin/sh\nexit 101\n', { mode: 0o755 })
+  try {
+    await run(['apt-get', 'update'], { env })
+    await run(['apt-get', 'install', '-y', '--no-install-recommends', ...pkgs], { env })
+  } finally {
+    if (ours) rmSync(POLICY, { force: true })
+  }
 }

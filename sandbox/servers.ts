@@ -4,6 +4,7 @@ import { docker, run, waitFor } from './run.ts'
 
 /** The label on everything a sandbox creates in the host's docker, valued with the instance name. */
 export const LABEL = 'slipway.sandbox.instance'
+const DIR_LABEL = 'slipway.sandbox.dir'
 
 /** Creates the instance's bridge network unless it exists; refuses one with another subnet. */
 export async function ensureNetwork(l: Layout): Promise<void> {
@@ -21,13 +22,22 @@ export async function ensureNetwork(l: Layout): Promise<void> {
     l.network])
 }
 
-/** Names of this instance's server containers that exist, running or not, with their state. */
-export async function existingServers(l: Layout): Promise<Map<string, { running: boolean; image: string }>> {
-  const { stdout } = await docker(['ps', '--all', '--filter', `label=${LABEL}=${l.name}`, '--format', '{{.Names}} {{.State}} {{.Image}}'])
-  const found = new Map<string, { running: boolean; image: string }>()
+/** A server container as found in the host's docker. */
+export interface FoundServer {
+  readonly running: boolean
+  readonly image: string
+  /** The state directory whose keys it mounts: a checkout elsewhere has other keys. */
+  readonly dir: string
+}
+
+/** This instance's server containers that exist, running or not, by name. */
+export async function existingServers(l: Layout): Promise<Map<string, FoundServer>> {
+  const format = `{{.Names}}\t{{.State}}\t{{.Image}}\t{{.Label "${DIR_LABEL}"}}`
+  const { stdout } = await docker(['ps', '--all', '--filter', `label=${LABEL}=${l.name}`, '--format', format])
+  const found = new Map<string, FoundServer>()
   for (const line of stdout.trim().split('\n').filter(Boolean)) {
-    const [name, state, image] = line.split(' ') as [string, string, string]
-    found.set(name, { running: state === 'running', image })
+    const [name, state, image, dir] = line.split('\t') as [string, string, string, string]
+    found.set(name, { running: state === 'running', image, dir })
   }
   return found
 }
@@ -37,7 +47,7 @@ export async function startServer(l: Layout, s: SecretPaths, image: string, serv
   // prettier-ignore
   await docker(['run', '--detach', '--name', server.container, '--hostname', server.container,
     '--network', l.network, '--ip', server.ip,
-    '--label', `${LABEL}=${l.name}`,
+    '--label', `${LABEL}=${l.name}`, '--label', `${DIR_LABEL}=${l.dir}`,
     // --privileged fails on this kind of VM (no CAP_SYS_RESOURCE); this is the set that works (SANDBOX.md).
     '--cap-add', 'ALL', '--cap-drop', 'SYS_RESOURCE',
     '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined', '--security-opt', 'systempaths=unconfined',

@@ -32,6 +32,14 @@ describe('current container (latest image first, then newest running)', () => {
     )
   })
 
+  test('name, version and stale lookups pass prefix, latest image and filters as parameters', () => {
+    const filters = ['--filter', 'label=service=app', '--filter', 'label=role=web']
+    expect(argv(versions.currentRunningName(config, web)).slice(3)).toEqual(['sh', 'dhh/app:latest', ...filters])
+    expect(argv(versions.currentRunningVersion(config, web)).slice(3)).toEqual(['sh', 'app-web', 'dhh/app:latest', ...filters])
+    expect(argv(versions.staleContainers(config, web)).slice(3)).toEqual(['sh', 'app-web', 'dhh/app:latest', '', ...filters])
+    expect(argv(versions.staleContainers(config, web, { stop: true, stopWaitTime: 9 })).slice(3)).toEqual(['sh', 'app-web', 'dhh/app:latest', '9', ...filters])
+  })
+
   test('prefers the container of the latest image', () => {
     const id = runWithFakeDocker(versions.currentRunningContainer(config, web), DOCKER)
     expect(id.stdout).toBe('111\n')

@@ -76,7 +76,7 @@ function fromSources(sources: { file: string; text: string }[], opts: { root: st
   if (!parsed.success) fail(parsed.error.issues.flatMap(flatten).map((i) => locate(docs, i)))
   const yml = parsed.data!
   const { config, issues } = normalize(yml, { file: base.file, root: opts.root, destination: opts.destination, secrets: opts.secrets })
-  const all = [...check(config, yml, { destination: opts.destination, version: slipwayVersion() }), ...issues]
+  const all = [...check(config, yml, { destination: opts.destination, version: KAMAL_COMPATIBLE_VERSION }), ...issues]
   if (all.length > 0) fail(all.map((i) => locate(docs, i)))
   return config
 }
@@ -108,7 +108,13 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v ===
 const withoutExtensions = (raw: unknown): unknown =>
   isPlainObject(raw) ? Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith('x-'))) : raw
 
-/** slipway's own version (package.json), for `minimum_version`. */
+/**
+ * `minimum_version` in a Kamal config names a Kamal version; slipway reads Kamal 1.x configs as
+ * Kamal 1.9.3 does, so that is the version such a config is checked against.
+ */
+export const KAMAL_COMPATIBLE_VERSION = '1.9.3'
+
+/** slipway's own version (package.json). */
 export function slipwayVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 }

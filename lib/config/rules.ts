@@ -6,7 +6,7 @@ import type { Config } from './types.ts'
 /** What the rules need besides the config: the destination given with -d and our version. */
 export interface CheckOptions {
   readonly destination?: string | undefined
-  /** slipway's version, compared with `minimum_version`. */
+  /** The Kamal version slipway is compatible with, compared with `minimum_version`. */
   readonly version: string
 }
 
@@ -74,7 +74,7 @@ const destination: Rule = (config, _, options) =>
 
 const minimumVersion: Rule = (config, _, options) =>
   config.minimumVersion !== undefined && compareVersions(config.minimumVersion, options.version) > 0
-    ? [{ path: ['minimum_version'], message: `current version is ${options.version}, minimum required is ${config.minimumVersion}` }]
+    ? [{ path: ['minimum_version'], message: `slipway reads configs as Kamal ${options.version} does, minimum required is ${config.minimumVersion}` }]
     : []
 
 const caddyImage: Rule = (config) =>

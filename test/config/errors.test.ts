@@ -27,7 +27,7 @@ test.each([
   { name: 'accessory on an unknown role', yml: ok('servers: [1.1.1.1]\naccessories:\n  db:\n    image: mysql\n    roles: [jobs]\n'), error: 'deploy.yml:7:13 accessories.db.roles[0]: no role named "jobs" under servers' },
   { name: 'accessory without image', yml: ok('servers: [1.1.1.1]\naccessories:\n  db:\n    host: 1.1.1.1\n'), error: 'deploy.yml:6:5 accessories.db.image: missing required key' },
   { name: 'require_destination without -d', yml: ok('servers: [1.1.1.1]\nrequire_destination: true\n'), error: 'deploy.yml:4:22 require_destination: a destination is required: run with -d NAME' },
-  { name: 'minimum_version above ours', yml: ok('servers: [1.1.1.1]\nminimum_version: 1.9.3\n'), error: 'deploy.yml:4:18 minimum_version: current version is 0.1.0, minimum required is 1.9.3' },
+  { name: 'minimum_version above Kamal 1.9.3', yml: ok('servers: [1.1.1.1]\nminimum_version: 2.0.0\n'), error: 'deploy.yml:4:18 minimum_version: slipway reads configs as Kamal 1.9.3 does, minimum required is 2.0.0' },
   { name: 'caddy without image', yml: ok('servers: [1.1.1.1]\nproxy:\n  kind: caddy\n'), error: 'deploy.yml:5:3 proxy.image: required when kind is caddy' },
   { name: 'unknown proxy kind', yml: ok('servers: [1.1.1.1]\nproxy:\n  kind: nginx\n'), error: 'deploy.yml:5:9 proxy.kind: Invalid option: expected one of "traefik"|"caddy"' },
   { name: 'bad host key policy', yml: ok('servers: [1.1.1.1]\nssh:\n  verify_host_key: yes\n'), error: 'deploy.yml:5:20 ssh.verify_host_key: Invalid option: expected one of "accept-new"|"always"|"never"' },

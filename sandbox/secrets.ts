@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Layout } from './layout.ts'
 import { run } from './run.ts'
@@ -78,6 +78,7 @@ async function ensureTls(l: Layout, p: SecretPaths): Promise<void> {
       '-subj', `/CN=${l.gateway}`, '-keyout', key, '-out', csr])
     await run(['openssl', 'x509', '-req', '-in', csr, '-CA', p.caCert, '-CAkey', caKey, '-CAcreateserial', '-days', '3650',
       '-extfile', ext, '-out', crt])
+    for (const f of [csr, ext, join(p.tlsDir, 'ca.srl')]) rmSync(f, { force: true })
   }
   chmodSync(key, 0o600)
   writeFileSync(join(p.certsD, l.registry, 'ca.crt'), readFileSync(p.caCert))

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, inject, test } from 'vitest'
 import { quote } from '../../lib/shell/command.ts'
 import { sandboxDown, sandboxUp } from '../../sandbox/api.ts'
 import { type SandboxEnv as WrittenEnv, formatEnv, parseEnv } from '../../sandbox/env.ts'
-import { layout } from '../../sandbox/layout.ts'
+import { REPO_ROOT, layout, optionsFromEnv } from '../../sandbox/layout.ts'
 import { sandboxStatus } from '../../sandbox/status.ts'
 import { exec, httpGet, readSandboxEnv, sshExec, uniqueService, waitForHealth } from './support/sandbox.ts'
 
@@ -43,7 +43,7 @@ describe('sandbox servers', () => {
       env.servers.map(async (ip, i) => {
         const { stdout } = await sshExec(ip, 'hostname; id -u; docker info --format "{{.ID}}"')
         const [hostname, uid, engine] = stdout.trim().split('\n')
-        expect(hostname).toBe(layout().servers[i]!.container)
+        expect(hostname).toBe(layout({ name: env.raw.SANDBOX_NAME! }).servers[i]!.container)
         expect(uid).toBe('0')
         return engine
       }),
@@ -169,7 +169,7 @@ describe('test images', () => {
   test('the demo Dockerfile builds FROM the base image with no registry', async () => {
     const tag = `${uniqueService('build')}:local`
     try {
-      await docker(['build', '-q', '--build-arg', 'BUILD_VERSION=b1', '-t', tag, join(layout().dir, '..', 'demo')])
+      await docker(['build', '-q', '--build-arg', 'BUILD_VERSION=b1', '-t', tag, join(REPO_ROOT, 'demo')])
       const { stdout } = await docker(['run', '--rm', '--entrypoint', 'cat', tag, '/start.sh'])
       expect(stdout).toContain('httpd -f -p 80 -h /www')
     } finally {
@@ -235,7 +235,7 @@ describe('load balancer', () => {
 
 describe('sandbox lifecycle', () => {
   test('a second up reuses everything that runs', async () => {
-    const again = await sandboxUp({ servers: env.servers.length })
+    const again = await sandboxUp({ ...optionsFromEnv(env.raw), name: env.raw.SANDBOX_NAME!, lbPort: Number(new URL(env.lbUrl).port) })
     expect(again.started).toBe(0)
     expect(again.env.SANDBOX_SERVERS).toBe(env.servers.join(' '))
     expect(again.seconds).toBeLessThan(5)
@@ -244,7 +244,7 @@ describe('sandbox lifecycle', () => {
 
   test('status reports every part up', async () => {
     const lines: string[] = []
-    expect(await sandboxStatus({}, (l) => lines.push(l))).toBe(true)
+    expect(await sandboxStatus({ name: env.raw.SANDBOX_NAME! }, (l) => lines.push(l))).toBe(true)
     expect(lines.filter((l) => l.includes('ssh+docker up'))).toHaveLength(env.servers.length)
     expect(lines.join('\n')).toMatch(/registry https:\/\/.* up/)
   })

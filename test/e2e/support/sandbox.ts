@@ -26,8 +26,8 @@ export interface SandboxEnv {
   readonly raw: Readonly<Record<string, string>>
 }
 
-/** Reads the running sandbox's env; throws with what to run when the sandbox is not up. */
-export function readSandboxEnv(name?: string): SandboxEnv {
+/** Reads the running sandbox's env (instance `name`, else $SANDBOX_NAME, else the default); throws with what to run when it is not up. */
+export function readSandboxEnv(name = process.env.SANDBOX_NAME): SandboxEnv {
   let raw: Record<string, string>
   try {
     raw = readEnv(name ? { name } : {})

@@ -30,6 +30,8 @@ export interface RunOptions {
   /** Output for dry-run lines, summaries and errors. */
   readonly write?: (line: string) => void
   readonly renderer?: 'default' | 'simple' | 'verbose' | 'silent' | 'test'
+  /** Called after the run with SSH connection and command counts (the benchmark reads these). */
+  readonly onStats?: (stats: { connections: number; commands: Record<string, number> }) => void
 }
 
 /** The shared entrypoint: flags → config → context → listr2 tree → exit code. Never throws. */
@@ -59,10 +61,14 @@ export async function run(recipe: (flags: Flags) => DeployTask[], entry: EntryOp
     const config = await loadConfig({ cwd, file: flags.configFile, destination: flags.destination, env })
     const selection = select(config, { hosts: flags.hosts, roles: flags.roles, primary: flags.primary })
     const dry = flags.dryRun ? recorder({ reply: () => DRY_RUN_REPLY }) : undefined
-    const realLocal = localExecutor({ cwd: config.root })
+    const realLocal = localExecutor({ cwd: config.root, env: stringsOf(env) })
     const local: Executor = dry ? dry.executor('localhost') : realLocal
-    const pool = dry ? undefined : sshPool(config.ssh, { signal: controller.signal })
-    close = async () => pool?.close()
+    // SLIPWAY_KNOWN_HOSTS points host-key checks at another file (the sandbox keeps its own).
+    const pool = dry ? undefined : sshPool({ ...config.ssh, knownHostsFile: env['SLIPWAY_KNOWN_HOSTS'] }, { signal: controller.signal })
+    close = async () => {
+      if (pool) opts.onStats?.(pool.stats())
+      await pool?.close()
+    }
     const version = await resolveVersion({ cwd: config.root, flag: flags.version, env, config, local: realLocal })
     const ctx: DeployContext = {
       config,
@@ -106,6 +112,9 @@ export async function run(recipe: (flags: Flags) => DeployTask[], entry: EntryOp
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
   }
 }
+
+const stringsOf = (env: NodeJS.ProcessEnv): Record<string, string> =>
+  Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'))
 
 // A dry run answers every command with success and a neutral reply: no current container, home at ~.
 const DRY_RUN_REPLY = { stdout: 'home=~\ncurrent=\ncurrent_version=\n' }

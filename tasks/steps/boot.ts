@@ -87,7 +87,7 @@ async function bootRole(ctx: DeployContext, task: Task, { host, role, barrier, d
       host,
       env: envFor(config, role, host),
       hostnameSuffix: randomBytes(6).toString('hex'),
-      cordHostDir: extras?.cord ? `${prepared.home}/${config.runDirectory}/cords/${naming.containerPrefix(config, role)}-${runId}` : undefined,
+      cordHostDir: extras?.cord ? naming.cordHostDir(config, role, { home: prepared.home, runId }) : undefined,
       labels: extras?.labels,
       extraArgs: extras?.args,
     }),

@@ -27,22 +27,30 @@ export interface UpResult {
 
 /** The host's trust entry for an instance's registry. */
 const hostTrust = (l: Layout): string => join('/etc/docker/certs.d', l.registry)
+// Where `up` records the trust entry it wrote, so `down` removes exactly that one and no other instance's.
+const trustRecord = (l: Layout): string => join(l.dir, 'host-trust')
 
 /**
- * Brings a sandbox up, reusing whatever of it already runs: servers (resized to the asked count),
- * registry, images and load balancer; then writes its env file. Idempotent.
+ * Brings a sandbox up, reusing whatever of it already runs: servers (resized when a count is
+ * given), registry, images and load balancer; then writes its env file. Idempotent.
  */
 export async function sandboxUp(options: SandboxOptions = {}, log: Log = () => {}): Promise<UpResult> {
   const started = performance.now()
-  const l = layout(options)
+  // Without an explicit count, a running sandbox keeps its size: `up` after `SANDBOX_SERVERS=5 up` stays at 5.
+  const running = options.servers === undefined ? runningCount(layout(options).envFile) : undefined
+  const l = layout({ ...options, ...(running ? { servers: running } : {}) })
   await ensurePrerequisites(log)
   return withInstanceLock(l.dir, () => up(l, started, log))
 }
+
+const runningCount = (envFile: string): number | undefined =>
+  existsSync(envFile) ? readEnvFile(envFile).SANDBOX_SERVERS?.split(' ').filter(Boolean).length || undefined : undefined
 
 async function up(l: Layout, started: number, log: Log): Promise<UpResult> {
   mkdirSync(l.dir, { recursive: true, mode: 0o700 })
   const s = await ensureSecrets(l)
   mkdirSync(hostTrust(l), { recursive: true })
+  writeFileSync(trustRecord(l), hostTrust(l))
   writeFileSync(join(hostTrust(l), 'ca.crt'), readFileSync(s.caCert))
   await ensureNetwork(l)
   const [, startedServers] = await Promise.all([
@@ -97,11 +105,8 @@ async function ensureServers(l: Layout, s: SecretPaths, log: Log): Promise<numbe
  * Removes every container, network, process and temporary file of a sandbox. Keeps the images in
  * the host's docker, the registry's data and the keys, so the next `up` is fast.
  */
-export async function sandboxDown(options: Pick<SandboxOptions, 'name' | 'subnet'> = {}, log: Log = () => {}): Promise<void> {
-  const named = layout(options)
-  // The running instance's own env knows its subnet, whatever this call was given.
-  const subnet = existsSync(named.envFile) ? readEnvFile(named.envFile).SANDBOX_SUBNET?.replace(/\.0\/24$/, '') : undefined
-  const l = layout({ ...options, ...(subnet ? { subnet } : {}) })
+export async function sandboxDown(options: Pick<SandboxOptions, 'name'> = {}, log: Log = () => {}): Promise<void> {
+  const l = layout(options)
   await withInstanceLock(l.dir, () => down(l, log))
 }
 
@@ -115,7 +120,8 @@ async function down(l: Layout, log: Log): Promise<void> {
   rmSync(keep.log, { force: true })
   rmSync(keep.config, { force: true })
   rmSync(dockerConfig(l), { recursive: true, force: true })
-  rmSync(hostTrust(l), { recursive: true, force: true })
+  if (existsSync(trustRecord(l))) rmSync(readFileSync(trustRecord(l), 'utf8'), { recursive: true, force: true })
+  rmSync(trustRecord(l), { force: true })
   rmSync(l.envFile, { force: true })
 }
 

@@ -3,7 +3,7 @@ import { request } from 'node:http'
 import { join } from 'node:path'
 import type { Layout } from './layout.ts'
 import { livePid, stopPid } from './process.ts'
-import { run, waitFor } from './run.ts'
+import { RunError, run, waitFor } from './run.ts'
 
 const PROGRAM = 'nginx'
 
@@ -66,7 +66,10 @@ export async function ensureLb(l: Layout): Promise<'started' | 'reloaded' | 'run
   const base = ['/usr/sbin/nginx', '-e', p.log, '-p', p.dir, '-c', p.config]
   let outcome: 'started' | 'reloaded' | 'running' = 'running'
   if (pid === undefined) {
-    await run([...base])
+    await run([...base]).catch((error: Error) => {
+      const inUse = /Address already in use/.test(error.message)
+      throw inUse ? new RunError(`the load balancer's port 127.0.0.1:${l.lbPort} is taken by another program: pick another with SANDBOX_LB_PORT=<port>`, { cause: error }) : error
+    })
     outcome = 'started'
   } else if (previous !== config) {
     await run([...base, '-s', 'reload'])

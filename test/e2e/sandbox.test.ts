@@ -7,6 +7,8 @@ import { quote } from '../../lib/shell/command.ts'
 import { sandboxDown, sandboxUp } from '../../sandbox/api.ts'
 import { type SandboxEnv as WrittenEnv, formatEnv, parseEnv } from '../../sandbox/env.ts'
 import { REPO_ROOT, layout, optionsFromEnv } from '../../sandbox/layout.ts'
+import { lbConfig } from '../../sandbox/lb.ts'
+import { installHint, missingPackages } from '../../sandbox/prereqs.ts'
 import { sandboxStatus } from '../../sandbox/status.ts'
 import { exec, httpGet, readSandboxEnv, sshExec, uniqueService, waitForHealth } from './support/sandbox.ts'
 
@@ -24,6 +26,43 @@ const pullEverywhere = (): Promise<void> =>
       }),
     ),
   ).then(() => undefined))
+
+describe('sandbox layout and config (pure)', () => {
+  test('layout: names, addresses and ports of an instance', () => {
+    const l = layout({ name: 'x', servers: 4, subnet: '10.9.8', lbPort: 1234, lbBackends: 3 })
+    expect(l.servers).toEqual([11, 12, 13, 14].map((n, i) => ({ container: `x-${i + 1}`, ip: `10.9.8.${n}` })))
+    expect([l.cidr, l.gateway, l.registry, l.lbUrl, l.network]).toEqual(['10.9.8.0/24', '10.9.8.1', '10.9.8.1:5443', 'http://127.0.0.1:1234', 'x'])
+    expect(l.lbBackends).toEqual(['10.9.8.11', '10.9.8.12', '10.9.8.13'])
+    expect(layout({ servers: 1 }).lbBackends).toEqual(['172.29.0.11'])
+    expect(() => layout({ servers: 21 })).toThrow('servers: 21 is not between 1 and 20')
+    expect(() => layout({ subnet: '10.0.0.0/24' })).toThrow('subnet "10.0.0.0/24": give three octets')
+    expect(() => layout({ name: 'Bad_Name' })).toThrow('use lowercase letters')
+  })
+
+  test('optionsFromEnv takes counts, or the lists a sourced .sandbox/env holds', () => {
+    expect(optionsFromEnv({ SANDBOX_SERVERS: '5', SANDBOX_LB_BACKENDS: '3' })).toEqual({ servers: 5, lbBackends: 3 })
+    expect(optionsFromEnv({ SANDBOX_SERVERS: '172.29.0.11 172.29.0.12', SANDBOX_LB_BACKENDS: '172.29.0.11', SANDBOX_SUBNET: '172.29.0.0/24' })).toEqual({
+      servers: 2,
+      lbBackends: 1,
+      subnet: '172.29.0',
+    })
+    expect(optionsFromEnv({})).toEqual({})
+  })
+
+  test('the load balancer forwards to the chosen backends with short timeouts', () => {
+    const conf = lbConfig(layout({ servers: 3 }))
+    expect(conf).toContain('server 172.29.0.11:80 max_fails=1 fail_timeout=1s;\n    server 172.29.0.12:80 max_fails=1 fail_timeout=1s;\n  }')
+    expect(conf).not.toContain('172.29.0.13')
+    expect(conf).toContain('listen 127.0.0.1:19080;')
+    expect(conf).toContain('proxy_connect_timeout 1s;')
+    expect(conf).toContain('proxy_next_upstream error timeout;')
+  })
+
+  test('a missing program names its Debian package and the line to run', () => {
+    expect(installHint(['docker.io', 'tini'])).toBe('apt-get update && apt-get install -y --no-install-recommends docker.io tini')
+    expect(missingPackages()).toEqual([])
+  })
+})
 
 describe('sandbox servers', () => {
   test('quoting survives the remote login shell', async () => {

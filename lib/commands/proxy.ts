@@ -1,0 +1,50 @@
+import type { Config } from '../config/types.ts'
+import type { Command } from '../shell/command.ts'
+import * as caddy from './caddy.ts'
+import * as traefik from './traefik.ts'
+import type { LogsParams } from './traefik.ts'
+
+// The proxy subcommands (boot, reboot, start, stop, details, logs, remove) for whichever proxy
+// `proxy.kind` selects. Each switch is exhaustive, so a new kind cannot be half wired.
+
+/** The proxy's container name: `traefik` or `slipway-proxy`. */
+export function containerName(config: Config): string {
+  const kind = config.proxy.kind
+  switch (kind) {
+    case 'traefik':
+      return traefik.CONTAINER
+    case 'caddy':
+      return caddy.CONTAINER
+    default:
+      return unknownKind(kind)
+  }
+}
+
+/** `docker container start <proxy>` */
+export const start = (config: Config): Command => (config.proxy.kind === 'traefik' ? traefik.start() : caddy.start())
+
+/** `docker container stop <proxy>` */
+export const stop = (config: Config): Command => (config.proxy.kind === 'traefik' ? traefik.stop() : caddy.stop())
+
+/** `docker ps --filter name=^<proxy>$` */
+export const details = (config: Config): Command => (config.proxy.kind === 'traefik' ? traefik.details() : caddy.details())
+
+/** `docker logs <proxy> … 2>&1 [| grep …]` */
+export const logs = (config: Config, params: LogsParams = {}): Command =>
+  config.proxy.kind === 'traefik' ? traefik.logs(params) : caddy.logs(params)
+
+/** Removes the (stopped) proxy container: traefik by image label as Kamal, caddy by name. */
+export const removeContainer = (config: Config): Command =>
+  config.proxy.kind === 'traefik' ? traefik.removeContainer() : caddy.removeContainer()
+
+/** Removes the proxy image. */
+export const removeImage = (config: Config): Command => (config.proxy.kind === 'traefik' ? traefik.removeImage() : caddy.removeImage(config))
+
+/** The proxy's image, for messages. */
+export const image = (config: Config): string => (config.proxy.kind === 'traefik' ? config.traefik.image : config.proxy.image)
+
+function unknownKind(kind: never): never {
+  throw new Error(`unknown proxy kind ${String(kind)}`)
+}
+
+export type { LogsParams }

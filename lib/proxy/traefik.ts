@@ -1,0 +1,51 @@
+import type { Config, Role } from '../config/types.ts'
+import type { Executor } from '../exec/executor.ts'
+import * as cord from '../commands/cord.ts'
+import * as health from '../commands/health.ts'
+import * as traefik from '../commands/traefik.ts'
+import type { AppRunExtras, ProxyDriver, SwitchParams } from './driver.ts'
+import { delay, TRAEFIK_UPDATE_DELAY } from './wait.ts'
+
+// Traefik routes to every healthy container carrying a role's labels. Switching is therefore
+// declarative: the new container joins once healthy; the old one leaves once its cord is cut
+// (its health check then fails). Where traefik's API is reachable (`traefik.args: {api.insecure: true}`
+// and curl on the host) we poll it instead of Kamal's fixed 5 s waits.
+
+/** The traefik driver (Kamal 1.x). */
+export const traefikDriver: ProxyDriver = {
+  kind: 'traefik',
+
+  appRun(config: Config, role: Role): AppRunExtras {
+    return { labels: traefik.appLabels(config, role), args: [], cord: role.healthcheck.cord !== false }
+  },
+
+  async switchTo(remote: Executor, config: Config, role: Role, { newContainer, signal, log }: SwitchParams): Promise<void> {
+    await confirm(remote, config, role, { container: newContainer, want: 'present', signal, log })
+  },
+
+  async drain(remote: Executor, config: Config, role: Role, { oldContainer, signal, log }: SwitchParams & { readonly oldContainer: string }): Promise<void> {
+    const cordPath = role.healthcheck.cord
+    if (cordPath === false) return log?.(`${oldContainer} has no cord (healthcheck.cord: false): stopping it without draining`)
+    const cut = await remote.run(cord.cutCord(oldContainer, cordPath), { signal })
+    if (!cut.stdout.trim()) return log?.(`${oldContainer} has no cord: stopping it without draining`)
+    log?.(`Cut the cord of ${oldContainer}; waiting for it to turn unhealthy`)
+    const max = role.healthcheck.maxAttempts
+    const waited = await remote.run(health.waitUnhealthy(oldContainer, { timeoutSeconds: (max * (max + 1)) / 2 }), { allowFailure: true, signal })
+    if (waited.exitCode !== 0) log?.(`${oldContainer} still ${waited.stdout.trim() || 'healthy'} after its cord was cut; stopping it anyway`)
+    await confirm(remote, config, role, { container: oldContainer, want: 'absent', signal, log })
+  },
+}
+
+async function confirm(
+  remote: Executor,
+  config: Config,
+  role: Role,
+  { container, want, signal, log }: { container: string; want: 'present' | 'absent'; signal?: AbortSignal | undefined; log?: ((line: string) => void) | undefined },
+): Promise<void> {
+  const result = await remote.run(traefik.waitForServer(config, role, { container, want }), { allowFailure: true, signal })
+  const verb = want === 'present' ? 'routes to' : 'dropped'
+  if (result.exitCode === 0) return log?.(`traefik API confirmed it ${verb} ${container}`)
+  const why = result.exitCode === 3 ? 'traefik API not reachable' : `traefik API did not confirm within 30 s (${result.stdout.trim() || 'no answer'})`
+  log?.(`${why}: waiting ${TRAEFIK_UPDATE_DELAY} s as Kamal does for traefik to notice ${container}`)
+  await delay(TRAEFIK_UPDATE_DELAY, signal)
+}

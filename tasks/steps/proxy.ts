@@ -1,0 +1,153 @@
+import type { DeployContext, DeployTask } from '../../lib/context.ts'
+import type { Executor } from '../../lib/exec/executor.ts'
+import type { HookName } from '../../lib/hooks.ts'
+import * as caddy from '../../lib/commands/caddy.ts'
+import * as docker from '../../lib/commands/docker.ts'
+import * as proxy from '../../lib/commands/proxy.ts'
+import * as registry from '../../lib/commands/registry.ts'
+import * as traefik from '../../lib/commands/traefik.ts'
+import { andAll } from '../../lib/commands/args.ts'
+import { envFileContent, writeEnvFile } from '../../lib/commands/env-file.ts'
+import { fanOut, onHosts, type Task } from './fan-out.ts'
+import { runHook } from './hooks.ts'
+
+// The proxy as discrete tasks (Kamal's `traefik boot|reboot|start|stop|…`, Kamal 2's `proxy …`),
+// for whichever proxy `proxy.kind` selects. Each runs on the proxy hosts of the selection: hosts
+// with at least one role behind the proxy. Every host runs to completion; failures come together.
+
+/** Selected hosts that run a proxied role. */
+export const proxyHosts = (ctx: DeployContext): string[] =>
+  ctx.selection.hosts.filter((host) => ctx.selection.rolesOn(host).some((role) => role.proxy))
+
+/** Start the proxy where it is stopped, run it where it does not exist (`docker start || docker run`). */
+export const bootProxy = (): DeployTask =>
+  onHosts('Boot proxy', proxyHosts, async (ctx, host, task) => {
+    const remote = ctx.remote(host)
+    const { config } = ctx
+    say(task, `${proxy.containerName(config)} (${proxy.image(config)})`)
+    if (config.proxy.kind === 'traefik') {
+      await writeTraefikEnv(ctx, remote)
+      await remote.run(andAll(registry.login(config), traefik.startOrRun(config)), { stdin: registry.passwordStdin(config), signal: ctx.signal })
+    } else {
+      const dir = await prepareCaddy(ctx, remote)
+      await remote.run(andAll(registry.login(config), caddy.startOrRun(config, dir)), { stdin: registry.passwordStdin(config), signal: ctx.signal })
+    }
+  })
+
+/** Options of {@link rebootProxy}. */
+export interface RebootOptions {
+  /** One host at a time (hooks around each), instead of all proxy hosts at once. */
+  readonly rolling?: boolean
+}
+
+/**
+ * Replace the proxy container with a fresh one (picks up changed proxy config), host group by host
+ * group, with the pre/post reboot hooks around each group: `pre-traefik-reboot`/`post-traefik-reboot`
+ * for traefik, `pre-proxy-reboot`/`post-proxy-reboot` for caddy.
+ */
+export const rebootProxy = ({ rolling = false }: RebootOptions = {}): DeployTask => ({
+  title: rolling ? 'Reboot proxy (rolling)' : 'Reboot proxy',
+  task: (ctx, task) => {
+    const hosts = proxyHosts(ctx)
+    const groups = rolling ? hosts.map((host) => [host]) : [hosts]
+    const [pre, post] = rebootHooks(ctx)
+    return task.newListr(
+      groups.map((group) => ({
+        title: group.join(', '),
+        task: (_: DeployContext, t: Task) =>
+          t.newListr([
+            runHook(pre, { hosts: () => group }),
+            { title: 'Reboot', task: (c: DeployContext, r: Task) => fanOut(c, r, group.map((host) => ({ title: host, run: (cc, rt) => rebootOn(cc, host, rt) }))) },
+            runHook(post, { hosts: () => group }),
+          ]),
+      })),
+    )
+  },
+})
+
+/** `docker container start <proxy>` on every proxy host. */
+export const startProxy = (): DeployTask => simple('Start proxy', (ctx) => proxy.start(ctx.config))
+
+/** `docker container stop <proxy>` on every proxy host. */
+export const stopProxy = (): DeployTask => simple('Stop proxy', (ctx) => proxy.stop(ctx.config))
+
+/** Stop, then start the proxy container on every proxy host (Kamal's `traefik restart`). */
+export const restartProxy = (): DeployTask =>
+  onHosts('Restart proxy', proxyHosts, async (ctx, host) => {
+    await ctx.remote(host).run(proxy.stop(ctx.config), { signal: ctx.signal })
+    await ctx.remote(host).run(proxy.start(ctx.config), { signal: ctx.signal })
+  })
+
+/** `docker ps` of the proxy container on every proxy host, shown per host after all answered. */
+export const proxyDetails = (): DeployTask =>
+  perHostOutput('Proxy details', async (ctx, host) => (await ctx.remote(host).run(proxy.details(ctx.config), { signal: ctx.signal })).stdout)
+
+/** Options of {@link proxyLogs} (Kamal's `traefik logs -n -s -g -f`). */
+export type ProxyLogsOptions = proxy.LogsParams
+
+/** The proxy container's logs on every proxy host; with `follow` lines stream until Ctrl-C. */
+export const proxyLogs = (options: ProxyLogsOptions = {}): DeployTask =>
+  perHostOutput('Proxy logs', async (ctx, host, task) => {
+    const result = await ctx.remote(host).run(proxy.logs(ctx.config, options), {
+      signal: ctx.signal,
+      allowFailure: options.grep !== undefined, // grep exits 1 when nothing matches
+      onOutput: (line) => say(task, line),
+    })
+    return result.stdout
+  })
+
+/** Stop the proxy, remove its container and its image on every proxy host (Kamal's `traefik remove`). */
+export const removeProxy = (): DeployTask =>
+  onHosts('Remove proxy', proxyHosts, async (ctx, host) => {
+    const remote = ctx.remote(host)
+    await remote.run(proxy.stop(ctx.config), { allowFailure: true, signal: ctx.signal })
+    await remote.run(proxy.removeContainer(ctx.config), { signal: ctx.signal })
+    await remote.run(proxy.removeImage(ctx.config), { allowFailure: true, signal: ctx.signal })
+  })
+
+/** The reboot hooks of the configured proxy kind. */
+export const rebootHooks = (ctx: DeployContext): [HookName, HookName] =>
+  ctx.config.proxy.kind === 'traefik' ? ['pre-traefik-reboot', 'post-traefik-reboot'] : ['pre-proxy-reboot', 'post-proxy-reboot']
+
+async function rebootOn(ctx: DeployContext, host: string, task: Task): Promise<void> {
+  const remote = ctx.remote(host)
+  const { config, signal } = ctx
+  const dir = config.proxy.kind === 'traefik' ? (await writeTraefikEnv(ctx, remote), undefined) : await prepareCaddy(ctx, remote)
+  say(task, `Replacing ${proxy.containerName(config)}`)
+  await remote.run(registry.login(config), { stdin: registry.passwordStdin(config), signal })
+  await remote.run(proxy.stop(config), { allowFailure: true, signal })
+  await remote.run(proxy.removeContainer(config), { signal })
+  await remote.run(dir === undefined ? traefik.run(config) : caddy.run(config, dir), { signal })
+}
+
+// Traefik's secret env lives in a mode-600 file written from stdin, never in argv.
+async function writeTraefikEnv(ctx: DeployContext, remote: Executor): Promise<void> {
+  const env = ctx.config.traefik.env
+  if (Object.keys(env.secret).length === 0) return
+  await remote.run(writeEnvFile(traefik.envFilePath(ctx.config)), { stdin: envFileContent(env), signal: ctx.signal })
+}
+
+// The network, the route dir and caddy.json (catch-all plus any existing routes); returns the dir's absolute path.
+async function prepareCaddy(ctx: DeployContext, remote: Executor): Promise<string> {
+  const result = await remote.run(andAll(docker.networkEnsure(caddy.NETWORK), caddy.apply(caddy.configDir(ctx.config), undefined)), { signal: ctx.signal })
+  return result.stdout.trim().split('\n').pop() ?? ''
+}
+
+const simple = (title: string, command: (ctx: DeployContext) => ReturnType<typeof proxy.start>): DeployTask =>
+  onHosts(title, proxyHosts, async (ctx, host) => void (await ctx.remote(host).run(command(ctx), { signal: ctx.signal })))
+
+// Host output is gathered and shown on the parent task once every host answered, so it stays on screen.
+const perHostOutput = (title: string, read: (ctx: DeployContext, host: string, task: Task) => Promise<string>): DeployTask => ({
+  title,
+  rendererOptions: { persistentOutput: true, outputBar: Infinity },
+  task: async (ctx, task) => {
+    const out = new Map<string, string>()
+    try {
+      await fanOut(ctx, task, proxyHosts(ctx).map((host) => ({ title: host, run: async (c, t) => void out.set(host, await read(c, host, t)) })))
+    } finally {
+      task.output = [...out].map(([host, text]) => `Host: ${host}\n${text.trimEnd() || '(no output)'}`).join('\n\n')
+    }
+  },
+})
+
+const say = (task: Task, text: string): void => void (task.output = text)

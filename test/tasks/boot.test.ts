@@ -97,7 +97,7 @@ describe('bootApp', () => {
 describe('withLock', () => {
   test('reports a held lock and leaves it alone', async () => {
     const { log, done } = runTree([withLock([bootApp()])], (line) => {
-      if (line.includes('mkdir "$1"') || line.includes('mkdir -p .kamal/locks')) return { exitCode: 1, stderr: 'mkdir: cannot create directory: File exists' }
+      if (line.includes('&& mkdir "$2"')) return { exitCode: 1, stderr: 'mkdir: cannot create directory: File exists' }
       if (line.includes('base64 -d')) return { stdout: 'Locked by: Someone at 2026-11-26T08:00:00Z\nVersion: v1\nMessage: hotfix\n' }
       return undefined
     })

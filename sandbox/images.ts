@@ -50,7 +50,7 @@ export const buildBase = (): Promise<void> =>
 /** Builds the demo app (or its broken variant) from demo/ on top of the base image. */
 export async function buildDemo(tag: string, { broken = false } = {}): Promise<void> {
   const args = ['--build-arg', 'BUILD_VERSION=sandbox', ...(broken ? ['--build-arg', 'BROKEN=1'] : [])]
-  await docker(['build', '--quiet', ...args, '-t', tag, join(REPO_ROOT, 'demo')])
+  await docker(['build', '--quiet', ...args, '-t', tag, '-f', join(REPO_ROOT, 'demo', 'Dockerfile'), REPO_ROOT])
 }
 
 /**

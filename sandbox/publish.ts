@@ -16,7 +16,7 @@ export const dockerConfig = (l: Layout): string => join(l.dir, 'docker-config')
  */
 export function imagesFingerprint(): string {
   const hash = createHash('sha256')
-  for (const f of ['sandbox/images.ts', 'sandbox/publish.ts']) hash.update(readFileSync(join(REPO_ROOT, f)))
+  for (const f of ['sandbox/images.ts', 'sandbox/publish.ts', '.dockerignore']) hash.update(readFileSync(join(REPO_ROOT, f)))
   const demo = join(REPO_ROOT, 'demo')
   for (const f of readdirSync(demo, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())) {
     hash.update(join(f.parentPath, f.name)).update(readFileSync(join(f.parentPath, f.name)))

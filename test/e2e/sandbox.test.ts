@@ -208,7 +208,7 @@ describe('test images', () => {
   test('the demo Dockerfile builds FROM the base image with no registry', async () => {
     const tag = `${uniqueService('build')}:local`
     try {
-      await docker(['build', '-q', '--build-arg', 'BUILD_VERSION=b1', '-t', tag, join(REPO_ROOT, 'demo')])
+      await docker(['build', '-q', '--build-arg', 'BUILD_VERSION=b1', '-t', tag, '-f', join(REPO_ROOT, 'demo', 'Dockerfile'), REPO_ROOT])
       const { stdout } = await docker(['run', '--rm', '--entrypoint', 'cat', tag, '/start.sh'])
       expect(stdout).toContain('httpd -f -p 80 -h /www')
     } finally {

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { utils, type AnyAuthMethod } from 'ssh2'
+// ssh2 is CommonJS: Node's ESM loader sees only its default export (vitest hides this; tsx does not).
+import ssh2, { type AnyAuthMethod } from 'ssh2'
 import { SshError } from '../errors.ts'
 import type { Secret } from '../shell/command.ts'
 
@@ -32,7 +33,7 @@ export async function loadKeys(sources: AuthSources): Promise<Buffer[]> {
       if (!configured) continue
       throw new SshError(`cannot read ssh key ${file}: ${(cause as Error).message}`, { cause })
     }
-    const parsed = utils.parseKey(data)
+    const parsed = ssh2.utils.parseKey(data)
     if (parsed instanceof Error) {
       // Typically a passphrase-protected key: those are for ssh-agent, which is tried first.
       if (!configured) continue
@@ -43,7 +44,7 @@ export async function loadKeys(sources: AuthSources): Promise<Buffer[]> {
   for (const [i, secret] of sources.keyData.entries()) {
     const data = Buffer.from(secret.value)
     // The key's own text is never quoted back: only its position in ssh.key_data.
-    if (utils.parseKey(data) instanceof Error) throw new SshError(`cannot use ssh.key_data[${i}]: not an unencrypted private key`)
+    if (ssh2.utils.parseKey(data) instanceof Error) throw new SshError(`cannot use ssh.key_data[${i}]: not an unencrypted private key`)
     keys.push(data)
   }
   return keys

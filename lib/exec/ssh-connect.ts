@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { Duplex } from 'node:stream'
-import { Client, type AnyAuthMethod, type ServerHostKeyAlgorithm } from 'ssh2'
+// ssh2 is CommonJS: Node's ESM loader sees only its default export (vitest hides this; tsx does not).
+import ssh2, { type AnyAuthMethod, type Client, type ServerHostKeyAlgorithm } from 'ssh2'
 import { CancelledError, SshError } from '../errors.ts'
 import { fingerprint, hostKeyName, keyType, type knownHosts } from './known-hosts.ts'
 import type { Semaphore } from './semaphore.ts'
@@ -55,7 +56,7 @@ export async function connect(to: Endpoint, deps: ConnectDeps, sock?: Duplex): P
     const preferred = known.flatMap(algorithmsOf)
     const serverHostKey = [...new Set([...preferred, ...HOST_KEY_ALGORITHMS])]
     return await new Promise<Client>((resolve, reject) => {
-      const client = new Client()
+      const client = new ssh2.Client()
       let refusal: string | undefined
       const fail = (error: Error) => {
         deps.signal?.removeEventListener('abort', onAbort)

@@ -1,0 +1,155 @@
+import { spawnSync } from 'node:child_process'
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, test, vi } from 'vitest'
+import * as caddy from '../../lib/commands/caddy.ts'
+import * as cord from '../../lib/commands/cord.ts'
+import * as health from '../../lib/commands/health.ts'
+import * as traefik from '../../lib/commands/traefik.ts'
+import { recorder, type Reply } from '../../lib/exec/recorder.ts'
+import { proxyDriver } from '../../lib/proxy/index.ts'
+import { render, type Command } from '../../lib/shell/command.ts'
+import { makeConfig, role } from '../support/config.ts'
+
+const BASE = `service: app
+image: dhh/app
+registry: { server: registry.example.com, username: user, password: [KAMAL_REGISTRY_PASSWORD] }
+servers:
+  web: [1.1.1.1]
+`
+const CADDY = `${BASE}proxy: { kind: caddy, image: caddy:2.6, app_port: 3000 }\n`
+const line = (c: Command): string => `1.1.1.1: ${render(c, { redact: true })}`
+
+function drive(yml: string, reply: Reply = () => undefined) {
+  const config = makeConfig(yml)
+  const rec = recorder({ reply })
+  const said: string[] = []
+  const params = { host: '1.1.1.1', newContainer: 'app-web-v2', oldContainer: 'app-web-v1', log: (l: string) => said.push(l) }
+  return { config, web: role(config, 'web'), driver: proxyDriver(config), remote: rec.executor('1.1.1.1'), log: rec.log, said, params }
+}
+
+afterEach(() => void vi.useRealTimers())
+
+describe('traefik driver', () => {
+  test('appRun: the role labels and a cord', () => {
+    const { config, web, driver } = drive(BASE)
+    expect(driver.kind).toBe('traefik')
+    expect(driver.appRun(config, web, { version: 'v2', host: '1.1.1.1' })).toEqual({ labels: traefik.appLabels(config, web), args: [], cord: true })
+    const noCord = makeConfig(`${BASE}healthcheck: { cord: false }\n`)
+    expect(proxyDriver(noCord).appRun(noCord, role(noCord, 'web'), { version: 'v2', host: '1.1.1.1' }).cord).toBe(false)
+  })
+
+  test('switchTo: confirmed by the API, no fixed wait', async () => {
+    const { config, web, driver, remote, log, said, params } = drive(BASE, () => ({ stdout: 'present\n' }))
+    await driver.switchTo(remote, config, web, params)
+    expect(log).toEqual([line(traefik.waitForServer(config, web, { container: 'app-web-v2', want: 'present' }))])
+    expect(said).toEqual(['traefik API confirmed it routes to app-web-v2'])
+  })
+
+  test("switchTo: API unreachable → Kamal's 5 s wait, said so", async () => {
+    vi.useFakeTimers()
+    const { config, web, driver, remote, said, params } = drive(BASE, () => ({ stdout: 'unreachable\n', exitCode: 3 }))
+    let done = false
+    const switching = driver.switchTo(remote, config, web, params).then(() => (done = true))
+    await vi.advanceTimersByTimeAsync(4900)
+    expect(done).toBe(false)
+    await vi.advanceTimersByTimeAsync(200)
+    await switching
+    expect(said).toEqual(['traefik API not reachable: waiting 5 s as Kamal does for traefik to notice app-web-v2'])
+  })
+
+  test('drain: cut the cord, wait until unhealthy, then until the API dropped it', async () => {
+    const { config, web, driver, remote, log, said, params } = drive(BASE, (l) =>
+      l.includes('.Mounts') ? { stdout: '/root/.kamal/cords/app-web-abc\n' } : l.includes('while') && l.includes('unhealthy') ? { stdout: 'unhealthy\n' } : { stdout: 'absent\n' },
+    )
+    await driver.drain(remote, config, web, params)
+    expect(log).toEqual([
+      line(cord.cutCord('app-web-v1', '/tmp/kamal-cord')),
+      line(health.waitUnhealthy('app-web-v1', { timeoutSeconds: 28 })),
+      line(traefik.waitForServer(config, web, { container: 'app-web-v1', want: 'absent' })),
+    ])
+    expect(said).toEqual(['Cut the cord of app-web-v1; waiting for it to turn unhealthy', 'traefik API confirmed it dropped app-web-v1'])
+  })
+
+  test('drain: an old container without a cord is just stopped by the caller', async () => {
+    const { config, web, driver, remote, log, said, params } = drive(BASE)
+    await driver.drain(remote, config, web, params)
+    expect(log).toHaveLength(1)
+    expect(said).toEqual(['app-web-v1 has no cord: stopping it without draining'])
+  })
+})
+
+describe('caddy driver', () => {
+  test('appRun: the slipway network, no labels, no cord', () => {
+    const { config, web, driver } = drive(CADDY)
+    expect(driver.kind).toBe('caddy')
+    expect(driver.appRun(config, web, { version: 'v2', host: '1.1.1.1' })).toEqual({ labels: {}, args: ['--network', 'slipway'], cord: false })
+  })
+
+  test('switchTo: one round trip writes the route, rebuilds caddy.json and reloads caddy', async () => {
+    const { config, web, driver, remote, log, said, params } = drive(CADDY)
+    await driver.switchTo(remote, config, web, params)
+    const route = caddy.route(config, web, 'app-web-v2')
+    expect(log).toEqual([line(caddy.apply('.kamal/proxy', { name: 'app-web', route }, { reload: caddy.reload() }))])
+    expect(said).toEqual(['caddy reloaded: routing to app-web-v2:3000'])
+  })
+
+  test('switchTo: a failed reload fails the switch (the old container keeps serving)', async () => {
+    const { config, web, driver, remote, params } = drive(CADDY, () => ({ exitCode: 1, stderr: 'Error: loading config' }))
+    await expect(driver.switchTo(remote, config, web, params)).rejects.toThrow('loading config')
+  })
+
+  test('drain: waits on the host for the old container to have no open connection', async () => {
+    const { config, web, driver, remote, log, said, params } = drive(CADDY, () => ({ stdout: 'drained\n' }))
+    await driver.drain(remote, config, web, params)
+    expect(log).toEqual([line(caddy.drain('app-web-v1', 3000, { timeoutSeconds: 30 }))])
+    expect(said[0]).toMatch(/^app-web-v1 drained in \d+\.\d s$/)
+  })
+})
+
+// waitForServer through real sh, with fake docker and curl first on PATH.
+function runApiScript(command: Command, { services, traefikUp = true }: { services: string[]; traefikUp?: boolean }): { code: number | null; stdout: string } {
+  const bin = mkdtempSync(join(tmpdir(), 'slipway-api-'))
+  writeFileSync(join(bin, 'docker'), `#!/bin/sh\ncase "$4" in traefik) ${traefikUp ? 'echo "172.17.0.2 "' : 'exit 1'};; app-web-v2) echo "172.17.0.3 ";; *) exit 1;; esac\n`)
+  // Each services call answers the next canned body (the last one repeats).
+  services.forEach((body, i) => writeFileSync(join(bin, `body${i}`), body))
+  writeFileSync(
+    join(bin, 'curl'),
+    `#!/bin/sh\nfor a; do url=$a; done\ncase $url in\n*/api/version) exit 0;;\n*/api/http/services/app-web@docker) n=$(cat ${bin}/n 2>/dev/null || echo 0); echo $((n + 1)) > ${bin}/n; ` +
+      `f=${bin}/body$n; [ -e "$f" ] || f=${bin}/body${services.length - 1}; cat "$f";;\n*) exit 7;;\nesac\n`,
+  )
+  for (const f of ['docker', 'curl']) chmodSync(join(bin, f), 0o755)
+  const r = spawnSync('sh', ['-c', render(command, { redact: false })], { encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin` }, timeout: 10_000 })
+  return { code: r.status, stdout: r.stdout }
+}
+
+describe('traefik.waitForServer through sh', () => {
+  const config = makeConfig(BASE)
+  const web = role(config, 'web')
+  const served = '{"loadBalancer":{"servers":[{"url":"http://172.17.0.3:80"}]}}'
+  const other = '{"loadBalancer":{"servers":[{"url":"http://172.17.0.33:80"}]}}'
+
+  test('present once the new container is among the servers (not a longer address)', () => {
+    const r = runApiScript(traefik.waitForServer(config, web, { container: 'app-web-v2', want: 'present', interval: 0.01 }), { services: ['', other, served] })
+    expect(r).toEqual({ code: 0, stdout: 'present\n' })
+  })
+  test('absent once the old container left the servers', () => {
+    const r = runApiScript(traefik.waitForServer(config, web, { container: 'app-web-v2', want: 'absent', interval: 0.01 }), { services: [served, served, other] })
+    expect(r).toEqual({ code: 0, stdout: 'absent\n' })
+  })
+  test('times out with exit 2', () => {
+    const r = runApiScript(traefik.waitForServer(config, web, { container: 'app-web-v2', want: 'present', timeoutSeconds: 0, interval: 0.01 }), { services: [other] })
+    expect(r.code).toBe(2)
+  })
+  test('unreachable (exit 3) when traefik is not running', () => {
+    expect(runApiScript(traefik.waitForServer(config, web, { container: 'app-web-v2', want: 'present' }), { services: [served], traefikUp: false })).toEqual({
+      code: 3,
+      stdout: 'unreachable\n',
+    })
+  })
+  test('a container without an address is never present', () => {
+    const r = runApiScript(traefik.waitForServer(config, web, { container: 'gone', want: 'present', timeoutSeconds: 0, interval: 0.01 }), { services: [served] })
+    expect(r.code).toBe(2)
+  })
+})

@@ -69,6 +69,11 @@ export interface Found {
   holdingLock: boolean
   /** Warnings to repeat in the final summary. */
   readonly warnings: string[]
+  /**
+   * What read-only commands found (details, logs, lock status, versions): printed to stdout by
+   * main() after the tree finishes, so it is plain text a person or a script can read.
+   */
+  readonly report: string[]
 }
 
 export type DeployTask = ListrTask<DeployContext>

@@ -27,8 +27,10 @@ export interface RunOptions {
   readonly argv?: readonly string[]
   readonly cwd?: string
   readonly env?: NodeJS.ProcessEnv
-  /** Output for dry-run lines, summaries and errors. */
+  /** Output for dry-run lines, summaries and errors (default: stderr, one line each). */
   readonly write?: (line: string) => void
+  /** Output for what read-only commands report (default: stdout). */
+  readonly out?: (text: string) => void
   readonly renderer?: 'default' | 'simple' | 'verbose' | 'silent' | 'test'
   /** Called after the run with SSH connection and command counts (the benchmark reads these). */
   readonly onStats?: (stats: { connections: number; commands: Record<string, number> }) => void
@@ -82,7 +84,7 @@ export async function run(recipe: (flags: Flags) => DeployTask[], entry: EntryOp
       signal: controller.signal,
       startedAt: Date.now(),
       performer: await performer(realLocal),
-      found: { holdingLock: false, warnings: [] },
+      found: { holdingLock: false, warnings: [], report: [] },
     }
     const renderer = opts.renderer ?? (flags.dryRun || flags.quiet ? 'silent' : flags.verbose ? 'verbose' : 'default')
     try {
@@ -99,6 +101,7 @@ export async function run(recipe: (flags: Flags) => DeployTask[], entry: EntryOp
       if (dry) for (const line of dry.log) write(line)
     }
     for (const warning of ctx.found.warnings) write(`warning: ${warning}`)
+    if (ctx.found.report.length > 0) (opts.out ?? ((text: string) => process.stdout.write(text)))(`${ctx.found.report.join('\n')}\n`)
     return 0
   } catch (error) {
     if (controller.signal.aborted) {

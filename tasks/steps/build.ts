@@ -31,7 +31,7 @@ export const buildImage = (): DeployTask => ({
   task: async (ctx, task) => {
     const { config, local, signal } = ctx
     const log = (line: string): void => {
-      task.output = line
+      if (line.trim()) task.output = line
     }
     const warn = (message: string): void => {
       ctx.found.warnings.push(message)
@@ -45,7 +45,10 @@ export const buildImage = (): DeployTask => ({
     if (engine.kind !== 'buildx' && target.kind === 'multiarch') {
       warn(`docker buildx is not installed: building for this machine's platform only (builder.multiarch: false silences this)`)
     }
-    const { dir, context } = await prepareBuildDir({ local, config, log, warn, signal })
+    // A dry run's recorder cannot answer git's questions, so it shows the build of the project dir.
+    const { dir, context } = ctx.flags.dryRun
+      ? { dir: config.root, context: config.builder.context ?? '.' }
+      : await prepareBuildDir({ local, config, log, warn, signal })
     if (!existsSync(resolve(dir, config.builder.dockerfile))) throw new BuildError(`missing ${config.builder.dockerfile} in ${dir}`)
     if (engine.kind === 'buildx') await ensureBuilder({ local, config, target, log, signal })
     await local.run(builder.build(config, target, { version: ctx.version, engine, context }), { cwd: dir, onOutput: log, signal })

@@ -1,4 +1,4 @@
-import { rmSync, unlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Listr } from 'listr2'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -150,5 +150,15 @@ describe('loginRegistryLocally and --skip-push', () => {
       'env DOCKER_BUILDKIT=0 docker',
       'docker push registry.example.com/dhh/app:' + s.ctx.version,
     ])
+  })
+})
+
+describe('--dry-run', () => {
+  test('records the build of the project dir without preparing a clone', async () => {
+    const s = setup('legacy', {}, { dryRun: true })
+    await run(s.ctx, buildImage(), pushImage())
+    expect(s.docker()).toEqual([expect.stringMatching(/^env DOCKER_BUILDKIT=0 docker build /), expect.stringMatching(/^docker push /)])
+    expect(s.calls.find((c) => c.line.includes(' build '))!.cwd).toBe(s.root)
+    expect(existsSync(clonePaths('app', { projectDir: s.root, gitRoot: s.root }).cloneDir)).toBe(false)
   })
 })

@@ -1,5 +1,5 @@
 import { BuildError } from '../errors.ts'
-import type { Builder, Config, Registry, SshConfig } from '../config/types.ts'
+import type { Builder, Config, SshConfig } from '../config/types.ts'
 import { and, cmd, each, opt, type Arg, type Command } from '../shell/command.ts'
 
 /** Where and how images are built: Kamal 1.x's builder targets (kamal.md §4.6), picked from `builder:`. */
@@ -193,7 +193,3 @@ export function remoteBuilderSsh(builder: Builder, ssh: Pick<SshConfig, 'user' |
 // prettier-ignore
 export const preconnect = ({ host, user, port }: { host: string; user: string; port: number }): Command =>
   cmd('ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-p', String(port), `${user}@${host}`, 'true')
-
-/** `docker login <server> -u <user> --password-stdin` for the local docker; run it with `{ stdin: password.value }`. */
-export const login = (registry: Registry): Command =>
-  cmd('docker', 'login', ...(registry.server ? [registry.server] : []), '-u', registry.username, '--password-stdin')

@@ -4,6 +4,7 @@ import { detectEngine, describeEngine } from '../../lib/build/engine.ts'
 import { prepareBuildDir } from '../../lib/build/prepare.ts'
 import { ensureBuilder } from '../../lib/build/setup.ts'
 import * as builder from '../../lib/commands/builder.ts'
+import * as registry from '../../lib/commands/registry.ts'
 import type { DeployContext, DeployTask } from '../../lib/context.ts'
 import { BuildError } from '../../lib/errors.ts'
 import { runHook } from './hooks.ts'
@@ -14,9 +15,8 @@ export const loginRegistryLocally = (): DeployTask => ({
   enabled: (ctx) => !ctx.flags.skipPush,
   skip: (ctx) => (ctx.config.registry.password.value === '' ? 'no registry password configured' : false),
   task: async (ctx, task) => {
-    const { registry } = ctx.config
-    await ctx.local.run(builder.login(registry), { stdin: registry.password.value, signal: ctx.signal })
-    task.output = `Logged in to ${registry.server ?? 'Docker Hub'}`
+    await ctx.local.run(registry.login(ctx.config), { stdin: registry.passwordStdin(ctx.config), signal: ctx.signal })
+    task.output = `Logged in to ${ctx.config.registry.server ?? 'Docker Hub'}`
   },
 })
 

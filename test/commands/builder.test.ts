@@ -204,16 +204,3 @@ describe('builder.remoteBuilderSsh', () => {
     expect(builder.remoteBuilderSsh(makeConfig().builder, makeConfig().ssh)).toBeUndefined()
   })
 })
-
-describe('builder.login', () => {
-  test('password goes to stdin, never argv', () => {
-    const config = makeConfig()
-    expect(argv(builder.login(config.registry))).toEqual(['docker', 'login', 'registry.example.com', '-u', 'dhh', '--password-stdin'])
-    expect(render(builder.login(config.registry), { redact: false })).not.toContain('hunter2')
-  })
-
-  test('Docker Hub: no server argument', () => {
-    const config = makeConfig({ registry: { username: 'dhh', password: ['REGISTRY_PASSWORD'] } })
-    expect(argv(builder.login(config.registry))).toEqual(['docker', 'login', '-u', 'dhh', '--password-stdin'])
-  })
-})

@@ -104,6 +104,7 @@ export function normalizeProxy(yml: DeployYml, traefik: Traefik): Proxy {
     image: p.image ?? (kind === 'traefik' ? traefik.image : ''),
     hostPort: p.host_port ?? (kind === 'traefik' ? traefik.hostPort : 80),
     appPort: p.app_port ?? 80,
+    hosts: p.hosts ?? (p.host === undefined ? [] : [p.host]),
     options: { ...p.options },
   }
 }

@@ -43,6 +43,8 @@ export const ProxyYml = z
     image: z.string().optional().describe('Proxy image; required for `caddy` (traefik uses `traefik.image`)'),
     host_port: Int.optional().describe('Published host port; default `traefik.host_port` or 80'),
     app_port: Int.optional().describe('Port the app listens on in its container; default 80'),
+    host: z.string().min(1).optional().describe('caddy: route only requests for this Host (several apps share one proxy); default every request'),
+    hosts: z.array(z.string().min(1)).min(1).optional().describe('caddy: like `host`, for several names'),
     options: DockerOptions.optional(),
   })
   .describe('slipway: which proxy runs on proxy hosts')

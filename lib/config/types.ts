@@ -138,6 +138,8 @@ export interface Proxy {
   readonly hostPort: number
   /** Port the app listens on inside its container. */
   readonly appPort: number
+  /** Host names this service answers for (caddy matches on them); empty = every request. */
+  readonly hosts: readonly string[]
   readonly options: Readonly<Record<string, string | number | boolean | readonly (string | number)[]>>
 }
 

@@ -113,7 +113,7 @@ export function makeConfig(overrides: Partial<Config> = {}): Config {
     },
     accessories: [],
     traefik: { image: 'traefik:v2.11', hostPort: 80, publish: true, labels: {}, args: {}, options: {}, env: noEnv },
-    proxy: { kind: 'traefik', image: 'caddy', hostPort: 80, appPort: 3000, options: {} },
+    proxy: { kind: 'traefik', image: 'caddy', hostPort: 80, appPort: 3000, hosts: [], options: {} },
     healthcheck,
     boot: { limit: undefined, wait: undefined },
     logging: { driver: undefined, options: { 'max-size': '10m' } },

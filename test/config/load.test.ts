@@ -62,7 +62,7 @@ describe('parseConfig: fixtures', () => {
 
   test('caddy proxy and host key policy', () => {
     const c = parseConfig(fixture('deploy.caddy.yml'))
-    expect(c.proxy).toEqual({ kind: 'caddy', image: '10.0.0.1:5000/caddy:2', hostPort: 8080, appPort: 3000, options: {} })
+    expect(c.proxy).toEqual({ kind: 'caddy', image: '10.0.0.1:5000/caddy:2', hostPort: 8080, appPort: 3000, hosts: ['app.example.com'], options: {} })
     expect(c.ssh.verifyHostKey).toBe('never')
   })
 

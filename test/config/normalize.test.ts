@@ -14,7 +14,7 @@ describe('normalize: defaults', () => {
     expect(c.ssh).toMatchObject({ user: 'root', port: 22, logLevel: 'fatal', verifyHostKey: 'accept-new', maxConcurrentStarts: 30, poolIdleTimeout: 900 })
     expect(c.builder).toMatchObject({ multiarch: true, dockerfile: 'Dockerfile', context: undefined, cache: undefined })
     expect(c.traefik).toMatchObject({ image: 'traefik:v2.11', hostPort: 80, publish: true })
-    expect(c.proxy).toEqual({ kind: 'traefik', image: 'traefik:v2.11', hostPort: 80, appPort: 80, options: {} })
+    expect(c.proxy).toEqual({ kind: 'traefik', image: 'traefik:v2.11', hostPort: 80, appPort: 80, hosts: [], options: {} })
     expect(c.logging).toEqual({ driver: undefined, options: { 'max-size': '10m' } })
     expect(c.healthcheck).toEqual({ cmd: 'curl -f http://localhost:3000/up || exit 1', path: '/up', port: 3000, interval: '1s', maxAttempts: 7, cord: '/tmp/kamal-cord', logLines: 50 })
     expect(c.boot).toEqual({ limit: undefined, wait: undefined })

@@ -22,16 +22,17 @@ export const MOUNT = '/etc/slipway'
 /** Caddy's admin API, inside the container only (not published). */
 export const ADMIN = 'localhost:2019'
 
-/** `<run_directory>/proxy`: caddy.json plus `routes/<service>-<role>[-<dest>].json`, relative to the ssh user's home. */
+/** `<run_directory>/proxy`: caddy.json plus `routes/{0,1}-<service>-<role>[-<dest>].json`, relative to the ssh user's home. */
 export const configDir = (config: Config): string => `${config.runDirectory}/proxy`
 
 /** The last route: anything no role claimed gets 502 Bad Gateway (never caddy's empty 200). */
 export const CATCHALL = { handle: [{ handler: 'static_response', status_code: 502, body: 'Bad Gateway\n' }] } as const
 
-/** One role's route: everything goes to the container serving now, on the app port. */
+/** One role's route: its requests (all, or those for `proxy.hosts`) go to the container serving now, on the app port. */
 export function route(config: Config, role: Role, container: string): Record<string, unknown> {
   return {
     '@id': containerPrefix(config, role),
+    ...(config.proxy.hosts.length > 0 && { match: [{ host: [...config.proxy.hosts] }] }),
     handle: [
       {
         handler: 'reverse_proxy',
@@ -75,23 +76,25 @@ export type RouteChange = { readonly name: string; readonly route: Record<string
  * In `configDir`, under a lock (flock where the host has it): write (or delete, with route
  * undefined) one route file, rebuild caddy.json from every route file, then run `reload` if given.
  * Prints the config dir's absolute path. The lock keeps two services deploying on one host from
- * reloading each other's stale view.
+ * reloading each other's stale view. Routes matching host names are files `0-<name>.json`, others
+ * `1-<name>.json`, so a service answering every host never shadows one bound to its host names.
  */
 export function apply(dir: string, change: RouteChange, { listen, reload }: { listen?: Listen; reload?: Command | undefined } = {}): Command {
   const { head, tail } = configParts(listen)
   const reloadArgv = reload?.kind === 'exec' ? reload.argv : []
   if (reload && reload.kind !== 'exec') throw new Error('caddy.apply needs a simple reload command')
   return script(
-    'dir=$1 name=$2 route=$3 head=$4 tail=$5; shift 5; ' +
+    'dir=$1 name=$2 route=$3 prio=$4 head=$5 tail=$6; shift 6; ' +
       'mkdir -p "$dir/routes" && cd "$dir" || exit 1; exec 9>>.lock; if command -v flock >/dev/null 2>&1; then flock 9; fi; ' +
-      'if [ -n "$name" ] && [ -n "$route" ]; then printf "%s" "$route" > "routes/$name.json.tmp" && mv "routes/$name.json.tmp" "routes/$name.json" || exit 1; ' +
-      'elif [ -n "$name" ]; then rm -f "routes/$name.json"; fi; ' +
+      'if [ -n "$name" ]; then rm -f "routes/0-$name.json" "routes/1-$name.json" || exit 1; fi; ' +
+      'if [ -n "$name" ] && [ -n "$route" ]; then printf "%s" "$route" > "routes/$name.tmp" && mv "routes/$name.tmp" "routes/$prio-$name.json" || exit 1; fi; ' +
       'routes=; for f in routes/*.json; do [ -e "$f" ] || continue; routes="$routes$(cat "$f"),"; done; ' +
       'printf "%s%s%s" "$head" "$routes" "$tail" > caddy.json.tmp && mv caddy.json.tmp caddy.json || exit 1; ' +
       'if [ $# -gt 0 ]; then "$@" || exit; fi; pwd',
     dir,
     change?.name ?? '',
     change?.route ? JSON.stringify(change.route) : '',
+    change?.route?.['match'] ? '0' : '1',
     head,
     tail,
     ...reloadArgv,

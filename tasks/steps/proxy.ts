@@ -1,4 +1,6 @@
-import type { DeployContext, DeployTask } from '../../lib/context.ts'
+import type { DeployContext, DeployTask, Flags } from '../../lib/context.ts'
+import { DeployError } from '../../lib/errors.ts'
+import { parseProxyFlags, type ProxySubcommand } from '../../lib/proxy/cli.ts'
 import type { Executor } from '../../lib/exec/executor.ts'
 import type { HookName } from '../../lib/hooks.ts'
 import * as caddy from '../../lib/commands/caddy.ts'
@@ -10,6 +12,7 @@ import { andAll } from '../../lib/commands/args.ts'
 import { envFileContent, writeEnvFile } from '../../lib/commands/env-file.ts'
 import { fanOut, onHosts, type Task } from './fan-out.ts'
 import { runHook } from './hooks.ts'
+import { withLock } from './lock.ts'
 
 // The proxy as discrete tasks (Kamal's `traefik boot|reboot|start|stop|…`, Kamal 2's `proxy …`),
 // for whichever proxy `proxy.kind` selects. Each runs on the proxy hosts of the selection: hosts
@@ -78,20 +81,20 @@ export const restartProxy = (): DeployTask =>
     await ctx.remote(host).run(proxy.start(ctx.config), { signal: ctx.signal })
   })
 
-/** `docker ps` of the proxy container on every proxy host, shown per host after all answered. */
+/** `docker ps` of the proxy container on every proxy host, reported per host after all answered. */
 export const proxyDetails = (): DeployTask =>
   perHostOutput('Proxy details', async (ctx, host) => (await ctx.remote(host).run(proxy.details(ctx.config), { signal: ctx.signal })).stdout)
 
 /** Options of {@link proxyLogs} (Kamal's `traefik logs -n -s -g -f`). */
 export type ProxyLogsOptions = proxy.LogsParams
 
-/** The proxy container's logs on every proxy host; with `follow` lines stream until Ctrl-C. */
+/** The proxy container's logs on every proxy host, reported per host; with `follow` they stream into the task until Ctrl-C. */
 export const proxyLogs = (options: ProxyLogsOptions = {}): DeployTask =>
   perHostOutput('Proxy logs', async (ctx, host, task) => {
     const result = await ctx.remote(host).run(proxy.logs(ctx.config, options), {
       signal: ctx.signal,
       allowFailure: options.grep !== undefined, // grep exits 1 when nothing matches
-      onOutput: (line) => say(task, line),
+      onOutput: options.follow ? (line) => say(task, line) : undefined,
     })
     return result.stdout
   })
@@ -136,18 +139,42 @@ async function prepareCaddy(ctx: DeployContext, remote: Executor): Promise<strin
 const simple = (title: string, command: (ctx: DeployContext) => ReturnType<typeof proxy.start>): DeployTask =>
   onHosts(title, proxyHosts, async (ctx, host) => void (await ctx.remote(host).run(command(ctx), { signal: ctx.signal })))
 
-// Host output is gathered and shown on the parent task once every host answered, so it stays on screen.
+// Host output goes to the run's report (printed on stdout after the tree), in host order, once every host answered.
 const perHostOutput = (title: string, read: (ctx: DeployContext, host: string, task: Task) => Promise<string>): DeployTask => ({
   title,
-  rendererOptions: { persistentOutput: true, outputBar: Infinity },
   task: async (ctx, task) => {
     const out = new Map<string, string>()
+    const hosts = proxyHosts(ctx)
     try {
-      await fanOut(ctx, task, proxyHosts(ctx).map((host) => ({ title: host, run: async (c, t) => void out.set(host, await read(c, host, t)) })))
+      await fanOut(ctx, task, hosts.map((host) => ({ title: host, run: async (c, t) => void out.set(host, await read(c, host, t)) })))
     } finally {
-      task.output = [...out].map(([host, text]) => `Host: ${host}\n${text.trimEnd() || '(no output)'}`).join('\n\n')
+      const answered = hosts.filter((host) => out.has(host))
+      ctx.found.report.push(...answered.map((host) => `Host: ${host}\n${out.get(host)!.trimEnd() || '(no output)'}\n`))
     }
   },
 })
 
 const say = (task: Task, text: string): void => void (task.output = text)
+
+/** The steps of one `proxy`/`traefik` subcommand; the changing ones hold the deploy lock, as Kamal's `mutating`. */
+export function proxySteps(command: 'proxy' | 'traefik', flags: Flags): DeployTask[] {
+  const { subcommand, rolling, logs } = parseProxyFlags(flags)
+  const kind: DeployTask = {
+    title: 'Check proxy kind',
+    enabled: () => command === 'traefik',
+    task: (ctx) => {
+      if (ctx.config.proxy.kind !== 'traefik') throw new DeployError(`proxy.kind is ${ctx.config.proxy.kind}: use tasks/proxy.ts ${subcommand}`)
+    },
+  }
+  const steps: Record<ProxySubcommand, () => DeployTask[]> = {
+    boot: () => [withLock([bootProxy()])],
+    reboot: () => [withLock([rebootProxy({ rolling })])],
+    start: () => [withLock([startProxy()])],
+    stop: () => [withLock([stopProxy()])],
+    restart: () => [withLock([restartProxy()])],
+    details: () => [proxyDetails()],
+    logs: () => [proxyLogs(logs)],
+    remove: () => [withLock([removeProxy()])],
+  }
+  return [kind, ...steps[subcommand]()]
+}

@@ -86,6 +86,18 @@ describe('caddy config', () => {
 })
 
 describe('caddy.apply through sh', () => {
+  test('host-bound routes come before catch-all ones; changing hosts replaces the file', () => {
+    const bound = makeConfig(YML.replace('options:', 'hosts: [blog.example.com, www.blog.example.com], options:'))
+    const boundRoute = caddy.route(bound, role(bound, 'web'), 'blog-web-v2')
+    expect(boundRoute['match']).toEqual([{ host: ['blog.example.com', 'www.blog.example.com'] }])
+    const any = { '@id': 'aaa-web', handle: [] }
+    const first = runWithFakeDocker(caddy.apply('p', { name: 'blog-web', route: caddy.route(config, web, 'blog-web-v1') }), 'true')
+    runWithFakeDocker(caddy.apply('p', { name: 'aaa-web', route: any }), 'true', { home: first.home })
+    runWithFakeDocker(caddy.apply('p', { name: 'blog-web', route: boundRoute }), 'true', { home: first.home })
+    expect(readdirSync(join(first.home, 'p/routes')).sort()).toEqual(['0-blog-web.json', '1-aaa-web.json'])
+    expect(JSON.parse(readFileSync(join(first.home, 'p/caddy.json'), 'utf8'))).toEqual(caddy.serverConfig([boundRoute, any]))
+  })
+
   const reload = caddy.reload()
   test('writes the route file, rebuilds caddy.json from every route file, reloads, prints the dir', () => {
     const first = runWithFakeDocker(caddy.apply('.kamal/proxy', { name: 'blog-web', route: caddy.route(config, web, 'blog-web-v1') }, { reload }), 'true')
@@ -97,7 +109,7 @@ describe('caddy.apply through sh', () => {
     const second = runWithFakeDocker(caddy.apply('.kamal/proxy', { name: 'shop-web', route: other }, { reload }), 'true', { home: first.home })
     expect(second.code).toBe(0)
     const dir = join(first.home, '.kamal/proxy')
-    expect(readdirSync(join(dir, 'routes')).sort()).toEqual(['blog-web.json', 'shop-web.json'])
+    expect(readdirSync(join(dir, 'routes')).sort()).toEqual(['1-blog-web.json', '1-shop-web.json'])
     expect(JSON.parse(readFileSync(join(dir, 'caddy.json'), 'utf8'))).toEqual(caddy.serverConfig([caddy.route(config, web, 'blog-web-v1'), other]))
     // Removing a route leaves the others.
     runWithFakeDocker(caddy.apply('.kamal/proxy', { name: 'shop-web', route: undefined }), 'true', { home: first.home })

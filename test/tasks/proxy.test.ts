@@ -144,17 +144,8 @@ describe('simple subcommands', () => {
 
   test('logs: each host under its name, grep allowed to match nothing', async () => {
     const { ctx, log } = setup(CADDY, { reply: (l) => (l.startsWith('1.1.1.2') ? { exitCode: 1 } : { stdout: 'GET / 200\n' }) })
-    const logs = proxyLogs({ lines: 3, grep: 'GET' })
-    let output = ''
-    const wrapped: DeployTask = {
-      title: 'logs',
-      task: async (c, t) => {
-        await (logs.task as (c: DeployContext, t: unknown) => Promise<void>)(c, t)
-        output = t.output ?? ''
-      },
-    }
-    await run(ctx, wrapped)
+    await run(ctx, proxyLogs({ lines: 3, grep: 'GET' }))
     expect(log.sort()).toEqual(['1.1.1.1', '1.1.1.2'].map((h) => `${h}: sh -c 'docker logs "$@" 2>&1' sh slipway-proxy --tail 3 --timestamps | grep -- GET`))
-    expect(output).toBe('Host: 1.1.1.1\nGET / 200\n\nHost: 1.1.1.2\n(no output)')
+    expect(ctx.found.report).toEqual(['Host: 1.1.1.1\nGET / 200\n', 'Host: 1.1.1.2\n(no output)\n'])
   })
 })

@@ -1,10 +1,15 @@
 import type { Client } from 'ssh2'
 import { CancelledError, SshError } from '../errors.ts'
-import { quote } from '../shell/command.ts'
+import { quote, script as shScript, type Command } from '../shell/command.ts'
 import type { Result } from './executor.ts'
 import { lineSplitter } from './output.ts'
 
-/** One command on an open connection: a `session` channel running `sh -c <script>`. */
+/** sshd refused to open a channel: usually MaxSessions, counting sessions it has not yet freed. */
+export class ChannelRefused extends SshError {
+  override name = 'SshError'
+}
+
+/** One command on an open connection. */
 export interface ChannelRun {
   readonly client: Client
   /** For messages: `root@10.0.0.1:22`. */
@@ -16,33 +21,51 @@ export interface ChannelRun {
   readonly stdin: string | undefined
   readonly onOutput: ((line: string) => void) | undefined
   readonly signal: AbortSignal | undefined
+  /** Called on abort with the remote pid, to kill its process group over another channel. */
+  readonly kill: (pid: number) => void
 }
 
-/** Runs one command as a channel and resolves with its output and exit code, whatever the code. */
-export function runChannel({ client, where, script, shown, stdin, onOutput, signal }: ChannelRun): Promise<Result> {
+// The script announces its pid on stderr before anything else, so a cancelled command can be killed:
+// sshd refuses `signal` requests in root sessions (no privilege separation there) and never signals
+// non-pty commands when their channel closes. The line is taken out of stderr again below.
+const MARK = '__slipway_pid='
+const MARK_RE = new RegExp(`(?:^|\\n)${MARK}(\\d+)\\n`)
+
+/** Kills the process group of a cancelled command (its sh, as session leader under sshd, leads the group). */
+export const killRemote = (pid: number): Command =>
+  shScript('pg=$(cut -d " " -f 5 "/proc/$1/stat" 2>/dev/null); kill -TERM "-${pg:-$1}" 2>/dev/null || kill -TERM "$1"', String(pid))
+
+/** Runs one command as a `session` channel and resolves with its output and exit code, whatever the code. */
+export function runChannel({ client, where, script, shown, stdin, onOutput, signal, kill }: ChannelRun): Promise<Result> {
   return new Promise<Result>((resolve, reject) => {
-    if (signal?.aborted) return reject(new CancelledError(`cancelled \`${shown}\` on ${where}`))
+    const cancelled = () => new CancelledError(`cancelled \`${shown}\` on ${where}`)
+    if (signal?.aborted) return reject(cancelled())
     // sshd hands the string to the user's login shell; `sh -c` pins the grammar to POSIX sh.
-    client.exec(`sh -c ${quote(script)}`, (err, channel) => {
-      if (err) return reject(new SshError(`cannot run \`${shown}\` on ${where}: ${err.message}`, { cause: err }))
+    client.exec(`sh -c ${quote(`echo ${MARK}$$ >&2\n${script}`)}`, (err, channel) => {
+      if (err) {
+        const Err = (err as { reason?: unknown }).reason === undefined ? SshError : ChannelRefused
+        return reject(new Err(`cannot run \`${shown}\` on ${where}: ${err.message}`, { cause: err }))
+      }
       const out: Buffer[] = []
       const errs: Buffer[] = []
       const outLines = onOutput && lineSplitter(onOutput)
       const errLines = onOutput && lineSplitter(onOutput)
+      let head: Buffer | undefined = Buffer.alloc(0) // stderr held back until the pid line is found
+      let pid: number | undefined
       let exitCode: number | null = null
       let exited = false
-      let settled = false
+      let aborted = false
+
+      const stderr = (chunk: Buffer) => {
+        errs.push(chunk)
+        errLines?.push(chunk)
+      }
       const onAbort = () => {
-        if (settled) return
-        settled = true
-        // OpenSSH ≥ 7.9 delivers the signal to the remote process group; closing alone would leave it running.
-        try {
-          channel.signal('TERM')
-        } catch {
-          // the connection may already be gone
-        }
+        aborted = true
+        signalTerm(channel) // enough for non-root users; harmless otherwise
+        if (pid !== undefined) kill(pid)
         channel.close()
-        reject(new CancelledError(`cancelled \`${shown}\` on ${where}`))
+        reject(cancelled())
       }
       signal?.addEventListener('abort', onAbort, { once: true })
       channel.on('data', (chunk: Buffer) => {
@@ -50,8 +73,17 @@ export function runChannel({ client, where, script, shown, stdin, onOutput, sign
         outLines?.push(chunk)
       })
       channel.stderr.on('data', (chunk: Buffer) => {
-        errs.push(chunk)
-        errLines?.push(chunk)
+        if (!head) return stderr(chunk)
+        head = Buffer.concat([head, chunk])
+        const text = head.toString('latin1')
+        const m = MARK_RE.exec(text)
+        if (!m) return
+        pid = Number(m[1])
+        const at = m.index + (m[0].startsWith('\n') ? 1 : 0)
+        const rest = Buffer.concat([head.subarray(0, at), head.subarray(m.index + m[0].length)])
+        head = undefined
+        if (rest.length) stderr(rest)
+        if (aborted) kill(pid)
       })
       channel.on('exit', (code: number | null) => {
         exited = true
@@ -59,8 +91,8 @@ export function runChannel({ client, where, script, shown, stdin, onOutput, sign
       })
       channel.on('close', () => {
         signal?.removeEventListener('abort', onAbort)
-        if (settled) return
-        settled = true
+        if (aborted) return
+        if (head?.length) stderr(head)
         outLines?.flush()
         errLines?.flush()
         // sshd always sends exit-status or exit-signal for exec; neither means the connection dropped.
@@ -70,4 +102,22 @@ export function runChannel({ client, where, script, shown, stdin, onOutput, sign
       channel.end(stdin)
     })
   })
+}
+
+interface ChannelInternals {
+  readonly outgoing?: { readonly id: number; readonly state: string }
+  readonly _client?: { readonly _protocol?: { signal(id: number, name: string): void } }
+}
+
+/**
+ * Sends a `signal` request (RFC 4254 §6.9). ssh2's `channel.signal()` does nothing once our side has sent
+ * EOF, which we always do right after stdin, so this goes one level down to the same protocol call.
+ */
+function signalTerm(channel: object): void {
+  const { outgoing, _client } = channel as ChannelInternals
+  try {
+    if (outgoing?.state === 'open' || outgoing?.state === 'eof') _client?._protocol?.signal(outgoing.id, 'TERM')
+  } catch {
+    // the connection may already be gone; closing the channel is all that is left
+  }
 }

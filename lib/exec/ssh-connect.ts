@@ -68,6 +68,8 @@ export async function connect(to: Endpoint, deps: ConnectDeps, sock?: Duplex): P
       deps.signal?.addEventListener('abort', onAbort, { once: true })
       client.once('ready', () => {
         deps.signal?.removeEventListener('abort', onAbort)
+        // Small request/response packets: with Nagle on, each command waits out a 40 ms delayed ACK.
+        client.setNoDelay(true)
         resolve(client)
       })
       client.once('error', (cause) => fail(new SshError(`cannot connect to ${address(to)}: ${refusal ?? cause.message}`, { cause })))

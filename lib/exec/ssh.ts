@@ -4,13 +4,14 @@ import type { Duplex } from 'node:stream'
 import type { Client } from 'ssh2'
 import type { SshConfig } from '../config/types.ts'
 import { CommandError, SshError } from '../errors.ts'
+import { abortable, delay } from './abort.ts'
 import { render, secretsOf, type Command } from '../shell/command.ts'
 import type { Executor, Result, RunOptions } from './executor.ts'
 import { knownHosts } from './known-hosts.ts'
 import { scrub, scrubbedLines } from './output.ts'
 import { semaphore, type Semaphore } from './semaphore.ts'
 import { authMethods, loadKeys } from './ssh-auth.ts'
-import { runChannel } from './ssh-channel.ts'
+import { ChannelRefused, killRemote, runChannel } from './ssh-channel.ts'
 import { address, connect, parseEndpoint, proxyCommandSocket, type ConnectDeps, type Endpoint } from './ssh-connect.ts'
 
 /** `ssh:` config plus what tests (and unusual setups) inject instead of the user's ~/.ssh. */
@@ -83,8 +84,10 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
     if (config.proxyCommand) return proxyCommandSocket(config.proxyCommand, to)
     if (!config.proxy) return undefined
     const via = parseEndpoint(config.proxy)
-    jump ??= connect(via, deps).then(track)
-    jump.catch(() => (jump = undefined))
+    if (!jump) {
+      const pending = (jump = connect(via, deps).then(track))
+      pending.then((c) => c.once('close', () => jump === pending && (jump = undefined)), () => {})
+    }
     const client = await jump
     return new Promise((resolve, reject) =>
       client.forwardOut('127.0.0.1', 0, to.host, to.port, (err, stream) =>
@@ -110,20 +113,31 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
     conns.set(host, conn)
     const where = address(endpoint)
 
+    // Cleanup after a cancel: best effort, never with the caller's (aborted) signal.
+    const killer = (pid: number) => run(killRemote(pid), { allowFailure: true }).catch(() => {})
+
     async function run(command: Command, options: RunOptions = {}): Promise<Result> {
       const { allowFailure = false, stdin, onOutput, signal } = options
       const secrets = secretsOf(command)
       const shown = render(command, { redact: true })
-      const client = await clientFor(conn)
-      const release = await conn.channels.acquire(signal)
-      commands[host] = (commands[host] ?? 0) + 1
-      let result: Result
-      try {
-        const script = render(command, { redact: false })
-        result = await runChannel({ client, where, script, shown, stdin, onOutput: scrubbedLines(onOutput, secrets), signal })
-      } finally {
-        release()
+      const script = render(command, { redact: false })
+      const lines = scrubbedLines(onOutput, secrets)
+      let result: Result | undefined
+      // sshd frees a session a moment after its channel closes, so a burst can briefly exceed MaxSessions
+      // even below our limit: back off and retry the open (nothing has run yet), for at most about 3 s.
+      for (let attempt = 0; !result; attempt++) {
+        const client = await abortable(clientFor(conn), signal, () => `cancelled \`${shown}\` on ${where}`)
+        const release = await conn.channels.acquire(signal)
+        try {
+          result = await runChannel({ client, where, script, shown, stdin, onOutput: lines, signal, kill: (pid) => void killer(pid) })
+        } catch (error) {
+          if (!(error instanceof ChannelRefused) || attempt >= 30) throw error
+        } finally {
+          release()
+        }
+        if (!result) await delay(Math.min(5 * 2 ** attempt, 100), signal)
       }
+      commands[host] = (commands[host] ?? 0) + 1
       if (result.exitCode !== 0 && !allowFailure) {
         throw new CommandError(host, shown, result.exitCode, scrub(result.stderr, secrets), scrub(result.stdout, secrets))
       }

@@ -20,6 +20,11 @@ export interface EntryOptions extends ExtraFlags {
   readonly usage?: string
   /** Subcommand from the first positional argument (e.g. `app boot` → `boot`). */
   readonly subcommands?: readonly string[]
+  /**
+   * The version this entry runs against when it is not `--version` (e.g. `rollback VERSION`'s
+   * positional). Returning undefined falls back to `--version`, VERSION, then git HEAD.
+   */
+  readonly version?: (flags: Flags) => string | undefined
 }
 
 /** Options of `run()`, for programmatic use and tests. */
@@ -71,7 +76,7 @@ export async function run(recipe: (flags: Flags) => DeployTask[], entry: EntryOp
       if (pool) opts.onStats?.(pool.stats())
       await pool?.close()
     }
-    const version = await resolveVersion({ cwd: config.root, flag: flags.version, env, config, local: realLocal })
+    const version = await resolveVersion({ cwd: config.root, flag: entry.version?.(flags) ?? flags.version, env, config, local: realLocal })
     const ctx: DeployContext = {
       config,
       version,

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { request } from 'node:http'
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -73,6 +74,7 @@ proxy:
   kind: caddy
   image: ${sandbox.caddyImage}
   host_port: 80
+  host: ${service}.test
 readiness_delay: 0
 stop_wait_time: 2
 retain_containers: 2
@@ -122,6 +124,25 @@ ${extra}`,
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** GET `path` of a test app through the sandbox load balancer (caddy routes on the Host). */
+export async function site(service: string, path = '/version', sandbox: SandboxEnv = readSandboxEnv()): Promise<{ status: number; body: string }> {
+  const { status, body } = await httpGetWithHost(`${sandbox.lbUrl}${path}`, `${service}.test`)
+  return { status, body }
+}
+
+function httpGetWithHost(url: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((done, fail) => {
+    const req = request(url, { headers: { host, connection: 'close' }, timeout: 10_000 }, (res) => {
+      let body = ''
+      res.on('data', (c: Buffer) => (body += c.toString()))
+      res.on('end', () => done({ status: res.statusCode ?? 0, body }))
+    })
+    req.on('error', fail)
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)))
+    req.end()
+  })
 }
 
 /** Runs a TypeScript entry script with tsx as a separate process. */

@@ -62,12 +62,14 @@ export function runChannel({ client, where, script, shown, stdin, onOutput, sign
       }
       const onAbort = () => {
         aborted = true
-        signalTerm(channel) // enough for non-root users; harmless otherwise
-        if (pid !== undefined) kill(pid)
-        channel.close()
         reject(cancelled())
+        signalTerm(channel) // enough for non-root users; harmless otherwise
+        if (pid === undefined) return // the pid line is on its way: the stderr handler finishes this
+        kill(pid)
+        channel.close()
       }
       signal?.addEventListener('abort', onAbort, { once: true })
+      if (signal?.aborted) onAbort() // aborted while the channel was opening
       channel.on('data', (chunk: Buffer) => {
         out.push(chunk)
         outLines?.push(chunk)
@@ -83,7 +85,10 @@ export function runChannel({ client, where, script, shown, stdin, onOutput, sign
         const rest = Buffer.concat([head.subarray(0, at), head.subarray(m.index + m[0].length)])
         head = undefined
         if (rest.length) stderr(rest)
-        if (aborted) kill(pid)
+        if (aborted) {
+          kill(pid)
+          channel.close()
+        }
       })
       channel.on('exit', (code: number | null) => {
         exited = true

@@ -58,7 +58,10 @@ export async function connect(to: Endpoint, deps: ConnectDeps, sock?: Duplex): P
     return await new Promise<Client>((resolve, reject) => {
       const client = new ssh2.Client()
       let refusal: string | undefined
+      let failed = false
       const fail = (error: Error) => {
+        if (failed) return
+        failed = true
         deps.signal?.removeEventListener('abort', onAbort)
         client.destroy()
         sock?.destroy()
@@ -66,13 +69,15 @@ export async function connect(to: Endpoint, deps: ConnectDeps, sock?: Duplex): P
       }
       const onAbort = () => fail(new CancelledError(`cancelled while connecting to ${address(to)}`))
       deps.signal?.addEventListener('abort', onAbort, { once: true })
+      if (deps.signal?.aborted) return onAbort() // aborted while we waited for a start slot or read keys
       client.once('ready', () => {
         deps.signal?.removeEventListener('abort', onAbort)
         // Small request/response packets: with Nagle on, each command waits out a 40 ms delayed ACK.
         client.setNoDelay(true)
         resolve(client)
       })
-      client.once('error', (cause) => fail(new SshError(`cannot connect to ${address(to)}: ${refusal ?? cause.message}`, { cause })))
+      // `on`, not `once`: destroying a half-open client emits a second error that must not go unhandled.
+      client.on('error', (cause) => fail(new SshError(`cannot connect to ${address(to)}: ${refusal ?? cause.message}`, { cause })))
       const hostVerifier = (key: Buffer, verify: (ok: boolean) => void): void => {
         if (deps.verifyHostKey === 'never') return verify(true)
         checkHostKey(to, key, deps).then(

@@ -1,5 +1,6 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { createHmac, randomBytes } from 'node:crypto'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -26,6 +27,14 @@ afterAll(async () => {
   await sshd?.stop()
   await rm(dir, { recursive: true, force: true })
 })
+
+/** PIDs whose command line contains `text` (sshd runs on this machine, so remote processes are local). */
+async function localPgrep(text: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises')
+  const pids = (await readdir('/proc')).filter((p) => /^\d+$/.test(p) && String(process.pid) !== p)
+  const cmdlines = await Promise.all(pids.map((p) => readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')))
+  return pids.filter((_, i) => cmdlines[i]!.includes(text))
+}
 
 let files = 0
 /** A fresh known_hosts path per pool unless one is given, so tests don't see each other's entries. */
@@ -148,6 +157,21 @@ describe('commands', () => {
     await expect(host.run(cmd('true'), { signal: ac.signal })).rejects.toThrow(CancelledError)
   })
 
+  test('an abort as the remote shell starts (before its pid is known) still kills it', async () => {
+    const host = pool().executor('127.0.0.1')
+    await host.run(cmd('true')) // connected, so the abort lands while the channel opens
+    const marker = `slipway-${randomBytes(6).toString('hex')}`
+    const ac = new AbortController()
+    const sessions = sshd.log.filter((l) => l.includes('Starting session')).length
+    const running = host.run(script('sleep 30; : "$1"', marker), { signal: ac.signal })
+    // sshd logs this as it starts the login shell: usually before the pid line can reach us.
+    await sshd.waitFor(/Starting session/, sessions + 1)
+    ac.abort()
+    await expect(running).rejects.toThrow(CancelledError)
+    const leftovers = async () => (await localPgrep(marker)).length === 0
+    expect(await eventually(leftovers)).toBe(true)
+  })
+
   test('close() ends the connection (sshd logs the disconnect)', async () => {
     const p = pool()
     await p.executor('127.0.0.1').run(cmd('true'))
@@ -218,6 +242,38 @@ describe('host keys', () => {
 })
 
 describe('connecting', () => {
+  test('a dropped connection fails its command with SshError; the next command redials', async () => {
+    const p = pool()
+    const host = p.executor('127.0.0.1')
+    // The nearest sshd above the command serves this connection: killing it drops the connection.
+    const dropper = script('p=$$; while [ "$(cat /proc/$p/comm)" != sshd ]; do p=$(cut -d " " -f 4 /proc/$p/stat); done; kill -TERM $p')
+    await expect(host.run(dropper)).rejects.toThrow(`lost connection to root@127.0.0.1:${sshd.port} while running`)
+    expect((await host.run(cmd('echo', 'back'))).stdout).toBe('back\n')
+    expect(p.stats().connections).toBe(2)
+  })
+
+  test('a server that never answers: the pool signal and the per-command signal both cancel the wait', async () => {
+    const silent = createServer((socket) => socket.on('error', () => {}))
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
+    const { port } = silent.address() as AddressInfo
+    try {
+      const ac = new AbortController()
+      const p = pool({ port }, { signal: ac.signal })
+      const first = p.executor('127.0.0.1').run(cmd('true'))
+      const mine = new AbortController()
+      const second = p.executor('127.0.0.1').run(cmd('true'), { signal: mine.signal })
+      mine.abort()
+      await expect(second).rejects.toThrow(new CancelledError(`cancelled \`true\` on root@127.0.0.1:${port}`))
+      ac.abort()
+      await expect(first).rejects.toThrow(new CancelledError(`cancelled while connecting to root@127.0.0.1:${port}`))
+      await expect(pool({ port }, { readyTimeout: 100 }).executor('127.0.0.1').run(cmd('true'))).rejects.toThrow(
+        `cannot connect to root@127.0.0.1:${port}: Timed out while waiting for handshake`,
+      )
+    } finally {
+      silent.close()
+    }
+  })
+
   test('connection refused is an SshError naming user@host:port', async () => {
     const port = await freePort()
     await expect(pool({ port }).executor('127.0.0.1').run(cmd('true'))).rejects.toThrow(

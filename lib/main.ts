@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os'
-import { Listr, PRESET_TIMESTAMP } from 'listr2'
+import { Listr, ListrLogger, PRESET_TIMESTAMP, ProcessOutput } from 'listr2'
 import type { DeployContext, DeployTask, Flags } from './context.ts'
 import { DeployError } from './errors.ts'
 import { parseFlags, SHARED_HELP, type ExtraFlags } from './cli/flags.ts'
@@ -92,13 +92,16 @@ export async function run(recipe: (flags: Flags) => DeployTask[], entry: EntryOp
       found: { holdingLock: false, warnings: [], report: [] },
     }
     const renderer = opts.renderer ?? (flags.dryRun || flags.quiet ? 'silent' : flags.verbose ? 'verbose' : 'default')
+    // Progress goes to stderr, so stdout carries only what commands report (details, logs, status).
+    const processOutput = new ProcessOutput(process.stderr, process.stderr)
+    const logger = new ListrLogger({ processOutput })
     try {
       await new Listr(recipe(flags), {
         ctx,
         renderer,
         fallbackRenderer: 'verbose',
-        fallbackRendererOptions: { timestamp: PRESET_TIMESTAMP, logTitleChange: true },
-        rendererOptions: { collapseSubtasks: false, collapseErrors: false, showErrorMessage: true },
+        fallbackRendererOptions: { timestamp: PRESET_TIMESTAMP, logTitleChange: true, logger },
+        rendererOptions: { collapseSubtasks: false, collapseErrors: false, showErrorMessage: true, logger },
         registerSignalListeners: false,
         exitOnError: true,
       }).run()

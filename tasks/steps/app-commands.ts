@@ -1,0 +1,195 @@
+import type { Role } from '../../lib/config/types.ts'
+import type { DeployContext, DeployTask, Flags } from '../../lib/context.ts'
+import { CommandError, DeployError } from '../../lib/errors.ts'
+import type { EntryOptions } from '../../lib/main.ts'
+import * as app from '../../lib/commands/app.ts'
+import * as health from '../../lib/commands/health.ts'
+import { containerName } from '../../lib/commands/naming.ts'
+import { fanOut, onHosts, type Task } from './fan-out.ts'
+import { tagLatest } from './app.ts'
+import { bootApp } from './boot.ts'
+import { withLock } from './lock.ts'
+
+// Kamal's `app start|stop|details|containers|images|logs|version|stale_containers|remove` as task
+// factories. Read-only ones put `Host: …` blocks in ctx.found.report (printed on stdout after the
+// tree, in host order, once every host answered); the changing ones are wrapped in withLock by
+// appSteps, as Kamal's.
+
+/** `docker start` of this run's version (`--version`, VERSION or git HEAD) for every role on every host, then waits until each is ready. */
+export const startApp = (): DeployTask =>
+  perRole('Start app', async (ctx, host, role, task) => {
+    const name = containerName(ctx.config, role, ctx.version)
+    task.output = `Starting ${name}`
+    const remote = ctx.remote(host)
+    await remote.run(app.start(ctx.config, role, ctx.version), { signal: ctx.signal })
+    // Kamal returns at once; waiting here means "started" also means "serving" when this returns.
+    const ready = await remote.run(health.waitHealthy(ctx.config, role, name), { allowFailure: true, signal: ctx.signal })
+    const status = ready.stdout.trim().split('\n').pop() || 'unknown'
+    if (ready.exitCode !== 0) throw new DeployError(`${host}: ${name} started but is not ready (${status})`)
+    task.output = `${name} is ${status}`
+  })
+
+/** Stops the current container of every role on every host (Kamal's `app stop`); a proxy then answers 502. */
+export const stopApp = (): DeployTask =>
+  perRole('Stop app', async (ctx, host, role) => {
+    await ctx.remote(host).run(app.stopCurrent(ctx.config, role), { signal: ctx.signal })
+  })
+
+/** `docker ps` of each role's containers, per host. */
+export const appDetails = (): DeployTask =>
+  reportRoles('App details', async (ctx, host, role) => (await ctx.remote(host).run(app.details(ctx.config, role), { signal: ctx.signal })).stdout)
+
+/** Every container of the service on each host, in any state: the versions a rollback can use. */
+export const appContainers = (): DeployTask =>
+  reportHosts('App containers', async (ctx, host) => (await ctx.remote(host).run(app.containers(ctx.config), { signal: ctx.signal })).stdout)
+
+/** `docker image ls <repository>` on each host. */
+export const appImages = (): DeployTask =>
+  reportHosts('App images', async (ctx, host) => (await ctx.remote(host).run(app.images(ctx.config), { signal: ctx.signal })).stdout)
+
+/** Options of {@link appLogs} (Kamal's `app logs -s -n -g -o`). */
+export interface AppLogsOptions {
+  readonly since?: string | undefined
+  /** Default 100, or all when `since` or `grep` is given (as Kamal). */
+  readonly lines?: number | undefined
+  readonly grep?: string | undefined
+  readonly grepOptions?: string | undefined
+}
+
+/** The current container's logs of each role on each host; "Nothing found" when grep matches nothing or nothing runs. */
+export const appLogs = ({ since, lines, grep, grepOptions }: AppLogsOptions = {}): DeployTask =>
+  reportRoles('App logs', async (ctx, host, role) => {
+    const tail = lines ?? (since !== undefined || grep !== undefined ? undefined : 100)
+    const result = await ctx.remote(host).run(app.logs(ctx.config, role, { since, lines: tail, grep, grepOptions }), { allowFailure: true, signal: ctx.signal })
+    if (result.exitCode === 0) return result.stdout
+    // grep exits 1 for no match; the lookup says "no running container": both are answers, not failures.
+    if (result.exitCode === 1 && (grep !== undefined || /no running container/.test(result.stderr))) return 'Nothing found'
+    throw new CommandError(host, 'docker logs', result.exitCode, result.stderr, result.stdout)
+  })
+
+/** The version of the current container on each host (its first role), or "(none)". */
+export const appVersion = (): DeployTask =>
+  reportHosts('App version', async (ctx, host) => {
+    const role = ctx.selection.rolesOn(host)[0]!
+    return (await ctx.remote(host).run(app.currentRunningVersion(ctx.config, role), { signal: ctx.signal })).stdout.trim() || '(none)'
+  })
+
+/** Running containers that are not the current one, per role; with `stop`, stops them too. */
+export const staleContainers = ({ stop = false }: { stop?: boolean } = {}): DeployTask =>
+  reportRoles(stop ? 'Stop stale containers' : 'Stale containers', async (ctx, host, role) => {
+    const out = await ctx.remote(host).run(app.staleContainers(ctx.config, role, { stop }), { signal: ctx.signal })
+    const versions = out.stdout.split('\n').filter(Boolean)
+    const verb = stop ? 'Stopped stale container' : 'Stale container'
+    return versions.map((v) => `${verb} for role ${role.name} with version ${v}`).join('\n') || '(none)'
+  })
+
+/**
+ * Kamal's `app remove`: stop the current and any stale container, prune the service's stopped
+ * containers of each role, then every image of the service not used by a container.
+ */
+export const removeApp = (): DeployTask =>
+  onHosts('Remove app', (ctx) => ctx.selection.hosts, async (ctx, host, task) => {
+    const remote = ctx.remote(host)
+    const { config, signal } = ctx
+    for (const role of ctx.selection.rolesOn(host)) {
+      task.output = `Removing ${role.name} containers`
+      await remote.run(app.stopCurrent(config, role), { signal })
+      // Kamal stops only the current one; a stale running container would survive the prune.
+      await remote.run(app.staleContainers(config, role, { stop: true }), { signal })
+      await remote.run(app.removeContainers(config, role), { signal })
+    }
+    task.output = 'Removing images'
+    await remote.run(app.removeImages(config), { signal })
+  })
+
+type RoleJob = (ctx: DeployContext, host: string, role: Role, task: Task) => Promise<void>
+type Read<T extends unknown[]> = (ctx: DeployContext, host: string, ...rest: T) => Promise<string>
+
+/** One subtask per host, running `job` for each selected role on it in order. */
+const perRole = (title: string, job: RoleJob): DeployTask =>
+  onHosts(title, (ctx) => ctx.selection.hosts, async (ctx, host, task) => {
+    for (const role of ctx.selection.rolesOn(host)) await job(ctx, host, role, task)
+  })
+
+/** `Host: <host>` blocks of each host's output, in host order, once every host answered. */
+const reportHosts = (title: string, read: Read<[]>): DeployTask =>
+  reporting(title, async (ctx, host) => [block(`Host: ${host}`, await read(ctx, host))])
+
+/** `Host: <host> (<role>)` blocks, one per selected role on each host. */
+const reportRoles = (title: string, read: Read<[Role]>): DeployTask =>
+  reporting(title, async (ctx, host) => {
+    const blocks: string[] = []
+    for (const role of ctx.selection.rolesOn(host)) blocks.push(block(`Host: ${host} (${role.name})`, await read(ctx, host, role)))
+    return blocks
+  })
+
+const block = (header: string, text: string): string => `${header}\n${text.trimEnd() || '(no output)'}\n`
+
+function reporting(title: string, read: (ctx: DeployContext, host: string) => Promise<string[]>): DeployTask {
+  return {
+    title,
+    task: async (ctx, task) => {
+      const out = new Map<string, string[]>()
+      const hosts = ctx.selection.hosts
+      try {
+        await fanOut(ctx, task, hosts.map((host) => ({ title: host, run: async (c) => void out.set(host, await read(c, host)) })))
+      } finally {
+        // Hosts that answered are reported even when another failed: the error names the rest.
+        for (const host of hosts) ctx.found.report.push(...(out.get(host) ?? []))
+      }
+    },
+  }
+}
+
+/** The subcommands of `tasks/app.ts`. */
+export const APP_SUBCOMMANDS = ['boot', 'start', 'stop', 'details', 'containers', 'images', 'logs', 'version', 'stale_containers', 'remove'] as const
+
+/** One of {@link APP_SUBCOMMANDS}. */
+export type AppSubcommand = (typeof APP_SUBCOMMANDS)[number]
+
+/** Entry options of `tasks/app.ts`. */
+export const appEntry: EntryOptions = {
+  command: 'app',
+  usage: `tasks/app.ts ${APP_SUBCOMMANDS.join('|')} [flags]`,
+  subcommands: APP_SUBCOMMANDS,
+  // prettier-ignore
+  options: {
+    since:          { type: 'string', short: 's' },
+    lines:          { type: 'string', short: 'n' },
+    grep:           { type: 'string', short: 'g' },
+    'grep-options': { type: 'string', short: 'o' },
+    stop:           { type: 'boolean' },
+  },
+  help: [
+    '  -s, --since TIME         logs: since a timestamp or a duration (e.g. 10m)',
+    '  -n, --lines N            logs: the last N lines (default 100 without --since/--grep)',
+    '  -g, --grep PATTERN       logs: only lines matching PATTERN',
+    '  -o, --grep-options OPTS  logs: extra grep options, e.g. -o=-i',
+    '      --stop               stale_containers: also stop them',
+  ],
+}
+
+/** The steps of one `app` subcommand: boot, start, stop, remove and `stale_containers --stop` hold the deploy lock. */
+export function appSteps(flags: Flags): DeployTask[] {
+  const sub = flags.args[0] as AppSubcommand
+  if (!APP_SUBCOMMANDS.includes(sub)) {
+    throw new DeployError(`${sub === undefined ? 'missing subcommand' : `unknown subcommand ${sub}`}: use one of ${APP_SUBCOMMANDS.join(', ')} (see --help)`)
+  }
+  const str = (key: string): string | undefined => (typeof flags.extra[key] === 'string' ? (flags.extra[key] as string) : undefined)
+  const lines = str('lines')
+  if (lines !== undefined && !/^\d+$/.test(lines)) throw new DeployError(`--lines must be a whole number, got ${lines}`)
+  const stop = flags.extra['stop'] === true
+  const steps: Record<AppSubcommand, () => DeployTask[]> = {
+    boot: () => [withLock([bootApp(), tagLatest()])],
+    start: () => [withLock([startApp()])],
+    stop: () => [withLock([stopApp()])],
+    details: () => [appDetails()],
+    containers: () => [appContainers()],
+    images: () => [appImages()],
+    logs: () => [appLogs({ since: str('since'), lines: lines === undefined ? undefined : Number(lines), grep: str('grep'), grepOptions: str('grep-options') })],
+    version: () => [appVersion()],
+    stale_containers: () => (stop ? [withLock([staleContainers({ stop })])] : [staleContainers()]),
+    remove: () => [withLock([removeApp()])],
+  }
+  return steps[sub]()
+}

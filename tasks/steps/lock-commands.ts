@@ -1,0 +1,77 @@
+import type { DeployTask, Flags } from '../../lib/context.ts'
+import { CommandError, DeployError } from '../../lib/errors.ts'
+import type { EntryOptions } from '../../lib/main.ts'
+import * as lock from '../../lib/commands/lock.ts'
+import { acquireLock } from './lock.ts'
+
+// Kamal's `lock status|acquire -m MSG|release` (kamal.md §4.7, §6.3): the lock is a directory on
+// the primary host, so these run there only. What they find goes to ctx.found.report.
+
+/** Kamal's answer when the lock dir does not exist. */
+export const NO_LOCK = 'There is no deploy lock'
+
+// `stat`, `cat` and `rm` all say this when the lock dir is absent.
+const missing = (error: { stderr: string }): boolean => /No such file or directory/.test(error.stderr)
+
+/** Prints the decoded lock details (who, when, version, message), or "There is no deploy lock". */
+export const lockStatus = (): DeployTask => ({
+  title: 'Lock status',
+  task: async (ctx, task) => {
+    const host = ctx.selection.primaryHost
+    task.title = `Lock status on ${host}`
+    const result = await ctx.remote(host).run(lock.status(ctx.config), { allowFailure: true, signal: ctx.signal })
+    if (result.exitCode === 0) ctx.found.report.push(result.stdout.trimEnd())
+    else if (missing(result)) ctx.found.report.push(NO_LOCK)
+    else throw new CommandError(host, 'lock status', result.exitCode, result.stderr, result.stdout)
+  },
+})
+
+/** Takes the lock with `message` and keeps it after the run; fails with the holder's details when it is taken. */
+export const lockAcquire = (message: string): DeployTask => ({
+  title: 'Acquire the deploy lock',
+  task: async (ctx) => {
+    await acquireLock(ctx, message)
+    ctx.found.report.push('Acquired the deploy lock')
+  },
+})
+
+/** Removes the lock, whoever holds it; "There is no deploy lock" when there is none. */
+export const lockRelease = (): DeployTask => ({
+  title: 'Release the deploy lock',
+  task: async (ctx) => {
+    const host = ctx.selection.primaryHost
+    const result = await ctx.remote(host).run(lock.release(ctx.config), { allowFailure: true, signal: ctx.signal })
+    if (result.exitCode === 0) ctx.found.report.push('Released the deploy lock')
+    else if (missing(result)) ctx.found.report.push(NO_LOCK)
+    else throw new CommandError(host, 'lock release', result.exitCode, result.stderr, result.stdout)
+  },
+})
+
+/** The subcommands of `tasks/lock.ts`. */
+export const LOCK_SUBCOMMANDS = ['status', 'acquire', 'release'] as const
+
+/** Entry options of `tasks/lock.ts`. */
+export const lockEntry: EntryOptions = {
+  command: 'lock',
+  usage: 'tasks/lock.ts status|acquire -m MESSAGE|release [flags]',
+  subcommands: LOCK_SUBCOMMANDS,
+  options: { message: { type: 'string', short: 'm' } },
+  help: ['  -m, --message TEXT       acquire: why the lock is held (required)'],
+}
+
+/** The one step of a `lock` subcommand. */
+export function lockSteps(flags: Flags): DeployTask[] {
+  const sub = flags.args[0]
+  const message = flags.extra['message']
+  switch (sub) {
+    case 'status':
+      return [lockStatus()]
+    case 'release':
+      return [lockRelease()]
+    case 'acquire':
+      if (typeof message !== 'string' || message.trim() === '') throw new DeployError('lock acquire needs a message: -m MESSAGE')
+      return [lockAcquire(message)]
+    default:
+      throw new DeployError(`${sub === undefined ? 'missing subcommand' : `unknown subcommand ${sub}`}: use one of ${LOCK_SUBCOMMANDS.join(', ')} (see --help)`)
+  }
+}

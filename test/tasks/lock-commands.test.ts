@@ -1,0 +1,99 @@
+import { Listr } from 'listr2'
+import { describe, expect, test } from 'vitest'
+import * as lock from '../../lib/commands/lock.ts'
+import type { DeployTask, Flags } from '../../lib/context.ts'
+import { CommandError, DeployError, LockError } from '../../lib/errors.ts'
+import { render } from '../../lib/shell/command.ts'
+import { lockSteps, NO_LOCK } from '../../tasks/steps/lock-commands.ts'
+import { makeConfig } from '../support/config.ts'
+import { defaultFlags, recordingContext, type Reply } from '../support/context.ts'
+
+// Two hosts: the lock lives on the primary one (1.1.1.1) only.
+const config = makeConfig(
+  `service: app
+image: dhh/app
+registry: { server: registry.example.com, username: user, password: [KAMAL_REGISTRY_PASSWORD] }
+servers:
+  web: [1.1.1.1, 1.1.1.2]
+`,
+  { env: { KAMAL_REGISTRY_PASSWORD: 'registry-pw' } },
+)
+const DETAILS = 'Locked by: Someone at 2026-11-26T08:00:00Z\nVersion: v1\nMessage: Integration Tests'
+const NO_DIR = { exitCode: 1, stderr: 'stat: cannot statx \'.kamal/locks/app\': No such file or directory\n' }
+const status = `1.1.1.1: ${render(lock.status(config), { redact: true })}`
+const release = `1.1.1.1: ${render(lock.release(config), { redact: true })}`
+
+function run(args: string[], { reply, extra = {} }: { reply?: Reply; extra?: Flags['extra'] } = {}) {
+  const flags: Flags = { ...defaultFlags, args, extra }
+  const { ctx, log } = recordingContext({ config, reply, flags })
+  const done = new Listr(lockSteps(flags) as DeployTask[], { ctx, renderer: 'silent' }).run()
+  return { ctx, log, done }
+}
+
+describe('lock status', () => {
+  test('prints the decoded details from the primary host', async () => {
+    const { ctx, log, done } = run(['status'], { reply: () => ({ stdout: `${DETAILS}\n` }) })
+    await done
+    expect(log).toEqual([status])
+    expect(ctx.found.report).toEqual([DETAILS])
+  })
+
+  test('"There is no deploy lock" when the lock dir does not exist', async () => {
+    const { ctx, done } = run(['status'], { reply: () => NO_DIR })
+    await done
+    expect(ctx.found.report).toEqual([NO_LOCK])
+  })
+
+  test('any other failure is an error', async () => {
+    const { done } = run(['status'], { reply: () => ({ exitCode: 1, stderr: 'base64: invalid input' }) })
+    await expect(done).rejects.toBeInstanceOf(CommandError)
+  })
+})
+
+describe('lock acquire', () => {
+  test('writes the base64 details with the message, the performer and the version', async () => {
+    const { ctx, log, done } = run(['acquire'], { extra: { message: "Integration Tests, it's $HOME" } })
+    await done
+    expect(log).toHaveLength(1)
+    const encoded = /sh \.kamal\/locks \.kamal\/locks\/app (\S+)$/.exec(log[0]!)![1]!
+    expect(Buffer.from(encoded, 'base64').toString()).toMatch(/^Locked by: Tester at \d{4}-\d\d-\d\dT[\d:.]+Z\nVersion: v2\nMessage: Integration Tests, it's \$HOME$/)
+    expect(ctx.found.report).toEqual(['Acquired the deploy lock'])
+  })
+
+  test('a held lock fails with who holds it and is left alone', async () => {
+    const { log, done } = run(['acquire'], {
+      extra: { message: 'mine' },
+      reply: (l) => (l.includes('&& mkdir "$2"') ? { exitCode: 1, stderr: "mkdir: cannot create directory '.kamal/locks/app': File exists" } : { stdout: `${DETAILS}\n` }),
+    })
+    const error = await done.catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(LockError)
+    expect((error as Error).message).toBe(`deploy lock found on 1.1.1.1:\n${DETAILS}\nRun \`npx tsx tasks/lock.ts release\` if it is stale.`)
+    expect(log).toHaveLength(2)
+    expect(log[1]).toBe(status)
+  })
+
+  test('needs a message', () => {
+    expect(() => lockSteps({ ...defaultFlags, args: ['acquire'] })).toThrow(new DeployError('lock acquire needs a message: -m MESSAGE'))
+    expect(() => lockSteps({ ...defaultFlags, args: ['acquire'], extra: { message: ' ' } })).toThrow('needs a message')
+  })
+})
+
+describe('lock release', () => {
+  test('removes the lock dir on the primary host', async () => {
+    const { ctx, log, done } = run(['release'])
+    await done
+    expect(log).toEqual([release])
+    expect(ctx.found.report).toEqual(['Released the deploy lock'])
+  })
+
+  test('"There is no deploy lock" when there is none', async () => {
+    const { ctx, done } = run(['release'], { reply: () => ({ exitCode: 1, stderr: "rm: cannot remove '.kamal/locks/app/details': No such file or directory" }) })
+    await done
+    expect(ctx.found.report).toEqual([NO_LOCK])
+  })
+})
+
+test('unknown or missing subcommands name the valid ones', () => {
+  expect(() => lockSteps({ ...defaultFlags, args: ['steal'] })).toThrow(new DeployError('unknown subcommand steal: use one of status, acquire, release (see --help)'))
+  expect(() => lockSteps(defaultFlags)).toThrow('missing subcommand')
+})

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto'
+import { loadavg } from 'node:os'
+import { sandboxDown, sandboxUp } from '../sandbox/api.ts'
+import { benchRepo } from './app-repo.ts'
+import { removeService } from './cleanup.ts'
+import { deployOnce } from './run.ts'
+import { sizeReport, summary, type SizeResult } from './report.ts'
+import type { RunSample } from './stats.ts'
+
+// `npm run bench`: deploys the demo app to a sandbox of 3, then 10 servers, a new commit per run,
+// and prints medians per phase, SSH connections and remote commands per host.
+// BENCH_SERVERS=3,10  BENCH_RUNS=5  BENCH_KEEP=1 (leave the bench sandbox up)  BENCH_SUBNET=172.29.42  BENCH_LB_PORT=19142
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`)
+const positive = (text: string, name: string): number => {
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: "${text}" is not a positive whole number`)
+  return value
+}
+const sizes = (process.env['BENCH_SERVERS'] ?? '3,10').split(',').map((x) => positive(x.trim(), 'BENCH_SERVERS'))
+const runs = positive(process.env['BENCH_RUNS'] ?? '5', 'BENCH_RUNS')
+// An instance of its own: the default sandbox (shared with the e2e tests) keeps its size and its load.
+const instance = {
+  name: 'slipway-bench',
+  subnet: process.env['BENCH_SUBNET'] ?? '172.29.42',
+  lbPort: positive(process.env['BENCH_LB_PORT'] ?? '19142', 'BENCH_LB_PORT'),
+}
+
+const results: SizeResult[] = []
+try {
+  for (const count of sizes) {
+    const up = await sandboxUp({ ...instance, servers: count }, (line) => log(`sandbox: ${line}`))
+    const sandbox = up.env
+    log(`sandbox: ${count} servers ready in ${up.seconds.toFixed(1)} s`)
+    const servers = sandbox.SANDBOX_SERVERS.split(' ')
+    const service = `bench-${randomBytes(3).toString('hex')}`
+    const repo = await benchRepo({ service, servers, registry: sandbox.SANDBOX_REGISTRY, sshKey: sandbox.SANDBOX_SSH_KEY, caddyImage: sandbox.SANDBOX_CADDY_IMAGE })
+    const env = stringEnv({ ...process.env, ...sandbox, DEMO_SECRET: 'bench-secret', SLIPWAY_KNOWN_HOSTS: sandbox.SANDBOX_KNOWN_HOSTS })
+    const target = { dir: repo.dir, env, lbUrl: sandbox.SANDBOX_LB_URL, service }
+    try {
+      // The warm-up boots caddy and pulls the base layers on fresh servers: Kamal's figures are for redeploys too.
+      const warmup = await deployOnce(target, await repo.commit('warm-up'))
+      log(`${count} servers: warm-up ${(warmup.totalMs / 1000).toFixed(2)} s`)
+      const samples: RunSample[] = []
+      for (let i = 1; i <= runs; i++) {
+        const sample = await deployOnce(target, await repo.commit(`run ${i}`))
+        log(`${count} servers: run ${i}/${runs} ${(sample.totalMs / 1000).toFixed(2)} s, load average ${loadavg()[0]!.toFixed(1)}`)
+        samples.push(sample)
+      }
+      const result = { servers, runs: samples, warmupMs: warmup.totalMs }
+      results.push(result)
+      process.stdout.write(`\n${sizeReport(result)}\n\n`)
+    } finally {
+      await removeService(repo.dir, env, sandbox.SANDBOX_DOCKER, (line) => log(`cleanup: ${line}`)).catch((e: Error) => log(`cleanup: ${e.message}`))
+      repo.remove()
+    }
+  }
+} finally {
+  if (process.env['BENCH_KEEP'] !== '1') await sandboxDown({ name: instance.name }, (line) => log(`sandbox: ${line}`))
+}
+process.stdout.write(
+  `${summary(results)}\n\nKamal 1.9.3 on the same kind of servers: 16 s for 3 servers, 24 s for 10 (12 s of them fixed sleeps), ` +
+    `27 remote commands on the primary. slipway's target: ≤ 4 s, flat up to 10 servers, one SSH connection and ≤ 12 remote commands per host.\n` +
+    `Machine: ${loadavg().map((x) => x.toFixed(1)).join(' ')} load average at the end (other work on this machine slows every figure).\n`,
+)
+
+function stringEnv(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'))
+}

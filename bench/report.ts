@@ -1,0 +1,57 @@
+import { commandRows, phaseRows, roundTrips, spread, type RunSample, type Spread } from './stats.ts'
+
+/** The issue's figures for Kamal 1.9.3 on servers like the sandbox's (seconds per deploy, by server count). */
+export const KAMAL_SECONDS: Readonly<Record<number, number>> = { 3: 16, 10: 24 }
+/** Remote commands Kamal 1.9.3 runs on the primary host per deploy. */
+export const KAMAL_PRIMARY_COMMANDS = 27
+/** slipway's targets: seconds for a deploy (flat up to 10 servers), round trips per host. */
+export const TARGET = { seconds: 4, commandsPerHost: 12 } as const
+
+/** Everything measured for one server count. */
+export interface SizeResult {
+  readonly servers: readonly string[]
+  readonly runs: readonly RunSample[]
+  readonly warmupMs: number
+}
+
+const s = (ms: number): string => (Number.isNaN(ms) ? '-' : `${(ms / 1000).toFixed(2)} s`)
+const n = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(1))
+const cols = (sp: Spread, fmt: (x: number) => string): string => [sp.median, sp.min, sp.max].map((x) => fmt(x).padStart(9)).join('')
+const row = (label: string, sp: Spread, width: number): string => `  ${label.padEnd(width)}${cols(sp, s)}`
+
+/** The report for one server count: phases, totals against Kamal and the target, round trips, slowest commands. */
+export function sizeReport({ servers, runs, warmupMs }: SizeResult): string {
+  const count = servers.length
+  const phases = phaseRows(runs, servers)
+  const commands = commandRows(runs, servers)
+  const trips = roundTrips(runs, servers[0]!)
+  const total = spread(runs.map((r) => r.totalMs))
+  const width = Math.max(30, ...phases.map((p) => p.title.length + 2 * p.depth), ...commands.map((c) => c.key.length)) + 2
+  const kamal = KAMAL_SECONDS[count]
+  const vsKamal = kamal ? `Kamal 1.9.3: ${kamal} s → ${(kamal / (total.median / 1000)).toFixed(1)}× faster` : 'no Kamal figure for this size'
+  const verdict = total.median <= TARGET.seconds * 1000 ? 'met' : 'MISSED'
+  const busiest = trips.busiest.max
+  return [
+    `${count} servers: ${runs.length} timed runs (+1 warm-up: ${s(warmupMs)})`,
+    `  ${'phase (slowest host)'.padEnd(width)}${['median', 'min', 'max'].map((h) => h.padStart(9)).join('')}`,
+    ...phases.map((p) => row(`${'  '.repeat(p.depth)}${p.title}`, p.ms, width)),
+    row('total (whole run)', total, width),
+    `  ${vsKamal}; target ≤ ${TARGET.seconds} s: ${verdict}`,
+    `  SSH connections per run: ${n(trips.connections.median)} (min ${n(trips.connections.min)}, max ${n(trips.connections.max)}) for ${n(trips.hosts.median)} hosts`,
+    `  remote commands per host: primary ${n(trips.primary.median)}, median host ${n(trips.perHost.median)}, busiest ${n(trips.busiest.median)} (max in any run ${busiest}); ` +
+      `target ≤ ${TARGET.commandsPerHost}: ${busiest <= TARGET.commandsPerHost ? 'met' : 'MISSED'}; Kamal: ${KAMAL_PRIMARY_COMMANDS} on the primary`,
+    `  slowest commands (task › n-th command on a host, slowest host)`,
+    ...commands.map((c) => row(c.key, c.ms, width)),
+  ].join('\n')
+}
+
+/** One line per server count: the figures for the README. */
+export function summary(results: readonly SizeResult[]): string {
+  const lines = results.map(({ servers, runs }) => {
+    const total = spread(runs.map((r) => r.totalMs))
+    const trips = roundTrips(runs, servers[0]!)
+    const kamal = KAMAL_SECONDS[servers.length]
+    return `| ${servers.length} | ${s(total.median)} (${s(total.min)}–${s(total.max)}) | ${kamal ? `${kamal} s` : '-'} | ${n(trips.connections.median)} | ${n(trips.primary.median)} / ${trips.busiest.max} |`
+  })
+  return ['| servers | slipway deploy, median (min–max) | Kamal 1.9.3 | SSH connections | remote commands: primary / max per host |', '|---|---|---|---|---|', ...lines].join('\n')
+}

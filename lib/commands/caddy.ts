@@ -118,6 +118,23 @@ export function run(config: Config, hostDir: string): Command {
   )
 }
 
+/**
+ * Waits until the caddy container serves its config: polls `caddy reload` of the mounted config
+ * inside it, which fails until the admin API is up and blocks while the initial load runs, and is
+ * a no-op for an unchanged config. Caddy itself confirms; no log scraping, no fixed sleep.
+ * Exit 0 `ready`; exit 2 on timeout with caddy's last error.
+ */
+export const waitReady = ({ timeoutSeconds = 30, interval = 0.1 }: { timeoutSeconds?: number; interval?: number } = {}): Command =>
+  script(
+    'name=$1 config=$2 timeout=$3 interval=$4; deadline=$(( $(date +%s) + timeout )); ' +
+      'while :; do if out=$(docker exec "$name" caddy reload --config "$config" 2>&1); then echo ready; exit 0; fi; ' +
+      'if [ "$(date +%s)" -gt "$deadline" ]; then printf "not ready: %s\\n" "$out" | tail -n 3; exit 2; fi; sleep "$interval"; done',
+    CONTAINER,
+    `${MOUNT}/caddy.json`,
+    String(timeoutSeconds),
+    String(interval),
+  )
+
 /** `docker container start slipway-proxy || docker run …` */
 export const startOrRun = (config: Config, hostDir: string): Command => or(start(), run(config, hostDir))
 

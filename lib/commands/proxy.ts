@@ -40,6 +40,9 @@ export const removeContainer = (config: Config): Command =>
 /** Removes the proxy image. */
 export const removeImage = (config: Config): Command => (config.proxy.kind === 'traefik' ? traefik.removeImage() : caddy.removeImage(config))
 
+/** A wait until the proxy serves after a start (caddy: its config is loaded); traefik has none, as in Kamal. */
+export const waitReady = (config: Config): Command | undefined => (config.proxy.kind === 'caddy' ? caddy.waitReady() : undefined)
+
 /** The proxy's image, for messages. */
 export const image = (config: Config): string => (config.proxy.kind === 'traefik' ? config.traefik.image : config.proxy.image)
 

@@ -34,6 +34,7 @@ export const bootProxy = (): DeployTask =>
     } else {
       const dir = await prepareCaddy(ctx, remote)
       await remote.run(andAll(registry.login(config), caddy.startOrRun(config, dir)), { stdin: registry.passwordStdin(config), signal: ctx.signal })
+      await remote.run(caddy.waitReady(), { signal: ctx.signal })
     }
   })
 
@@ -68,8 +69,12 @@ export const rebootProxy = ({ rolling = false }: RebootOptions = {}): DeployTask
   },
 })
 
-/** `docker container start <proxy>` on every proxy host. */
-export const startProxy = (): DeployTask => simple('Start proxy', (ctx) => proxy.start(ctx.config))
+/** `docker container start <proxy>` on every proxy host (then, for caddy, until it serves). */
+export const startProxy = (): DeployTask =>
+  onHosts('Start proxy', proxyHosts, async (ctx, host) => {
+    await ctx.remote(host).run(proxy.start(ctx.config), { signal: ctx.signal })
+    await ready(ctx, ctx.remote(host))
+  })
 
 /** `docker container stop <proxy>` on every proxy host. */
 export const stopProxy = (): DeployTask => simple('Stop proxy', (ctx) => proxy.stop(ctx.config))
@@ -79,6 +84,7 @@ export const restartProxy = (): DeployTask =>
   onHosts('Restart proxy', proxyHosts, async (ctx, host) => {
     await ctx.remote(host).run(proxy.stop(ctx.config), { signal: ctx.signal })
     await ctx.remote(host).run(proxy.start(ctx.config), { signal: ctx.signal })
+    await ready(ctx, ctx.remote(host))
   })
 
 /** `docker ps` of the proxy container on every proxy host, reported per host after all answered. */
@@ -121,6 +127,13 @@ async function rebootOn(ctx: DeployContext, host: string, task: Task): Promise<v
   await remote.run(proxy.stop(config), { allowFailure: true, signal })
   await remote.run(proxy.removeContainer(config), { signal })
   await remote.run(dir === undefined ? traefik.run(config) : caddy.run(config, dir), { signal })
+  await ready(ctx, remote)
+}
+
+// Caddy: until the (re)started container has loaded its config, so the next host group or step meets a serving proxy.
+async function ready(ctx: DeployContext, remote: Executor): Promise<void> {
+  const wait = proxy.waitReady(ctx.config)
+  if (wait) await remote.run(wait, { signal: ctx.signal })
 }
 
 // Traefik's secret env lives in a mode-600 file written from stdin, never in argv.

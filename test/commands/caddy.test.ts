@@ -129,6 +129,19 @@ describe('caddy.apply through sh', () => {
   })
 })
 
+describe('caddy.waitReady through sh', () => {
+  test('polls caddy reload inside the container until it succeeds', () => {
+    const body = 'n=$(cat count 2>/dev/null || echo 0); echo $((n + 1)) > count; [ "$n" -ge 2 ] || { echo "connect: connection refused" >&2; exit 1; }'
+    const run = runWithFakeDocker(caddy.waitReady({ interval: 0.01 }), body)
+    expect([run.code, run.stdout]).toEqual([0, 'ready\n'])
+    expect(run.calls).toEqual(Array.from({ length: 3 }, () => ['exec', 'slipway-proxy', 'caddy', 'reload', '--config', '/etc/slipway/caddy.json']))
+  })
+  test('times out with exit 2 and caddy\'s last words', () => {
+    const never = runWithFakeDocker(caddy.waitReady({ timeoutSeconds: 0, interval: 0.01 }), 'echo "Error: connection refused" >&2; exit 1')
+    expect([never.code, never.stdout]).toEqual([2, 'not ready: Error: connection refused\n'])
+  })
+})
+
 describe('caddy.drain', () => {
   test('argv: the app port in /proc hex', () => {
     const a = argv(caddy.drain('blog-web-v1', 3000, { timeoutSeconds: 5 }))

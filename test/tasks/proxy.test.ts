@@ -57,6 +57,7 @@ describe('bootProxy', () => {
     expect(log).toEqual([
       `1.1.1.2: ${r(andAll(docker.networkEnsure('slipway'), caddy.apply('.kamal/proxy', undefined)))}`,
       `1.1.1.2: ${r(andAll(registry.login(ctx.config), caddy.startOrRun(ctx.config, '/root/.kamal/proxy')))} (stdin)`,
+      `1.1.1.2: ${r(caddy.waitReady())}`,
     ])
   })
 
@@ -107,8 +108,9 @@ describe('rebootProxy', () => {
       `1.1.1.1: ${r(caddy.stop())}`,
       `1.1.1.1: ${r(caddy.removeContainer())}`,
       `1.1.1.1: ${r(caddy.run(ctx.config, '/root/.kamal/proxy'))}`,
+      `1.1.1.1: ${r(caddy.waitReady())}`,
     ])
-    expect(log).toHaveLength(2 + 2 * 5)
+    expect(log).toHaveLength(2 + 2 * 6)
   })
 
   test('a failing pre hook stops the reboot before any host is touched', async () => {
@@ -119,6 +121,12 @@ describe('rebootProxy', () => {
     await expect(run(ctx, rebootProxy())).rejects.toThrow('hook pre-traefik-reboot failed with exit 4')
     expect(log).toHaveLength(1)
   })
+})
+
+test('caddy start waits until caddy serves its config', async () => {
+  const { ctx, log } = setup(CADDY, { flags: { hosts: ['1.1.1.1'] } })
+  await run(ctx, startProxy())
+  expect(log).toEqual([`1.1.1.1: ${r(caddy.start())}`, `1.1.1.1: ${r(caddy.waitReady())}`])
 })
 
 describe('simple subcommands', () => {

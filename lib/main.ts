@@ -94,13 +94,15 @@ export async function run(recipe: (flags: Flags) => DeployTask[], entry: EntryOp
     const renderer = opts.renderer ?? (flags.dryRun || flags.quiet ? 'silent' : flags.verbose ? 'verbose' : 'default')
     // Progress goes to stderr, so stdout carries only what commands report (details, logs, status).
     const processOutput = new ProcessOutput(process.stderr, process.stderr)
-    const logger = new ListrLogger({ processOutput })
+    // The timestamp lives in the logger itself: listr2 adds a renderer's `timestamp` option to the
+    // logger it is given once per (sub)renderer, so a shared logger would repeat it per level.
+    const logger = new ListrLogger({ processOutput, fields: { prefix: [PRESET_TIMESTAMP] } })
     try {
       await new Listr(recipe(flags), {
         ctx,
         renderer,
         fallbackRenderer: 'verbose',
-        fallbackRendererOptions: { timestamp: PRESET_TIMESTAMP, logTitleChange: true, logger },
+        fallbackRendererOptions: { logTitleChange: true, logger },
         rendererOptions: { collapseSubtasks: false, collapseErrors: false, showErrorMessage: true, logger },
         registerSignalListeners: false,
         exitOnError: true,

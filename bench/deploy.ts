@@ -4,12 +4,13 @@ import { sandboxDown, sandboxUp } from '../sandbox/api.ts'
 import { benchRepo } from './app-repo.ts'
 import { removeService } from './cleanup.ts'
 import { deployOnce } from './run.ts'
-import { sizeReport, summary, type SizeResult } from './report.ts'
+import { sizeReport, summary, trace, type SizeResult } from './report.ts'
 import type { RunSample } from './stats.ts'
 
 // `npm run bench`: deploys the demo app to a sandbox of 3, then 10 servers, a new commit per run,
 // and prints medians per phase, SSH connections and remote commands per host.
-// BENCH_SERVERS=3,10  BENCH_RUNS=5  BENCH_KEEP=1 (leave the bench sandbox up)  BENCH_SUBNET=172.29.42  BENCH_LB_PORT=19142
+// BENCH_SERVERS=3,10  BENCH_RUNS=5  BENCH_TRACE=1 (every command of the last run)  BENCH_KEEP=1 (leave the bench sandbox up)
+// BENCH_SUBNET=172.29.42  BENCH_LB_PORT=19142
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`)
 const positive = (text: string, name: string): number => {
@@ -50,6 +51,7 @@ try {
       const result = { servers, runs: samples, warmupMs: warmup.totalMs }
       results.push(result)
       process.stdout.write(`\n${sizeReport(result)}\n\n`)
+      if (process.env['BENCH_TRACE'] === '1') process.stdout.write(`last run, command by command:\n${trace(samples.at(-1)!, servers)}\n\n`)
     } finally {
       await removeService(repo.dir, env, sandbox.SANDBOX_DOCKER, (line) => log(`cleanup: ${line}`)).catch((e: Error) => log(`cleanup: ${e.message}`))
       repo.remove()

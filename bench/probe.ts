@@ -104,7 +104,10 @@ export function programs(command: Command): string {
   const names: string[] = []
   const walk = (c: Command): void => {
     if (c.kind !== 'exec') return c.commands.forEach(walk)
-    const [program, sub] = c.argv
+    // `env A=1 docker build` is a docker build; `|| true` adds nothing worth a name.
+    const words = c.argv[0] === 'env' ? c.argv.slice(1).filter((a) => typeof a !== 'string' || !/^\w+=/.test(a)) : c.argv
+    const [program, sub] = words
+    if (typeof program !== 'string' || program === 'true') return
     const name = program === 'docker' && typeof sub === 'string' && /^[a-z]+$/.test(sub) ? `docker ${sub}` : program
     if (!names.includes(name)) names.push(name)
   }

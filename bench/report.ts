@@ -17,7 +17,8 @@ export interface SizeResult {
 const s = (ms: number): string => (Number.isNaN(ms) ? '-' : `${(ms / 1000).toFixed(2)} s`)
 const n = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(1))
 const cols = (sp: Spread, fmt: (x: number) => string): string => [sp.median, sp.min, sp.max].map((x) => fmt(x).padStart(9)).join('')
-const row = (label: string, sp: Spread, width: number): string => `  ${label.padEnd(width)}${cols(sp, s)}`
+const fit = (text: string, width: number): string => (text.length > width - 1 ? `${text.slice(0, width - 2)}…` : text).padEnd(width)
+const row = (label: string, sp: Spread, width: number): string => `  ${fit(label, width)}${cols(sp, s)}`
 
 /** The report for one server count: phases, totals against Kamal and the target, round trips, slowest commands. */
 export function sizeReport({ servers, runs, warmupMs }: SizeResult): string {
@@ -26,7 +27,7 @@ export function sizeReport({ servers, runs, warmupMs }: SizeResult): string {
   const commands = commandRows(runs, servers)
   const trips = roundTrips(runs, servers[0]!)
   const total = spread(runs.map((r) => r.totalMs))
-  const width = Math.max(30, ...phases.map((p) => p.title.length + 2 * p.depth), ...commands.map((c) => c.key.length)) + 2
+  const width = Math.min(72, Math.max(30, ...phases.map((p) => p.title.length + 2 * p.depth), ...commands.map((c) => c.key.length)) + 2)
   const kamal = KAMAL_SECONDS[count]
   const vsKamal = kamal ? `Kamal 1.9.3: ${kamal} s → ${(kamal / (total.median / 1000)).toFixed(1)}× faster` : 'no Kamal figure for this size'
   const verdict = total.median <= TARGET.seconds * 1000 ? 'met' : 'MISSED'
@@ -54,4 +55,17 @@ export function summary(results: readonly SizeResult[]): string {
     return `| ${servers.length} | ${s(total.median)} (${s(total.min)}–${s(total.max)}) | ${kamal ? `${kamal} s` : '-'} | ${n(trips.connections.median)} | ${n(trips.primary.median)} / ${trips.busiest.max} |`
   })
   return ['| servers | slipway deploy, median (min–max) | Kamal 1.9.3 | SSH connections | remote commands: primary / max per host |', '|---|---|---|---|---|', ...lines].join('\n')
+}
+
+/**
+ * Every command of one run on this machine, the primary and the last server, in start order:
+ * `+start  duration  host  task › programs`. For finding where a slow run spent its time.
+ */
+export function trace(run: RunSample, servers: readonly string[]): string {
+  const shown = new Set([servers[0], servers.at(-1)])
+  return [...run.commands]
+    .filter((c) => shown.has(c.host) || !servers.includes(c.host))
+    .sort((a, b) => a.start - b.start)
+    .map((c) => `  +${s(c.start).padStart(8)} ${s(c.ms).padStart(8)}  ${c.host.padEnd(14)} ${c.path.slice(-2).join(' › ')} › ${c.what}`)
+    .join('\n')
 }

@@ -80,7 +80,8 @@ export function commandRows(runs: readonly RunSample[], hosts: readonly string[]
     const ordinal = new Map<string, number>()
     const slowest = new Map<string, number>()
     for (const c of [...run.commands].sort((a, b) => a.start - b.start)) {
-      const path = c.path.map((t) => collapse(t, hosts)).join(' › ') || '(outside any task)'
+      // The last two titles place a command (`Boot app › web on *`); the full path only makes rows wider.
+      const path = c.path.slice(-2).map((t) => collapse(t, hosts)).join(' › ') || '(outside any task)'
       const n = (ordinal.get(`${c.host} ${path}`) ?? 0) + 1
       ordinal.set(`${c.host} ${path}`, n)
       const key = `${path} #${n} ${c.what}`

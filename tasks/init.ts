@@ -8,8 +8,8 @@ if (args.length > 0) {
 } else {
   try {
     const { created, kept } = scaffold({ cwd: process.cwd() })
-    for (const file of created) process.stdout.write(`Created ${file}\n`)
-    for (const file of kept) process.stdout.write(`Kept ${file} (already exists)\n`)
+    const lines = [...created.map((file) => `Created ${file}`), ...kept.map((file) => `Kept ${file} (already exists)`)]
+    process.stdout.write(`${lines.join('\n')}\n`)
   } catch (error) {
     process.stderr.write(`error: ${(error as Error).message}\n`)
     process.exitCode = 1

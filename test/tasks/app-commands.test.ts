@@ -1,9 +1,13 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { Listr } from 'listr2'
 import { describe, expect, test } from 'vitest'
 import * as app from '../../lib/commands/app.ts'
 import * as health from '../../lib/commands/health.ts'
 import * as lock from '../../lib/commands/lock.ts'
-import type { DeployContext, DeployTask, Flags } from '../../lib/context.ts'
+import type { DeployTask, Flags } from '../../lib/context.ts'
 import { DeployError, HostsError } from '../../lib/errors.ts'
 import { render, type Command } from '../../lib/shell/command.ts'
 import { appContainers, appDetails, appImages, appLogs, appSteps, appVersion, removeApp, staleContainers, startApp, stopApp } from '../../tasks/steps/app-commands.ts'
@@ -131,7 +135,7 @@ describe('read-only commands report per host, in host order, without the lock', 
 
 test('remove: stop current and stale, prune the role, then the images; under the lock', async () => {
   const { log, run } = setup({ flags: { hosts: ['1.1.1.3'] } })
-  await run(appSteps(flags('remove')).map((t) => t))
+  await run(appSteps(flags('remove')))
   // -h 1.1.1.3 makes it the primary host: the lock lives there.
   expect(log.slice(1, -1)).toEqual([
     `1.1.1.3: ${r(app.stopCurrent(config, workers))}`,
@@ -202,5 +206,18 @@ describe('rollback', () => {
   })
 })
 
-// Keeps the DeployContext import honest: the factories type-check against the real context.
-export type { DeployContext }
+test('tasks/init.ts scaffolds the current dir, then keeps what exists, without any config', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-init-'))
+  const root = resolve(import.meta.dirname, '../..')
+  const init = () => spawnSync(join(root, 'node_modules/.bin/tsx'), [join(root, 'tasks/init.ts')], { cwd: dir, encoding: 'utf8' })
+  const first = init()
+  expect(first.status, first.stderr).toBe(0)
+  const samples = readdirSync(join(dir, 'hooks')).sort()
+  expect(samples).toContain('pre-deploy.sample')
+  expect(first.stdout).toBe(['deploy.yml', '.env.example', ...samples.map((f) => `hooks/${f}`)].map((f) => `Created ${f}\n`).join(''))
+  expect(statSync(join(dir, 'hooks/pre-deploy.sample')).mode & 0o111).not.toBe(0)
+  const second = init()
+  expect(second.status).toBe(0)
+  expect(second.stdout).toMatch(/^Kept deploy.yml \(already exists\)\nKept .env.example \(already exists\)\n/)
+  expect(spawnSync(join(root, 'node_modules/.bin/tsx'), [join(root, 'tasks/init.ts'), '--bogus'], { cwd: dir, encoding: 'utf8' }).status).toBe(1)
+}, 30_000)

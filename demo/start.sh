@@ -6,6 +6,7 @@ printf '%s' "$version" > /www/version
 printf '<!doctype html>\n<title>slipway demo</title>\n<h1>slipway demo</h1>\n<p>version <b id="version">%s</b> on <b id="host">%s</b></p>\n' \
   "$version" "$(hostname)" > /www/index.html
 # httpd as PID 1 ignores SIGTERM (every `docker stop` would wait 10 s), so this shell handles it.
-httpd -f -p 80 -h /www &
+# -v logs every request to stderr, so `app logs` shows real traffic.
+httpd -f -v -p 80 -h /www &
 trap 'kill $!; exit 0' TERM INT
 wait

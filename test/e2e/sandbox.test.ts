@@ -210,7 +210,7 @@ describe('test images', () => {
     try {
       await docker(['build', '-q', '--build-arg', 'BUILD_VERSION=b1', '-t', tag, '-f', join(REPO_ROOT, 'demo', 'Dockerfile'), REPO_ROOT])
       const { stdout } = await docker(['run', '--rm', '--entrypoint', 'cat', tag, '/start.sh'])
-      expect(stdout).toContain('httpd -f -p 80 -h /www')
+      expect(stdout).toContain('httpd -f -v -p 80 -h /www')
     } finally {
       await docker(['rmi', tag]).catch(() => {})
     }

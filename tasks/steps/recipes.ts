@@ -5,6 +5,7 @@ import { withLock } from './lock.ts'
 import { bootApp } from './boot.ts'
 import { pullImage, pruneOld, tagLatest } from './app.ts'
 import { bootProxy } from './proxy.ts'
+import { bootstrapServers } from './server.ts'
 
 // The lists users copy and rearrange: one factory call per line, no logic.
 
@@ -40,6 +41,23 @@ export const redeploySteps = (): DeployTask[] => [
     runHook('pre-deploy'),
     bootApp(),
     tagLatest(),
+  ]),
+  runHook('post-deploy'),
+]
+
+/** First deploy to fresh servers (Kamal's `setup`): Docker and run directory on every host, the docker-setup hook, then the deploy. */
+export const setupSteps = (): DeployTask[] => [
+  runHook('pre-connect'),
+  withLock([
+    bootstrapServers(),
+    runHook('docker-setup'),
+    ...pushSteps(),
+    pullImage(),
+    runHook('pre-deploy'),
+    bootProxy(),
+    bootApp(),
+    tagLatest(),
+    pruneOld(),
   ]),
   runHook('post-deploy'),
 ]

@@ -35,7 +35,7 @@ export function sizeReport({ servers, runs, warmupMs }: SizeResult): string {
   return [
     `${count} servers: ${runs.length} timed runs (+1 warm-up: ${s(warmupMs)})`,
     `  ${'phase (slowest host)'.padEnd(width)}${['median', 'min', 'max'].map((h) => h.padStart(9)).join('')}`,
-    ...phases.map((p) => row(`${'  '.repeat(p.depth)}${p.title}`, p.ms, width)),
+    ...phases.map((p) => row(`${'  '.repeat(p.depth)}${p.title === '*' ? 'each host' : p.title}`, p.ms, width)),
     row('total (whole run)', total, width),
     `  ${vsKamal}; target ≤ ${TARGET.seconds} s: ${verdict}`,
     `  SSH connections per run: ${n(trips.connections.median)} (min ${n(trips.connections.min)}, max ${n(trips.connections.max)}) for ${n(trips.hosts.median)} hosts`,

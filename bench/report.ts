@@ -38,7 +38,8 @@ export function sizeReport({ servers, runs, warmupMs }: SizeResult): string {
     ...phases.map((p) => row(`${'  '.repeat(p.depth)}${p.title === '*' ? 'each host' : p.title}`, p.ms, width)),
     row('total (whole run)', total, width),
     `  ${vsKamal}; target ≤ ${TARGET.seconds} s: ${verdict}`,
-    `  SSH connections per run: ${n(trips.connections.median)} (min ${n(trips.connections.min)}, max ${n(trips.connections.max)}) for ${n(trips.hosts.median)} hosts`,
+    `  SSH connections per run: ${n(trips.connections.median)} (min ${n(trips.connections.min)}, max ${n(trips.connections.max)}) for ${n(trips.hosts.median)} hosts; ` +
+      `one per host: ${trips.connections.max <= trips.hosts.min ? 'yes' : 'NO'}`,
     `  remote commands per host: primary ${n(trips.primary.median)}, median host ${n(trips.perHost.median)}, busiest ${n(trips.busiest.median)} (max in any run ${busiest}); ` +
       `target ≤ ${TARGET.commandsPerHost}: ${busiest <= TARGET.commandsPerHost ? 'met' : 'MISSED'}; Kamal: ${KAMAL_PRIMARY_COMMANDS} on the primary`,
     `  slowest commands (task › n-th command on a host, slowest host)`,

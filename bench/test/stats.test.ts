@@ -80,12 +80,15 @@ describe('sizeReport and summary', () => {
     expect(report).toContain('3 servers: 2 timed runs (+1 warm-up: 9.00 s)')
     expect(report).toContain('Kamal 1.9.3: 16 s → 4.9× faster; target ≤ 4 s: met')
     expect(report).toContain('remote commands per host: primary 11.5, median host 8, busiest 11.5 (max in any run 12); target ≤ 12: met')
+    expect(report).toContain('SSH connections per run: 3 (min 3, max 3) for 3 hosts; one per host: yes')
     expect(report).toMatch(/ {4}web on \* +0\.45 s {3}0\.30 s {3}0\.60 s/)
     expect(summary([{ servers: hosts, runs, warmupMs: 0 }])).toContain('| 3 | 3.25 s (3.00 s–3.50 s) | 16 s | 3 | 11.5 / 12 |')
   })
 
-  test('a slower median misses the 4 s target', () => {
+  test('misses are flagged: a median over 4 s, more connections than hosts', () => {
     const slow = runs.map((r) => ({ ...r, totalMs: r.totalMs + 1000 }))
     expect(sizeReport({ servers: hosts, runs: slow, warmupMs: 0 })).toContain('target ≤ 4 s: MISSED')
+    const redialled = runs.map((r) => ({ ...r, connections: 4 }))
+    expect(sizeReport({ servers: hosts, runs: redialled, warmupMs: 0 })).toContain('one per host: NO')
   })
 })

@@ -1,3 +1,4 @@
+import { coreCount } from './cpu.ts'
 import { commandRows, phaseRows, roundTrips, spread, type RunSample, type Spread } from './stats.ts'
 
 /** The issue's figures for Kamal 1.9.3 on servers like the sandbox's (seconds per deploy, by server count). */
@@ -38,6 +39,7 @@ export function sizeReport({ servers, runs, warmupMs }: SizeResult): string {
     ...phases.map((p) => row(`${'  '.repeat(p.depth)}${p.title === '*' ? 'each host' : p.title}`, p.ms, width)),
     row('total (whole run)', total, width),
     `  ${vsKamal}; target ≤ ${TARGET.seconds} s: ${verdict}`,
+    cpuLine(runs),
     `  SSH connections per run: ${n(trips.connections.median)} (min ${n(trips.connections.min)}, max ${n(trips.connections.max)}) for ${n(trips.hosts.median)} hosts; ` +
       `one per host: ${trips.connections.max <= trips.hosts.min ? 'yes' : 'NO'}`,
     `  remote commands per host: primary ${n(trips.primary.median)}, median host ${n(trips.perHost.median)}, busiest ${n(trips.busiest.median)} (max in any run ${busiest}); ` +
@@ -45,6 +47,15 @@ export function sizeReport({ servers, runs, warmupMs }: SizeResult): string {
     `  slowest commands (task › n-th command on a host, slowest host)`,
     ...commands.map((c) => row(c.key, c.ms, width)),
   ].join('\n')
+}
+
+// Whether the machine, not the deploy's design, set the pace: every server shares this machine's cores.
+function cpuLine(runs: readonly RunSample[]): string {
+  const shares = runs.flatMap((r) => (r.cpuBusy === undefined ? [] : [r.cpuBusy * 100]))
+  if (shares.length === 0) return '  machine CPU busy during the runs: not measured (no /proc/stat)'
+  const busy = spread(shares)
+  const pct = (x: number): string => `${x.toFixed(0)}%`
+  return `  machine CPU busy during the runs (all processes, ${coreCount()} cores): median ${pct(busy.median)} (min ${pct(busy.min)}, max ${pct(busy.max)})`
 }
 
 /** One line per server count: the figures for the README. */

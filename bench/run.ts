@@ -1,6 +1,7 @@
 import { request } from 'node:http'
 import { run } from '../lib/main.ts'
 import { deploySteps } from '../tasks/steps/recipes.ts'
+import { busyShare, cpuTimes } from './cpu.ts'
 import { probe } from './probe.ts'
 import type { RunSample } from './stats.ts'
 
@@ -21,6 +22,7 @@ export async function deployOnce(target: DeployTarget, version: string): Promise
   const p = probe()
   const lines: string[] = []
   let stats = { connections: 0, commands: {} as Record<string, number> }
+  const cpuBefore = cpuTimes()
   const started = performance.now()
   const code = await run(() => p.recipe(deploySteps()), { command: 'deploy' }, {
     argv: [],
@@ -32,10 +34,11 @@ export async function deployOnce(target: DeployTarget, version: string): Promise
     onStats: (s) => (stats = s),
   })
   const totalMs = performance.now() - started
+  const cpuBusy = busyShare(cpuBefore, cpuTimes())
   if (code !== 0) throw new Error(`deploy of ${version} failed (exit ${code}):\n${lines.join('\n')}`)
   const served = await versionThroughLb(target)
   if (served !== version) throw new Error(`deploy of ${version} finished but ${target.service}.test serves "${served}"`)
-  return { totalMs, phases: p.phases, commands: p.commands, connections: stats.connections, perHost: stats.commands }
+  return { totalMs, phases: p.phases, commands: p.commands, connections: stats.connections, perHost: stats.commands, cpuBusy }
 }
 
 // caddy routes by Host (proxy.host in the bench deploy.yml), which fetch() does not let us set.

@@ -10,6 +10,8 @@ export interface RunSample {
   readonly connections: number
   /** Remote commands (round trips) per host. */
   readonly perHost: Readonly<Record<string, number>>
+  /** Share of the machine's CPU that was busy during the run (every process, not only the deploy); undefined off Linux. */
+  readonly cpuBusy?: number | undefined
 }
 
 /** Median, min and max of a set of numbers. */

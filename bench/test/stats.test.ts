@@ -9,6 +9,7 @@ const command = (host: string, path: string[], what: string, start: number, ms: 
 // Two runs; per-host tasks with different times, so "the slowest host counts" is visible.
 const runs: RunSample[] = [1, 2].map((k) => ({
   totalMs: 2500 + 500 * k,
+  cpuBusy: 0.5 + 0.4 * (k - 1),
   connections: 3,
   perHost: { '10.0.0.11': 10 + k, '10.0.0.12': 8, '10.0.0.13': 7 },
   phases: [
@@ -80,6 +81,7 @@ describe('sizeReport and summary', () => {
     expect(report).toContain('3 servers: 2 timed runs (+1 warm-up: 9.00 s)')
     expect(report).toContain('Kamal 1.9.3: 16 s → 4.9× faster; target ≤ 4 s: met')
     expect(report).toContain('remote commands per host: primary 11.5, median host 8, busiest 11.5 (max in any run 12); target ≤ 12: met')
+    expect(report).toMatch(/machine CPU busy during the runs \(all processes, \d+ cores\): median 70% \(min 50%, max 90%\)/)
     expect(report).toContain('SSH connections per run: 3 (min 3, max 3) for 3 hosts; one per host: yes')
     expect(report).toMatch(/ {4}web on \* +0\.45 s {3}0\.30 s {3}0\.60 s/)
     expect(summary([{ servers: hosts, runs, warmupMs: 0 }])).toContain('| 3 | 3.25 s (3.00 s–3.50 s) | 16 s | 3 | 11.5 / 12 |')

@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+
+/** Busy and total CPU time of the whole machine so far, in clock ticks (Linux `/proc/stat`); undefined elsewhere. */
+export interface CpuTimes {
+  readonly busy: number
+  readonly total: number
+}
+
+/** Reads the machine's CPU counters: everything but idle and iowait counts as busy. */
+export function cpuTimes(read: () => string = () => readFileSync('/proc/stat', 'utf8')): CpuTimes | undefined {
+  let text: string
+  try {
+    text = read()
+  } catch {
+    return undefined
+  }
+  const fields = /^cpu\s+(.*)$/m.exec(text)?.[1]?.trim().split(/\s+/).map(Number)
+  if (!fields || fields.length < 4 || fields.some(Number.isNaN)) return undefined
+  // user nice system idle iowait irq softirq steal (guest time is already inside user).
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0)
+  const idle = fields[3]! + (fields[4] ?? 0)
+  return { busy: total - idle, total }
+}
+
+/** The share of all cores that was busy between two readings (0 to 1); undefined without both. */
+export const busyShare = (from: CpuTimes | undefined, to: CpuTimes | undefined): number | undefined =>
+  from && to && to.total > from.total ? (to.busy - from.busy) / (to.total - from.total) : undefined
+
+/** Cores of this machine: the lower bound on wall time is CPU work / cores. */
+export const coreCount = (): number => cpus().length

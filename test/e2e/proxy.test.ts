@@ -93,11 +93,16 @@ describe('caddy', () => {
     writeFileSync(join(app.dir, 'demo/www/extra.txt'), 'v2\n')
     v2 = await app.commit('v2')
     const loop = requestLoop(app.service)
+    // The LB retries a failed backend, so the proxies are also asked directly: caddy itself must never fail.
+    const direct = requestLoop(app.service, { urls: [`http://${s1}`, `http://${s2}`] })
     const started = performance.now()
     const result = await app.script('deploy', ['--verbose'])
     const seconds = (performance.now() - started) / 1000
     await new Promise((r) => setTimeout(r, 300))
     const answers = await loop.stop()
+    const directAnswers = await direct.stop()
+    expect(directAnswers.filter((a) => a.status !== 200)).toEqual([])
+    for (const list of Object.values(versionRuns(directAnswers))) expect([[v1, v2], [v2]]).toContainEqual(list)
     expect(result.code, result.stderr).toBe(0)
     expect(`${result.stdout}${result.stderr}`).toMatch(/caddy reloaded: routing to .*-web-/)
     expect(`${result.stdout}${result.stderr}`).toMatch(/-web-\w+ drained in \d/)

@@ -29,3 +29,10 @@ export const busyShare = (from: CpuTimes | undefined, to: CpuTimes | undefined):
 
 /** Cores of this machine: the lower bound on wall time is CPU work / cores. */
 export const coreCount = (): number => cpus().length
+
+/** How busy the machine is with other work: the busy share over a quiet `ms` window (a measurement, not a wait for anything). */
+export async function backgroundBusy(ms = 2000): Promise<number | undefined> {
+  const from = cpuTimes()
+  await new Promise((resolve) => setTimeout(resolve, ms))
+  return busyShare(from, cpuTimes())
+}

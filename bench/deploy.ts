@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { loadavg } from 'node:os'
 import { sandboxDown, sandboxUp } from '../sandbox/api.ts'
 import { benchRepo } from './app-repo.ts'
+import { backgroundBusy } from './cpu.ts'
 import { removeService } from './cleanup.ts'
 import { deployOnce } from './run.ts'
 import { sizeReport, summary, trace, type SizeResult } from './report.ts'
@@ -39,6 +40,7 @@ try {
     const env = stringEnv({ ...process.env, ...sandbox, DEMO_SECRET: 'bench-secret', SLIPWAY_KNOWN_HOSTS: sandbox.SANDBOX_KNOWN_HOSTS })
     const target = { dir: repo.dir, env, lbUrl: sandbox.SANDBOX_LB_URL, service }
     try {
+      const background = await backgroundBusy()
       // The warm-up boots caddy and pulls the base layers on fresh servers: Kamal's figures are for redeploys too.
       const warmup = await deployOnce(target, await repo.commit('warm-up'))
       log(`${count} servers: warm-up ${(warmup.totalMs / 1000).toFixed(2)} s`)
@@ -48,7 +50,7 @@ try {
         log(`${count} servers: run ${i}/${runs} ${(sample.totalMs / 1000).toFixed(2)} s, load average ${loadavg()[0]!.toFixed(1)}`)
         samples.push(sample)
       }
-      const result = { servers, runs: samples, warmupMs: warmup.totalMs }
+      const result = { servers, runs: samples, warmupMs: warmup.totalMs, background }
       results.push(result)
       process.stdout.write(`\n${sizeReport(result)}\n\n`)
       if (process.env['BENCH_TRACE'] === '1') process.stdout.write(`last run, command by command:\n${trace(samples.at(-1)!, servers)}\n\n`)

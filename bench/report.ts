@@ -13,6 +13,8 @@ export interface SizeResult {
   readonly servers: readonly string[]
   readonly runs: readonly RunSample[]
   readonly warmupMs: number
+  /** Machine CPU busy share just before the runs, with no deploy going on. */
+  readonly background?: number | undefined
 }
 
 const s = (ms: number): string => (Number.isNaN(ms) ? '-' : `${(ms / 1000).toFixed(2)} s`)
@@ -22,7 +24,7 @@ const fit = (text: string, width: number): string => (text.length > width - 1 ? 
 const row = (label: string, sp: Spread, width: number): string => `  ${fit(label, width)}${cols(sp, s)}`
 
 /** The report for one server count: phases, totals against Kamal and the target, round trips, slowest commands. */
-export function sizeReport({ servers, runs, warmupMs }: SizeResult): string {
+export function sizeReport({ servers, runs, warmupMs, background }: SizeResult): string {
   const count = servers.length
   const phases = phaseRows(runs, servers)
   const commands = commandRows(runs, servers)
@@ -39,7 +41,7 @@ export function sizeReport({ servers, runs, warmupMs }: SizeResult): string {
     ...phases.map((p) => row(`${'  '.repeat(p.depth)}${p.title === '*' ? 'each host' : p.title}`, p.ms, width)),
     row('total (whole run)', total, width),
     `  ${vsKamal}; target ≤ ${TARGET.seconds} s: ${verdict}`,
-    cpuLine(runs),
+    cpuLine(runs, background),
     `  SSH connections per run: ${n(trips.connections.median)} (min ${n(trips.connections.min)}, max ${n(trips.connections.max)}) for ${n(trips.hosts.median)} hosts; ` +
       `one per host: ${trips.connections.max <= trips.hosts.min ? 'yes' : 'NO'}`,
     `  remote commands per host: primary ${n(trips.primary.median)}, median host ${n(trips.perHost.median)}, busiest ${n(trips.busiest.median)} (max in any run ${busiest}); ` +
@@ -50,12 +52,13 @@ export function sizeReport({ servers, runs, warmupMs }: SizeResult): string {
 }
 
 // Whether the machine, not the deploy's design, set the pace: every server shares this machine's cores.
-function cpuLine(runs: readonly RunSample[]): string {
+function cpuLine(runs: readonly RunSample[], background: number | undefined): string {
   const shares = runs.flatMap((r) => (r.cpuBusy === undefined ? [] : [r.cpuBusy * 100]))
   if (shares.length === 0) return '  machine CPU busy during the runs: not measured (no /proc/stat)'
   const busy = spread(shares)
   const pct = (x: number): string => `${x.toFixed(0)}%`
-  return `  machine CPU busy during the runs (all processes, ${coreCount()} cores): median ${pct(busy.median)} (min ${pct(busy.min)}, max ${pct(busy.max)})`
+  const before = background === undefined ? '' : `; ${pct(background * 100)} before the runs, with no deploy going on`
+  return `  machine CPU busy during the runs (all processes, ${coreCount()} cores): median ${pct(busy.median)} (min ${pct(busy.min)}, max ${pct(busy.max)})${before}`
 }
 
 /** One line per server count: the figures for the README. */

@@ -77,11 +77,11 @@ describe('roundTrips', () => {
 
 describe('sizeReport and summary', () => {
   test('compare with Kamal and the targets', () => {
-    const report = sizeReport({ servers: hosts, runs, warmupMs: 9000 })
+    const report = sizeReport({ servers: hosts, runs, warmupMs: 9000, background: 0.25 })
     expect(report).toContain('3 servers: 2 timed runs (+1 warm-up: 9.00 s)')
     expect(report).toContain('Kamal 1.9.3: 16 s → 4.9× faster; target ≤ 4 s: met')
     expect(report).toContain('remote commands per host: primary 11.5, median host 8, busiest 11.5 (max in any run 12); target ≤ 12: met')
-    expect(report).toMatch(/machine CPU busy during the runs \(all processes, \d+ cores\): median 70% \(min 50%, max 90%\)/)
+    expect(report).toMatch(/machine CPU busy during the runs \(all processes, \d+ cores\): median 70% \(min 50%, max 90%\); 25% before the runs, with no deploy going on/)
     expect(report).toContain('SSH connections per run: 3 (min 3, max 3) for 3 hosts; one per host: yes')
     expect(report).toMatch(/ {4}web on \* +0\.45 s {3}0\.30 s {3}0\.60 s/)
     expect(summary([{ servers: hosts, runs, warmupMs: 0 }])).toContain('| 3 | 3.25 s (3.00 s–3.50 s) | 16 s | 3 | 11.5 / 12 |')

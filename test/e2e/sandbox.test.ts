@@ -243,6 +243,10 @@ describe('load balancer', () => {
     await pullEverywhere()
     const name = uniqueService('lb')
     const [first, second] = env.lbBackends as [string, string]
+    // Port 80 of a backend belongs to slipway's proxy once anything was deployed: park it for this test.
+    const parked = await Promise.all(
+      [first, second].map(async (ip) => (await sshExec(ip, 'docker stop slipway-proxy 2>/dev/null || true')).stdout.trim() === 'slipway-proxy'),
+    )
     try {
       await sshExec(first, `docker run -d --name ${name} -p 80:80 -e SLIPWAY_VERSION=lb1 ${quote(env.appImage)}`)
       await waitForHealth(first, name, 'healthy')
@@ -268,6 +272,7 @@ describe('load balancer', () => {
       expect([...versions].sort()).toEqual(['lb1', 'lb2'])
     } finally {
       await Promise.all([first, second].map((ip) => sshExec(ip, `docker rm -f ${name}`, { allowFailure: true })))
+      await Promise.all([first, second].map((ip, i) => (parked[i] ? sshExec(ip, 'docker start slipway-proxy') : undefined)))
     }
   })
 })

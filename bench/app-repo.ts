@@ -28,7 +28,7 @@ export function benchConfig({ service, servers, registry, sshKey, caddyImage }: 
   workers:
     hosts:
 ${workers.map((h) => `      - ${h}`).join('\n')}
-    cmd: sh -c "trap 'exit 0' TERM INT; while :; do sleep 1; done"
+    cmd: sh -c "trap 'exit 0' TERM INT; while :; do sleep 1 & wait $!; done"
     options:
       no-healthcheck: true`
   return `service: ${service}
@@ -55,7 +55,7 @@ builder:
   dockerfile: demo/Dockerfile
 healthcheck:
   cmd: wget -q -O /dev/null http://127.0.0.1/up || exit 1
-  interval: 1s
+  interval: 0.5s
   max_attempts: 30
 ssh:
   user: root

@@ -1,6 +1,7 @@
 import type { ListrTask } from 'listr2'
 import type { Config, Role } from './config/types.ts'
 import type { Executor } from './exec/executor.ts'
+import type { BuildEngine } from './commands/builder.ts'
 
 /** Flags shared by every entry script (parsed once in main.ts). */
 export interface Flags {
@@ -67,6 +68,8 @@ export interface DeployContext {
 export interface Found {
   /** Whether this run holds the deploy lock (nested withLock skips re-acquiring). */
   holdingLock: boolean
+  /** How this machine builds, once detected (build and push both need it). */
+  engine?: BuildEngine | undefined
   /** Warnings to repeat in the final summary. */
   readonly warnings: string[]
   /**

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { userInfo } from 'node:os'
 import { Listr, ListrLogger, PRESET_TIMESTAMP, ProcessOutput } from 'listr2'
 import type { DeployContext, DeployTask, Flags } from './context.ts'
@@ -52,6 +53,8 @@ export async function run(recipe: (flags: Flags) => DeployTask[], entry: EntryOp
   const cwd = opts.cwd ?? process.cwd()
   const env = opts.env ?? process.env
   const controller = new AbortController()
+  // Every command in flight listens to the run's one signal; a 10-host deploy has more than Node's default 10.
+  setMaxListeners(0, controller.signal)
   const onSignal = (): void => {
     if (controller.signal.aborted) process.exit(130)
     write('Cancelling: no new work starts; running hosts clean up (press Ctrl-C again to quit at once)')

@@ -26,8 +26,19 @@ export class Barrier {
 
   /** Resolves once open; throws `halted at barrier` once closed or when the signal aborts. */
   async wait(signal?: AbortSignal): Promise<void> {
-    const open = await (signal ? Promise.race([this.#decided, aborted(signal)]) : this.#decided)
-    if (!open) throw new HealthcheckError('halted at barrier: the first primary-role container is not healthy')
+    let onAbort: (() => void) | undefined
+    const aborted = new Promise<false>((resolve) => {
+      if (!signal) return
+      onAbort = () => resolve(false)
+      if (signal.aborted) onAbort()
+      else signal.addEventListener('abort', onAbort, { once: true })
+    })
+    try {
+      if (!(await Promise.race([this.#decided, aborted]))) throw new HealthcheckError('halted at barrier: the first primary-role container is not healthy')
+    } finally {
+      // Every waiter of a long run adds a listener to the run's one signal: take it off again.
+      if (onAbort) signal?.removeEventListener('abort', onAbort)
+    }
   }
 
   #decide(state: 'open' | 'closed'): boolean {
@@ -37,6 +48,3 @@ export class Barrier {
     return true
   }
 }
-
-const aborted = (signal: AbortSignal): Promise<false> =>
-  new Promise((resolve) => (signal.aborted ? resolve(false) : signal.addEventListener('abort', () => resolve(false), { once: true })))

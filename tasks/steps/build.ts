@@ -38,7 +38,7 @@ export const buildImage = (): DeployTask => ({
       log(message)
     }
     const target = builder.targetOf(config.builder)
-    const engine = await detectEngine(local, { signal })
+    const engine = (ctx.found.engine ??= await detectEngine(local, { signal }))
     const problem = builder.unsupported(config, target, engine)
     if (problem) throw new BuildError(problem)
     log(`Building ${config.repository}:${ctx.version} with ${describeEngine(engine)}`)
@@ -60,8 +60,8 @@ export const pushImage = (): DeployTask => ({
   title: 'Push image',
   enabled: (ctx) => !ctx.flags.skipPush,
   task: async (ctx, task) => {
-    // Detected again rather than passed from buildImage, so this step also works in recipes without it.
-    const engine = await detectEngine(ctx.local, { signal: ctx.signal })
+    // Detected here when no build ran before it, so this step also works in recipes without buildImage.
+    const engine = (ctx.found.engine ??= await detectEngine(ctx.local, { signal: ctx.signal }))
     if (builder.pushesDuringBuild(builder.targetOf(ctx.config.builder), engine)) {
       task.skip('Pushed by docker buildx build --push')
       return

@@ -52,7 +52,7 @@ ${webHosts.map((h) => `      - ${h}`).join('\n')}
   workers:
     hosts:
 ${workerHosts.map((h) => `      - ${h}`).join('\n')}
-    cmd: sh -c "trap 'exit 0' TERM INT; while :; do sleep 1; done"
+    cmd: sh -c "trap 'exit 0' TERM INT; while :; do sleep 1 & wait $!; done"
     options:
       no-healthcheck: true
 env:

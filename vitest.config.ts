@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**'] } },
+      { test: { name: 'unit', include: ['test/**/*.test.ts', 'bench/test/**/*.test.ts'], exclude: ['test/e2e/**'] } },
       {
         test: {
           name: 'e2e',

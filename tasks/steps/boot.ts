@@ -58,12 +58,13 @@ async function bootRole(ctx: DeployContext, task: Task, { host, role, barrier, d
   const gatekeeper = role.name === selection.primaryRole.name
   const name = naming.containerName(config, role, version)
   const say = (line: string): void => void (task.output = line)
+  const env = envFor(config, role, host)
 
   // One round trip: write the env file (stdin), rename a same-version container out of the way,
   // and report the container currently serving this role.
   const prepared = app.parsePrepare(
     (await remote.run(app.bootPrepare(config, role, { version, renameSuffix: randomBytes(8).toString('hex') }), {
-      stdin: envFileContent(envFor(config, role, host)),
+      stdin: envFileContent(env),
     })).stdout,
   )
   const oldContainer = prepared.current && prepared.current !== name ? prepared.current : prepared.renamed
@@ -85,7 +86,7 @@ async function bootRole(ctx: DeployContext, task: Task, { host, role, barrier, d
     app.run(config, role, {
       version,
       host,
-      env: envFor(config, role, host),
+      env,
       hostnameSuffix: randomBytes(6).toString('hex'),
       cordHostDir: extras?.cord ? naming.cordHostDir(config, role, { home: prepared.home, runId }) : undefined,
       labels: extras?.labels,
@@ -98,11 +99,13 @@ async function bootRole(ctx: DeployContext, task: Task, { host, role, barrier, d
     await remote.run(health.waitHealthy(config, role, name), { signal: ctx.signal })
   } catch (error) {
     const closedIt = gatekeeper && barrier.close()
-    let detail = ''
-    if (closedIt) {
-      say(`First ${role.name} container is unhealthy on ${host}, not booting any other roles`)
-      detail = (await remote.run(health.failureReport(config, role, name), { allowFailure: true }).catch(() => undefined))?.stdout.trim() ?? ''
-    }
+    if (closedIt) say(`First ${role.name} container is unhealthy on ${host}, not booting any other roles`)
+    // The logs are shown once for the primary role (by the host that closed the barrier; the
+    // others failed the same way) and for every failing container of the other roles.
+    const detail =
+      closedIt || !gatekeeper
+        ? ((await remote.run(health.failureReport(config, role, name), { allowFailure: true }).catch(() => undefined))?.stdout.trim() ?? '')
+        : ''
     // Stop the new container: the old one keeps serving.
     await remote.run(app.stopContainer(config, name), { allowFailure: true }).catch(() => undefined)
     if (ctx.signal.aborted) throw new CancelledError(`${host}: cancelled while ${name} was starting; it was stopped`)

@@ -78,6 +78,20 @@ describe('bootApp', () => {
     expect(log.some((l) => l.includes('docker stop app-web-v1'))).toBe(false)
   })
 
+  test('a failing worker shows its own logs and leaves the web hosts booted', async () => {
+    const { log, done } = runTree([bootApp()], async (line) => {
+      if (prepared(line)) return current(line)
+      if (waits(line)) return line.startsWith('1.1.1.3') ? { stdout: 'restarting\n', exitCode: 1 } : { stdout: 'healthy\n' }
+      if (line.startsWith('1.1.1.3') && line.includes('docker logs --tail')) return { stdout: 'jobs: cannot reach the queue\nnull\n' }
+      return undefined
+    })
+    const error = await done.catch((e: unknown) => e)
+    expect((error as Error).message).toBe('1.1.1.3: app-workers-v2 did not become healthy (restarting)\njobs: cannot reach the queue\nnull')
+    expect(log).toContain('1.1.1.3: docker stop app-workers-v2')
+    expect(log).not.toContain('1.1.1.3: docker stop app-workers-v1')
+    for (const host of ['1.1.1.1', '1.1.1.2']) expect(log).toContain(`${host}: docker stop app-web-v1`)
+  })
+
   test('every host finishes its cleanup before the error is reported', async () => {
     let slowCleanupDone = false
     const { done } = runTree([bootApp()], async (line) => {

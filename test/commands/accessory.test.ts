@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import * as accessoryCmd from '../../lib/commands/accessory.ts'
 import { argv, render } from '../../lib/shell/command.ts'
@@ -68,5 +72,30 @@ describe('accessory', () => {
     expect(argv(accessoryCmd.removeImage(config, mysql))).toEqual(['docker', 'image', 'rm', '--force', 'mysql:8.0'])
     expect(argv(accessoryCmd.removeServiceDirectory(config, mysql, { home: '/root' }))).toEqual(['rm', '-rf', '/root/app-mysql'])
     expect(argv(accessoryCmd.remove(config, mysql, { home: '/root' })).slice(3)).toEqual(['sh', 'app-mysql', 'mysql:8.0', '/root/app-mysql'])
+  })
+})
+
+describe('accessory.bootPrepare', () => {
+  test('env file path, then directories: relative ones under <service>/, absolute ones as written', () => {
+    expect(argv(accessoryCmd.bootPrepare(config, mysql)).slice(3)).toEqual([
+      'sh', '.kamal/env/accessories/app-mysql.env', 'app-mysql/data', '/mnt/backups',
+    ])
+  })
+
+  test('real sh: writes stdin as a 600 env file, makes the directories and prints the home it ran in', () => {
+    const home = mkdtempSync(join(tmpdir(), 'acc-prepare-'))
+    const command = accessoryCmd.bootPrepare(config, accessory({ directories: [{ host: './data', container: '/d' }, { host: 'a b/c', container: '/e' }] }))
+    const out = execFileSync('sh', ['-c', render(command, { redact: false })], { cwd: home, input: "PW=it's $x\n", encoding: 'utf8' })
+    expect(accessoryCmd.parseHome(out)).toBe(home)
+    const envFile = join(home, '.kamal/env/accessories/app-mysql.env')
+    expect(readFileSync(envFile, 'utf8')).toBe("PW=it's $x\n")
+    expect(statSync(envFile).mode & 0o777).toBe(0o600)
+    expect(statSync(join(home, 'app-mysql/data')).isDirectory()).toBe(true)
+    expect(statSync(join(home, 'app-mysql/a b/c')).isDirectory()).toBe(true)
+  })
+
+  test('parseHome rejects output without home=', () => {
+    expect(accessoryCmd.parseHome('x\nhome=/root\r\n')).toBe('/root')
+    expect(() => accessoryCmd.parseHome('oops')).toThrow('unexpected accessory prepare output: "oops"')
   })
 })

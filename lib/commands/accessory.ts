@@ -117,22 +117,27 @@ export const remove = (config: Config, accessory: Accessory, params: { home: str
 /**
  * Everything a host needs before its uploads, in ONE round trip: write the accessory's env file
  * from stdin (mode 600), create `directories:` (relative ones under `<service>/`, since ssh
- * commands start in the user's home), then print `home=<pwd>` for the absolute `--volume` paths.
- * Run it with `{ stdin: envFileContent(accessory.env) }`; read the answer with `parseHome`.
+ * commands start in the user's home), then print `home=<pwd>` for the absolute `--volume` paths
+ * and `state=<status>` of an existing container (`running`, `exited`…; empty when there is none).
+ * Run it with `{ stdin: envFileContent(accessory.env) }`; read the answer with `parsePrepare`.
  */
 export function bootPrepare(config: Config, accessory: Accessory): Command {
   const dirs = accessory.directories.map((d) => (d.host.startsWith('/') ? d.host : `${accessory.service}/${d.host.replace(/^\.\//, '')}`))
   return script(
-    'envfile=$1; shift; (umask 077 && mkdir -p "$(dirname "$envfile")" && cat > "$envfile" && chmod 600 "$envfile") || exit 1; ' +
-      'if [ "$#" -gt 0 ]; then mkdir -p -- "$@" || exit 1; fi; printf "home=%s\\n" "$(pwd)"',
+    'name=$1 envfile=$2; shift 2; (umask 077 && mkdir -p "$(dirname "$envfile")" && cat > "$envfile" && chmod 600 "$envfile") || exit 1; ' +
+      'if [ "$#" -gt 0 ]; then mkdir -p -- "$@" || exit 1; fi; printf "home=%s\\n" "$(pwd)"; ' +
+      'printf "state=%s\\n" "$(docker container inspect --format "{{.State.Status}}" "$name" 2>/dev/null)"',
+    accessory.service,
     accessoryEnvFilePath(config, accessory),
     ...dirs,
   )
 }
 
-/** The home `bootPrepare` printed; throws when it is missing (the script did not run to the end). */
-export function parseHome(stdout: string): string {
-  const line = stdout.split('\n').find((l) => l.startsWith('home='))
-  if (line === undefined) throw new Error(`unexpected accessory prepare output: ${JSON.stringify(stdout.slice(0, 200))}`)
-  return line.slice('home='.length).replace(/\r$/, '')
+/** `bootPrepare`'s answer: the ssh user's home, and the state of an existing container (undefined when none). */
+export function parsePrepare(stdout: string): { home: string; state: string | undefined } {
+  const value = (key: string): string | undefined =>
+    stdout.split('\n').find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1).replace(/\r$/, '')
+  const home = value('home')
+  if (home === undefined) throw new Error(`unexpected accessory prepare output: ${JSON.stringify(stdout.slice(0, 200))}`)
+  return { home, state: value('state') || undefined }
 }

@@ -1,6 +1,6 @@
 import type { Accessory } from '../../lib/config/types.ts'
 import type { DeployContext, DeployTask } from '../../lib/context.ts'
-import { CommandError, DeployError } from '../../lib/errors.ts'
+import { DeployError } from '../../lib/errors.ts'
 import * as accessoryCmd from '../../lib/commands/accessory.ts'
 import * as registry from '../../lib/commands/registry.ts'
 import { andAll } from '../../lib/commands/args.ts'
@@ -18,7 +18,18 @@ import { accessoriesNamed, hostPlan, readAccessoryFiles, type LocalFile } from '
  * Boots accessory `name` (or `all`) on its hosts: env file and directories, `files:` uploads, then
  * `docker login && docker run`: 2 + (number of files) round trips per host and accessory.
  */
-export const bootAccessory = (name: string): DeployTask => perHost(`Boot accessory ${name}`, name, 'boot')
+export const bootAccessory = (name: string, options: BootAccessoryOptions = {}): DeployTask =>
+  perHost(`Boot accessory ${name}`, name, options.skipExisting ? 'boot-missing' : 'boot')
+
+/** Options of {@link bootAccessory}. */
+export interface BootAccessoryOptions {
+  /**
+   * Leave a host alone when the accessory's container exists there (any state), instead of failing:
+   * for recipes that run on every deploy, e.g. `withLock([bootAccessory('db', { skipExisting: true }), bootApp()])`.
+   * @default false
+   */
+  readonly skipExisting?: boolean
+}
 
 /** Uploads first (the old container keeps running meanwhile), then stop, remove the container and boot it again. */
 export const rebootAccessory = (name: string): DeployTask => perHost(`Reboot accessory ${name}`, name, 'reboot')
@@ -53,15 +64,15 @@ export const removeAccessory = (name: string): DeployTask =>
 type Job = (ctx: DeployContext, host: string, accessory: Accessory, task: Task, files: readonly LocalFile[]) => Promise<void>
 
 /** One subtask per host, running `job` for each named accessory on it; `files:` are read once, before any host is touched. */
-function perHost(title: string, name: string, job: Job | 'boot' | 'reboot'): DeployTask {
-  const run: Job = job === 'boot' || job === 'reboot' ? (c, h, a, t, f) => boot(c, h, a, t, f, { reboot: job === 'reboot' }) : job
+function perHost(title: string, name: string, job: Job | BootMode): DeployTask {
+  const run: Job = typeof job === 'string' ? (c, h, a, t, f) => boot(c, h, a, t, f, job) : job
   return {
     title,
     task: async (ctx, task) => {
       const accessories = accessoriesNamed(ctx, name)
       const plan = hostPlan(ctx, accessories)
       if (plan.size === 0) return task.skip(`${title}: no hosts${ctx.flags.hosts || ctx.flags.primary ? ' match the host filter' : ''}`)
-      const files = job === 'boot' || job === 'reboot' ? new Map(await Promise.all(accessories.map(async (a) => [a.name, await readAccessoryFiles(ctx, a)] as const))) : undefined
+      const files = typeof job === 'string' ? new Map(await Promise.all(accessories.map(async (a) => [a.name, await readAccessoryFiles(ctx, a)] as const))) : undefined
       await fanOut(
         ctx,
         task,
@@ -79,12 +90,19 @@ function perHost(title: string, name: string, job: Job | 'boot' | 'reboot'): Dep
   }
 }
 
-async function boot(ctx: DeployContext, host: string, accessory: Accessory, task: Task, files: readonly LocalFile[], { reboot }: { reboot: boolean }): Promise<void> {
+type BootMode = 'boot' | 'boot-missing' | 'reboot'
+
+async function boot(ctx: DeployContext, host: string, accessory: Accessory, task: Task, files: readonly LocalFile[], mode: BootMode): Promise<void> {
   const { config, signal } = ctx
   const remote = ctx.remote(host)
   task.output = `Preparing ${accessory.service}`
   const prepared = await remote.run(accessoryCmd.bootPrepare(config, accessory), { stdin: envFileContent(accessory.env), signal })
-  const home = accessoryCmd.parseHome(prepared.stdout)
+  const { home, state } = accessoryCmd.parsePrepare(prepared.stdout)
+  if (mode !== 'reboot' && state !== undefined) {
+    if (mode === 'boot-missing') return void (task.output = `${accessory.service} exists (${state}): left as it is`)
+    // Checked before the uploads, so a running accessory's mounted files are not rewritten under it.
+    throw new DeployError(`${host}: accessory ${accessory.name} is already booted (container ${accessory.service} is ${state}): use reboot to replace it`)
+  }
   for (const file of files) {
     task.output = `Uploading ${file.remote}`
     await remote.run(accessoryCmd.uploadFile(accessoryCmd.filePath(accessory, home, file.remote)), { stdin: file.content, signal })
@@ -92,14 +110,7 @@ async function boot(ctx: DeployContext, host: string, accessory: Accessory, task
   task.output = `Starting ${accessory.service}`
   const start = andAll(registry.login(config), accessoryCmd.run(config, accessory, { home }))
   // Reboot stops the old container only now, after the uploads: its downtime is one round trip.
-  const command = reboot ? seq(accessoryCmd.stop(config, accessory), andAll(accessoryCmd.removeContainer(config, accessory), start)) : start
-  try {
-    await remote.run(command, { stdin: registry.passwordStdin(config), signal })
-  } catch (error) {
-    if (!reboot && error instanceof CommandError && /is already in use/.test(error.stderr)) {
-      throw new DeployError(`${host}: accessory ${accessory.name} is already booted (container ${accessory.service} exists): use reboot to replace it`, { cause: error })
-    }
-    throw error
-  }
+  const command = mode === 'reboot' ? seq(accessoryCmd.stop(config, accessory), andAll(accessoryCmd.removeContainer(config, accessory), start)) : start
+  await remote.run(command, { stdin: registry.passwordStdin(config), signal })
   task.output = `${accessory.service} is running`
 }

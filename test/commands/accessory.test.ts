@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
@@ -78,24 +78,32 @@ describe('accessory', () => {
 describe('accessory.bootPrepare', () => {
   test('env file path, then directories: relative ones under <service>/, absolute ones as written', () => {
     expect(argv(accessoryCmd.bootPrepare(config, mysql)).slice(3)).toEqual([
-      'sh', '.kamal/env/accessories/app-mysql.env', 'app-mysql/data', '/mnt/backups',
+      'sh', 'app-mysql', '.kamal/env/accessories/app-mysql.env', 'app-mysql/data', '/mnt/backups',
     ])
   })
 
-  test('real sh: writes stdin as a 600 env file, makes the directories and prints the home it ran in', () => {
+  test('real sh: writes stdin as a 600 env file, makes the directories, prints the home it ran in and no container state', () => {
     const home = mkdtempSync(join(tmpdir(), 'acc-prepare-'))
     const command = accessoryCmd.bootPrepare(config, accessory({ directories: [{ host: './data', container: '/d' }, { host: 'a b/c', container: '/e' }] }))
-    const out = execFileSync('sh', ['-c', render(command, { redact: false })], { cwd: home, input: "PW=it's $x\n", encoding: 'utf8' })
-    expect(accessoryCmd.parseHome(out)).toBe(home)
+    // A `docker` on PATH that knows no such container, as on a host without the accessory.
+    const bin = mkdtempSync(join(tmpdir(), 'acc-bin-'))
+    writeFileSync(join(bin, 'docker'), '#!/bin/sh\necho "Error: No such container: $5" >&2; exit 1\n', { mode: 0o755 })
+    const out = execFileSync('sh', ['-c', render(command, { redact: false })], { cwd: home, input: "PW=it's $x\n", encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } })
+    expect(out).toBe(`home=${home}\nstate=\n`)
+    expect(accessoryCmd.parsePrepare(out)).toEqual({ home, state: undefined })
     const envFile = join(home, '.kamal/env/accessories/app-mysql.env')
     expect(readFileSync(envFile, 'utf8')).toBe("PW=it's $x\n")
     expect(statSync(envFile).mode & 0o777).toBe(0o600)
     expect(statSync(join(home, 'app-mysql/data')).isDirectory()).toBe(true)
     expect(statSync(join(home, 'app-mysql/a b/c')).isDirectory()).toBe(true)
+    // The same container name reaches docker inspect, and its answer comes back as state=.
+    writeFileSync(join(bin, 'docker'), '#!/bin/sh\n[ "$*" = "container inspect --format {{.State.Status}} app-mysql" ] && echo running\n')
+    const again = execFileSync('sh', ['-c', render(command, { redact: false })], { cwd: home, input: '', encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } })
+    expect(accessoryCmd.parsePrepare(again)).toEqual({ home, state: 'running' })
   })
 
-  test('parseHome rejects output without home=', () => {
-    expect(accessoryCmd.parseHome('x\nhome=/root\r\n')).toBe('/root')
-    expect(() => accessoryCmd.parseHome('oops')).toThrow('unexpected accessory prepare output: "oops"')
+  test('parsePrepare reads home and state, and rejects output without home=', () => {
+    expect(accessoryCmd.parsePrepare('x\nhome=/root\r\nstate=running\n')).toEqual({ home: '/root', state: 'running' })
+    expect(() => accessoryCmd.parsePrepare('oops')).toThrow('unexpected accessory prepare output: "oops"')
   })
 })

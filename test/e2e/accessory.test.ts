@@ -89,7 +89,7 @@ describe('tasks/accessory.ts', () => {
     const before = await container(s2)
     const result = await app.script('accessory', ['boot', 'web2'], { WEB2_SECRET: secret })
     expect(result.code).toBe(1)
-    expect(result.stderr).toContain(`${s2}: accessory web2 is already booted (container ${name} exists): use reboot to replace it`)
+    expect(result.stderr).toContain(`${s2}: accessory web2 is already booted (container ${name} is running): use reboot to replace it`)
     expect(await container(s2)).toBe(before)
   })
 

@@ -42,7 +42,7 @@ const env = { KAMAL_REGISTRY_PASSWORD: 'registry-pw', MYSQL_ROOT_PASSWORD: 'root
 const config = makeConfig(YML, { env, root })
 const [db, cache] = config.accessories as [(typeof config.accessories)[number], (typeof config.accessories)[number]]
 const r = (c: Command): string => render(c, { redact: true })
-const prepared: Reply = (l) => (l.includes('envfile=$1') ? { stdout: 'home=/root\n' } : undefined)
+const prepared: Reply = (l) => (l.includes('envfile=$2') ? { stdout: 'home=/root\nstate=\n' } : undefined)
 
 function setup({ reply = prepared, flags = {}, cfg = config }: { reply?: Reply; flags?: Partial<Flags>; cfg?: typeof config } = {}) {
   const { ctx: base, log } = recordingContext({ config: cfg, reply, flags })
@@ -72,7 +72,7 @@ describe('bootAccessory', () => {
       `1.1.1.3: ${r(accessoryCmd.uploadFile('/root/app-db/docker-entrypoint-initdb.d/init.sql'))} (stdin)`,
       `1.1.1.3: ${login} && ${r(accessoryCmd.run(config, db, { home: '/root' }))} (stdin)`,
     ])
-    expect(log[0]).toContain("sh .kamal/env/accessories/app-db.env app-db/data")
+    expect(log[0]).toContain("sh app-db .kamal/env/accessories/app-db.env app-db/data")
     expect(log[3]).toContain('--env-file .kamal/env/accessories/app-db.env --env MYSQL_DATABASE=app_db --volume /root/app-db/etc/mysql/my.cnf:/etc/mysql/my.cnf')
     // The ERB file sees the clear env only: the secret renders empty; other files are sent as written.
     expect(stdin.map((s) => s.slice(s.indexOf(' <<< ') + 5))).toEqual([
@@ -112,13 +112,23 @@ describe('bootAccessory', () => {
     expect(log.map((l) => l.slice(0, 9))).toEqual(['1.1.1.4: ', '1.1.1.4: '])
   })
 
-  test('a container that exists already: says to use reboot, and the other host still boots', async () => {
-    const { log, run } = setup({
-      reply: (l) => (l.startsWith('1.1.1.3: docker login') ? { exitCode: 125, stderr: 'Conflict. The container name "/app-cache" is already in use' } : prepared(l)),
-    })
+  test('a container that exists already: says to use reboot before any upload, and the other host still boots', async () => {
+    const exists: Reply = (l) => (l.startsWith('1.1.1.3: ') && l.includes('envfile=$2') ? { stdout: 'home=/root\nstate=running\n' } : prepared(l))
+    const { log, run } = setup({ reply: exists })
     const error = await run([bootAccessory('cache')]).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(HostsError)
-    expect((error as Error).message).toBe('1.1.1.3: accessory cache is already booted (container app-cache exists): use reboot to replace it')
+    expect((error as Error).message).toBe('1.1.1.3: accessory cache is already booted (container app-cache is running): use reboot to replace it')
+    expect(on(log, '1.1.1.3')).toEqual([`1.1.1.3: ${r(accessoryCmd.bootPrepare(config, cache))} (stdin)`])
+    expect(on(log, '1.1.1.4')).toHaveLength(2)
+  })
+
+  test('skipExisting leaves a host with the container alone: no upload, no run', async () => {
+    const { log, run } = setup({ reply: (l) => (l.startsWith('1.1.1.3: ') && l.includes('envfile=$2') ? { stdout: 'home=/root\nstate=exited\n' } : prepared(l)) })
+    await run([bootAccessory('all', { skipExisting: true })])
+    expect(on(log, '1.1.1.3')).toEqual([
+      `1.1.1.3: ${r(accessoryCmd.bootPrepare(config, db))} (stdin)`,
+      `1.1.1.3: ${r(accessoryCmd.bootPrepare(config, cache))} (stdin)`,
+    ])
     expect(on(log, '1.1.1.4')).toHaveLength(2)
   })
 
@@ -142,8 +152,8 @@ describe('bootAccessory', () => {
 })
 
 describe('reboot, start, stop, restart, remove', () => {
-  test('reboot: uploads first, then stop ; prune && login && run in one round trip', async () => {
-    const { log, run } = setup()
+  test('reboot: an existing container is no obstacle; uploads first, then stop ; prune && login && run in one round trip', async () => {
+    const { log, run } = setup({ reply: (l) => (l.includes('envfile=$2') ? { stdout: 'home=/root\nstate=running\n' } : undefined) })
     await run([rebootAccessory('cache')])
     expect(on(log, '1.1.1.4')).toEqual([
       `1.1.1.4: ${r(accessoryCmd.bootPrepare(config, cache))} (stdin)`,

@@ -1,5 +1,5 @@
 import type { Config, Role } from '../config/types.ts'
-import { cmd, or, script, type Command } from '../shell/command.ts'
+import { cmd, or, script, type Arg, type Command } from '../shell/command.ts'
 import { loggingArgs, optionize } from './args.ts'
 import { containerPrefix } from './naming.ts'
 import { containerLogs, type LogsParams } from './traefik.ts'
@@ -73,36 +73,40 @@ export function configParts(listen: Listen = {}): { head: string; tail: string }
 export type RouteChange = { readonly name: string; readonly route: Record<string, unknown> | undefined } | undefined
 
 /**
- * In `configDir`, under a lock (flock where the host has it): write (or delete, with route
- * undefined) one route file, rebuild caddy.json from every route file, then run `reload` if given.
- * Prints the config dir's absolute path. The lock keeps two services deploying on one host from
- * reloading each other's stale view. Routes matching host names are files `0-<name>.json`, others
- * `1-<name>.json`, so a service answering every host never shadows one bound to its host names.
+ * Shell text shared by `apply` and the cutover: in "$dir", under a lock on fd 9 (flock where the host
+ * has it), replace route file "$name" by "$route" (none when empty) and rebuild caddy.json from every
+ * `routes/[01]-*.json` between "$head" and "$tail". Only those names count: a stray file (an editor's
+ * backup, an older slipway's `routes/<name>.json`) must never become a route.
  */
-export function apply(dir: string, change: RouteChange, { listen, reload }: { listen?: Listen; reload?: Command | undefined } = {}): Command {
+export const WRITE_ROUTES =
+  'mkdir -p "$dir/routes" && cd "$dir" || exit 1; exec 9>>.lock; if command -v flock >/dev/null 2>&1; then flock 9; fi; ' +
+  'if [ -n "$name" ]; then rm -f "routes/0-$name.json" "routes/1-$name.json" "routes/$name.json" || exit 1; fi; ' +
+  'if [ -n "$name" ] && [ -n "$route" ]; then printf "%s" "$route" > "routes/$name.tmp" && mv "routes/$name.tmp" "routes/$prio-$name.json" || exit 1; fi; ' +
+  'routes=; for f in routes/[01]-*.json; do [ -e "$f" ] || continue; routes="$routes$(cat "$f"),"; done; ' +
+  'printf "%s%s%s" "$head" "$routes" "$tail" > caddy.json.tmp && mv caddy.json.tmp caddy.json || exit 1; '
+
+/** The positional parameters WRITE_ROUTES reads ($1..$6: dir name route prio head tail). */
+export function routeArgs(dir: string, change: RouteChange, listen: Listen = {}): string[] {
   const { head, tail } = configParts(listen)
-  const reloadArgv = reload?.kind === 'exec' ? reload.argv : []
-  if (reload && reload.kind !== 'exec') throw new Error('caddy.apply needs a simple reload command')
-  return script(
-    'dir=$1 name=$2 route=$3 prio=$4 head=$5 tail=$6; shift 6; ' +
-      'mkdir -p "$dir/routes" && cd "$dir" || exit 1; exec 9>>.lock; if command -v flock >/dev/null 2>&1; then flock 9; fi; ' +
-      'if [ -n "$name" ]; then rm -f "routes/0-$name.json" "routes/1-$name.json" || exit 1; fi; ' +
-      'if [ -n "$name" ] && [ -n "$route" ]; then printf "%s" "$route" > "routes/$name.tmp" && mv "routes/$name.tmp" "routes/$prio-$name.json" || exit 1; fi; ' +
-      'routes=; for f in routes/*.json; do [ -e "$f" ] || continue; routes="$routes$(cat "$f"),"; done; ' +
-      'printf "%s%s%s" "$head" "$routes" "$tail" > caddy.json.tmp && mv caddy.json.tmp caddy.json || exit 1; ' +
-      'if [ $# -gt 0 ]; then "$@" || exit; fi; pwd',
-    dir,
-    change?.name ?? '',
-    change?.route ? JSON.stringify(change.route) : '',
-    change?.route?.['match'] ? '0' : '1',
-    head,
-    tail,
-    ...reloadArgv,
-  )
+  return [dir, change?.name ?? '', change?.route ? JSON.stringify(change.route) : '', change?.route?.['match'] ? '0' : '1', head, tail]
 }
 
-/** `docker exec slipway-proxy caddy reload --config /etc/slipway/caddy.json`: returns once caddy loaded it. */
-export const reload = (): Command => cmd('docker', 'exec', CONTAINER, 'caddy', 'reload', '--config', `${MOUNT}/caddy.json`)
+/**
+ * In `configDir`, under a lock: write (or delete, with route undefined) one route file and rebuild
+ * caddy.json from every route file; prints the config dir's absolute path. The lock keeps two
+ * services deploying on one host from reloading each other's stale view. Routes matching host names
+ * are files `0-<name>.json`, others `1-<name>.json`, so a service answering every host never shadows
+ * one bound to its host names. Loading it into caddy is the caller's (boot, or the cutover's reload).
+ */
+export const apply = (dir: string, change: RouteChange, { listen }: { listen?: Listen } = {}): Command =>
+  script('dir=$1 name=$2 route=$3 prio=$4 head=$5 tail=$6; ' + WRITE_ROUTES + 'pwd', ...routeArgs(dir, change, listen))
+
+/**
+ * `docker exec slipway-proxy caddy reload --config /etc/slipway/caddy.json [--force]`: returns once
+ * caddy loaded it. `--force` reloads an unchanged config too (a new generation of its servers).
+ */
+export const reload = ({ force = false }: { force?: boolean } = {}): Command =>
+  cmd('docker', 'exec', CONTAINER, 'caddy', 'reload', '--config', `${MOUNT}/caddy.json`, force && '--force')
 
 /** The docker run of the caddy container; `hostDir` is configDir as an absolute path on the host. */
 export function run(config: Config, hostDir: string): Command {
@@ -122,13 +126,19 @@ export function run(config: Config, hostDir: string): Command {
  * Waits until the caddy container serves its config: polls `caddy reload` of the mounted config
  * inside it, which fails until the admin API is up and blocks while the initial load runs, and is
  * a no-op for an unchanged config. Caddy itself confirms; no log scraping, no fixed sleep.
- * Exit 0 `ready`; exit 2 on timeout with caddy's last error.
+ * Then sets `net.ipv4.tcp_migrate_req=1` in caddy's network namespace (where the host allows it):
+ * caddy 2.6 opens a new SO_REUSEPORT listener on every reload and closes the old one, and without
+ * it the kernel resets the connections still queued on the old listener.
+ * Exit 0 `ready` (plus `migrate=unavailable` when the sysctl could not be set); exit 2 on timeout
+ * with caddy's last error.
  */
 export const waitReady = ({ timeoutSeconds = 30, interval = 0.1 }: { timeoutSeconds?: number; interval?: number } = {}): Command =>
   script(
     'name=$1 config=$2 timeout=$3 interval=$4; deadline=$(( $(date +%s) + timeout )); ' +
-      'while :; do if out=$(docker exec "$name" caddy reload --config "$config" 2>&1); then echo ready; exit 0; fi; ' +
-      'if [ "$(date +%s)" -gt "$deadline" ]; then printf "not ready: %s\\n" "$out" | tail -n 3; exit 2; fi; sleep "$interval"; done',
+      'while :; do if out=$(docker exec "$name" caddy reload --config "$config" 2>&1); then echo ready; break; fi; ' +
+      'if [ "$(date +%s)" -gt "$deadline" ]; then printf "not ready: %s\n" "$out" | tail -n 3; exit 2; fi; sleep "$interval"; done; ' +
+      'pid=$(docker inspect -f "{{.State.Pid}}" "$name" 2>/dev/null); ' +
+      'nsenter -t "$pid" -n sh -c "echo 1 > /proc/sys/net/ipv4/tcp_migrate_req" 2>/dev/null || echo migrate=unavailable',
     CONTAINER,
     `${MOUNT}/caddy.json`,
     String(timeoutSeconds),
@@ -137,6 +147,26 @@ export const waitReady = ({ timeoutSeconds = 30, interval = 0.1 }: { timeoutSeco
 
 /** `docker container start slipway-proxy || docker run …` */
 export const startOrRun = (config: Config, hostDir: string): Command => or(start(), run(config, hostDir))
+
+const execArgv = (c: Command): readonly Arg[] => (c.kind === 'exec' ? c.argv : [])
+
+// Stands for the config dir's absolute path in run()'s argv until the host knows it.
+const HERE = '@slipway-proxy-dir@'
+
+/**
+ * run() with the config dir given relative to the ssh user's home: the host resolves its absolute
+ * path for `--volume`, so booting needs no round trip just to learn it.
+ */
+export const runIn = (config: Config, dir: string): Command =>
+  script(
+    'dir=$1 here=$2; shift 2; cd "$dir" || exit 1; for a; do shift; case $a in "$here"*) a="$PWD${a#"$here"}";; esac; set -- "$@" "$a"; done; "$@"',
+    dir,
+    HERE,
+    ...execArgv(run(config, HERE)),
+  )
+
+/** `docker container start slipway-proxy || <runIn>` */
+export const startOrRunIn = (config: Config, dir: string): Command => or(start(), runIn(config, dir))
 
 /** `docker container start slipway-proxy` */
 export const start = (): Command => cmd('docker', 'container', 'start', CONTAINER)
@@ -155,25 +185,3 @@ export const details = (): Command => cmd('docker', 'ps', '--filter', `name=^${C
 
 /** `docker logs slipway-proxy … 2>&1 [| grep …]`, as traefik's. */
 export const logs = (params: LogsParams = {}): Command => containerLogs(CONTAINER, params)
-
-/**
- * Waits until container `name` has no established TCP connection on its app port (read from
- * /proc/<pid>/net/tcp{,6} on the host), seen twice in a row. One round trip, polling.
- * Exit 0 with `drained` or `gone`; exit 2 on timeout with the open count; exit 3 with
- * `unobservable` when /proc cannot be read.
- */
-export function drain(name: string, appPort: number, { timeoutSeconds = 30, interval = 0.1 }: { timeoutSeconds?: number; interval?: number } = {}): Command {
-  return script(
-    'name=$1 port=$2 timeout=$3 interval=$4; pid=$(docker inspect -f "{{.State.Pid}}" "$name" 2>/dev/null); ' +
-      'case $pid in ""|0) echo gone; exit 0;; esac; [ -r "/proc/$pid/net/tcp" ] || { echo unobservable; exit 3; }; ' +
-      'deadline=$(( $(date +%s) + timeout )); zero=0; ' +
-      'while :; do n=$(cat "/proc/$pid/net/tcp" "/proc/$pid/net/tcp6" 2>/dev/null | ' +
-      'awk -v p=":$port" \'$4 == "01" && substr($2, length($2) - 4) == p {n++} END {print n + 0}\'); ' +
-      'if [ "$n" = 0 ]; then zero=$((zero + 1)); if [ "$zero" -ge 2 ]; then echo drained; exit 0; fi; else zero=0; fi; ' +
-      'if [ "$(date +%s)" -gt "$deadline" ]; then echo "$n"; exit 2; fi; sleep "$interval"; done',
-    name,
-    appPort.toString(16).toUpperCase().padStart(4, '0'),
-    String(timeoutSeconds),
-    String(interval),
-  )
-}

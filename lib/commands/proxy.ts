@@ -1,6 +1,9 @@
 import type { Config } from '../config/types.ts'
-import type { Command } from '../shell/command.ts'
+import { cmd, or, type Command } from '../shell/command.ts'
+import { andAll } from './args.ts'
 import * as caddy from './caddy.ts'
+import * as docker from './docker.ts'
+import * as registry from './registry.ts'
 import * as traefik from './traefik.ts'
 import type { LogsParams } from './traefik.ts'
 
@@ -42,6 +45,32 @@ export const removeImage = (config: Config): Command => (config.proxy.kind === '
 
 /** A wait until the proxy serves after a start (caddy: its config is loaded); traefik has none, as in Kamal. */
 export const waitReady = (config: Config): Command | undefined => (config.proxy.kind === 'caddy' ? caddy.waitReady() : undefined)
+
+/**
+ * Caddy's whole boot on a host, one round trip: the `slipway` network, caddy.json from the route
+ * files, `docker login` (run it with `{ stdin: registry.passwordStdin(config) }`), start the
+ * container or run it, and wait until it serves.
+ */
+export const caddyBoot = (config: Config): Command =>
+  andAll(
+    docker.networkEnsure(caddy.NETWORK),
+    caddy.apply(caddy.configDir(config), undefined),
+    registry.login(config),
+    caddy.startOrRunIn(config, caddy.configDir(config)),
+    caddy.waitReady(),
+  )
+
+/** Caddy's reboot on a host, one round trip: as caddyBoot, but the old container is stopped, removed and run afresh. */
+export const caddyReboot = (config: Config): Command =>
+  andAll(
+    docker.networkEnsure(caddy.NETWORK),
+    caddy.apply(caddy.configDir(config), undefined),
+    registry.login(config),
+    or(caddy.stop(), cmd('true')),
+    caddy.removeContainer(),
+    caddy.runIn(config, caddy.configDir(config)),
+    caddy.waitReady(),
+  )
 
 /** The proxy's image, for messages. */
 export const image = (config: Config): string => (config.proxy.kind === 'traefik' ? config.traefik.image : config.proxy.image)

@@ -1,14 +1,15 @@
 import type { Config, Role } from '../config/types.ts'
 import type { Executor } from '../exec/executor.ts'
 import * as caddy from '../commands/caddy.ts'
-import type { AppRunExtras, ProxyDriver, SwitchParams } from './driver.ts'
+import { cutover, parseCutover } from './caddy-cutover.ts'
+import type { AppRunExtras, CutoverParams, ProxyDriver } from './driver.ts'
 
-// Caddy is switched imperatively, as Kamal 2's kamal-proxy: once the new container is healthy,
-// its route replaces the old one and `caddy reload` returns when caddy has loaded it (graceful:
-// requests already in flight finish on the old upstream). drain() then waits, on the host,
-// until the old container has no open connection left before the boot step stops it.
+// Caddy is switched imperatively, as Kamal 2's kamal-proxy: once the new container is healthy, one
+// script on the host writes its route, reloads caddy (graceful: requests in flight finish on the old
+// upstream), waits until nothing can reach the old container any more, and stops it. See
+// caddy-cutover.ts for why "nothing can reach it" takes more than counting its connections.
 
-/** Seconds drain() waits for in-flight requests before the old container is stopped anyway. */
+/** Seconds the cutover waits for in-flight requests before the old container is stopped anyway. */
 export const DRAIN_TIMEOUT = 30
 
 /** The caddy driver. */
@@ -20,19 +21,27 @@ export const caddyDriver: ProxyDriver = {
     return { labels: {}, args: ['--network', caddy.NETWORK], cord: false }
   },
 
-  async switchTo(remote: Executor, config: Config, role: Role, { newContainer, signal, log }: SwitchParams): Promise<void> {
+  async cutover(remote: Executor, config: Config, role: Role, { newContainer, oldContainer, stopOld, signal, log }: CutoverParams): Promise<void> {
     const route = caddy.route(config, role, newContainer)
-    await remote.run(caddy.apply(caddy.configDir(config), { name: String(route['@id']), route }, { reload: caddy.reload() }), { signal })
-    log?.(`caddy reloaded: routing to ${newContainer}:${config.proxy.appPort}`)
-  },
-
-  async drain(remote: Executor, config: Config, _role: Role, { oldContainer, signal, log }: SwitchParams & { readonly oldContainer: string }): Promise<void> {
+    const old = oldContainer ? { name: oldContainer, port: config.proxy.appPort } : undefined
     const started = Date.now()
-    const result = await remote.run(caddy.drain(oldContainer, config.proxy.appPort, { timeoutSeconds: DRAIN_TIMEOUT }), { allowFailure: true, signal })
+    const command = cutover(caddy.configDir(config), { name: String(route['@id']), route }, { old, stopOld: old && stopOld, timeoutSeconds: DRAIN_TIMEOUT })
+    const result = parseCutover((await remote.run(command, { signal })).stdout)
     const took = ((Date.now() - started) / 1000).toFixed(1)
-    const status = result.stdout.trim()
-    if (result.exitCode === 0) log?.(status === 'gone' ? `${oldContainer} is not running` : `${oldContainer} drained in ${took} s`)
-    else if (result.exitCode === 3) log?.(`cannot see ${oldContainer}'s connections (/proc not readable): stopping it, docker stop lets it finish`)
-    else log?.(`${oldContainer} still had ${status || 'some'} open connections after ${DRAIN_TIMEOUT} s: stopping it`)
+    log?.(`caddy reloaded: routing to ${newContainer}:${config.proxy.appPort}`)
+    if (!oldContainer) return
+    if (result.forceFailed) log?.('caddy did not take the second (forced) reload: the drain may have waited for idle clients')
+    const drain = result.drain ?? ''
+    if (drain === 'drained') log?.(`${oldContainer} drained in ${took} s`)
+    else if (drain === 'gone') log?.(`${oldContainer} is not running`)
+    else if (drain === 'unobservable') log?.(`cannot see connections in /proc: stopped ${oldContainer} without draining (docker stop lets it finish)`)
+    else log?.(`${oldContainer} not drained after ${DRAIN_TIMEOUT} s (${timeoutReason(drain)}): stopped it`)
+    if (result.stopped !== undefined && result.stopped !== 0) log?.(`stopping ${oldContainer} failed (exit ${result.stopped})`)
   },
+}
+
+// `timeout proxy 2` / `timeout app 3` from the script, in words.
+const timeoutReason = (drain: string): string => {
+  const [, what, n] = drain.split(' ')
+  return what === 'proxy' ? `${n} caddy connections from before the switch still open` : `${n ?? 'some'} open connections`
 }

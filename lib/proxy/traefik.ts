@@ -3,7 +3,7 @@ import type { Executor } from '../exec/executor.ts'
 import * as cord from '../commands/cord.ts'
 import * as health from '../commands/health.ts'
 import * as traefik from '../commands/traefik.ts'
-import type { AppRunExtras, ProxyDriver, SwitchParams } from './driver.ts'
+import type { AppRunExtras, CutoverParams, ProxyDriver } from './driver.ts'
 import { delay, TRAEFIK_UPDATE_DELAY } from './wait.ts'
 
 // Traefik routes to every healthy container carrying a role's labels. Switching is therefore
@@ -19,21 +19,34 @@ export const traefikDriver: ProxyDriver = {
     return { labels: traefik.appLabels(config, role), args: [], cord: role.healthcheck.cord !== false }
   },
 
-  async switchTo(remote: Executor, config: Config, role: Role, { newContainer, signal, log }: SwitchParams): Promise<void> {
+  async cutover(remote: Executor, config: Config, role: Role, params: CutoverParams): Promise<void> {
+    const { newContainer, oldContainer, stopOld, signal, log } = params
     await confirm(remote, config, role, { container: newContainer, want: 'present', signal, log })
+    if (!oldContainer) return
+    await drain(remote, config, role, { oldContainer, signal, log })
+    if (!stopOld) return
+    log?.(`Stopping ${oldContainer}`)
+    const stopped = await remote.run(stopOld, { allowFailure: true })
+    if (stopped.exitCode !== 0) log?.(`stopping ${oldContainer} failed (exit ${stopped.exitCode})`)
   },
+}
 
-  async drain(remote: Executor, config: Config, role: Role, { oldContainer, signal, log }: SwitchParams & { readonly oldContainer: string }): Promise<void> {
-    const cordPath = role.healthcheck.cord
-    if (cordPath === false) return log?.(`${oldContainer} has no cord (healthcheck.cord: false): stopping it without draining`)
-    const cut = await remote.run(cord.cutCord(oldContainer, cordPath), { signal })
-    if (!cut.stdout.trim()) return log?.(`${oldContainer} has no cord: stopping it without draining`)
-    log?.(`Cut the cord of ${oldContainer}; waiting for it to turn unhealthy`)
-    const max = role.healthcheck.maxAttempts
-    const waited = await remote.run(health.waitUnhealthy(oldContainer, { timeoutSeconds: (max * (max + 1)) / 2 }), { allowFailure: true, signal })
-    if (waited.exitCode !== 0) log?.(`${oldContainer} still ${waited.stdout.trim() || 'healthy'} after its cord was cut; stopping it anyway`)
-    await confirm(remote, config, role, { container: oldContainer, want: 'absent', signal, log })
-  },
+// Cut the old container's cord, wait until it is unhealthy, then until traefik dropped it.
+async function drain(
+  remote: Executor,
+  config: Config,
+  role: Role,
+  { oldContainer, signal, log }: { oldContainer: string; signal?: AbortSignal | undefined; log?: ((line: string) => void) | undefined },
+): Promise<void> {
+  const cordPath = role.healthcheck.cord
+  if (cordPath === false) return log?.(`${oldContainer} has no cord (healthcheck.cord: false): stopping it without draining`)
+  const cut = await remote.run(cord.cutCord(oldContainer, cordPath), { signal })
+  if (!cut.stdout.trim()) return log?.(`${oldContainer} has no cord: stopping it without draining`)
+  log?.(`Cut the cord of ${oldContainer}; waiting for it to turn unhealthy`)
+  const max = role.healthcheck.maxAttempts
+  const waited = await remote.run(health.waitUnhealthy(oldContainer, { timeoutSeconds: (max * (max + 1)) / 2 }), { allowFailure: true, signal })
+  if (waited.exitCode !== 0) log?.(`${oldContainer} still ${waited.stdout.trim() || 'healthy'} after its cord was cut; stopping it anyway`)
+  await confirm(remote, config, role, { container: oldContainer, want: 'absent', signal, log })
 }
 
 async function confirm(

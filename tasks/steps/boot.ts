@@ -115,11 +115,12 @@ async function bootRole(ctx: DeployContext, task: Task, { host, role, barrier, d
 
   if (gatekeeper && barrier.open()) say(`First ${role.name} container is healthy on ${host}, booting any other roles`)
 
-  if (role.proxy) await driver.switchTo(remote, config, role, { host, newContainer: name, oldContainer, signal: ctx.signal, log: say })
-  if (oldContainer) {
-    if (role.proxy) await driver.drain(remote, config, role, { host, newContainer: name, oldContainer, signal: ctx.signal, log: say })
+  // A proxied role's switch, drain and stop of the old container are one driver call (one round trip for caddy).
+  const stopOld = oldContainer ? app.stopContainer(config, oldContainer) : undefined
+  if (role.proxy) await driver.cutover(remote, config, role, { host, newContainer: name, oldContainer, stopOld, signal: ctx.signal, log: say })
+  else if (stopOld) {
     say(`Stopping ${oldContainer}`)
-    await remote.run(app.stopContainer(config, oldContainer), { allowFailure: true })
+    await remote.run(stopOld, { allowFailure: true })
   }
   say(`${name} is serving`)
 }

@@ -3,8 +3,6 @@ import { DeployError } from '../../lib/errors.ts'
 import { parseProxyFlags, type ProxySubcommand } from '../../lib/proxy/cli.ts'
 import type { Executor } from '../../lib/exec/executor.ts'
 import type { HookName } from '../../lib/hooks.ts'
-import * as caddy from '../../lib/commands/caddy.ts'
-import * as docker from '../../lib/commands/docker.ts'
 import * as proxy from '../../lib/commands/proxy.ts'
 import * as registry from '../../lib/commands/registry.ts'
 import * as traefik from '../../lib/commands/traefik.ts'
@@ -32,9 +30,7 @@ export const bootProxy = (): DeployTask =>
       await writeTraefikEnv(ctx, remote)
       await remote.run(andAll(registry.login(config), traefik.startOrRun(config)), { stdin: registry.passwordStdin(config), signal: ctx.signal })
     } else {
-      const dir = await prepareCaddy(ctx, remote)
-      await remote.run(andAll(registry.login(config), caddy.startOrRun(config, dir)), { stdin: registry.passwordStdin(config), signal: ctx.signal })
-      await remote.run(caddy.waitReady(), { signal: ctx.signal })
+      await remote.run(proxy.caddyBoot(config), { stdin: registry.passwordStdin(config), signal: ctx.signal })
     }
   })
 
@@ -121,13 +117,16 @@ export const rebootHooks = (ctx: DeployContext): [HookName, HookName] =>
 async function rebootOn(ctx: DeployContext, host: string, task: Task): Promise<void> {
   const remote = ctx.remote(host)
   const { config, signal } = ctx
-  const dir = config.proxy.kind === 'traefik' ? (await writeTraefikEnv(ctx, remote), undefined) : await prepareCaddy(ctx, remote)
   say(task, `Replacing ${proxy.containerName(config)}`)
+  if (config.proxy.kind === 'caddy') {
+    await remote.run(proxy.caddyReboot(config), { stdin: registry.passwordStdin(config), signal })
+    return
+  }
+  await writeTraefikEnv(ctx, remote)
   await remote.run(registry.login(config), { stdin: registry.passwordStdin(config), signal })
   await remote.run(proxy.stop(config), { allowFailure: true, signal })
   await remote.run(proxy.removeContainer(config), { signal })
-  await remote.run(dir === undefined ? traefik.run(config) : caddy.run(config, dir), { signal })
-  await ready(ctx, remote)
+  await remote.run(traefik.run(config), { signal })
 }
 
 // Caddy: until the (re)started container has loaded its config, so the next host group or step meets a serving proxy.
@@ -141,12 +140,6 @@ async function writeTraefikEnv(ctx: DeployContext, remote: Executor): Promise<vo
   const env = ctx.config.traefik.env
   if (Object.keys(env.secret).length === 0) return
   await remote.run(writeEnvFile(traefik.envFilePath(ctx.config)), { stdin: envFileContent(env), signal: ctx.signal })
-}
-
-// The network, the route dir and caddy.json (catch-all plus any existing routes); returns the dir's absolute path.
-async function prepareCaddy(ctx: DeployContext, remote: Executor): Promise<string> {
-  const result = await remote.run(andAll(docker.networkEnsure(caddy.NETWORK), caddy.apply(caddy.configDir(ctx.config), undefined)), { signal: ctx.signal })
-  return result.stdout.trim().split('\n').pop() ?? ''
 }
 
 const simple = (title: string, command: (ctx: DeployContext) => ReturnType<typeof proxy.start>): DeployTask =>

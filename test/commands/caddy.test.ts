@@ -1,4 +1,5 @@
-import { readFileSync, readdirSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import * as caddy from '../../lib/commands/caddy.ts'
@@ -38,6 +39,7 @@ describe('caddy.run', () => {
     expect(argv(caddy.removeContainer())).toEqual(['docker', 'container', 'rm', '--force', 'slipway-proxy'])
     expect(argv(caddy.removeImage(config))).toEqual(['docker', 'image', 'rm', 'registry.example.com/caddy:2.6'])
     expect(argv(caddy.reload())).toEqual(['docker', 'exec', 'slipway-proxy', 'caddy', 'reload', '--config', '/etc/slipway/caddy.json'])
+    expect(argv(caddy.reload({ force: true }))).toEqual(['docker', 'exec', 'slipway-proxy', 'caddy', 'reload', '--config', '/etc/slipway/caddy.json', '--force'])
     expect(render(caddy.logs({ lines: 5 }), { redact: true })).toBe(`sh -c 'docker logs "$@" 2>&1' sh slipway-proxy --tail 5 --timestamps`)
   })
   test('proxy.* dispatches on proxy.kind', () => {
@@ -98,30 +100,27 @@ describe('caddy.apply through sh', () => {
     expect(JSON.parse(readFileSync(join(first.home, 'p/caddy.json'), 'utf8'))).toEqual(caddy.serverConfig([boundRoute, any]))
   })
 
-  const reload = caddy.reload()
-  test('writes the route file, rebuilds caddy.json from every route file, reloads, prints the dir', () => {
-    const first = runWithFakeDocker(caddy.apply('.kamal/proxy', { name: 'blog-web', route: caddy.route(config, web, 'blog-web-v1') }, { reload }), 'true')
+  test('writes the route file, rebuilds caddy.json from every route file, prints the dir; stray files are no routes', () => {
+    const first = runWithFakeDocker(caddy.apply('.kamal/proxy', { name: 'blog-web', route: caddy.route(config, web, 'blog-web-v1') }), 'exit 1')
     expect(first.code).toBe(0)
     expect(first.stdout.trim()).toBe(join(first.home, '.kamal/proxy'))
-    expect(first.calls).toEqual([argv(reload).slice(1)])
+    expect(first.calls).toEqual([])
+    const dir = join(first.home, '.kamal/proxy')
+    // An older slipway's unprefixed file and an editor backup are ignored, and the former is removed on the next apply.
+    writeFileSync(join(dir, 'routes/blog-web.json'), '{"@id":"stale"}')
+    writeFileSync(join(dir, 'routes/1-x.json~'), '{"@id":"backup"}')
     // A second service on the same host keeps the first one's route.
     const other = { '@id': 'shop-web', handle: [] }
-    const second = runWithFakeDocker(caddy.apply('.kamal/proxy', { name: 'shop-web', route: other }, { reload }), 'true', { home: first.home })
+    const second = runWithFakeDocker(caddy.apply('.kamal/proxy', { name: 'shop-web', route: other }), 'exit 1', { home: first.home })
     expect(second.code).toBe(0)
-    const dir = join(first.home, '.kamal/proxy')
-    expect(readdirSync(join(dir, 'routes')).sort()).toEqual(['1-blog-web.json', '1-shop-web.json'])
     expect(JSON.parse(readFileSync(join(dir, 'caddy.json'), 'utf8'))).toEqual(caddy.serverConfig([caddy.route(config, web, 'blog-web-v1'), other]))
+    runWithFakeDocker(caddy.apply('.kamal/proxy', { name: 'blog-web', route: caddy.route(config, web, 'blog-web-v2') }), 'exit 1', { home: first.home })
+    expect(readdirSync(join(dir, 'routes')).sort()).toEqual(['1-blog-web.json', '1-shop-web.json', '1-x.json~'])
     // Removing a route leaves the others.
     runWithFakeDocker(caddy.apply('.kamal/proxy', { name: 'shop-web', route: undefined }), 'true', { home: first.home })
-    expect(JSON.parse(readFileSync(join(dir, 'caddy.json'), 'utf8'))).toEqual(caddy.serverConfig([caddy.route(config, web, 'blog-web-v1')]))
+    expect(JSON.parse(readFileSync(join(dir, 'caddy.json'), 'utf8'))).toEqual(caddy.serverConfig([caddy.route(config, web, 'blog-web-v2')]))
   })
-  test('a failing reload fails the command and prints no dir', () => {
-    const run = runWithFakeDocker(caddy.apply('p', { name: 'blog-web', route: { x: 1 } }, { reload }), 'echo "Error: loading new config: bad" >&2; exit 1')
-    expect(run.code).toBe(1)
-    expect(run.stdout).toBe('')
-    expect(run.stderr).toContain('loading new config')
-  })
-  test('without a change or reload it only writes caddy.json (boot)', () => {
+  test('without a change it only writes caddy.json (boot)', () => {
     const run = runWithFakeDocker(caddy.apply('p', undefined), 'exit 1')
     expect(run.code).toBe(0)
     expect(run.calls).toEqual([])
@@ -129,28 +128,36 @@ describe('caddy.apply through sh', () => {
   })
 })
 
+describe('caddy.runIn / startOrRunIn through sh', () => {
+  const withDir = (): string => {
+    const home = mkdtempSync(join(tmpdir(), 'slipway-caddy-home-'))
+    mkdirSync(join(home, '.kamal/proxy'), { recursive: true })
+    return home
+  }
+  test('the volume gets the config dir as an absolute path on the host; every other argument is kept', () => {
+    const run = runWithFakeDocker(caddy.startOrRunIn(config, '.kamal/proxy'), '[ "$1" = container ] && exit 1; exit 0', { home: withDir() })
+    expect(run.code).toBe(0)
+    expect(run.calls).toEqual([['container', 'start', 'slipway-proxy'], argv(caddy.run(config, join(run.home, '.kamal/proxy'))).slice(1)])
+  })
+  test('an existing container is only started', () => {
+    const run = runWithFakeDocker(caddy.startOrRunIn(config, '.kamal/proxy'), 'exit 0', { home: withDir() })
+    expect(run.calls).toEqual([['container', 'start', 'slipway-proxy']])
+  })
+})
+
 describe('caddy.waitReady through sh', () => {
   test('polls caddy reload inside the container until it succeeds', () => {
     const body = 'n=$(cat count 2>/dev/null || echo 0); echo $((n + 1)) > count; [ "$n" -ge 2 ] || { echo "connect: connection refused" >&2; exit 1; }'
-    const run = runWithFakeDocker(caddy.waitReady({ interval: 0.01 }), body)
-    expect([run.code, run.stdout]).toEqual([0, 'ready\n'])
-    expect(run.calls).toEqual(Array.from({ length: 3 }, () => ['exec', 'slipway-proxy', 'caddy', 'reload', '--config', '/etc/slipway/caddy.json']))
+    const run = runWithFakeDocker(caddy.waitReady({ interval: 0.01 }), `[ "$1" = inspect ] && { echo 999999999; exit 0; }; ${body}`)
+    // No such pid here, so the listener sysctl cannot be set: said, not fatal.
+    expect([run.code, run.stdout]).toEqual([0, 'ready\nmigrate=unavailable\n'])
+    expect(run.calls).toEqual([
+      ...Array.from({ length: 3 }, () => ['exec', 'slipway-proxy', 'caddy', 'reload', '--config', '/etc/slipway/caddy.json']),
+      ['inspect', '-f', '{{.State.Pid}}', 'slipway-proxy'],
+    ])
   })
   test('times out with exit 2 and caddy\'s last words', () => {
     const never = runWithFakeDocker(caddy.waitReady({ timeoutSeconds: 0, interval: 0.01 }), 'echo "Error: connection refused" >&2; exit 1')
     expect([never.code, never.stdout]).toEqual([2, 'not ready: Error: connection refused\n'])
-  })
-})
-
-describe('caddy.drain', () => {
-  test('argv: the app port in /proc hex', () => {
-    const a = argv(caddy.drain('blog-web-v1', 3000, { timeoutSeconds: 5 }))
-    expect(a.slice(0, 2)).toEqual(['sh', '-c'])
-    expect(a.slice(3)).toEqual(['sh', 'blog-web-v1', '0BB8', '5', '0.1'])
-  })
-  test('a container that is gone is drained at once', () => {
-    const run = runWithFakeDocker(caddy.drain('blog-web-v1', 80), 'exit 1')
-    expect([run.code, run.stdout]).toEqual([0, 'gone\n'])
-    expect(run.calls).toEqual([['inspect', '-f', '{{.State.Pid}}', 'blog-web-v1']])
   })
 })

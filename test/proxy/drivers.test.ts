@@ -9,7 +9,8 @@ import * as health from '../../lib/commands/health.ts'
 import * as traefik from '../../lib/commands/traefik.ts'
 import { recorder, type Reply } from '../../lib/exec/recorder.ts'
 import { proxyDriver } from '../../lib/proxy/index.ts'
-import { render, type Command } from '../../lib/shell/command.ts'
+import { cmd, render, type Command } from '../../lib/shell/command.ts'
+import { cutover } from '../../lib/proxy/caddy-cutover.ts'
 import { makeConfig, role } from '../support/config.ts'
 
 const BASE = `service: app
@@ -25,7 +26,8 @@ function drive(yml: string, reply: Reply = () => undefined) {
   const config = makeConfig(yml)
   const rec = recorder({ reply })
   const said: string[] = []
-  const params = { host: '1.1.1.1', newContainer: 'app-web-v2', oldContainer: 'app-web-v1', log: (l: string) => said.push(l) }
+  const stopOld = cmd('docker', 'stop', 'app-web-v1')
+  const params = { host: '1.1.1.1', newContainer: 'app-web-v2', oldContainer: 'app-web-v1' as string | undefined, stopOld: stopOld as Command | undefined, log: (l: string) => said.push(l) }
   return { config, web: role(config, 'web'), driver: proxyDriver(config), remote: rec.executor('1.1.1.1'), log: rec.log, said, params }
 }
 
@@ -40,18 +42,43 @@ describe('traefik driver', () => {
     expect(proxyDriver(noCord).appRun(noCord, role(noCord, 'web'), { version: 'v2', host: '1.1.1.1' }).cord).toBe(false)
   })
 
-  test('switchTo: confirmed by the API, no fixed wait', async () => {
-    const { config, web, driver, remote, log, said, params } = drive(BASE, () => ({ stdout: 'present\n' }))
-    await driver.switchTo(remote, config, web, params)
-    expect(log).toEqual([line(traefik.waitForServer(config, web, { container: 'app-web-v2', want: 'present' }))])
-    expect(said).toEqual(['traefik API confirmed it routes to app-web-v2'])
+  test('cutover: the API confirms the new container, the cord is cut, the API confirms the old one left, then it is stopped', async () => {
+    const { config, web, driver, remote, log, said, params } = drive(BASE, (l) =>
+      l.includes('.Mounts')
+        ? { stdout: '/root/.kamal/cords/app-web-abc\n' }
+        : l.includes('while') && l.includes('unhealthy')
+          ? { stdout: 'unhealthy\n' }
+          : l.includes('app-web-v2')
+            ? { stdout: 'present\n' }
+            : { stdout: 'absent\n' },
+    )
+    await driver.cutover(remote, config, web, params)
+    expect(log).toEqual([
+      line(traefik.waitForServer(config, web, { container: 'app-web-v2', want: 'present' })),
+      line(cord.cutCord('app-web-v1', '/tmp/kamal-cord')),
+      line(health.waitUnhealthy('app-web-v1', { timeoutSeconds: 28 })),
+      line(traefik.waitForServer(config, web, { container: 'app-web-v1', want: 'absent' })),
+      line(cmd('docker', 'stop', 'app-web-v1')),
+    ])
+    expect(said).toEqual([
+      'traefik API confirmed it routes to app-web-v2',
+      'Cut the cord of app-web-v1; waiting for it to turn unhealthy',
+      'traefik API confirmed it dropped app-web-v1',
+      'Stopping app-web-v1',
+    ])
   })
 
-  test("switchTo: API unreachable → Kamal's 5 s wait, said so", async () => {
+  test('cutover without an old container only waits for the route', async () => {
+    const { config, web, driver, remote, log, params } = drive(BASE, () => ({ stdout: 'present\n' }))
+    await driver.cutover(remote, config, web, { ...params, oldContainer: undefined, stopOld: undefined })
+    expect(log).toEqual([line(traefik.waitForServer(config, web, { container: 'app-web-v2', want: 'present' }))])
+  })
+
+  test("cutover: API unreachable → Kamal's 5 s wait, said so", async () => {
     vi.useFakeTimers()
     const { config, web, driver, remote, said, params } = drive(BASE, () => ({ stdout: 'unreachable\n', exitCode: 3 }))
     let done = false
-    const switching = driver.switchTo(remote, config, web, params).then(() => (done = true))
+    const switching = driver.cutover(remote, config, web, { ...params, oldContainer: undefined }).then(() => (done = true))
     await vi.advanceTimersByTimeAsync(4900)
     expect(done).toBe(false)
     await vi.advanceTimersByTimeAsync(200)
@@ -59,24 +86,11 @@ describe('traefik driver', () => {
     expect(said).toEqual(['traefik API not reachable: waiting 5 s as Kamal does for traefik to notice app-web-v2'])
   })
 
-  test('drain: cut the cord, wait until unhealthy, then until the API dropped it', async () => {
-    const { config, web, driver, remote, log, said, params } = drive(BASE, (l) =>
-      l.includes('.Mounts') ? { stdout: '/root/.kamal/cords/app-web-abc\n' } : l.includes('while') && l.includes('unhealthy') ? { stdout: 'unhealthy\n' } : { stdout: 'absent\n' },
-    )
-    await driver.drain(remote, config, web, params)
-    expect(log).toEqual([
-      line(cord.cutCord('app-web-v1', '/tmp/kamal-cord')),
-      line(health.waitUnhealthy('app-web-v1', { timeoutSeconds: 28 })),
-      line(traefik.waitForServer(config, web, { container: 'app-web-v1', want: 'absent' })),
-    ])
-    expect(said).toEqual(['Cut the cord of app-web-v1; waiting for it to turn unhealthy', 'traefik API confirmed it dropped app-web-v1'])
-  })
-
-  test('drain: an old container without a cord is just stopped by the caller', async () => {
-    const { config, web, driver, remote, log, said, params } = drive(BASE)
-    await driver.drain(remote, config, web, params)
-    expect(log).toHaveLength(1)
-    expect(said).toEqual(['app-web-v1 has no cord: stopping it without draining'])
+  test('cutover: an old container without a cord is stopped without draining', async () => {
+    const { config, web, driver, remote, log, said, params } = drive(BASE, (l) => (l.includes('app-web-v2') ? { stdout: 'present\n' } : undefined))
+    await driver.cutover(remote, config, web, params)
+    expect(log).toHaveLength(3)
+    expect(said).toEqual(['traefik API confirmed it routes to app-web-v2', 'app-web-v1 has no cord: stopping it without draining', 'Stopping app-web-v1'])
   })
 })
 
@@ -87,24 +101,38 @@ describe('caddy driver', () => {
     expect(driver.appRun(config, web, { version: 'v2', host: '1.1.1.1' })).toEqual({ labels: {}, args: ['--network', 'slipway'], cord: false })
   })
 
-  test('switchTo: one round trip writes the route, rebuilds caddy.json and reloads caddy', async () => {
-    const { config, web, driver, remote, log, said, params } = drive(CADDY)
-    await driver.switchTo(remote, config, web, params)
+  test('cutover: one round trip writes the route, reloads, drains and stops the old container', async () => {
+    const { config, web, driver, remote, log, said, params } = drive(CADDY, () => ({ stdout: 'switched\ndrain=drained\nstopped=0\n' }))
+    await driver.cutover(remote, config, web, params)
     const route = caddy.route(config, web, 'app-web-v2')
-    expect(log).toEqual([line(caddy.apply('.kamal/proxy', { name: 'app-web', route }, { reload: caddy.reload() }))])
+    expect(log).toEqual([line(cutover('.kamal/proxy', { name: 'app-web', route }, { old: { name: 'app-web-v1', port: 3000 }, stopOld: params.stopOld, timeoutSeconds: 30 }))])
+    expect(said[0]).toBe('caddy reloaded: routing to app-web-v2:3000')
+    expect(said[1]).toMatch(/^app-web-v1 drained in \d+\.\d s$/)
+    expect(said).toHaveLength(2)
+  })
+
+  test('cutover on a first deploy: route and reload only', async () => {
+    const { config, web, driver, remote, log, said, params } = drive(CADDY, () => ({ stdout: 'switched\n' }))
+    await driver.cutover(remote, config, web, { ...params, oldContainer: undefined, stopOld: undefined })
+    expect(log).toEqual([line(cutover('.kamal/proxy', { name: 'app-web', route: caddy.route(config, web, 'app-web-v2') }, { old: undefined, stopOld: undefined, timeoutSeconds: 30 }))])
     expect(said).toEqual(['caddy reloaded: routing to app-web-v2:3000'])
   })
 
-  test('switchTo: a failed reload fails the switch (the old container keeps serving)', async () => {
+  test('cutover: a failed reload fails it (the old container keeps serving)', async () => {
     const { config, web, driver, remote, params } = drive(CADDY, () => ({ exitCode: 1, stderr: 'Error: loading config' }))
-    await expect(driver.switchTo(remote, config, web, params)).rejects.toThrow('loading config')
+    await expect(driver.cutover(remote, config, web, params)).rejects.toThrow('loading config')
   })
 
-  test('drain: waits on the host for the old container to have no open connection', async () => {
-    const { config, web, driver, remote, log, said, params } = drive(CADDY, () => ({ stdout: 'drained\n' }))
-    await driver.drain(remote, config, web, params)
-    expect(log).toEqual([line(caddy.drain('app-web-v1', 3000, { timeoutSeconds: 30 }))])
-    expect(said[0]).toMatch(/^app-web-v1 drained in \d+\.\d s$/)
+  test.each([
+    ['drain=timeout app 2\nstopped=0', 'app-web-v1 not drained after 30 s (2 open connections): stopped it'],
+    ['drain=timeout proxy 1\nstopped=0', 'app-web-v1 not drained after 30 s (1 caddy connections from before the switch still open): stopped it'],
+    ['drain=gone\nstopped=1', 'app-web-v1 is not running'],
+    ['drain=unobservable\nstopped=0', 'cannot see connections in /proc: stopped app-web-v1 without draining (docker stop lets it finish)'],
+  ])('cutover reports %j', async (out, expected) => {
+    const { config, web, driver, remote, said, params } = drive(CADDY, () => ({ stdout: `switched\n${out}\n` }))
+    await driver.cutover(remote, config, web, params)
+    expect(said[1]).toBe(expected)
+    if (out.endsWith('stopped=1')) expect(said[2]).toBe('stopping app-web-v1 failed (exit 1)')
   })
 })
 

@@ -4,6 +4,7 @@ import type { EntryOptions } from '../../lib/main.ts'
 import { bootAccessory, rebootAccessory, removeAccessory, restartAccessory, startAccessory, stopAccessory } from './accessory.ts'
 import { accessoryDetails, accessoryLogs } from './accessory-report.ts'
 import { withLock } from './lock.ts'
+import { LOG_HELP, LOG_OPTIONS } from '../../lib/cli/log-flags.ts'
 
 // `tasks/accessory.ts SUBCOMMAND NAME`: Kamal 1.x's `kamal accessory …`. Everything that changes a
 // host holds the deploy lock, as Kamal's `mutating`; details and logs do not.
@@ -22,18 +23,9 @@ export const accessoryEntry: EntryOptions = {
   command: 'accessory',
   usage: `tasks/accessory.ts ${ACCESSORY_SUBCOMMANDS.join('|')} NAME [flags]   (NAME may be all for ${TAKES_ALL.join(', ')})`,
   subcommands: ACCESSORY_SUBCOMMANDS,
-  // prettier-ignore
-  options: {
-    since:          { type: 'string', short: 's' },
-    lines:          { type: 'string', short: 'n' },
-    grep:           { type: 'string', short: 'g' },
-    'grep-options': { type: 'string', short: 'o' },
-  },
+  options: { ...LOG_OPTIONS },
   help: [
-    '  -s, --since TIME         logs: since a timestamp or a duration (e.g. 10m)',
-    '  -n, --lines N            logs: the last N lines (default 100 without --since/--grep)',
-    '  -g, --grep PATTERN       logs: only lines matching PATTERN',
-    '  -o, --grep-options OPTS  logs: extra grep options, e.g. -o=-i',
+    ...LOG_HELP,
     '  remove asks for -y/--confirmed: it deletes the container, the image and the data directories',
   ],
 }

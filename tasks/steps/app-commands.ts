@@ -9,6 +9,7 @@ import { fanOut, onHosts, type Task } from './fan-out.ts'
 import { tagLatest } from './app.ts'
 import { bootApp } from './boot.ts'
 import { withLock } from './lock.ts'
+import { LOG_HELP, LOG_OPTIONS } from '../../lib/cli/log-flags.ts'
 
 // Kamal's `app start|stop|details|containers|images|logs|version|stale_containers|remove` as task
 // factories. Read-only ones put `Host: …` blocks in ctx.found.report (printed on stdout after the
@@ -152,19 +153,9 @@ export const appEntry: EntryOptions = {
   command: 'app',
   usage: `tasks/app.ts ${APP_SUBCOMMANDS.join('|')} [flags]`,
   subcommands: APP_SUBCOMMANDS,
-  // prettier-ignore
-  options: {
-    since:          { type: 'string', short: 's' },
-    lines:          { type: 'string', short: 'n' },
-    grep:           { type: 'string', short: 'g' },
-    'grep-options': { type: 'string', short: 'o' },
-    stop:           { type: 'boolean' },
-  },
+  options: { ...LOG_OPTIONS, stop: { type: 'boolean' } },
   help: [
-    '  -s, --since TIME         logs: since a timestamp or a duration (e.g. 10m)',
-    '  -n, --lines N            logs: the last N lines (default 100 without --since/--grep)',
-    '  -g, --grep PATTERN       logs: only lines matching PATTERN',
-    '  -o, --grep-options OPTS  logs: extra grep options, e.g. -o=-i',
+    ...LOG_HELP,
     '      --stop               stale_containers: also stop them',
   ],
 }

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { userInfo } from 'node:os'
 import { Listr, ListrLogger, PRESET_TIMESTAMP, ProcessOutput } from 'listr2'
-import type { DeployContext, DeployTask, Flags } from './context.ts'
+import type { DeployContext, DeployTask, Flags, Found } from './context.ts'
 import { DeployError } from './errors.ts'
 import { parseFlags, SHARED_HELP, type ExtraFlags } from './cli/flags.ts'
 import { loadConfig } from './config/load.ts'
@@ -62,6 +62,14 @@ export async function run(recipe: (flags: Flags) => DeployTask[], entry: EntryOp
   }
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
   let close = async (): Promise<void> => {}
+  // What the run found is printed whether it succeeded or not: a host that answered is shown even
+  // when another failed, and a warning (uncommitted changes, …) matters most when something broke.
+  let found: Found | undefined
+  const out = opts.out ?? ((text: string) => process.stdout.write(text))
+  const printFound = (): void => {
+    for (const warning of found?.warnings ?? []) write(`warning: ${warning}`)
+    if (found?.report.length) out(`${found.report.join('\n')}\n`)
+  }
   try {
     const flags = parseFlags(opts.argv ?? process.argv.slice(2), entry)
     if (flags.help) {
@@ -92,7 +100,7 @@ export async function run(recipe: (flags: Flags) => DeployTask[], entry: EntryOp
       signal: controller.signal,
       startedAt: Date.now(),
       performer: await performer(realLocal),
-      found: { holdingLock: false, warnings: [], report: [] },
+      found: (found = { holdingLock: false, warnings: [], report: [] }),
     }
     const renderer = opts.renderer ?? (flags.dryRun || flags.quiet ? 'silent' : flags.verbose ? 'verbose' : 'default')
     // Progress goes to stderr, so stdout carries only what commands report (details, logs, status).
@@ -113,10 +121,10 @@ export async function run(recipe: (flags: Flags) => DeployTask[], entry: EntryOp
     } finally {
       if (dry) for (const line of dry.log) write(line)
     }
-    for (const warning of ctx.found.warnings) write(`warning: ${warning}`)
-    if (ctx.found.report.length > 0) (opts.out ?? ((text: string) => process.stdout.write(text)))(`${ctx.found.report.join('\n')}\n`)
+    printFound()
     return 0
   } catch (error) {
+    printFound()
     if (controller.signal.aborted) {
       write(`cancelled${error instanceof Error ? `: ${error.message}` : ''}`)
       return 130

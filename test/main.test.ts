@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { run } from '../lib/main.ts'
 import { deploySteps } from '../tasks/steps/recipes.ts'
+import { DeployError } from '../lib/errors.ts'
+import type { DeployContext } from '../lib/context.ts'
 
 const YML = `service: app
 image: acme/app
@@ -72,5 +74,18 @@ describe('run', () => {
     expect(text).not.toMatch(/^127\.0\.9\.1: /m)
     expect(text).toMatch(/^127\.0\.9\.2: .*docker run/m)
     expect(text).toMatch(/^127\.0\.9\.3: .*docker run/m)
+  })
+
+  test('what a failing run found is still printed: warnings on stderr, the report on stdout', async () => {
+    const lines: string[] = []
+    let out = ''
+    const recipe = () => [
+      { title: 'Read', task: (ctx: DeployContext) => void (ctx.found.report.push('Host: 127.0.9.1\nup'), ctx.found.warnings.push('uncommitted changes')) },
+      { title: 'Fail', task: () => Promise.reject(new DeployError('127.0.9.2: no answer')) },
+    ]
+    const code = await run(recipe, { command: 'app' }, { argv: ['--version', 'v1'], cwd: project(), env: ENV, write: (l) => lines.push(l), out: (t) => (out += t), renderer: 'silent' })
+    expect(code).toBe(1)
+    expect(out).toBe('Host: 127.0.9.1\nup\n')
+    expect(lines).toEqual(['warning: uncommitted changes', 'error: 127.0.9.2: no answer'])
   })
 })

@@ -2,7 +2,7 @@ import type { Accessory } from '../../lib/config/types.ts'
 import type { DeployContext, DeployTask } from '../../lib/context.ts'
 import { CommandError } from '../../lib/errors.ts'
 import * as accessoryCmd from '../../lib/commands/accessory.ts'
-import { fanOut } from './fan-out.ts'
+import { reportOnHosts, type ReportBlock } from './fan-out.ts'
 import { accessoriesNamed, hostPlan } from './accessory-select.ts'
 
 // Kamal's read-only `accessory details|logs`: `Host: <host> (<accessory>)` blocks in
@@ -38,30 +38,11 @@ export const accessoryLogs = (name: string, { since, lines, grep, grepOptions }:
 type Read = (ctx: DeployContext, host: string, accessory: Accessory) => Promise<string>
 
 function reporting(title: string, name: string, read: Read): DeployTask {
-  return {
-    title,
-    task: async (ctx, task) => {
-      const plan = hostPlan(ctx, accessoriesNamed(ctx, name))
-      const out = new Map<string, string[]>()
-      try {
-        await fanOut(
-          ctx,
-          task,
-          [...plan].map(([host, list]) => ({
-            title: host,
-            run: async (c) => {
-              const blocks: string[] = []
-              for (const accessory of list) blocks.push(block(`Host: ${host} (${accessory.name})`, await read(c, host, accessory)))
-              out.set(host, blocks)
-            },
-          })),
-        )
-      } finally {
-        // Hosts that answered are reported even when another failed: the error names the rest.
-        for (const host of plan.keys()) ctx.found.report.push(...(out.get(host) ?? []))
-      }
-    },
-  }
+  // The plan is pure and cheap: worked out for the host list, and again for each host's accessories.
+  const plan = (ctx: DeployContext): Map<string, readonly Accessory[]> => hostPlan(ctx, accessoriesNamed(ctx, name))
+  return reportOnHosts(title, (ctx) => [...plan(ctx).keys()], async (ctx, host) => {
+    const blocks: ReportBlock[] = []
+    for (const accessory of plan(ctx).get(host) ?? []) blocks.push({ header: `Host: ${host} (${accessory.name})`, text: await read(ctx, host, accessory) })
+    return blocks
+  })
 }
-
-const block = (header: string, text: string): string => `${header}\n${text.trimEnd() || '(no output)'}\n`

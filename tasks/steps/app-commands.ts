@@ -5,7 +5,7 @@ import type { EntryOptions } from '../../lib/main.ts'
 import * as app from '../../lib/commands/app.ts'
 import * as health from '../../lib/commands/health.ts'
 import { containerName } from '../../lib/commands/naming.ts'
-import { fanOut, onHosts, type Task } from './fan-out.ts'
+import { onHosts, reportOnHosts, type ReportBlock, type Task } from './fan-out.ts'
 import { tagLatest } from './app.ts'
 import { bootApp } from './boot.ts'
 import { withLock } from './lock.ts'
@@ -114,33 +114,15 @@ const perRole = (title: string, job: RoleJob): DeployTask =>
 
 /** `Host: <host>` blocks of each host's output, in host order, once every host answered. */
 const reportHosts = (title: string, read: Read<[]>): DeployTask =>
-  reporting(title, async (ctx, host) => [block(`Host: ${host}`, await read(ctx, host))])
+  reportOnHosts(title, (ctx) => ctx.selection.hosts, async (ctx, host) => [{ header: `Host: ${host}`, text: await read(ctx, host) }])
 
 /** `Host: <host> (<role>)` blocks, one per selected role on each host. */
 const reportRoles = (title: string, read: Read<[Role]>): DeployTask =>
-  reporting(title, async (ctx, host) => {
-    const blocks: string[] = []
-    for (const role of ctx.selection.rolesOn(host)) blocks.push(block(`Host: ${host} (${role.name})`, await read(ctx, host, role)))
+  reportOnHosts(title, (ctx) => ctx.selection.hosts, async (ctx, host) => {
+    const blocks: ReportBlock[] = []
+    for (const role of ctx.selection.rolesOn(host)) blocks.push({ header: `Host: ${host} (${role.name})`, text: await read(ctx, host, role) })
     return blocks
   })
-
-const block = (header: string, text: string): string => `${header}\n${text.trimEnd() || '(no output)'}\n`
-
-function reporting(title: string, read: (ctx: DeployContext, host: string) => Promise<string[]>): DeployTask {
-  return {
-    title,
-    task: async (ctx, task) => {
-      const out = new Map<string, string[]>()
-      const hosts = ctx.selection.hosts
-      try {
-        await fanOut(ctx, task, hosts.map((host) => ({ title: host, run: async (c) => void out.set(host, await read(c, host)) })))
-      } finally {
-        // Hosts that answered are reported even when another failed: the error names the rest.
-        for (const host of hosts) ctx.found.report.push(...(out.get(host) ?? []))
-      }
-    },
-  }
-}
 
 /** The subcommands of `tasks/app.ts`. */
 export const APP_SUBCOMMANDS = ['boot', 'start', 'stop', 'details', 'containers', 'images', 'logs', 'version', 'stale_containers', 'remove'] as const

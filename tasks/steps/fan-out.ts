@@ -45,3 +45,33 @@ export const onHosts = (
   ...extra,
   task: (ctx, task) => fanOut(ctx, task, hosts(ctx).map((host) => ({ title: host, run: (c, t) => job(c, host, t) }))),
 })
+
+/** What one host contributes to a report: `{ header, text }` blocks, e.g. one per role on it. */
+export interface ReportBlock {
+  readonly header: string
+  readonly text: string
+}
+
+/**
+ * A read-only task: `read` on every host in parallel; each host's blocks go to `ctx.found.report`
+ * (printed on stdout after the tree) in host order. Hosts that answered are reported even when
+ * another failed; the error names the rest.
+ */
+export const reportOnHosts = (
+  title: string,
+  hosts: (ctx: DeployContext) => readonly string[],
+  read: (ctx: DeployContext, host: string, task: Task) => Promise<readonly ReportBlock[]>,
+): DeployTask => ({
+  title,
+  task: async (ctx, task) => {
+    const out = new Map<string, readonly ReportBlock[]>()
+    const targets = hosts(ctx)
+    try {
+      await fanOut(ctx, task, targets.map((host) => ({ title: host, run: async (c, t) => void out.set(host, await read(c, host, t)) })))
+    } finally {
+      for (const host of targets) {
+        for (const { header, text } of out.get(host) ?? []) ctx.found.report.push(`${header}\n${text.trimEnd() || '(no output)'}\n`)
+      }
+    }
+  },
+})

@@ -8,7 +8,7 @@ import * as registry from '../../lib/commands/registry.ts'
 import * as traefik from '../../lib/commands/traefik.ts'
 import { andAll } from '../../lib/commands/args.ts'
 import { envFileContent, writeEnvFile } from '../../lib/commands/env-file.ts'
-import { fanOut, onHosts, type Task } from './fan-out.ts'
+import { fanOut, onHosts, reportOnHosts, type Task } from './fan-out.ts'
 import { runHook } from './hooks.ts'
 import { withLock } from './lock.ts'
 
@@ -145,20 +145,9 @@ async function writeTraefikEnv(ctx: DeployContext, remote: Executor): Promise<vo
 const simple = (title: string, command: (ctx: DeployContext) => ReturnType<typeof proxy.start>): DeployTask =>
   onHosts(title, proxyHosts, async (ctx, host) => void (await ctx.remote(host).run(command(ctx), { signal: ctx.signal })))
 
-// Host output goes to the run's report (printed on stdout after the tree), in host order, once every host answered.
-const perHostOutput = (title: string, read: (ctx: DeployContext, host: string, task: Task) => Promise<string>): DeployTask => ({
-  title,
-  task: async (ctx, task) => {
-    const out = new Map<string, string>()
-    const hosts = proxyHosts(ctx)
-    try {
-      await fanOut(ctx, task, hosts.map((host) => ({ title: host, run: async (c, t) => void out.set(host, await read(c, host, t)) })))
-    } finally {
-      const answered = hosts.filter((host) => out.has(host))
-      ctx.found.report.push(...answered.map((host) => `Host: ${host}\n${out.get(host)!.trimEnd() || '(no output)'}\n`))
-    }
-  },
-})
+// Host output goes to the run's report (printed on stdout after the tree), in host order.
+const perHostOutput = (title: string, read: (ctx: DeployContext, host: string, task: Task) => Promise<string>): DeployTask =>
+  reportOnHosts(title, proxyHosts, async (ctx, host, task) => [{ header: `Host: ${host}`, text: await read(ctx, host, task) }])
 
 const say = (task: Task, text: string): void => void (task.output = text)
 

@@ -2,7 +2,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import type { Config } from './config/types.ts'
 import type { DeployContext } from './context.ts'
-import { abbreviatedVersion } from './build/version.ts'
+import { serviceWithVersion } from './commands/naming.ts'
 
 /** Every hook point. A file in the hooks dir runs only if its name is exactly one of these. */
 export const HOOK_NAMES = [
@@ -71,7 +71,7 @@ export function hookEnv(ctx: HookContext, details: HookDetails = {}): Record<str
     RECORDED_AT: (details.recordedAt ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     PERFORMER: ctx.performer,
     VERSION: version,
-    SERVICE_VERSION: `${config.service}@${abbreviatedVersion(version)}`,
+    SERVICE_VERSION: serviceWithVersion(config, version),
     SERVICE: config.service,
     DESTINATION: config.destination,
     HOSTS: (details.hosts ?? ctx.selection.hosts).join(','),

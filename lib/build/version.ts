@@ -36,6 +36,3 @@ export async function resolveVersion({ cwd, flag, env, config, local, signal }: 
   const changes = await uncommittedChanges(local, cwd, signal)
   return changes ? `${sha}_uncommitted_${randomBytes(8).toString('hex')}` : sha
 }
-
-/** Kamal's abbreviated version: the first 7 characters, unless the version is not a plain SHA (contains `_`). */
-export const abbreviatedVersion = (version: string): string => (version.includes('_') ? version : version.slice(0, 7))

@@ -1,6 +1,8 @@
 import { stringify } from 'yaml'
 import { allHosts, configPrimaryHost } from './selection.ts'
 import type { Config, Logging } from './types.ts'
+// The summary shows the exact logging arguments app containers get, so it uses the builders' helper.
+import { loggingArgs } from '../commands/args.ts'
 
 /**
  * What `kamal config` prints (Configuration#to_h), with Kamal's key names. Secrets are Secret
@@ -43,14 +45,6 @@ export function configSummary(config: Config, { version }: { version: string }):
 /** The summary as YAML (secrets redacted through toJSON). */
 export function configSummaryYaml(config: Config, options: { version: string }): string {
   return stringify(JSON.parse(JSON.stringify(configSummary(config, options))))
-}
-
-/** `--log-driver` / `--log-opt` arguments for a logging section. */
-export function loggingArgs(logging: Logging): string[] {
-  return [
-    ...(logging.driver ? ['--log-driver', logging.driver] : []),
-    ...Object.entries(logging.options).flatMap(([k, v]) => ['--log-opt', `${k}=${v}`]),
-  ]
 }
 
 // Kamal's Hash#compact: unset keys are left out rather than printed as null.

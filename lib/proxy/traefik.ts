@@ -4,7 +4,10 @@ import * as cord from '../commands/cord.ts'
 import * as health from '../commands/health.ts'
 import * as traefik from '../commands/traefik.ts'
 import type { AppRunExtras, CutoverParams, ProxyDriver } from './driver.ts'
-import { delay, TRAEFIK_UPDATE_DELAY } from './wait.ts'
+import { pause } from '../run/pause.ts'
+
+/** Kamal's TRAEFIK_UPDATE_DELAY: seconds it waits for traefik to notice a health change, used only when traefik's API cannot confirm. */
+export const TRAEFIK_UPDATE_DELAY = 5
 
 // Traefik routes to every healthy container carrying a role's labels. Switching is therefore
 // declarative: the new container joins once healthy; the old one leaves once its cord is cut
@@ -60,5 +63,5 @@ async function confirm(
   if (result.exitCode === 0) return log?.(`traefik API confirmed it ${verb} ${container}`)
   const why = result.exitCode === 3 ? 'traefik API not reachable' : `traefik API did not confirm within 30 s (${result.stdout.trim() || 'no answer'})`
   log?.(`${why}: waiting ${TRAEFIK_UPDATE_DELAY} s as Kamal does for traefik to notice ${container}`)
-  await delay(TRAEFIK_UPDATE_DELAY, signal)
+  await pause(TRAEFIK_UPDATE_DELAY, signal)
 }

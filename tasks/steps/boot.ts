@@ -3,6 +3,7 @@ import type { Role } from '../../lib/config/types.ts'
 import type { DeployContext, DeployTask } from '../../lib/context.ts'
 import { CancelledError, CommandError, HealthcheckError } from '../../lib/errors.ts'
 import { Barrier } from '../../lib/run/barrier.ts'
+import { pause } from '../../lib/run/pause.ts'
 import { envFor } from '../../lib/config/env.ts'
 import * as app from '../../lib/commands/app.ts'
 import * as health from '../../lib/commands/health.ts'
@@ -29,6 +30,7 @@ export const bootApp = (): DeployTask => ({
     const limit = ctx.config.boot.limit
     const groups = limit ? chunk(hosts, limit) : [hosts]
     for (const [index, group] of groups.entries()) {
+      // boot.wait is the user's explicit pause between groups: the one sleep slipway keeps.
       if (index > 0 && ctx.config.boot.wait) await pause(ctx.config.boot.wait, ctx.signal)
       await fanOut(
         ctx,
@@ -127,15 +129,3 @@ async function bootRole(ctx: DeployContext, task: Task, { host, role, barrier, d
 
 const chunk = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size))
-
-// boot.wait is the user's explicit pause between groups: the one sleep slipway keeps.
-const pause = (seconds: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, seconds * 1000)
-    signal.addEventListener('abort', done, { once: true })
-  })

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process'
-import { request } from 'node:http'
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { exec, readSandboxEnv, sshExec, type SandboxEnv } from './sandbox.ts'
+import { exec, httpGet, readSandboxEnv, sshExec, type SandboxEnv } from './sandbox.ts'
 
 /** This checkout: entry scripts run from here with the app repo as cwd, as a user's would. */
 export const SLIPWAY = resolve(import.meta.dirname, '../../..')
@@ -128,21 +127,8 @@ ${extra}`,
 
 /** GET `path` of a test app through the sandbox load balancer (caddy routes on the Host). */
 export async function site(service: string, path = '/version', sandbox: SandboxEnv = readSandboxEnv()): Promise<{ status: number; body: string }> {
-  const { status, body } = await httpGetWithHost(`${sandbox.lbUrl}${path}`, `${service}.test`)
+  const { status, body } = await httpGet(`${sandbox.lbUrl}${path}`, 10_000, { host: `${service}.test` })
   return { status, body }
-}
-
-function httpGetWithHost(url: string, host: string): Promise<{ status: number; body: string }> {
-  return new Promise((done, fail) => {
-    const req = request(url, { headers: { host, connection: 'close' }, timeout: 10_000 }, (res) => {
-      let body = ''
-      res.on('data', (c: Buffer) => (body += c.toString()))
-      res.on('end', () => done({ status: res.statusCode ?? 0, body }))
-    })
-    req.on('error', fail)
-    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)))
-    req.end()
-  })
 }
 
 /** Runs a TypeScript entry script with tsx as a separate process. */

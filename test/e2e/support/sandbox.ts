@@ -101,9 +101,13 @@ export function sshExec(host: string, script: string, options: { input?: string;
 export const uniqueService = (prefix: string): string => `${prefix}-${randomBytes(4).toString('hex')}`
 
 /** GET over plain HTTP (the load balancer); resolves with status, body and headers, never throws on a status. */
-export function httpGet(url: string, timeoutMs = 10_000): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+export function httpGet(
+  url: string,
+  timeoutMs = 10_000,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { timeout: timeoutMs, headers: { connection: 'close' } }, (res) => {
+    const req = request(url, { timeout: timeoutMs, headers: { connection: 'close', ...headers } }, (res) => {
       let body = ''
       res.on('data', (c: Buffer) => (body += c.toString()))
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }))

@@ -70,6 +70,11 @@ export interface Found {
   holdingLock: boolean
   /** How this machine builds, once detected (build and push both need it). */
   engine?: BuildEngine | undefined
+  /**
+   * Hosts whose docker this run logged in to the registry: the deploy logs in while the image
+   * builds, so the pull (and a proxy boot that must pull its image) skip a second login.
+   */
+  readonly loggedIn: Set<string>
   /** Warnings to repeat in the final summary. */
   readonly warnings: string[]
   /**

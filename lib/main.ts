@@ -100,7 +100,7 @@ export async function run(recipe: (flags: Flags) => DeployTask[], entry: EntryOp
       signal: controller.signal,
       startedAt: Date.now(),
       performer: await performer(realLocal),
-      found: (found = { holdingLock: false, warnings: [], report: [] }),
+      found: (found = { holdingLock: false, loggedIn: new Set(), warnings: [], report: [] }),
     }
     const renderer = opts.renderer ?? (flags.dryRun || flags.quiet ? 'silent' : flags.verbose ? 'verbose' : 'default')
     // Progress goes to stderr, so stdout carries only what commands report (details, logs, status).

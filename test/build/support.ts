@@ -75,7 +75,7 @@ export function makeContext(config: Config, local: Executor, { flags = {}, versi
     signal: new AbortController().signal,
     startedAt: Date.now(),
     performer: 'Tester',
-    found: { holdingLock: false, warnings: [], report: [] },
+    found: { holdingLock: false, loggedIn: new Set(), warnings: [], report: [] },
   }
   return ctx
 }

@@ -42,7 +42,7 @@ export function recordingContext({ config, reply, flags = {} }: { config: Config
     signal: controller.signal,
     startedAt: Date.now(),
     performer: 'Tester',
-    found: { holdingLock: false, warnings: [], report: [] },
+    found: { holdingLock: false, loggedIn: new Set(), warnings: [], report: [] },
   }
   return { ctx, log: rec.log, abort: () => controller.abort() }
 }

@@ -89,8 +89,9 @@ export class CancelledError extends DeployError {
 export class HostsError extends DeployError {
   override name = 'HostsError'
   readonly errors: readonly Error[]
-  constructor(errors: readonly Error[]) {
-    super(errors.length === 1 ? errors[0]!.message : `failures on ${errors.length} hosts:\n${errors.map((e) => `- ${e.message.replaceAll('\n', '\n  ')}`).join('\n')}`, {
+  /** `where` names what failed, for the summary line: `failures on 3 hosts`, `failures in 2 branches`. */
+  constructor(errors: readonly Error[], where: string = `on ${errors.length} hosts`) {
+    super(errors.length === 1 ? errors[0]!.message : `failures ${where}:\n${errors.map((e) => `- ${e.message.replaceAll('\n', '\n  ')}`).join('\n')}`, {
       cause: errors[0],
     })
     this.errors = errors

@@ -76,7 +76,7 @@ describe('probe', () => {
     expect(p.commands).toHaveLength(probed.log.length)
     expect(p.commands.every((c) => c.path.length > 0)).toBe(true)
     const top = [...new Set(p.phases.filter((s) => s.path.length === 1).map((s) => s.path[0]))]
-    expect(top).toEqual(['Log in to the registry', 'Build image', 'Push image', 'Pull image', 'Deploy lock'])
+    expect(top).toEqual(['Build and connect', 'Pull image', 'Deploy lock'])
     const pulls = p.commands.filter((c) => c.path[0] === 'Pull image').map((c) => c.host)
     expect(pulls.sort()).toEqual(servers)
   })

@@ -14,10 +14,15 @@ export interface HostJob {
 
 /**
  * Runs jobs as concurrent subtasks (at most `limit` at once), lets every one finish its own cleanup,
- * then throws all failures together. listr2's exitOnError:false swallows errors, so they are
+ * then throws all failures together (`where` words the summary; default `on <n> hosts`). listr2's exitOnError:false swallows errors, so they are
  * collected here instead.
  */
-export async function fanOut(ctx: DeployContext, task: Task, jobs: readonly HostJob[], { limit }: { limit?: number | undefined } = {}): Promise<void> {
+export async function fanOut(
+  ctx: DeployContext,
+  task: Task,
+  jobs: readonly HostJob[],
+  { limit, where }: { limit?: number | undefined; where?: ((failures: number) => string) | undefined } = {},
+): Promise<void> {
   const errors: Error[] = []
   const subtasks: DeployTask[] = jobs.map((job) => ({
     title: job.title,
@@ -31,7 +36,7 @@ export async function fanOut(ctx: DeployContext, task: Task, jobs: readonly Host
     },
   }))
   await task.newListr(subtasks, { concurrent: limit ?? true, exitOnError: false }).run(ctx)
-  if (errors.length > 0) throw new HostsError(errors)
+  if (errors.length > 0) throw new HostsError(errors, where?.(errors.length))
 }
 
 /** A task that does `job` on every selected host, all hosts in parallel. */

@@ -3,9 +3,10 @@ import { buildImage, loginRegistryLocally, pushImage } from './build.ts'
 import { runHook } from './hooks.ts'
 import { withLock } from './lock.ts'
 import { bootApp } from './boot.ts'
-import { pullImage, pruneOld, tagLatest } from './app.ts'
+import { loginRegistryRemotely, pullImage, pruneOld, tagLatest } from './app.ts'
 import { bootProxy } from './proxy.ts'
 import { bootstrapServers } from './server.ts'
+import { together } from './together.ts'
 
 // The lists users copy and rearrange: one factory call per line, no logic.
 
@@ -18,10 +19,12 @@ export const pushSteps = (): DeployTask[] => [
   runHook('post-push'),
 ]
 
-/** The whole deploy: build → push → pull → (lock) → proxy → boot → tag latest → prune. */
+/** The whole deploy: build → push (while connecting) → pull → (lock) → proxy → boot → tag latest → prune. */
 export const deploySteps = (): DeployTask[] => [
-  ...pushSteps(),
-  runHook('pre-connect'),
+  together('Build and connect', [
+    { title: 'Build and push', steps: pushSteps() },
+    { title: 'Connect', steps: [runHook('pre-connect'), loginRegistryRemotely()] },
+  ]),
   pullImage(),
   withLock([
     runHook('pre-deploy'),

@@ -1,7 +1,8 @@
 import type { Config } from '../config/types.ts'
-import { cmd, or, type Command } from '../shell/command.ts'
+import { and, cmd, or, type Command } from '../shell/command.ts'
 import { andAll } from './args.ts'
 import * as caddy from './caddy.ts'
+import * as caddyAdmin from './caddy-admin.ts'
 import * as docker from './docker.ts'
 import * as registry from './registry.ts'
 import * as traefik from './traefik.ts'
@@ -44,32 +45,48 @@ export const removeContainer = (config: Config): Command =>
 export const removeImage = (config: Config): Command => (config.proxy.kind === 'traefik' ? traefik.removeImage() : caddy.removeImage(config))
 
 /** A wait until the proxy serves after a start (caddy: its config is loaded); traefik has none, as in Kamal. */
-export const waitReady = (config: Config): Command | undefined => (config.proxy.kind === 'caddy' ? caddy.waitReady() : undefined)
+export const waitReady = (config: Config): Command | undefined =>
+  config.proxy.kind === 'caddy' ? caddyAdmin.waitReady(caddy.configDir(config)) : undefined
+
+/** Whether a caddy boot or reboot runs `docker login` (run it with `{ stdin: registry.passwordStdin(config) }`). */
+export interface CaddyLogin {
+  /** False when this run already logged the host in (ctx.found.loggedIn). @default true */
+  readonly login?: boolean
+}
+
+// Prints `logged-in` after a login, so the task can record it in ctx.found.loggedIn.
+const login = (config: Config, { login = true }: CaddyLogin): Command[] => (login ? [registry.login(config), cmd('echo', 'logged-in')] : [])
 
 /**
- * Caddy's whole boot on a host, one round trip: the `slipway` network, caddy.json from the route
- * files, `docker login` (run it with `{ stdin: registry.passwordStdin(config) }`), start the
- * container or run it, and wait until it serves.
+ * Caddy's whole boot on a host, one round trip: caddy.json rebuilt from the route files, then, where
+ * caddy already runs the configured image, only a load of it through the admin socket (a no-op when
+ * unchanged) and tcp_migrate_req, from one `docker inspect`; otherwise the `slipway` network,
+ * `docker login`, start the container or run it, and wait until it serves.
  */
-export const caddyBoot = (config: Config): Command =>
-  andAll(
-    docker.networkEnsure(caddy.NETWORK),
+export const caddyBoot = (config: Config, params: CaddyLogin = {}): Command =>
+  and(
     caddy.apply(caddy.configDir(config), undefined),
-    registry.login(config),
-    caddy.startOrRunIn(config, caddy.configDir(config)),
-    caddy.waitReady(),
+    or(
+      caddyAdmin.reloadRunning(config, caddy.configDir(config)),
+      andAll(
+        docker.networkEnsure(caddy.NETWORK),
+        ...login(config, params),
+        caddy.startOrRunIn(config, caddy.configDir(config)),
+        caddyAdmin.waitReady(caddy.configDir(config)),
+      ),
+    ),
   )
 
-/** Caddy's reboot on a host, one round trip: as caddyBoot, but the old container is stopped, removed and run afresh. */
-export const caddyReboot = (config: Config): Command =>
+/** Caddy's reboot on a host, one round trip: network, caddy.json, login, then stop, remove and run a fresh container and wait until it serves. */
+export const caddyReboot = (config: Config, params: CaddyLogin = {}): Command =>
   andAll(
     docker.networkEnsure(caddy.NETWORK),
     caddy.apply(caddy.configDir(config), undefined),
-    registry.login(config),
+    ...login(config, params),
     or(caddy.stop(), cmd('true')),
     caddy.removeContainer(),
     caddy.runIn(config, caddy.configDir(config)),
-    caddy.waitReady(),
+    caddyAdmin.waitReady(caddy.configDir(config)),
   )
 
 /** The proxy's image, for messages. */

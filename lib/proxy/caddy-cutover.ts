@@ -1,8 +1,10 @@
 import * as caddy from '../commands/caddy.ts'
+import { LOAD, LOAD_ARGS } from '../commands/caddy-admin.ts'
 import { script, type Arg, type Command } from '../shell/command.ts'
 
-// The caddy cutover as one script, one round trip: write the role's route and reload caddy (under
-// the route lock), then drain the old container and stop it.
+// The caddy cutover as one script, one round trip: write the role's route and load it into caddy
+// through its admin socket (under the route lock; see caddy-admin.ts), then drain the old container
+// and stop it.
 //
 // Why draining needs more than the old container's open connections: caddy's reload is graceful.
 // Requests that the previous config's server had accepted keep running on the previous config, so
@@ -42,28 +44,34 @@ const CONNS =
 
 const SCRIPT =
   'dir=$1 name=$2 route=$3 prio=$4 head=$5 tail=$6 proxy=$7 config=$8 pport=$9; shift 9; ' +
-  'old=$1 aport=$2 timeout=$3 interval=$4; shift 4; ' +
+  'old=$1 aport=$2 timeout=$3 interval=$4 sock=$5 admin=$6 legacy=$7; shift 7; ' +
   caddy.WRITE_ROUTES +
-  'docker exec "$proxy" caddy reload --config "$config" || exit 1; echo switched; ' +
+  LOAD +
+  // Both pids before the reload (a reload keeps them, and one docker call serves both), so the
+  // snapshot right after it is only /proc reads and the forced reload follows at once.
+  'ppid=; opid=; if [ -n "$old" ]; then k=; for w in $(docker inspect -f "{{.Name}} {{.State.Pid}}" "$proxy" "$old" 2>/dev/null); do ' +
+  'case $k in "/$proxy") ppid=$w;; "/$old") opid=$w;; esac; k=$w; done; fi; ' +
+  'load || exit 1; echo switched; ' +
   '[ -n "$old" ] || exit 0; ' +
   CONNS +
   // Right after the reload: every connection the previous config's server still holds.
-  'ppid=$(docker inspect -f "{{.State.Pid}}" "$proxy" 2>/dev/null); held=; ' +
-  '[ -r "/proc/$ppid/net/tcp" ] && held=$(conns "$ppid" "$pport"); ' +
-  'docker exec "$proxy" caddy reload --config "$config" --force >/dev/null 2>&1 || echo "force=failed"; exec 9>&-; ' +
-  'opid=$(docker inspect -f "{{.State.Pid}}" "$old" 2>/dev/null); deadline=$(( $(date +%s) + timeout )); ' +
-  'case $opid in ""|0) echo drain=gone;; *) ' +
+  'held=; [ -r "/proc/$ppid/net/tcp" ] && held=$(conns "$ppid" "$pport"); ' +
+  'load --force >/dev/null 2>&1 || echo "force=failed"; exec 9>&-; ' +
+  'deadline=$(( $(date +%s) + timeout )); ' +
+  // Not running at the reload (pid 0 or none), or exited since: nothing to drain.
+  'case $opid in ""|0) opid=;; esac; [ -n "$opid" ] && [ ! -d "/proc/$opid" ] && opid=; ' +
+  'if [ -z "$opid" ]; then echo drain=gone; else ' +
   'if [ ! -r "/proc/$opid/net/tcp" ] || [ ! -r "/proc/$ppid/net/tcp" ]; then echo drain=unobservable; else ' +
   'while held=$(conns "$ppid" "$pport" held); [ -n "$held" ]; do [ "$(date +%s)" -gt "$deadline" ] && break; sleep "$interval"; done; ' +
   'zero=0; n=0; while [ -z "$held" ]; do n=$(conns "$opid" "$aport" | wc -l); ' +
   'if [ "$n" -eq 0 ]; then zero=$((zero + 1)); [ "$zero" -ge 2 ] && break; else zero=0; fi; ' +
   '[ "$(date +%s)" -gt "$deadline" ] && break; sleep "$interval"; done; ' +
-  'if [ -n "$held" ]; then echo "drain=timeout proxy $(printf "%s\\n" "$held" | wc -l)"; elif [ "$zero" -ge 2 ]; then echo drain=drained; else echo "drain=timeout app $n"; fi; fi;; esac; ' +
+  'if [ -n "$held" ]; then echo "drain=timeout proxy $(printf "%s\\n" "$held" | wc -l)"; elif [ "$zero" -ge 2 ]; then echo drain=drained; else echo "drain=timeout app $n"; fi; fi; fi; ' +
   'if [ $# -gt 0 ]; then "$@" >/dev/null; echo "stopped=$?"; fi'
 
 /**
  * Point the role at its new container and retire the old one, in one round trip: write the route
- * (`change`) and rebuild caddy.json under the route lock, `caddy reload`; then, with an old
+ * (`change`) and rebuild caddy.json under the route lock, load it into caddy; then, with an old
  * container, wait (up to `timeoutSeconds`) until caddy's previous config has finished its requests
  * and the old container has no open connection on its app port (seen twice), and run `stopOld`.
  * Exits 1 with caddy's error when the reload fails (nothing was drained or stopped). Prints
@@ -77,7 +85,7 @@ export function cutover(dir: string, change: caddy.RouteChange, params: CutoverP
   return script(
     SCRIPT,
     ...caddy.routeArgs(dir, change, listen), caddy.CONTAINER, `${caddy.MOUNT}/caddy.json`, hex(proxyPort),
-    old?.name ?? '', hex(old?.port ?? 0), String(timeoutSeconds), String(interval),
+    old?.name ?? '', hex(old?.port ?? 0), String(timeoutSeconds), String(interval), ...LOAD_ARGS(listen).slice(2),
     ...stop,
   )
 }

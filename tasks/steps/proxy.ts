@@ -3,6 +3,7 @@ import { DeployError } from '../../lib/errors.ts'
 import { parseProxyFlags, type ProxySubcommand } from '../../lib/proxy/cli.ts'
 import type { Executor } from '../../lib/exec/executor.ts'
 import type { HookName } from '../../lib/hooks.ts'
+import type { Command } from '../../lib/shell/command.ts'
 import * as proxy from '../../lib/commands/proxy.ts'
 import * as registry from '../../lib/commands/registry.ts'
 import * as traefik from '../../lib/commands/traefik.ts'
@@ -30,7 +31,8 @@ export const bootProxy = (): DeployTask =>
       await writeTraefikEnv(ctx, remote)
       await remote.run(andAll(registry.login(config), traefik.startOrRun(config)), { stdin: registry.passwordStdin(config), signal: ctx.signal })
     } else {
-      await remote.run(proxy.caddyBoot(config), { stdin: registry.passwordStdin(config), signal: ctx.signal })
+      // Where caddy already runs its image, the boot is a config load: no login, no start, no wait.
+      await caddyRun(ctx, host, (login) => proxy.caddyBoot(config, { login }))
     }
   })
 
@@ -119,7 +121,7 @@ async function rebootOn(ctx: DeployContext, host: string, task: Task): Promise<v
   const { config, signal } = ctx
   say(task, `Replacing ${proxy.containerName(config)}`)
   if (config.proxy.kind === 'caddy') {
-    await remote.run(proxy.caddyReboot(config), { stdin: registry.passwordStdin(config), signal })
+    await caddyRun(ctx, host, (login) => proxy.caddyReboot(config, { login }))
     return
   }
   await writeTraefikEnv(ctx, remote)
@@ -127,6 +129,13 @@ async function rebootOn(ctx: DeployContext, host: string, task: Task): Promise<v
   await remote.run(proxy.stop(config), { allowFailure: true, signal })
   await remote.run(proxy.removeContainer(config), { signal })
   await remote.run(traefik.run(config), { signal })
+}
+
+// Caddy's boot or reboot round trip, logging in only where this run has not yet (the password then on stdin).
+async function caddyRun(ctx: DeployContext, host: string, command: (login: boolean) => Command): Promise<void> {
+  const login = !ctx.found.loggedIn.has(host)
+  const result = await ctx.remote(host).run(command(login), { stdin: login ? registry.passwordStdin(ctx.config) : undefined, signal: ctx.signal })
+  if (login && result.stdout.split('\n').includes('logged-in')) ctx.found.loggedIn.add(host)
 }
 
 // Caddy: until the (re)started container has loaded its config, so the next host group or step meets a serving proxy.

@@ -31,15 +31,13 @@ describe('caddy.run', () => {
       'run', '--config', '/etc/slipway/caddy.json',
     ])
   })
-  test('startOrRun, start, stop, details, remove, reload', () => {
+  test('startOrRun, start, stop, details, remove', () => {
     expect(render(caddy.startOrRun(config, '/d'), { redact: true })).toBe(`docker container start slipway-proxy || ${render(caddy.run(config, '/d'), { redact: true })}`)
     expect(argv(caddy.start())).toEqual(['docker', 'container', 'start', 'slipway-proxy'])
     expect(argv(caddy.stop())).toEqual(['docker', 'container', 'stop', 'slipway-proxy'])
     expect(argv(caddy.details())).toEqual(['docker', 'ps', '--filter', 'name=^slipway-proxy$'])
     expect(argv(caddy.removeContainer())).toEqual(['docker', 'container', 'rm', '--force', 'slipway-proxy'])
     expect(argv(caddy.removeImage(config))).toEqual(['docker', 'image', 'rm', 'registry.example.com/caddy:2.6'])
-    expect(argv(caddy.reload())).toEqual(['docker', 'exec', 'slipway-proxy', 'caddy', 'reload', '--config', '/etc/slipway/caddy.json'])
-    expect(argv(caddy.reload({ force: true }))).toEqual(['docker', 'exec', 'slipway-proxy', 'caddy', 'reload', '--config', '/etc/slipway/caddy.json', '--force'])
     expect(render(caddy.logs({ lines: 5 }), { redact: true })).toBe(`sh -c 'docker logs "$@" 2>&1' sh slipway-proxy --tail 5 --timestamps`)
   })
   test('proxy.* dispatches on proxy.kind', () => {
@@ -62,9 +60,9 @@ describe('caddy config', () => {
       terminal: true,
     })
   })
-  test('the server config ends with the 502 catch-all; admin stays inside the container', () => {
+  test('the server config ends with the 502 catch-all; admin on a unix socket in the mounted config dir, no port', () => {
     expect(caddy.serverConfig([{ r: 1 }])).toEqual({
-      admin: { listen: 'localhost:2019', config: { persist: false } },
+      admin: { listen: 'unix//etc/slipway/admin.sock', config: { persist: false } },
       apps: {
         http: {
           servers: {
@@ -142,22 +140,5 @@ describe('caddy.runIn / startOrRunIn through sh', () => {
   test('an existing container is only started', () => {
     const run = runWithFakeDocker(caddy.startOrRunIn(config, '.kamal/proxy'), 'exit 0', { home: withDir() })
     expect(run.calls).toEqual([['container', 'start', 'slipway-proxy']])
-  })
-})
-
-describe('caddy.waitReady through sh', () => {
-  test('polls caddy reload inside the container until it succeeds', () => {
-    const body = 'n=$(cat count 2>/dev/null || echo 0); echo $((n + 1)) > count; [ "$n" -ge 2 ] || { echo "connect: connection refused" >&2; exit 1; }'
-    const run = runWithFakeDocker(caddy.waitReady({ interval: 0.01 }), `[ "$1" = inspect ] && { echo 999999999; exit 0; }; ${body}`)
-    // No such pid here, so the listener sysctl cannot be set: said, not fatal.
-    expect([run.code, run.stdout]).toEqual([0, 'ready\nmigrate=unavailable\n'])
-    expect(run.calls).toEqual([
-      ...Array.from({ length: 3 }, () => ['exec', 'slipway-proxy', 'caddy', 'reload', '--config', '/etc/slipway/caddy.json']),
-      ['inspect', '-f', '{{.State.Pid}}', 'slipway-proxy'],
-    ])
-  })
-  test('times out with exit 2 and caddy\'s last words', () => {
-    const never = runWithFakeDocker(caddy.waitReady({ timeoutSeconds: 0, interval: 0.01 }), 'echo "Error: connection refused" >&2; exit 1')
-    expect([never.code, never.stdout]).toEqual([2, 'not ready: Error: connection refused\n'])
   })
 })

@@ -19,9 +19,14 @@ servers:
 `)
 const change = { name: 'blog-web', route: caddy.route(config, role(config, 'web'), 'blog-web-v2') }
 const stopOld = cmd('docker', 'stop', '-t', '2', 'blog-web-v1')
-const RELOAD = ['exec', 'slipway-proxy', 'caddy', 'reload', '--config', '/etc/slipway/caddy.json']
-// Fake docker: reloads succeed, inspect answers this process's pid (or fails for a gone container), stop succeeds.
-const docker = (extra = '') => `${extra}case $1 in inspect) [ "$4" = gone ] && exit 1; echo ${process.pid};; esac; exit 0`
+// No admin socket in these temp dirs: every load takes the fallback (the socket path runs against
+// real caddy in caddy-local.test.ts).
+const RELOAD = ['exec', 'slipway-proxy', 'caddy', 'reload', '--config', '/etc/slipway/caddy.json', '--address', 'localhost:2019']
+const PIDS = ['inspect', '-f', '{{.Name}} {{.State.Pid}}', 'slipway-proxy', 'blog-web-v1']
+// Fake docker: reloads succeed; inspect answers `/name pid` with this process's pid, nothing for a
+// container named gone, and pid 999999999 (no such process) for one named exited; stop succeeds.
+const docker = (extra = '') =>
+  `${extra}case $1 in inspect) shift 2; for n; do case $n in gone) ;; exited) echo "/$n 999999999";; *) echo "/$n ${process.pid}";; esac; done;; esac; exit 0`
 
 describe('cutover argv', () => {
   test('route args, then the proxy, the ports in /proc hex, the old container, the bounds, then stopOld', () => {
@@ -32,7 +37,7 @@ describe('cutover argv', () => {
     expect(a.slice(3)).toEqual([
       'sh', '.kamal/proxy', 'blog-web', JSON.stringify(change.route), '1', head, tail,
       'slipway-proxy', '/etc/slipway/caddy.json', '0050',
-      'blog-web-v1', '0BB8', '30', '0.05',
+      'blog-web-v1', '0BB8', '30', '0.05', 'admin.sock', 'unix//etc/slipway/admin.sock', 'localhost:2019',
       'docker', 'stop', '-t', '2', 'blog-web-v1',
     ])
   })
@@ -57,7 +62,7 @@ describe('cutover through sh', () => {
     expect(run.code).toBe(1)
     expect(run.stderr).toContain('loading config: bad')
     expect(parseCutover(run.stdout).switched).toBe(false)
-    expect(run.calls).toEqual([RELOAD])
+    expect(run.calls).toEqual([PIDS, RELOAD])
   })
 
   test('a first deploy (no old container) only writes the route and reloads once', () => {
@@ -66,18 +71,12 @@ describe('cutover through sh', () => {
     expect(run.calls).toEqual([RELOAD])
   })
 
-  test('nothing open: reload, snapshot, forced reload, drained, then stopOld', () => {
+  test('nothing open: both pids first (one inspect), reload, snapshot, forced reload, drained, then stopOld', () => {
     // Ports nobody uses here: no connection to wait for.
     const run = runWithFakeDocker(cutover('p', change, { old: { name: 'blog-web-v1', port: 1 }, proxyPort: 2, stopOld, interval: 0.01 }), docker())
     expect(run.code).toBe(0)
     expect(parseCutover(run.stdout)).toEqual({ switched: true, drain: 'drained', stopped: 0, forceFailed: false })
-    expect(run.calls).toEqual([
-      RELOAD,
-      ['inspect', '-f', '{{.State.Pid}}', 'slipway-proxy'],
-      [...RELOAD, '--force'],
-      ['inspect', '-f', '{{.State.Pid}}', 'blog-web-v1'],
-      ['stop', '-t', '2', 'blog-web-v1'],
-    ])
+    expect(run.calls).toEqual([PIDS, RELOAD, [...RELOAD, '--force'], ['stop', '-t', '2', 'blog-web-v1']])
   })
 
   test('an old container that is gone is not waited for; stopOld still runs and its status is reported', () => {
@@ -88,8 +87,13 @@ describe('cutover through sh', () => {
     expect(parseCutover(run.stdout)).toEqual({ switched: true, drain: 'gone', stopped: 1, forceFailed: false })
   })
 
+  test('an old container that exited after its pid was read is gone too, not unobservable', () => {
+    const run = runWithFakeDocker(cutover('p', change, { old: { name: 'exited', port: 1 }, proxyPort: 2, stopOld: cmd('docker', 'stop', 'exited') }), docker())
+    expect(parseCutover(run.stdout)).toEqual({ switched: true, drain: 'gone', stopped: 0, forceFailed: false })
+  })
+
   test('a failed forced reload is reported, the drain goes on', () => {
-    const run = runWithFakeDocker(cutover('p', change, { old: { name: 'blog-web-v1', port: 1 }, proxyPort: 2, interval: 0.01 }), docker('[ "$7" = --force ] && exit 1; '))
+    const run = runWithFakeDocker(cutover('p', change, { old: { name: 'blog-web-v1', port: 1 }, proxyPort: 2, interval: 0.01 }), docker('[ "$9" = --force ] && exit 1; '))
     expect(parseCutover(run.stdout)).toEqual({ switched: true, drain: 'drained', stopped: undefined, forceFailed: true })
   })
 

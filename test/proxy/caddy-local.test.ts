@@ -12,10 +12,12 @@ import { cmd } from '../../lib/shell/command.ts'
 import { makeConfig, role } from '../support/config.ts'
 
 // Debian's caddy on loopback, driven by the very script the caddy driver sends to servers (route
-// files + caddy.json, `caddy reload`, the drain, the stop of the old container). No Docker: the
-// "containers" are node HTTP servers in child processes on 127.0.0.1, "stopping" one kills it, and a
-// fake `docker` maps `docker exec slipway-proxy caddy reload …` onto this caddy and answers
-// `docker inspect` with this process's pid (its /proc/<pid>/net/tcp shows the whole namespace).
+// files + caddy.json, loads through caddy's admin socket, the drain, the stop of the old container).
+// No Docker: the "containers" are node HTTP servers in child processes on 127.0.0.1, "stopping" one
+// kills it, and a fake `docker` answers `docker inspect` with this process's pid (its
+// /proc/<pid>/net/tcp shows the whole namespace). Caddy starts as an older slipway left it, admin on
+// TCP: the first load goes through the fallback (`docker exec … caddy reload --address`, mapped onto
+// this caddy), which moves the admin API to the socket; every later load is curl on the socket.
 
 const CADDY = '/usr/bin/caddy'
 if (!existsSync(CADDY)) throw new Error(`${CADDY} is missing: apt-get install caddy (Debian's package) to run the proxy tests`)
@@ -86,6 +88,7 @@ describe('caddy on loopback', () => {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-caddy-'))
   const bin = mkdtempSync(join(tmpdir(), 'slipway-caddy-bin-'))
   let listen: { listen: string; admin: string }
+  let legacy: string
   let httpPort: number
   let ports: [number, number]
   let ups: Upstream[] = []
@@ -112,19 +115,23 @@ describe('caddy on loopback', () => {
       console.warn(`caddy loopback test: cannot set ${MIGRATE}; a reload may reset a queued connection (caddy 2.6's listener swap)`)
     }
     httpPort = await freePort()
-    listen = { listen: `127.0.0.1:${httpPort}`, admin: `127.0.0.1:${await freePort()}` }
+    listen = { listen: `127.0.0.1:${httpPort}`, admin: `unix/${dir}/${caddy.SOCKET}` }
+    legacy = `127.0.0.1:${await freePort()}`
     ports = [await freePort(), await freePort()]
     // prettier-ignore
     writeFileSync(join(bin, 'docker'), `#!/bin/sh
+echo "$*" >> '${bin}/calls.log'
 case $1 in
-  exec) [ "$5" = --config ] && [ "$6" = ${caddy.MOUNT}/caddy.json ] || exit 9; shift 6; exec ${CADDY} reload --config '${dir}/caddy.json' --address ${listen.admin} "$@";;
-  inspect) echo ${process.pid};;
+  exec) [ "$5" = --config ] && [ "$6" = ${caddy.MOUNT}/caddy.json ] && [ "$7" = --address ] || exit 9
+    a=$8; [ "$a" = ${caddy.LEGACY_ADMIN} ] && a=${legacy}; shift 8; exec ${CADDY} reload --config '${dir}/caddy.json' --address "$a" "$@";;
+  inspect) shift 2; for n; do echo "/$n ${process.pid}"; done;;
   *) exit 9;;
 esac
 `)
     chmodSync(join(bin, 'docker'), 0o755)
     await local.run(caddy.apply(dir, undefined, { listen }))
-    proc = spawn(CADDY, ['run', '--config', join(dir, 'caddy.json')], { stdio: 'ignore' })
+    writeFileSync(join(dir, 'legacy.json'), JSON.stringify(caddy.serverConfig([], { listen: listen.listen, admin: legacy })))
+    proc = spawn(CADDY, ['run', '--config', join(dir, 'legacy.json')], { stdio: 'ignore' })
     for (let i = 0; ; i++) {
       const ok = await get(httpPort).then(() => true, () => false)
       if (ok) break
@@ -143,11 +150,16 @@ esac
     expect(await get(httpPort)).toEqual({ status: 502, body: 'Bad Gateway\n' })
   })
 
-  test('a first cutover (no old container) only switches', async () => {
+  const calls = (): string[] => (existsSync(join(bin, 'calls.log')) ? readFileSync(join(bin, 'calls.log'), 'utf8').split('\n').filter(Boolean) : [])
+
+  test('a first cutover (no old container) only switches; on a caddy whose admin is on TCP the fallback moves it to the socket', async () => {
     ups = [await upstream('v1', ports[0]), await upstream('v2', ports[1])]
+    expect(existsSync(join(dir, caddy.SOCKET))).toBe(false)
     const first = await local.run(cutover(dir, routeTo(ports[0], '127.0.0.1'), { listen, proxyPort: httpPort }))
     expect(parseCutover(first.stdout)).toEqual({ switched: true, drain: undefined, stopped: undefined, forceFailed: false })
     expect(await get(httpPort)).toEqual({ status: 200, body: 'v1\n' })
+    expect(calls()).toEqual([`exec slipway-proxy caddy reload --config ${caddy.MOUNT}/caddy.json --address ${caddy.LEGACY_ADMIN}`])
+    expect(existsSync(join(dir, caddy.SOCKET))).toBe(true)
   })
 
   test('cutover under load: only 200s, old then new; a request caddy accepted before the switch but sent on later is served by the old container before it stops', async () => {
@@ -185,6 +197,8 @@ esac
     expect(firstNew).toBeGreaterThan(0)
     expect(seen.slice(firstNew).filter((s) => s === '200 v1').length).toBeLessThanOrEqual(3) // only those already in flight at the switch
     expect(JSON.parse(readFileSync(join(dir, 'caddy.json'), 'utf8'))).toEqual(caddy.serverConfig([routeTo(ports[1], '127.0.0.1').route], listen))
+    // Both loads went through the socket: docker was asked only for the two pids, once.
+    expect(calls().slice(1)).toEqual([`inspect -f {{.Name}} {{.State.Pid}} slipway-proxy blog-web-v1`])
   }, 30_000)
 
   test('a dead upstream answers 502', async () => {

@@ -4,10 +4,11 @@ import { join } from 'node:path'
 import { Listr } from 'listr2'
 import { describe, expect, test } from 'vitest'
 import * as caddy from '../../lib/commands/caddy.ts'
+import * as caddyAdmin from '../../lib/commands/caddy-admin.ts'
 import * as traefik from '../../lib/commands/traefik.ts'
 import type { DeployContext, DeployTask } from '../../lib/context.ts'
 import { HostsError } from '../../lib/errors.ts'
-import { cmd, or, render, type Command } from '../../lib/shell/command.ts'
+import { and, cmd, or, render, type Command } from '../../lib/shell/command.ts'
 import * as proxy from '../../lib/commands/proxy.ts'
 import { andAll } from '../../lib/commands/args.ts'
 import * as docker from '../../lib/commands/docker.ts'
@@ -52,15 +53,25 @@ describe('bootProxy', () => {
     expect(log.join('\n')).not.toContain('token-secret')
   })
 
-  test('caddy: one round trip per host (network, caddy.json, login, start or run, ready), password on stdin only', async () => {
-    const { ctx, log } = setup(CADDY)
+  test('caddy: one round trip per host (caddy.json; a load where it runs, else network, login, start or run, ready), password on stdin only', async () => {
+    const { ctx, log } = setup(CADDY, { reply: (l) => (l.startsWith('1.1.1.1') ? { stdout: '/root/.kamal/proxy\nlogged-in\nready\n' } : undefined) })
     await run(ctx, bootProxy())
     const boot = r(proxy.caddyBoot(ctx.config))
-    expect(boot).toBe(
-      r(andAll(docker.networkEnsure('slipway'), caddy.apply('.kamal/proxy', undefined), registry.login(ctx.config), caddy.startOrRunIn(ctx.config, '.kamal/proxy'), caddy.waitReady())),
-    )
+    const dir = '.kamal/proxy'
+    const full = andAll(docker.networkEnsure('slipway'), registry.login(ctx.config), cmd('echo', 'logged-in'), caddy.startOrRunIn(ctx.config, dir), caddyAdmin.waitReady(dir))
+    expect(boot).toBe(r(and(caddy.apply(dir, undefined), or(caddyAdmin.reloadRunning(ctx.config, dir), full))))
     expect(log.sort()).toEqual([`1.1.1.1: ${boot} (stdin)`, `1.1.1.2: ${boot} (stdin)`])
     expect(log.join('\n')).not.toContain('registry-pw')
+    // Only the host whose script ran a login counts as logged in.
+    expect([...ctx.found.loggedIn]).toEqual(['1.1.1.1'])
+  })
+
+  test('caddy: a host this run already logged in gets no docker login and no password', async () => {
+    const { ctx, log } = setup(CADDY, { flags: { hosts: ['1.1.1.1'] } })
+    ctx.found.loggedIn.add('1.1.1.1')
+    await run(ctx, bootProxy())
+    expect(log).toEqual([`1.1.1.1: ${r(proxy.caddyBoot(ctx.config, { login: false }))}`])
+    expect(log[0]).not.toContain('docker login')
   })
 
   test('every host runs to completion; failures come together', async () => {
@@ -112,10 +123,11 @@ describe('rebootProxy', () => {
           docker.networkEnsure('slipway'),
           caddy.apply('.kamal/proxy', undefined),
           registry.login(ctx.config),
+          cmd('echo', 'logged-in'),
           or(caddy.stop(), cmd('true')),
           caddy.removeContainer(),
           caddy.runIn(ctx.config, '.kamal/proxy'),
-          caddy.waitReady(),
+          caddyAdmin.waitReady('.kamal/proxy'),
         ),
       ),
     )
@@ -135,8 +147,8 @@ describe('rebootProxy', () => {
 test('caddy start waits until caddy serves its config', async () => {
   const { ctx, log } = setup(CADDY, { flags: { hosts: ['1.1.1.1'] } })
   await run(ctx, startProxy())
-  expect(log).toEqual([`1.1.1.1: ${r(caddy.start())}`, `1.1.1.1: ${r(caddy.waitReady())}`])
-  expect(r(caddy.waitReady())).toContain('tcp_migrate_req')
+  expect(log).toEqual([`1.1.1.1: ${r(caddy.start())}`, `1.1.1.1: ${r(caddyAdmin.waitReady('.kamal/proxy'))}`])
+  expect(r(caddyAdmin.waitReady('.kamal/proxy'))).toContain('tcp_migrate_req')
 })
 
 describe('simple subcommands', () => {

@@ -25,9 +25,9 @@ describe('current container (latest image first, then newest running)', () => {
 
   test('currentRunningContainer renders as one sh script with values as parameters', () => {
     expect(render(versions.currentRunningContainer(staging(), web), { redact: true })).toBe(
-      `sh -c 'ref=$1; shift; { id=$(docker image ls --filter "reference=$ref" --format "{{.ID}}" | head -n 1); ` +
-        `if [ -n "$id" ]; then docker ps --latest --quiet "$@" --filter status=running --filter status=restarting --filter "ancestor=$id"; fi; ` +
-        `docker ps --latest --quiet "$@" --filter status=running --filter status=restarting; } | head -n 1' ` +
+      `sh -c 'ref=$1; shift; { _img=$(docker image ls --filter "reference=$ref" --format "{{.ID}}" | head -n 1); _cur=; ` +
+        `if [ -n "$_img" ]; then _cur=$(docker ps --latest --quiet "$@" --filter status=running --filter status=restarting --filter "ancestor=$_img" | head -n 1); fi; ` +
+        `if [ -n "$_cur" ]; then printf "%s\\n" "$_cur"; else docker ps --latest --quiet "$@" --filter status=running --filter status=restarting | head -n 1; fi; }' ` +
         'sh dhh/app:latest-staging --filter label=service=app --filter label=destination=staging --filter label=role=web',
     )
   })
@@ -48,6 +48,8 @@ describe('current container (latest image first, then newest running)', () => {
       'ps', '--latest', '--quiet', '--filter', 'label=service=app', '--filter', 'label=role=web',
       '--filter', 'status=running', '--filter', 'status=restarting', '--filter', 'ancestor=abc',
     ])
+    // Found through the latest image: the fallback lookup is never run.
+    expect(id.calls).toHaveLength(2)
     expect(runWithFakeDocker(versions.currentRunningName(config, web), DOCKER).stdout).toBe('app-web-v1\n')
     expect(runWithFakeDocker(versions.currentRunningVersion(config, web), DOCKER).stdout).toBe('v1\n')
   })
@@ -57,6 +59,13 @@ describe('current container (latest image first, then newest running)', () => {
     const run = runWithFakeDocker(versions.currentRunningVersion(config, web), noLatest)
     expect(run.stdout).toBe('v2\n')
     expect(run.calls.some((c) => c.some((a) => a.startsWith('ancestor=')))).toBe(false)
+  })
+
+  test('falls back to the newest running container when no container runs the latest image', () => {
+    const idle = DOCKER.replace('*ancestor=abc*) name=app-web-v1 id=111 ;;', '*ancestor=abc*) exit 0 ;;')
+    const run = runWithFakeDocker(versions.currentRunningName(config, web), idle)
+    expect(run.stdout).toBe('app-web-v2\n')
+    expect(run.calls.map((c) => c.slice(0, 2).join(' '))).toEqual(['image ls', 'ps --latest', 'ps --latest'])
   })
 
   test('listVersions strips the prefix', () => {

@@ -17,18 +17,35 @@ export interface FakeRun {
   readonly home: string
 }
 
+/** Extras for one run; all optional. */
+export interface FakeOptions {
+  readonly stdin?: string
+  /** The shell that runs the command (default dash as `sh`). */
+  readonly shell?: string
+  /** Run in this directory instead of a fresh temp home. */
+  readonly home?: string
+  /** More environment variables (PATH and HOME are set by the fake). */
+  readonly env?: Readonly<Record<string, string>>
+  /** More fake programs on PATH, name → sh body (e.g. a `date` without %N). */
+  readonly tools?: Readonly<Record<string, string>>
+}
+
 /** Runs `command` in `shell` (default dash as `sh`) with cwd = a fresh temp home. */
-export function runWithFakeDocker(command: Command, body: string, { stdin = '', shell = 'sh', home }: { stdin?: string; shell?: string; home?: string } = {}): FakeRun {
+export function runWithFakeDocker(command: Command, body: string, { stdin = '', shell = 'sh', home, env = {}, tools = {} }: FakeOptions = {}): FakeRun {
   const dir = home ?? mkdtempSync(join(tmpdir(), 'slipway-cmd-'))
   const bin = mkdtempSync(join(tmpdir(), 'slipway-bin-'))
   const log = join(bin, 'calls.log')
   writeFileSync(join(bin, 'docker'), `#!/bin/sh\nfor a in "$@"; do printf '%s\\037' "$a"; done >> "${log}"\necho >> "${log}"\n${body}\n`)
   chmodSync(join(bin, 'docker'), 0o755)
+  for (const [name, text] of Object.entries(tools)) {
+    writeFileSync(join(bin, name), `#!/bin/sh\n${text}\n`)
+    chmodSync(join(bin, name), 0o755)
+  }
   const result = spawnSync(shell, ['-c', render(command, { redact: false })], {
     cwd: dir,
     input: stdin,
     encoding: 'utf8',
-    env: { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: dir },
+    env: { ...env, PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: dir },
     timeout: 20_000,
   })
   const calls = existsSync(log)

@@ -1,93 +1,244 @@
 import { describe, expect, test } from 'vitest'
 import * as health from '../../lib/commands/health.ts'
 import { cutCord, tieCord } from '../../lib/commands/cord.ts'
-import { argv, render } from '../../lib/shell/command.ts'
-import { runWithFakeDocker } from './fake-docker.ts'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { argv, cmd, render, script, type Command } from '../../lib/shell/command.ts'
+import { runWithFakeDocker, type FakeOptions, type FakeRun } from './fake-docker.ts'
 import { makeConfig, role, web } from './fixture.ts'
 
 const config = makeConfig()
 
-/** A docker whose `inspect` answers the given "<state> <health|-> <restarts>" lines in turn (the last repeats). */
-const sequence = (...answers: string[]): string => `
-n=$(cat n 2>/dev/null || echo 0); n=$((n + 1)); echo $n > n
-case $n in ${answers.map((a, i) => (i === answers.length - 1 ? `*) echo "${a}" ;;` : `${i + 1}) echo "${a}" ;;`)).join(' ')} esac`
+/**
+ * A small fake Docker daemon in sh, state in files of the run's home:
+ * - `state`: what `docker inspect` answers ("<id> <state> <health|-> <restarts>"); no file = no such container;
+ * - `events.log`: "<unix ns> <id> <action>" lines; `docker events` replays those from --since on and
+ *   follows new ones until --until, filtered by container ID and event type (`health_status` matches
+ *   `health_status: healthy` as docker 20.10 does), printing each action; it records its pid in events.pid.
+ * `onInspect` is sh run by each `docker inspect` AFTER it answered ($n = the inspect's number), with
+ * helpers `become "<state> <health> <restarts>"`, `emit <action>` and `later <seconds> <helper…>`.
+ */
+const daemon = (onInspect = ':'): string => `
+ID=c0ffee
+now() { /usr/bin/date +%s%N; }
+become() { echo "$ID $1" > state; }
+emit() { echo "$(now) $ID $1" >> events.log; }
+healthy() { become "running healthy 0"; emit "health_status: healthy"; }
+unhealthy() { become "running unhealthy 0"; emit "health_status: unhealthy"; }
+later() { (sleep "$1"; eval "$2") >/dev/null 2>&1 & }
+case $1 in
+inspect)
+  n=$(cat n 2>/dev/null || echo 0); n=$((n + 1)); echo $n > n; now > inspected.$n
+  if [ -f state ]; then cat state; else echo "Error: No such object: $5" >&2; exit 1; fi
+  { ${onInspect}; } || : ;;
+events)
+  echo $$ > events.pid; shift; acts=
+  [ -f events.fail ] && { echo "Error response from daemon: boom" >&2; exit 1; }
+  while [ $# -gt 0 ]; do case $1 in
+    --since) since=$2; shift ;; --until) until=$2; shift ;; --format) shift ;;
+    --filter) case $2 in container=*) id=\${2#container=} ;; event=*) acts="$acts \${2#event=}" ;; esac; shift ;;
+  esac; shift; done
+  s=\${since%.*}\${since#*.} u=\${until%.*}\${until#*.} seen=0
+  while :; do
+    i=0
+    while read -r ts cid act; do
+      i=$((i + 1)); [ $i -le $seen ] && continue; seen=$i
+      [ "$ts" -ge "$s" ] && [ "$ts" -le "$u" ] && [ "$cid" = "$id" ] || continue
+      for a in $acts; do case $act in "$a"|"$a: "*) echo "$act" ;; esac; done
+    done < events.log
+    [ "$(now)" -ge "$u" ] && exit 0
+    sleep 0.01
+  done ;;
+esac`
 
-const polls = (run: { calls: string[][] }) => run.calls.filter((c) => c[0] === 'inspect').length
+const inspects = (run: FakeRun): number => run.calls.filter((c) => c[0] === 'inspect').length
+const subscriptions = (run: FakeRun): string[][] => run.calls.filter((c) => c[0] === 'events')
+const file = (run: FakeRun, name: string): string => readFileSync(join(run.home, name), 'utf8').trim()
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Runs a wait under the fake daemon with its own TMPDIR; checks that no `docker events` and no fifo outlive it. */
+function waitWith(command: Command, initial: string | undefined, onInspect?: string, options: FakeOptions = {}): FakeRun & { ms: number } {
+  const tmp = mkdtempSync(join(tmpdir(), 'slipway-tmp-'))
+  const home = options.home ?? mkdtempSync(join(tmpdir(), 'slipway-cmd-'))
+  writeFileSync(join(home, 'events.log'), '')
+  if (initial !== undefined) writeFileSync(join(home, 'state'), `c0ffee ${initial}\n`)
+  const started = Date.now()
+  const run = runWithFakeDocker(command, daemon(onInspect), { home, env: { TMPDIR: tmp }, ...options })
+  const ms = Date.now() - started
+  if (existsSync(join(home, 'events.pid'))) expect(alive(Number(file(run, 'events.pid')))).toBe(false)
+  expect(readdirSync(tmp)).toEqual([])
+  return { ...run, ms }
+}
+
+const EVENTS = ['--filter', 'container=c0ffee', '--filter', 'event=health_status', '--filter', 'event=die', '--filter', 'event=start', '--format', '{{.Action}}']
+const INSPECT = ['inspect', '--format', '{{.Id}} {{.State.Status}} {{with index .State "Health"}}{{.Status}}{{else}}-{{end}} {{.RestartCount}}']
+const ns = (stamp: string): bigint => BigInt(stamp.replace('.', ''))
 
 describe('inspect builders', () => {
-  test("Kamal's status template and the health log", () => {
+  test("Kamal's status template (safe without a health check) and the health log", () => {
     expect(argv(health.inspectHealth('app-web-999'))).toEqual([
-      'docker', 'inspect', '--format', '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}', 'app-web-999',
+      'docker', 'inspect', '--format', '{{with index .State "Health"}}{{.Status}}{{else}}{{$.State.Status}}{{end}}', 'app-web-999',
     ])
     expect(argv(health.healthLog('app-web-999'))).toEqual(['docker', 'inspect', '--format', '{{json .State.Health}}', 'app-web-999'])
   })
 })
 
-describe('waitHealthy: one remote loop', () => {
-  test('arguments: name, timeout (Kamal budget 1+…+max_attempts), interval, readiness polls', () => {
+describe('waitHealthy: one remote script on docker events', () => {
+  test('arguments: name, timeout in ms (Kamal budget 1+…+max_attempts), readiness_delay in ms, fallback interval', () => {
     const command = health.waitHealthy(config, web, 'app-web-999')
-    expect(argv(command).slice(3)).toEqual(['sh', 'app-web-999', '28', '0.2', '35'])
-    expect(argv(health.waitHealthy(config, role('web', { healthcheck: { ...web.healthcheck, maxAttempts: 3 } }), 'x', { interval: 0.5, readinessDelay: 0 })).slice(4)).toEqual([
-      'x', '6', '0.5', '0',
+    expect(argv(command).slice(3)).toEqual(['sh', 'app-web-999', '28000', '7000', '0.2'])
+    expect(argv(health.waitHealthy(config, role('web', { healthcheck: { ...web.healthcheck, maxAttempts: 3 } }), 'x', { interval: 0.5, readinessDelay: 0.25 })).slice(4)).toEqual([
+      'x', '6000', '250', '0.5',
     ])
   })
 
-  test('exits 0 with "healthy" once the health check passes, polling every interval', () => {
-    const started = Date.now()
-    const run = runWithFakeDocker(health.waitHealthy(config, web, 'app-web-999', { interval: 0.05 }), sequence('created - 0', 'running starting 0', 'running healthy 0'))
-    expect([run.code, run.stdout]).toEqual([0, 'healthy\n'])
-    expect(polls(run)).toBe(3)
-    expect(run.calls[0]).toEqual(['inspect', '--format', '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}-{{end}} {{.RestartCount}}', 'app-web-999'])
-    expect(Date.now() - started).toBeLessThan(2000)
-  })
-
-  test('fails at once on unhealthy, exited, dead, a restart or a missing container', () => {
-    for (const [answer, status] of [
-      ['running unhealthy 0', 'unhealthy'],
-      ['exited - 0', 'exited'],
-      ['dead - 0', 'dead'],
-      ['running starting 1', 'restarting'],
-      ['restarting - 0', 'restarting'],
+  test('decides at once on the current state, without subscribing', () => {
+    for (const [state, code, status] of [
+      ['running healthy 0', 0, 'healthy'],
+      ['running unhealthy 0', 1, 'unhealthy'],
+      ['exited - 0', 1, 'exited'],
+      ['exited unhealthy 0', 1, 'exited'],
+      ['dead - 0', 1, 'dead'],
+      ['running starting 1', 1, 'restarting'],
+      ['restarting - 0', 1, 'restarting'],
+      [undefined, 1, 'missing'],
     ] as const) {
-      const run = runWithFakeDocker(health.waitHealthy(config, web, 'c', { interval: 0.05 }), sequence('running starting 0', answer))
-      expect([run.code, run.stdout, polls(run)]).toEqual([1, `${status}\n`, 2])
+      const run = waitWith(health.waitHealthy(config, web, 'app-web-999'), state)
+      expect([run.code, run.stdout, inspects(run), subscriptions(run).length]).toEqual([code, `${status}\n`, 1, 0])
     }
-    const missing = runWithFakeDocker(health.waitHealthy(config, web, 'c'), 'echo "Error: No such object: c" >&2; exit 1')
-    expect([missing.code, missing.stdout]).toEqual([1, 'missing\n'])
   })
 
-  test('a container without a health check must stay running for readiness_delay', () => {
-    const run = runWithFakeDocker(health.waitHealthy(config, web, 'c', { interval: 0.05, readinessDelay: 0.2 }), sequence('running - 0'))
-    expect([run.code, run.stdout, polls(run)]).toEqual([0, 'running\n', 5])
-    const immediately = runWithFakeDocker(health.waitHealthy(config, web, 'c', { readinessDelay: 0 }), sequence('running - 0'))
-    expect([immediately.code, polls(immediately)]).toEqual([0, 1])
+  test('healthy when the health_status event arrives late: subscribed by container ID, since before the inspect', () => {
+    const run = waitWith(health.waitHealthy(config, web, 'app-web-999'), 'running starting 0', '[ $n = 1 ] && later 0.4 healthy')
+    expect([run.code, run.stdout, inspects(run)]).toEqual([0, 'healthy\n', 1])
+    expect(run.calls[0]).toEqual([...INSPECT, 'app-web-999'])
+    const [events] = subscriptions(run)
+    expect(events).toEqual(['events', '--since', expect.stringMatching(/^\d+\.\d{9}$/), '--until', expect.stringMatching(/^\d+\.\d{9}$/), ...EVENTS])
+    const [since, until] = [ns(events![2]!), ns(events![4]!)]
+    expect(since).toBeLessThanOrEqual(BigInt(file(run, 'inspected.1')))
+    expect(until - since).toBeGreaterThanOrEqual(27_900_000_000n)
+    expect(until - since).toBeLessThanOrEqual(28_000_000_000n)
+    expect(run.ms).toBeGreaterThanOrEqual(400)
+    expect(run.ms).toBeLessThan(5000)
   })
 
-  test('times out with exit 2 and the last status', () => {
-    const started = Date.now()
-    const run = runWithFakeDocker(health.waitHealthy(config, web, 'c', { timeoutSeconds: 1, interval: 0.1 }), sequence('running starting 0'))
-    expect([run.code, run.stdout]).toEqual([2, 'starting\n'])
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900)
-    expect(Date.now() - started).toBeLessThan(3500)
+  test('healthy when the change lands between the inspect and the subscription (the daemon replays it)', () => {
+    const run = waitWith(health.waitHealthy(config, web, 'c', { timeoutSeconds: 2 }), 'running starting 0', '[ $n = 1 ] && healthy')
+    expect([run.code, run.stdout, inspects(run), subscriptions(run).length]).toEqual([0, 'healthy\n', 1, 1])
+    expect(run.ms).toBeLessThan(5000)
+  })
+
+  test('events of other containers or types do not decide', () => {
+    const other = 'echo "$(now) 0ther health_status: healthy" >> events.log; emit "exec_start: wget"; emit "health_status: unhealthy"'
+    const run = waitWith(health.waitHealthy(config, web, 'c'), 'running starting 0', `[ $n = 1 ] && later 0.2 '${other}'`)
+    expect([run.code, run.stdout]).toEqual([1, 'unhealthy\n'])
+  })
+
+  test('unhealthy event: exit 1 at once', () => {
+    const run = waitWith(health.waitHealthy(config, web, 'c'), 'running starting 0', '[ $n = 1 ] && later 0.2 unhealthy')
+    expect([run.code, run.stdout, inspects(run)]).toEqual([1, 'unhealthy\n', 1])
+    expect(run.ms).toBeLessThan(5000)
+  })
+
+  test('die: exited, or restarting when the restart policy brought it back', () => {
+    const exited = waitWith(health.waitHealthy(config, web, 'c'), 'running starting 0', '[ $n = 1 ] && later 0.2 \'become "exited unhealthy 0"; emit die\'')
+    expect([exited.code, exited.stdout, inspects(exited)]).toEqual([1, 'exited\n', 2])
+    // The restart has already happened by the second look, and the count is not yet up: the die decides.
+    const restarted = waitWith(health.waitHealthy(config, web, 'c'), 'running starting 0', "[ $n = 1 ] && later 0.2 'emit die; emit start'")
+    expect([restarted.code, restarted.stdout, inspects(restarted)]).toEqual([1, 'restarting\n', 2])
+    expect(restarted.ms).toBeLessThan(5000)
+  })
+
+  test('a container without a health check must stay running for readiness_delay; a die within it fails', () => {
+    const ready = waitWith(health.waitHealthy(config, web, 'c', { readinessDelay: 0.3 }), 'running - 0')
+    expect([ready.code, ready.stdout, inspects(ready)]).toEqual([0, 'running\n', 2])
+    const [events] = subscriptions(ready)
+    expect(ns(events![4]!) - ns(events![2]!)).toBe(300_000_000n)
+    expect(ready.ms).toBeGreaterThanOrEqual(300)
+    expect(ready.ms).toBeLessThan(5000)
+    const immediately = waitWith(health.waitHealthy(config, web, 'c', { readinessDelay: 0 }), 'running - 0')
+    expect([immediately.code, inspects(immediately), subscriptions(immediately).length]).toEqual([0, 1, 0])
+    const died = waitWith(health.waitHealthy(config, web, 'c', { readinessDelay: 5 }), 'running - 0', `[ $n = 1 ] && later 0.2 'become "exited - 0"; emit die'`)
+    expect([died.code, died.stdout, inspects(died)]).toEqual([1, 'exited\n', 2])
+    expect(died.ms).toBeLessThan(5000)
+  })
+
+  test('a container seen `created` is looked at again when it starts', () => {
+    const run = waitWith(health.waitHealthy(config, web, 'c', { readinessDelay: 0 }), 'created - 0', `[ $n = 1 ] && later 0.2 'become "running - 0"; emit start'`)
+    expect([run.code, run.stdout, inspects(run)]).toEqual([0, 'running\n', 2])
+    expect(run.ms).toBeLessThan(5000)
+  })
+
+  test('times out with exit 2 and the last status, the subscription ending at the deadline', () => {
+    const run = waitWith(health.waitHealthy(config, web, 'c', { timeoutSeconds: 0.5 }), 'running starting 0')
+    expect([run.code, run.stdout, inspects(run), subscriptions(run).length]).toEqual([2, 'starting\n', 2, 1])
+    expect(run.ms).toBeGreaterThanOrEqual(500)
+    expect(run.ms).toBeLessThan(5000)
+  })
+
+  test('when docker events fails, it looks again every interval (no busy loop)', () => {
+    const home = mkdtempSync(join(tmpdir(), 'slipway-cmd-'))
+    writeFileSync(join(home, 'events.fail'), '')
+    const run = waitWith(health.waitHealthy(config, web, 'c', { interval: 0.1 }), 'running starting 0', `[ $n = 2 ] && healthy`, { home })
+    expect([run.code, run.stdout, inspects(run), subscriptions(run).length]).toEqual([0, 'healthy\n', 3, 2])
+    expect(run.ms).toBeGreaterThanOrEqual(200)
+  })
+
+  test('a date without %N: whole seconds, rounded down', () => {
+    const date = '[ "$1" = +%s%N ] && { echo "$(/usr/bin/date +%s)%N"; exit 0; }; exec /usr/bin/date "$@"'
+    const run = waitWith(health.waitHealthy(config, web, 'c'), 'running starting 0', '[ $n = 1 ] && later 0.2 healthy', { tools: { date } })
+    expect([run.code, run.stdout]).toEqual([0, 'healthy\n'])
+    const [events] = subscriptions(run)
+    expect([events![2], events![4]]).toEqual([expect.stringMatching(/^\d+\.000000000$/), expect.stringMatching(/^\d+\.000000000$/)])
+    expect(ns(events![4]!) - ns(events![2]!)).toBe(28_000_000_000n)
+    expect(ns(events![2]!)).toBeLessThanOrEqual(BigInt(file(run, 'inspected.1')))
+  })
+
+  test('a TERM (Ctrl-C on the host) kills docker events and removes the fifo', () => {
+    const [, , text, ...rest] = argv(health.waitHealthy(config, web, 'c'))
+    const cancel = script('text=$1; shift; sh -c "$text" "$@" & p=$!; while [ ! -s events.pid ]; do sleep 0.01; done; kill -TERM "$p"; wait "$p"; echo "rc=$?"', text!, ...rest)
+    const run = waitWith(cancel, 'running starting 0')
+    expect(run.stdout).toBe('rc=143\n')
+    expect(run.ms).toBeLessThan(5000)
   })
 
   test('works under bash and busybox sh too', () => {
-    for (const shell of ['bash', 'busybox']) {
-      const command = health.waitHealthy(config, web, 'c', { interval: 0.05 })
-      const run = runWithFakeDocker(shell === 'busybox' ? { kind: 'exec', argv: ['busybox', ...command.kind === 'exec' ? command.argv : []] } : command, sequence('running starting 0', 'running healthy 0'), { shell: shell === 'busybox' ? 'sh' : shell })
-      expect([run.code, run.stdout]).toEqual([0, 'healthy\n'])
+    const [, , text, ...rest] = argv(health.waitHealthy(config, web, 'c'))
+    for (const shell of [['bash'], ['busybox', 'sh']] as const) {
+      const run = waitWith(cmd(shell[0], ...shell.slice(1), '-c', text!, ...rest), 'running starting 0', '[ $n = 1 ] && later 0.2 healthy')
+      expect([shell, run.code, run.stdout]).toEqual([shell, 0, 'healthy\n'])
     }
   })
 })
 
 describe('after the cord is cut', () => {
-  test('waitUnhealthy returns once the container is unhealthy or gone', () => {
-    const run = runWithFakeDocker(health.waitUnhealthy('c', { interval: 0.05 }), sequence('running healthy 0', 'running unhealthy 0'))
-    expect([run.code, run.stdout, polls(run)]).toEqual([0, 'unhealthy\n', 2])
-    const gone = runWithFakeDocker(health.waitUnhealthy('c'), 'exit 1')
-    expect([gone.code, gone.stdout]).toEqual([0, 'missing\n'])
-    const stuck = runWithFakeDocker(health.waitUnhealthy('c', { timeoutSeconds: 1, interval: 0.1 }), sequence('running healthy 0'))
-    expect([stuck.code, stuck.stdout]).toEqual([2, 'healthy\n'])
+  const UNHEALTHY_EVENTS = ['--filter', 'container=c0ffee', '--filter', 'event=health_status', '--filter', 'event=die', '--format', '{{.Action}}']
+
+  test('waitUnhealthy returns at the unhealthy event, not on other health events', () => {
+    const run = waitWith(health.waitUnhealthy('c'), 'running healthy 0', `[ $n = 1 ] && later 0.1 'emit "health_status: healthy"; sleep 0.2; unhealthy'`)
+    expect([run.code, run.stdout, inspects(run)]).toEqual([0, 'unhealthy\n', 1])
+    expect(subscriptions(run)[0]!.slice(5)).toEqual(UNHEALTHY_EVENTS)
+    expect(run.ms).toBeGreaterThanOrEqual(300)
+  })
+
+  test('waitUnhealthy: at once when already unhealthy or gone; after a die, what the container is then', () => {
+    for (const [state, status] of [['running unhealthy 0', 'unhealthy'], ['exited - 0', 'exited'], [undefined, 'missing']] as const) {
+      const run = waitWith(health.waitUnhealthy('c'), state)
+      expect([run.code, run.stdout, subscriptions(run).length]).toEqual([0, `${status}\n`, 0])
+    }
+    const died = waitWith(health.waitUnhealthy('c'), 'running - 0', `[ $n = 1 ] && later 0.1 'become "exited - 0"; emit die'`)
+    expect([died.code, died.stdout, inspects(died)]).toEqual([0, 'exited\n', 2])
+    const stuck = waitWith(health.waitUnhealthy('c', { timeoutSeconds: 0.4 }), 'running healthy 0')
+    expect([stuck.code, stuck.stdout, inspects(stuck)]).toEqual([2, 'healthy\n', 2])
+    expect(stuck.ms).toBeGreaterThanOrEqual(400)
   })
 
   test('failureReport: last log lines, then the health JSON as the last line', () => {

@@ -29,7 +29,10 @@ export const bootProxy = (): DeployTask =>
     say(task, `${proxy.containerName(config)} (${proxy.image(config)})`)
     if (config.proxy.kind === 'traefik') {
       await writeTraefikEnv(ctx, remote)
-      await remote.run(andAll(registry.login(config), traefik.startOrRun(config)), { stdin: registry.passwordStdin(config), signal: ctx.signal })
+      // Kamal logs in before every traefik boot; a host this run already logged in needs no second login.
+      if (ctx.found.loggedIn.has(host)) await remote.run(traefik.startOrRun(config), { signal: ctx.signal })
+      else await remote.run(andAll(registry.login(config), traefik.startOrRun(config)), { stdin: registry.passwordStdin(config), signal: ctx.signal })
+      ctx.found.loggedIn.add(host)
     } else {
       // Where caddy already runs its image, the boot is a config load: no login, no start, no wait.
       await caddyRun(ctx, host, (login) => proxy.caddyBoot(config, { login }))

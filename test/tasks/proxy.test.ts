@@ -45,6 +45,15 @@ describe('bootProxy', () => {
     expect(log.join('\n')).not.toContain('registry-pw')
   })
 
+  test('traefik: no second login on a host this run already logged in; the others log in and are recorded', async () => {
+    const { ctx, log } = setup(YML)
+    ctx.found.loggedIn.add('1.1.1.1')
+    await run(ctx, bootProxy())
+    const boot = r(andAll(registry.login(ctx.config), traefik.startOrRun(ctx.config)))
+    expect(log.sort()).toEqual([`1.1.1.1: ${r(traefik.startOrRun(ctx.config))}`, `1.1.1.2: ${boot} (stdin)`])
+    expect([...ctx.found.loggedIn].sort()).toEqual(['1.1.1.1', '1.1.1.2'])
+  })
+
   test("traefik: secret env goes to traefik's env file from stdin first", async () => {
     const { ctx, log } = setup(`${YML}traefik: { env: { secret: [TRAEFIK_TOKEN] } }\n`, { flags: { hosts: ['1.1.1.1'] } })
     await run(ctx, bootProxy())

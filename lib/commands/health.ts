@@ -1,9 +1,9 @@
 import type { Config, Role } from '../config/types.ts'
 import { cmd, script, type Command } from '../shell/command.ts'
 
-// Readiness of a new container (Kamal's Healthcheck::Poller) as ONE remote shell loop instead of
-// one round trip per poll: it reads the container state every `interval` seconds, with no fixed
-// sleep beyond that.
+// Readiness of a new container (Kamal's Healthcheck::Poller) as ONE remote script instead of one
+// round trip per poll: one `docker inspect`, then the container's Docker events decide, so the wait
+// ends within milliseconds of the health status changing, with no fixed sleep.
 
 /** Kamal's status template: the health status when the container has a health check, else its state (`index`: docker 23+ CLIs reject `.State.Health` when it is absent). */
 export const STATUS_FORMAT = '{{with index .State "Health"}}{{.Status}}{{else}}{{$.State.Status}}{{end}}'
@@ -44,7 +44,8 @@ const PRELUDE =
   'listen() { fifo=${TMPDIR:-/tmp}/slipway-events.$$; rm -f "$fifo"; mkfifo -m 600 "$fifo" || { fifo=; return 1; }; ' +
   'c=$1; shift; docker events --since "$(stamp "$since")" --until "$(stamp "$until")" --filter "container=$c" "$@" --format "{{.Action}}" >"$fifo" 2>/dev/null & pid=$!; ' +
   'exec 3<"$fifo"; rm -f "$fifo"; fifo=; }; ' +
-  // After a subscription ended by itself before $until (docker events failed), look again after `interval`.
+  // A subscription that ended by itself: at $until, look again at once; before it (docker events
+  // failed), look again after `interval`, so a broken `docker events` degrades to polling, not a busy loop.
   'ended() { hush; now; [ "$t" -ge "$until" ] || sleep "$interval"; }; '
 
 // One look: `since` first, then "<id> <state> <health or -> <restart count>" into $1..$4 ($1 = missing

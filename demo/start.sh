@@ -1,6 +1,8 @@
 #!/bin/sh
 # Serves /www with busybox httpd. The version comes from the deploy tool's env (slipway, Kamal or
 # the generic DEPLOY_VERSION), else the build arg, and is written where httpd serves it.
+# The broken variant (built with BROKEN=1) boots but never turns healthy.
+if [ -n "$SLIPWAY_DEMO_BROKEN" ]; then rm -f /www/up; fi
 version="${SLIPWAY_VERSION:-${KAMAL_VERSION:-${DEPLOY_VERSION:-${BUILD_VERSION:-unknown}}}}"
 printf '%s' "$version" > /www/version
 printf '<!doctype html>\n<title>slipway demo</title>\n<h1>slipway demo</h1>\n<p>version <b id="version">%s</b> on <b id="host">%s</b></p>\n' \

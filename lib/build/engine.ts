@@ -13,12 +13,13 @@ export const DOCKER_CLIENTS = ['docker', '/usr/bin/docker'] as const
 export async function detectEngine(local: Executor, { signal }: { signal?: AbortSignal } = {}): Promise<BuildEngine> {
   const buildx = await local.run(builder.buildxVersion(), { allowFailure: true, signal })
   if (buildx.exitCode === 0) return { kind: 'buildx' }
-  for (const docker of DOCKER_CLIENTS) {
-    const version = await local.run(builder.clientVersion(docker), { allowFailure: true, signal })
-    const major = clientMajor(version.stdout)
-    if (version.exitCode === 0 && major !== undefined && major < BUILTIN_BUILDKIT_BEFORE) return { kind: 'buildkit', docker }
-  }
-  return { kind: 'legacy', docker: 'docker' }
+  // Both clients are asked at once; the first in DOCKER_CLIENTS' order that qualifies wins.
+  const versions = await Promise.all(DOCKER_CLIENTS.map((docker) => local.run(builder.clientVersion(docker), { allowFailure: true, signal })))
+  const docker = DOCKER_CLIENTS.find((_, i) => {
+    const major = clientMajor(versions[i]!.stdout)
+    return versions[i]!.exitCode === 0 && major !== undefined && major < BUILTIN_BUILDKIT_BEFORE
+  })
+  return docker ? { kind: 'buildkit', docker } : { kind: 'legacy', docker: 'docker' }
 }
 
 /** `Docker version 20.10.24+dfsg1, build 297e128` → 20. */

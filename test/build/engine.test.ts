@@ -20,6 +20,22 @@ describe('detectEngine', () => {
     expect(local.log).toEqual(['localhost: docker buildx version', 'localhost: docker --version', 'localhost: /usr/bin/docker --version'])
   })
 
+  test('both clients are asked at once; the one on PATH wins when both are older than 23', async () => {
+    let asking = 0
+    let peak = 0
+    const local = recordingExecutor(async (line) => {
+      if (line === 'localhost: docker buildx version') return { exitCode: 1 }
+      peak = Math.max(peak, ++asking)
+      await new Promise((r) => setTimeout(r, 20))
+      asking--
+      // The PATH client answers last: the order of DOCKER_CLIENTS decides, not the order of the answers.
+      if (line === 'localhost: docker --version') await new Promise((r) => setTimeout(r, 20))
+      return { stdout: 'Docker version 20.10.24+dfsg1, build 297e128\n' }
+    })
+    expect(await detectEngine(local)).toEqual({ kind: 'buildkit', docker: 'docker' })
+    expect(peak).toBe(2)
+  })
+
   test('without buildx or an old client: the legacy builder', async () => {
     const local = recordingExecutor((line) =>
       line === 'localhost: docker --version' ? { stdout: 'Docker version 28.2.2, build e6534b4' } : { exitCode: 127, stderr: 'not found' },

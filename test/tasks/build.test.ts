@@ -93,10 +93,37 @@ describe('buildImage + pushImage without buildx (this machine)', () => {
     expect(s.docker()).toEqual([])
   })
 
-  test('a remote builder without buildx is refused before anything is cloned', async () => {
+  test('a remote builder without buildx is refused before docker is asked to build', async () => {
     const s = setup('legacy', { builder: { remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5:2122' } } })
     await expect(run(s.ctx, buildImage())).rejects.toThrow('builder.remote needs docker buildx')
     expect(s.docker()).toEqual([])
+  })
+})
+
+describe('buildImage: engine and clone side by side', () => {
+  test('finding the engine does not wait for the clone to be prepared', async () => {
+    const s = setup('legacy')
+    const real = s.ctx.local
+    let gitSeen!: () => void
+    const git = new Promise<void>((resolve) => (gitSeen = resolve))
+    let detectionWaited = false
+    // `docker buildx version` answers only once git has started: run one after the other, the clone
+    // would wait for the engine and this would time out.
+    const local: Executor = {
+      host: 'localhost',
+      async run(command, options) {
+        const line = render(command, { redact: true })
+        if (line.startsWith('git ')) gitSeen()
+        if (line === 'docker buildx version') {
+          await Promise.race([git, new Promise((_, reject) => setTimeout(() => reject(new Error('the clone waited for the engine')), 2000))])
+          detectionWaited = true
+        }
+        return real.run(command, options)
+      },
+    }
+    await run({ ...s.ctx, local }, buildImage())
+    expect(detectionWaited).toBe(true)
+    expect(s.docker()[0]).toMatch(/^env DOCKER_BUILDKIT=0 docker build /)
   })
 })
 

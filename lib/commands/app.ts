@@ -39,13 +39,38 @@ export interface RunParams {
  * that checks it starts (one round trip).
  */
 export function run(config: Config, role: Role, params: RunParams): Command {
+  const { docker, cord } = dockerCommand(config, role, params, ['run', '--detach'])
+  return cord ? andAll(tieCord(cord), docker) : docker
+}
+
+/**
+ * `docker create` with exactly `run`'s arguments minus `--detach`: the image config, filesystem and
+ * name are set up while nothing runs yet; `start` runs it. The cord is tied first, as in `run`. A
+ * relative `cordHostDir` is resolved on the host under the working directory (the ssh user's home,
+ * as Kamal's `$(pwd)/…`), so a create that shares a round trip with `bootPrepare` need not know home.
+ */
+export function create(config: Config, role: Role, params: RunParams): Command {
+  const { docker, cord } = dockerCommand(config, role, params, ['create'])
+  if (!cord) return docker
+  if (cord.startsWith('/') || docker.kind !== 'exec') return andAll(tieCord(cord), docker)
+  // The one argument `<cord>:<path>` becomes `$(pwd)/<cord>:<path>`; every other argument passes as it is.
+  return script(
+    'c=$1; shift; for a do shift; case $a in "$c:"*) a="$(pwd)/$a" ;; esac; set -- "$@" "$a"; done; ' +
+      'mkdir -p "$c" && touch "$c/cord" && exec "$@"',
+    cord,
+    ...docker.argv,
+  )
+}
+
+/** `docker <subcommand…> <run's arguments>`, and the cord host dir to tie before it (if any). */
+function dockerCommand(config: Config, role: Role, params: RunParams, subcommand: readonly string[]): { docker: Command; cord: string | undefined } {
   const { version, host, hostnameSuffix, env, cordHostDir, assetHostDir, network, labels = {}, extraArgs = [] } = params
   const name = containerName(config, role, version)
   const cord = cordHostDir !== undefined && role.healthcheck.cord !== false ? { host: cordHostDir, container: role.healthcheck.cord } : undefined
   const hc = role.healthcheck
   // prettier-ignore
   const docker = cmd(
-    'docker', 'run', '--detach', '--restart', 'unless-stopped',
+    'docker', ...subcommand, '--restart', 'unless-stopped',
     '--name', name,
     network !== undefined && ['--network', network],
     '--hostname', hostnameFor(host, hostnameSuffix),
@@ -66,10 +91,10 @@ export function run(config: Config, role: Role, params: RunParams): Command {
     absoluteImage(config, version),
     cmdWords(role.cmd),
   )
-  return cord && role.healthArgs ? andAll(tieCord(cord.host), docker) : docker
+  return { docker, cord: cord && role.healthArgs ? cord.host : undefined }
 }
 
-/** `docker start <name>` (Kamal's `app start`: no wait). */
+/** `docker start <name>` (Kamal's `app start`: no wait); also starts a container `create` made before the barrier opened. */
 export const start = (config: Config, role: Role, version: string): Command => cmd('docker', 'start', containerName(config, role, version))
 
 /** `docker stop [-t N] <name>`; stop_wait_time unset → docker's own 10 s, as Kamal. */

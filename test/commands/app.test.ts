@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import * as app from '../../lib/commands/app.ts'
-import { argv, render, Secret } from '../../lib/shell/command.ts'
+import { argv, cmd, render, Secret } from '../../lib/shell/command.ts'
+import { runWithFakeDocker } from './fake-docker.ts'
 import { makeConfig, noEnv, role, staging, web, workers } from './fixture.ts'
 
 const config = makeConfig()
@@ -74,6 +77,81 @@ describe('app.run', () => {
 
   test('cmd: sleep infinity becomes two argv words', () => {
     expect(argv(app.run(config, role('workers', { cmd: 'sleep infinity' }), { ...base, env: noEnv })).slice(-3)).toEqual(['dhh/app:999', 'sleep', 'infinity'])
+  })
+})
+
+describe('app.create', () => {
+  const withoutDetach = (args: string[]): string[] => args.filter((a) => a !== '--detach').map((a) => (a === 'run' ? 'create' : a))
+
+  test('a worker: exactly the docker run arguments minus --detach', () => {
+    const command = app.create(config, workers, { ...base, env: withSecrets })
+    // prettier-ignore
+    expect(argv(command)).toEqual([
+      'docker', 'create', '--restart', 'unless-stopped', '--name', 'app-workers-999',
+      '--hostname', '1.1.1.1-0123456789ab',
+      '-e', 'KAMAL_CONTAINER_NAME=app-workers-999', '-e', 'KAMAL_VERSION=999',
+      '-e', 'SLIPWAY_CONTAINER_NAME=app-workers-999', '-e', 'SLIPWAY_VERSION=999',
+      '--env-file', '.kamal/env/roles/app-workers.env', '--env', 'RAILS_ENV=production', '--env', 'MSG=a b',
+      '--log-opt', 'max-size=10m',
+      '--label', 'service=app', '--label', 'role=workers', '--label', 'destination',
+      'dhh/app:999', 'bin/jobs',
+    ])
+    expect(render(command, { redact: true })).not.toContain('hunter2')
+  })
+
+  test('every option of run (network, health, volumes, labels, proxy args, options, cmd) is in create too', () => {
+    const custom = role('web', { labels: { 'my.label': 'role' }, options: { cpus: 2, 'add-host': ['db:10.0.0.5'] }, assetPath: '/assets', cmd: 'bin/jobs --queue "a b"' })
+    const cfg = makeConfig({ volumes: ['/data:/data'], labels: { rootonly: 'x' } })
+    const params = { ...base, env: withSecrets, network: 'kamal', assetHostDir: '/root/assets', labels: { 'caddy.x': 'y' }, extraArgs: ['--network', 'slipway'] }
+    expect(argv(app.create(cfg, custom, params))).toEqual(withoutDetach(argv(app.run(cfg, custom, params))))
+  })
+
+  test('an absolute cord dir is tied before the create, as before the run', () => {
+    const params = { ...base, env: noEnv, cordHostDir: '/root/.kamal/cords/app-web-abc' }
+    expect(render(app.create(config, web, params), { redact: true })).toBe(
+      render(app.run(config, web, params), { redact: true }).replace('docker run --detach ', 'docker create '),
+    )
+    expect(render(app.create(config, web, params), { redact: true })).toMatch(/^mkdir -p \/root\/\.kamal\/cords\/app-web-abc && touch \/root\/\.kamal\/cords\/app-web-abc\/cord && docker create /)
+  })
+
+  test('no cord for a role without health args or with cord: false', () => {
+    const params = { ...base, env: noEnv, cordHostDir: '/root/.kamal/cords/x' }
+    expect(argv(app.create(config, workers, params))[1]).toBe('create')
+    expect(argv(app.create(config, role('web', { healthcheck: { ...web.healthcheck, cord: false } }), params))[1]).toBe('create')
+  })
+
+  // A create sharing bootPrepare's round trip cannot know home: the host resolves the relative cord dir.
+  const relative = { ...base, env: noEnv, cordHostDir: '.kamal/cords/app-web-abc' }
+  const nasty = makeConfig({ volumes: ["/it's here:/data", '.kamal/cords/app-web-abcd:/x', '$HOME:/h'] })
+
+  /** The `docker create` argv of the same create with the cord dir under `home`: what the host must run. */
+  const resolved = (home: string): string[] => {
+    const command = app.create(nasty, web, { ...relative, cordHostDir: `${home}/.kamal/cords/app-web-abc` })
+    return command.kind === 'and' ? argv(command.commands.at(-1)!) : []
+  }
+
+  test('a relative cord dir: sh -c with the dir, then the docker create argv, the cord volume still relative', () => {
+    const [sh, c, text, zero, dir, ...rest] = argv(app.create(nasty, web, relative))
+    expect([sh, c, zero, dir]).toEqual(['sh', '-c', 'sh', '.kamal/cords/app-web-abc'])
+    expect(text).toBe('c=$1; shift; for a do shift; case $a in "$c:"*) a="$(pwd)/$a" ;; esac; set -- "$@" "$a"; done; mkdir -p "$c" && touch "$c/cord" && exec "$@"')
+    expect(rest).toEqual(resolved('/H').map((a) => a.replace('/H/.kamal/cords/app-web-abc:', '.kamal/cords/app-web-abc:')))
+    expect(rest).toContain('.kamal/cords/app-web-abc:/tmp/kamal-cord')
+  })
+
+  test.each([['sh'], ['bash'], ['busybox', 'sh']])('%s: ties the cord under home, passes its absolute path to docker create and every other argument byte for byte', (...shell) => {
+    const [, , text, ...rest] = argv(app.create(nasty, web, relative))
+    const run = runWithFakeDocker(cmd(shell[0]!, ...shell.slice(1), '-c', text!, ...rest), 'echo 0123abcd')
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toBe('0123abcd\n')
+    expect(existsSync(join(run.home, '.kamal/cords/app-web-abc/cord'))).toBe(true)
+    expect(run.calls).toEqual([resolved(run.home).slice(1)])
+  })
+
+  test('a relative cord dir that cannot be tied: no create', () => {
+    const [, , text, ...rest] = argv(app.create(nasty, web, relative))
+    const run = runWithFakeDocker(cmd('sh', '-c', `touch .kamal; ${text!}`, ...rest), 'echo created')
+    expect(run.code).not.toBe(0)
+    expect(run.calls).toEqual([])
   })
 })
 

@@ -10,14 +10,17 @@ import * as health from '../../lib/commands/health.ts'
 import * as naming from '../../lib/commands/naming.ts'
 import { envFileContent } from '../../lib/commands/env-file.ts'
 import { proxyDriver } from '../../lib/proxy/index.ts'
+import type { Executor } from '../../lib/exec/executor.ts'
+import { and, render, type Command } from '../../lib/shell/command.ts'
 import type { ProxyDriver } from '../../lib/proxy/driver.ts'
 import { fanOut, type Task } from './fan-out.ts'
 
 /**
  * Boots the new version on every selected host, primary hosts first, behind the deployment barrier:
- * non-primary roles wait before `docker run` until a primary-role container is healthy. Hosts boot in
- * groups of `boot.limit` (all at once by default); every host finishes its cleanup before failures
- * are reported together.
+ * non-primary roles `docker create` their container, then wait until a primary-role container is
+ * healthy before `docker start` (the primary role, and a role that finds the barrier open, use
+ * `docker run`). Hosts boot in groups of `boot.limit` (all at once by default); every host finishes
+ * its cleanup before failures are reported together.
  */
 export const bootApp = (): DeployTask => ({
   title: 'Boot app',
@@ -61,14 +64,29 @@ async function bootRole(ctx: DeployContext, task: Task, { host, role, barrier, d
   const name = naming.containerName(config, role, version)
   const say = (line: string): void => void (task.output = line)
   const env = envFor(config, role, host)
+  const hostnameSuffix = randomBytes(6).toString('hex')
 
-  // One round trip: write the env file (stdin), rename a same-version container out of the way,
-  // and report the container currently serving this role.
-  const prepared = app.parsePrepare(
-    (await remote.run(app.bootPrepare(config, role, { version, renameSuffix: randomBytes(8).toString('hex') }), {
-      stdin: envFileContent(env),
-    })).stdout,
-  )
+  const extras = role.proxy ? driver.appRun(config, role, { version, host }) : undefined
+  const container = (cordHostDir: string | undefined): app.RunParams => ({
+    version,
+    host,
+    env,
+    hostnameSuffix,
+    cordHostDir: extras?.cord ? cordHostDir : undefined,
+    labels: extras?.labels,
+    extraArgs: extras?.args,
+  })
+  // A role that will wait at the barrier creates its container (image config, filesystem, name) in
+  // the prepare round trip, so only `docker start` is left once the barrier opens. The create runs
+  // after the prepare script (env file written, same-version container renamed); its cord dir is
+  // relative, resolved on the host, because home is only known from this very round trip.
+  const create = !gatekeeper && barrier.state === 'waiting' ? app.create(config, role, container(naming.cordDir(config, role, runId))) : undefined
+  const prepare = app.bootPrepare(config, role, { version, renameSuffix: randomBytes(8).toString('hex') })
+  const prepared = await prepareAndCreate(remote, { prepare, create, stdin: envFileContent(env) })
+  const removeCreated = async (): Promise<void> => {
+    const removed = await remote.run(app.removeContainer(config, role, version), { allowFailure: true }).catch(() => undefined)
+    if (removed?.exitCode !== 0) say(`Could not remove the created container ${name}`)
+  }
   const oldContainer = prepared.current && prepared.current !== name ? prepared.current : prepared.renamed
 
   if (!gatekeeper) {
@@ -76,25 +94,28 @@ async function bootRole(ctx: DeployContext, task: Task, { host, role, barrier, d
     try {
       await barrier.wait(ctx.signal)
     } catch (error) {
+      // The created container never ran: remove it, and the old one keeps running untouched.
+      if (create) await removeCreated()
       if (ctx.signal.aborted) throw new CancelledError(`${host}: cancelled before booting ${role.name}`)
       throw new HealthcheckError(`${host}: first ${selection.primaryRole.name} container is unhealthy, not booting ${role.name}`, { cause: error })
     }
   }
-  if (ctx.signal.aborted) throw new CancelledError(`${host}: cancelled before booting ${role.name}`)
+  if (ctx.signal.aborted) {
+    if (create) await removeCreated()
+    throw new CancelledError(`${host}: cancelled before booting ${role.name}`)
+  }
 
-  const extras = role.proxy ? driver.appRun(config, role, { version, host }) : undefined
   say(`Starting ${name}`)
-  await remote.run(
-    app.run(config, role, {
-      version,
-      host,
-      env,
-      hostnameSuffix: randomBytes(6).toString('hex'),
-      cordHostDir: extras?.cord ? naming.cordHostDir(config, role, { home: prepared.home, runId }) : undefined,
-      labels: extras?.labels,
-      extraArgs: extras?.args,
-    }),
-  )
+  if (create) {
+    try {
+      await remote.run(app.start(config, role, version))
+    } catch (error) {
+      await removeCreated()
+      throw error
+    }
+  } else {
+    await remote.run(app.run(config, role, container(naming.cordHostDir(config, role, { home: prepared.home, runId }))))
+  }
 
   try {
     say(`Waiting for ${name} to be healthy`)
@@ -125,6 +146,24 @@ async function bootRole(ctx: DeployContext, task: Task, { host, role, barrier, d
     await remote.run(stopOld, { allowFailure: true })
   }
   say(`${name} is serving`)
+}
+
+/**
+ * One round trip: `bootPrepare` (stdin: the env file), then the `create` when there is one. A failed
+ * create reads as the create's own CommandError, as a failed `docker run` did.
+ */
+async function prepareAndCreate(remote: Executor, { prepare, create, stdin }: { prepare: Command; create: Command | undefined; stdin: string }): Promise<app.Prepared> {
+  let stdout: string
+  try {
+    stdout = (await remote.run(create ? and(prepare, create) : prepare, { stdin })).stdout
+  } catch (error) {
+    // `current=` is the prepare's last answer: with it, the prepare ran through and the create failed.
+    if (create && error instanceof CommandError && /^current=/m.test(error.stdout)) {
+      throw new CommandError(remote.host, render(create, { redact: true }), error.exitCode, error.stderr)
+    }
+    throw error
+  }
+  return app.parsePrepare(stdout)
 }
 
 const chunk = <T>(items: readonly T[], size: number): T[][] =>

@@ -60,7 +60,8 @@ describe('run', () => {
     expect(code, text).toBe(0)
     for (const host of ['127.0.9.1', '127.0.9.2', '127.0.9.3']) {
       const own = text.split('\n').filter((l) => l.startsWith(`${host}: `))
-      expect(own.findIndex((l) => l.includes('docker pull'))).toBeLessThan(own.findIndex((l) => l.includes('docker run')))
+      // Workers create their container before the barrier opens (docker create), the primary role runs it (docker run).
+      expect(own.findIndex((l) => l.includes('docker pull'))).toBeLessThan(own.findIndex((l) => / docker (run|create) /.test(l)))
     }
     expect(text).toMatch(/^127\.0\.9\.1: .*mkdir .*\.kamal\/locks/m) // the lock is taken on the primary host only
     expect(text).not.toMatch(/^127\.0\.9\.2: .*\.kamal\/locks/m)
@@ -73,7 +74,7 @@ describe('run', () => {
     expect(code, text).toBe(0)
     expect(text).not.toMatch(/^127\.0\.9\.1: /m)
     expect(text).toMatch(/^127\.0\.9\.2: .*docker run/m)
-    expect(text).toMatch(/^127\.0\.9\.3: .*docker run/m)
+    expect(text).toMatch(/^127\.0\.9\.3: .*docker create/m)
   })
 
   test('what a failing run found is still printed: warnings on stderr, the report on stdout', async () => {

@@ -44,5 +44,7 @@ test('SIGINT during boot stops the new containers, releases the lock and exits 1
     (await sshExec(host, `docker ps --filter label=service=${app.service} --format '{{.Names}}'`)).stdout.trim().split('\n').sort()
   const after = { [s1]: await running(s1), [s2]: await running(s2), [s3]: await running(s3) }
   expect(after, stderr).toEqual({ [s1]: [`${app.service}-web-${v1}`], [s2]: [`${app.service}-web-${v1}`], [s3]: [`${app.service}-workers-${v1}`] })
+  // The workers' container created before the barrier was removed, never started: no v2 worker at all.
+  expect((await sshExec(s3, `docker ps -a --filter label=service=${app.service} --format '{{.Names}}'`)).stdout.trim(), stderr).toBe(`${app.service}-workers-${v1}`)
   expect((await sshExec(s1, `ls .kamal/locks/${app.service} 2>&1 || true`)).stdout).toContain('No such file')
 })

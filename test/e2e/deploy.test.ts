@@ -92,6 +92,7 @@ describe('deploy', () => {
   test('a broken image: the deploy fails, the old version keeps serving, workers never boot it, nothing new is left running', async () => {
     writeFileSync(join(app.dir, 'deploy.yml'), `${await import('node:fs').then((fs) => fs.readFileSync(join(app.dir, 'deploy.yml'), 'utf8'))}\n`.replace('  dockerfile: demo/Dockerfile', '  dockerfile: demo/Dockerfile\n  args:\n    BROKEN: "1"'))
     const v3 = await app.commit('broken')
+    const started = (await sshExec(s3, 'date +%s')).stdout.trim()
     const result = await app.script('deploy')
     expect(result.code).toBe(1)
     expect(result.stderr).toContain(`${app.service}-web-${v3} did not become healthy`)
@@ -103,7 +104,12 @@ describe('deploy', () => {
     }
     const workers = await containers(s3)
     expect(workers).toContain(`${app.service}-workers-${v2} running`)
+    // Not even the container created before the barrier (docker ps -a lists created ones too) is left.
     expect(workers.some((c) => c.includes(v3))).toBe(false)
+    expect((await sshExec(s3, `docker ps -aq --filter status=created --filter name=${app.service}-workers-`)).stdout.trim()).toBe('')
+    // It was created (before the barrier closed) and removed, never started.
+    const events = (await sshExec(s3, `docker events --since ${started} --until "$(date +%s.%N)" --filter container=${app.service}-workers-${v3} --format '{{.Action}}'`)).stdout.trim().split('\n')
+    expect(events).toEqual(['create', 'destroy'])
     expect(await site(app.service)).toEqual({ status: 200, body: v2 })
     expect((await sshExec(s1, `ls .kamal/locks/${app.service} 2>&1 || true`)).stdout).toContain('No such file')
   })
@@ -124,7 +130,12 @@ describe('deploy', () => {
     const before = await Promise.all(sandbox.servers.map(containers))
     const result = await app.script('deploy', ['--dry-run'])
     expect(result.code, result.stderr).toBe(0)
-    for (const host of [s1, s2, s3]) expect(result.stderr).toMatch(new RegExp(`^${host.replaceAll('.', '\\.')}: .*docker run`, 'm'))
+    // The web hosts run their container; the workers' host creates it before the barrier and starts it after.
+    for (const host of [s1, s2]) expect(result.stderr).toMatch(new RegExp(`^${host.replaceAll('.', '\\.')}: .*docker run`, 'm'))
+    const worker = result.stderr.split('\n').filter((l) => l.startsWith(`${s3}: `))
+    const created = worker.findIndex((l) => l.includes(` && docker create --restart unless-stopped --name ${app.service}-workers-`))
+    expect(created, result.stderr).toBeGreaterThan(-1)
+    expect(worker.findIndex((l) => l.startsWith(`${s3}: docker start ${app.service}-workers-`))).toBeGreaterThan(created)
     expect(result.stderr).toMatch(/^localhost: .*docker .*build/m)
     expect(result.stderr).not.toContain(SECRET)
     expect(result.stderr).not.toContain(sandbox.registryPassword)

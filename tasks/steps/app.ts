@@ -1,19 +1,8 @@
 import type { DeployTask } from '../../lib/context.ts'
 import * as app from '../../lib/commands/app.ts'
-import * as registry from '../../lib/commands/registry.ts'
 import * as prune from '../../lib/commands/prune.ts'
 import { onHosts } from './fan-out.ts'
-
-/**
- * `docker login` on every selected host (password on stdin). The deploy runs it while the image
- * builds (Kamal logs in everywhere before building, too); `ctx.found.loggedIn` lets the pull skip it.
- */
-export const loginRegistryRemotely = (): DeployTask =>
-  onHosts('Log in to the registry on the servers', (ctx) => ctx.selection.hosts, async (ctx, host, task) => {
-    await ctx.remote(host).run(registry.login(ctx.config), { stdin: registry.passwordStdin(ctx.config), signal: ctx.signal })
-    ctx.found.loggedIn.add(host)
-    task.output = `Logged in to ${ctx.config.registry.server ?? 'Docker Hub'}`
-  })
+import { runLoggedIn } from './registry-login.ts'
 
 /**
  * Pulls `repo:VERSION` on every selected host and checks its `service` label, logging in first
@@ -21,11 +10,8 @@ export const loginRegistryRemotely = (): DeployTask =>
  */
 export const pullImage = (): DeployTask =>
   onHosts('Pull image', (ctx) => ctx.selection.hosts, async (ctx, host, task) => {
-    const { config, version, signal } = ctx
-    task.output = `docker pull ${config.repository}:${version}`
-    if (ctx.found.loggedIn.has(host)) await ctx.remote(host).run(app.pull(config, version), { signal })
-    else await ctx.remote(host).run(app.loginAndPull(config, version), { stdin: registry.passwordStdin(config), signal })
-    ctx.found.loggedIn.add(host)
+    task.output = `docker pull ${ctx.config.repository}:${ctx.version}`
+    await runLoggedIn(ctx, host, app.pull(ctx.config, ctx.version))
   })
 
 /** Moves `latest[-DEST]` to this version on every host: only after every host booted, so "the current container" stays trustworthy. */

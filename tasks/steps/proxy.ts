@@ -7,10 +7,10 @@ import type { Command } from '../../lib/shell/command.ts'
 import * as proxy from '../../lib/commands/proxy.ts'
 import * as registry from '../../lib/commands/registry.ts'
 import * as traefik from '../../lib/commands/traefik.ts'
-import { andAll } from '../../lib/commands/args.ts'
 import { envFileContent, writeEnvFile } from '../../lib/commands/env-file.ts'
 import { fanOut, onHosts, reportOnHosts, type Task } from './fan-out.ts'
 import { runHook } from './hooks.ts'
+import { runLoggedIn } from './registry-login.ts'
 import { withLock } from './lock.ts'
 
 // The proxy as discrete tasks (Kamal's `traefik boot|reboot|start|stop|…`, Kamal 2's `proxy …`),
@@ -30,9 +30,7 @@ export const bootProxy = (): DeployTask =>
     if (config.proxy.kind === 'traefik') {
       await writeTraefikEnv(ctx, remote)
       // Kamal logs in before every traefik boot; a host this run already logged in needs no second login.
-      if (ctx.found.loggedIn.has(host)) await remote.run(traefik.startOrRun(config), { signal: ctx.signal })
-      else await remote.run(andAll(registry.login(config), traefik.startOrRun(config)), { stdin: registry.passwordStdin(config), signal: ctx.signal })
-      ctx.found.loggedIn.add(host)
+      await runLoggedIn(ctx, host, traefik.startOrRun(config))
     } else {
       // Where caddy already runs its image, the boot is a config load: no login, no start, no wait.
       await caddyRun(ctx, host, (login) => proxy.caddyBoot(config, { login }))

@@ -14,15 +14,16 @@ import { ADMIN, CONTAINER, LEGACY_ADMIN, MOUNT, NETWORK, SOCKET, type Listen } f
 
 /**
  * Shell text: `load [--force]` loads ./caddy.json (cwd: the config dir) into caddy and returns 0 once
- * caddy took it, else 1 with caddy's error on stderr. `--force` reloads an unchanged config too (a
- * new generation of caddy's servers). Reads $proxy $config $sock $admin $legacy (LOAD_ARGS).
+ * caddy took it, 2 when caddy answered over the socket and rejected it, else 1; caddy's error goes
+ * to stderr. `--force` reloads an unchanged config too (a new generation of caddy's servers). Reads
+ * $proxy $config $sock $admin $legacy (LOAD_ARGS).
  */
 export const LOAD =
   'load() { f=$1; ' +
   'if [ -S "$sock" ] && command -v curl >/dev/null 2>&1; then ' +
   'if [ -n "$f" ]; then set -- -H "Cache-Control: must-revalidate"; else set --; fi; ' +
   'if out=$(curl -sS --unix-socket "$sock" -H "Host;" -H "Content-Type: application/json" "$@" --data-binary @caddy.json -w " %{http_code}" http://localhost/load 2>&1); then ' +
-  '[ "${out##* }" = 200 ] && return 0; printf "%s\\n" "${out% *}" >&2; return 1; fi; fi; ' +
+  '[ "${out##* }" = 200 ] && return 0; printf "%s\\n" "${out% *}" >&2; return 2; fi; fi; ' +
   // No answer over the socket (no curl, no socket, a stale one, no permission): ask caddy from inside.
   'a=$legacy; [ -S "$sock" ] && a=$admin; docker exec "$proxy" caddy reload --config "$config" --address "$a" $f; }; '
 
@@ -36,21 +37,22 @@ const MIGRATE = 'nsenter -t "$pid" -n sh -c "echo 1 > /proc/sys/net/ipv4/tcp_mig
 
 /** Loads `<dir>/caddy.json` into the running caddy (`--force`: even when unchanged); exit 1 with caddy's error. */
 export const reload = (dir: string, { force = false, listen }: { force?: boolean; listen?: Listen } = {}): Command =>
-  script('dir=$1 proxy=$2 config=$3 sock=$4 admin=$5 legacy=$6 force=$7; cd "$dir" || exit 1; ' + LOAD + 'load $force', dir, ...LOAD_ARGS(listen), force ? '--force' : '')
+  script('dir=$1 proxy=$2 config=$3 sock=$4 admin=$5 legacy=$6 force=$7; cd "$dir" || exit 1; ' + LOAD + 'load $force || exit 1', dir, ...LOAD_ARGS(listen), force ? '--force' : '')
 
 /**
  * Waits until the caddy container serves its config: polls a load of `<dir>/caddy.json`, which fails
  * until the admin API is up, blocks while the initial load runs and is a no-op for an unchanged
  * config. Caddy itself confirms; no log scraping, no fixed sleep. Then sets tcp_migrate_req in its
- * netns. Exit 0 `ready` (plus `migrate=unavailable` when the sysctl could not be set); exit 2 on
- * timeout with caddy's last error.
+ * netns. Exit 0 `ready` (plus `migrate=unavailable` when the sysctl could not be set); exit 1 at
+ * once with caddy's error when caddy answers and rejects the config (no use waiting out the
+ * timeout); exit 2 on timeout with caddy's last error.
  */
 export const waitReady = (dir: string, { timeoutSeconds = 30, interval = 0.1 }: { timeoutSeconds?: number; interval?: number } = {}): Command =>
   script(
     'dir=$1 proxy=$2 config=$3 sock=$4 admin=$5 legacy=$6 timeout=$7 interval=$8; cd "$dir" || exit 1; ' +
       LOAD +
       'deadline=$(( $(date +%s) + timeout )); ' +
-      'while :; do if out=$(load 2>&1); then echo ready; break; fi; ' +
+      'while :; do if out=$(load 2>&1); then echo ready; break; elif [ $? -eq 2 ]; then printf "rejected: %s\\n" "$out" | tail -n 3; exit 1; fi; ' +
       'if [ "$(date +%s)" -gt "$deadline" ]; then printf "not ready: %s\\n" "$out" | tail -n 3; exit 2; fi; sleep "$interval"; done; ' +
       'pid=$(docker inspect -f "{{.State.Pid}}" "$proxy" 2>/dev/null); ' +
       MIGRATE,

@@ -88,6 +88,16 @@ describe('caddy-admin.reload', () => {
 })
 
 describe('caddy-admin.waitReady', () => {
+  test('a config caddy rejects fails at once with its error, not after the timeout', async () => {
+    const { home: h, dir } = home()
+    const api = await adminSocket(dir, { status: 400, body: '{"error":"loading config: bad"}' })
+    const result = await run(admin.waitReady(DIR, { timeoutSeconds: 30, interval: 0.02 }), 'exit 9', { home: h })
+    await api.close()
+    expect([result.code, result.stdout, result.calls]).toEqual([1, 'rejected: {"error":"loading config: bad"}\n', []])
+    // One load, no polling on: a rejection will not change by waiting.
+    expect(api.requests).toHaveLength(1)
+  })
+
   test('polls until caddy answers on its socket, then sets tcp_migrate_req in its netns', async () => {
     const { home: h, dir } = home()
     // The admin socket appears a moment after the start; until then the fallback fails, as docker exec would.

@@ -26,7 +26,7 @@ describe('probe', () => {
       },
       {
         title: 'Fan',
-        task: (c, t) => fanOut(c, t, servers.map((h) => ({ title: `web on ${h}`, run: async (cc) => void (await cc.remote(h).run(cmd('docker', 'run', 'x'))) }))),
+        task: (_c, t) => fanOut(t, servers.map((h) => ({ title: `web on ${h}`, run: async (cc) => void (await cc.remote(h).run(cmd('docker', 'run', 'x'))) }))),
       },
     ]
     const p = probe()

@@ -73,8 +73,7 @@ function perHost(title: string, name: string, job: Job | BootMode): DeployTask {
       const plan = hostPlan(ctx, accessories)
       if (plan.size === 0) return task.skip(`${title}: no hosts${ctx.flags.hosts || ctx.flags.primary ? ' match the host filter' : ''}`)
       const files = typeof job === 'string' ? new Map(await Promise.all(accessories.map(async (a) => [a.name, await readAccessoryFiles(ctx, a)] as const))) : undefined
-      await fanOut(
-        ctx,
+      return fanOut(
         task,
         [...plan].map(([host, list]) => ({
           title: host,

@@ -13,7 +13,7 @@ import { proxyDriver } from '../../lib/proxy/index.ts'
 import type { Executor } from '../../lib/exec/executor.ts'
 import { and, render, type Command } from '../../lib/shell/command.ts'
 import type { ProxyDriver } from '../../lib/proxy/driver.ts'
-import { fanOut, type Task } from './fan-out.ts'
+import { fanOut, type Subtasks, type Task } from './fan-out.ts'
 
 /**
  * Boots the new version on every selected host, primary hosts first, behind the deployment barrier:
@@ -24,28 +24,35 @@ import { fanOut, type Task } from './fan-out.ts'
  */
 export const bootApp = (): DeployTask => ({
   title: 'Boot app',
-  task: async (ctx, task) => {
+  task: (ctx, task) => {
     const barrier = new Barrier()
     const driver = proxyDriver(ctx.config)
     // One random id per run names this run's cord dirs (Kamal's run_id).
     const runId = randomBytes(8).toString('hex')
     const hosts = ctx.selection.hosts
     const limit = ctx.config.boot.limit
-    const groups = limit ? chunk(hosts, limit) : [hosts]
-    for (const [index, group] of groups.entries()) {
-      // boot.wait is the user's explicit pause between groups: the one sleep slipway keeps.
-      if (index > 0 && ctx.config.boot.wait) await pause(ctx.config.boot.wait, ctx.signal)
-      await fanOut(
-        ctx,
-        task,
+    const bootGroup = (t: Task, group: readonly string[]): Subtasks =>
+      fanOut(
+        t,
         group.map((host) => ({
           title: `${ctx.selection.rolesOn(host).map((r) => r.name).join(', ')} on ${host}`,
-          run: async (c, t) => {
-            for (const role of c.selection.rolesOn(host)) await bootRole(c, t, { host, role, barrier, driver, runId })
+          run: async (c, ht) => {
+            for (const role of c.selection.rolesOn(host)) await bootRole(c, ht, { host, role, barrier, driver, runId })
           },
         })),
       )
-    }
+    if (!limit || limit >= hosts.length) return bootGroup(task, hosts)
+    const groups = chunk(hosts, limit)
+    return task.newListr(
+      groups.map((group, index) => ({
+        title: `Group ${index + 1} of ${groups.length}: ${group.join(', ')}`,
+        task: async (c: DeployContext, t: Task) => {
+          // boot.wait is the user's explicit pause between groups: the one sleep slipway keeps.
+          if (index > 0 && c.config.boot.wait) await pause(c.config.boot.wait, c.signal)
+          return bootGroup(t, group)
+        },
+      })),
+    )
   },
 })
 

@@ -1,4 +1,4 @@
-import type { ListrTaskWrapper } from 'listr2'
+import { Listr, type ListrTaskWrapper } from 'listr2'
 import type { DeployContext, DeployTask } from '../../lib/context.ts'
 import { HostsError } from '../../lib/errors.ts'
 
@@ -6,37 +6,61 @@ import { HostsError } from '../../lib/errors.ts'
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Task = ListrTaskWrapper<DeployContext, any, any>
 
-/** One unit of host work, shown as a subtask titled `title`. */
+/** A task list made by `task.newListr(…)`, for a task to return. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Subtasks = Listr<DeployContext, any, any>
+
+/** One unit of host work, shown as a subtask titled `title`; it may return subtasks of its own. */
 export interface HostJob {
   readonly title: string
-  readonly run: (ctx: DeployContext, task: Task) => Promise<void>
+  readonly run: (ctx: DeployContext, task: Task) => Promise<void> | Subtasks
 }
 
 /**
- * Runs jobs as concurrent subtasks (at most `limit` at once), lets every one finish its own cleanup,
- * then throws all failures together (`where` words the summary; default `on <n> hosts`). listr2's exitOnError:false swallows errors, so they are
- * collected here instead.
+ * Calls `settle` once listr2 has run `list`, whether it succeeded or not. A task hands its subtasks
+ * to listr2 by returning them, so that the parent's renderer draws one tree (a list the task runs
+ * itself gets a renderer of its own, which fights the parent's for the terminal); this is the one
+ * place left to act after they ran. A throw from `settle` fails the task.
  */
-export async function fanOut(
-  ctx: DeployContext,
+export function whenDone(list: Subtasks, settle: () => void): Subtasks {
+  const run = list.run.bind(list)
+  list.run = (ctx) => run(ctx).finally(settle)
+  return list
+}
+
+/**
+ * Subtasks running `jobs` concurrently (at most `limit` at once); every job finishes its own
+ * cleanup, then the failures are thrown together (`where` words the summary; default `on <n>
+ * hosts`). listr2's exitOnError:false swallows errors, so they are collected here instead.
+ * Return it from a task: `task: (ctx, task) => fanOut(task, jobs)`.
+ */
+export function fanOut(
   task: Task,
   jobs: readonly HostJob[],
   { limit, where }: { limit?: number | undefined; where?: ((failures: number) => string) | undefined } = {},
-): Promise<void> {
+): Subtasks {
   const errors: Error[] = []
+  const record = (error: unknown): never => {
+    errors.push(error instanceof Error ? error : new Error(String(error)))
+    throw error
+  }
   const subtasks: DeployTask[] = jobs.map((job) => ({
     title: job.title,
-    task: async (c, t) => {
+    task: (c, t) => {
       try {
-        await job.run(c, t)
+        const work = job.run(c, t)
+        if (!(work instanceof Listr)) return work.catch(record)
+        const run = work.run.bind(work)
+        work.run = (ctx) => run(ctx).catch(record)
+        return work
       } catch (error) {
-        errors.push(error instanceof Error ? error : new Error(String(error)))
-        throw error
+        return record(error)
       }
     },
   }))
-  await task.newListr(subtasks, { concurrent: limit ?? true, exitOnError: false }).run(ctx)
-  if (errors.length > 0) throw new HostsError(errors, where?.(errors.length))
+  return whenDone(task.newListr(subtasks, { concurrent: limit ?? true, exitOnError: false }), () => {
+    if (errors.length > 0) throw new HostsError(errors, where?.(errors.length))
+  })
 }
 
 /** A task that does `job` on every selected host, all hosts in parallel. */
@@ -48,7 +72,7 @@ export const onHosts = (
 ): DeployTask => ({
   title,
   ...extra,
-  task: (ctx, task) => fanOut(ctx, task, hosts(ctx).map((host) => ({ title: host, run: (c, t) => job(c, host, t) }))),
+  task: (ctx, task) => fanOut(task, hosts(ctx).map((host) => ({ title: host, run: (c, t) => job(c, host, t) }))),
 })
 
 /** What one host contributes to a report: `{ header, text }` blocks, e.g. one per role on it. */
@@ -68,15 +92,14 @@ export const reportOnHosts = (
   read: (ctx: DeployContext, host: string, task: Task) => Promise<readonly ReportBlock[]>,
 ): DeployTask => ({
   title,
-  task: async (ctx, task) => {
+  task: (ctx, task) => {
     const out = new Map<string, readonly ReportBlock[]>()
     const targets = hosts(ctx)
-    try {
-      await fanOut(ctx, task, targets.map((host) => ({ title: host, run: async (c, t) => void out.set(host, await read(c, host, t)) })))
-    } finally {
+    const jobs = targets.map((host) => ({ title: host, run: async (c: DeployContext, t: Task) => void out.set(host, await read(c, host, t)) }))
+    return whenDone(fanOut(task, jobs), () => {
       for (const host of targets) {
         for (const { header, text } of out.get(host) ?? []) ctx.found.report.push(`${header}\n${text.trimEnd() || '(no output)'}\n`)
       }
-    }
+    })
   },
 })

@@ -60,7 +60,7 @@ export const rebootProxy = ({ rolling = false }: RebootOptions = {}): DeployTask
         task: (_: DeployContext, t: Task) =>
           t.newListr([
             runHook(pre, { hosts: () => group }),
-            { title: 'Reboot', task: (c: DeployContext, r: Task) => fanOut(c, r, group.map((host) => ({ title: host, run: (cc, rt) => rebootOn(cc, host, rt) }))) },
+            { title: 'Reboot', task: (_: DeployContext, r: Task) => fanOut(r, group.map((host) => ({ title: host, run: (cc, rt) => rebootOn(cc, host, rt) }))) },
             runHook(post, { hosts: () => group }),
           ]),
       })),

@@ -15,11 +15,10 @@ export interface Lane {
  */
 export const together = (title: string, lanes: readonly Lane[]): DeployTask => ({
   title,
-  task: (ctx, task) =>
+  task: (_, task) =>
     fanOut(
-      ctx,
       task,
-      lanes.map((lane) => ({ title: lane.title, run: async (c, t) => void (await t.newListr([...lane.steps], { concurrent: false, exitOnError: true }).run(c)) })),
+      lanes.map((lane) => ({ title: lane.title, run: (_c, t) => t.newListr([...lane.steps], { concurrent: false, exitOnError: true }) })),
       { where: (failures) => `in ${failures} lanes` },
     ),
 })

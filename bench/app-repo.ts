@@ -23,8 +23,12 @@ export interface BenchApp {
 export function benchConfig({ service, servers, registry, sshKey, caddyImage }: BenchApp): string {
   const web = servers.length > 1 ? servers.slice(0, -1) : servers
   const workers = servers.length > 1 ? servers.slice(-1) : []
-  const hosts = (list: readonly string[]): string => list.map((h, i) => `      - ${h}${i === 1 ? ': canary' : ''}`).join('\n')
-  const workersRole = workers.length === 0 ? '' : `
+  const hosts = (list: readonly string[]): string =>
+    list.map((h, i) => `      - ${h}${i === 1 ? ': canary' : ''}`).join('\n')
+  const workersRole =
+    workers.length === 0
+      ? ''
+      : `
   workers:
     hosts:
 ${workers.map((h) => `      - ${h}`).join('\n')}
@@ -74,12 +78,19 @@ retain_containers: 3
 }
 
 /** A temp git repo holding the demo app and a generated deploy.yml; `commit()` makes a new version. */
-export async function benchRepo(app: BenchApp): Promise<{ dir: string; commit(run: string): Promise<string>; remove(): void }> {
+export async function benchRepo(
+  app: BenchApp,
+): Promise<{ dir: string; commit(run: string): Promise<string>; remove(): void }> {
   const dir = mkdtempSync(join(tmpdir(), `slipway-${app.service}-`))
   cpSync(join(REPO_ROOT, 'demo'), join(dir, 'demo'), { recursive: true })
   cpSync(join(REPO_ROOT, '.dockerignore'), join(dir, '.dockerignore'))
   writeFileSync(join(dir, 'deploy.yml'), benchConfig(app))
-  const identity = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@localhost', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@localhost' }
+  const identity = {
+    GIT_AUTHOR_NAME: 'bench',
+    GIT_AUTHOR_EMAIL: 'bench@localhost',
+    GIT_COMMITTER_NAME: 'bench',
+    GIT_COMMITTER_EMAIL: 'bench@localhost',
+  }
   const git = $({ cwd: dir, quiet: true, env: { ...process.env, ...identity } })
   await git`git init -q -b main`
   return {

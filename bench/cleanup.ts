@@ -6,21 +6,39 @@ import { cmd, pipe, seq, type Command } from '../lib/shell/command.ts'
 /** What one server runs to forget a benchmarked service: its containers, its images, its lock and env files. */
 export const removeServiceCommand = (service: string, repository: string): Command =>
   seq(
-    pipe(cmd('docker', 'ps', '--all', '--quiet', '--filter', `label=service=${service}`), cmd('xargs', '-r', 'docker', 'rm', '--force')),
+    pipe(
+      cmd('docker', 'ps', '--all', '--quiet', '--filter', `label=service=${service}`),
+      cmd('xargs', '-r', 'docker', 'rm', '--force'),
+    ),
     pipe(cmd('docker', 'images', '--quiet', repository), cmd('xargs', '-r', 'docker', 'rmi', '--force')),
-    cmd('rm', '-rf', `.kamal/locks/${service}`, `.kamal/env/roles/${service}-web.env`, `.kamal/env/roles/${service}-workers.env`),
+    cmd(
+      'rm',
+      '-rf',
+      `.kamal/locks/${service}`,
+      `.kamal/env/roles/${service}-web.env`,
+      `.kamal/env/roles/${service}-workers.env`,
+    ),
   )
 
 /**
  * Removes the service from every server of its deploy.yml (over one ssh2 connection per host, as
  * a deploy does) and its images from this machine's docker. Best effort: reports, never throws.
  */
-export async function removeService(dir: string, env: Record<string, string>, docker: string, log: (line: string) => void): Promise<void> {
+export async function removeService(
+  dir: string,
+  env: Record<string, string>,
+  docker: string,
+  log: (line: string) => void,
+): Promise<void> {
   const config = await loadConfig({ cwd: dir, env })
   const pool = sshPool({ ...config.ssh, knownHostsFile: env['SLIPWAY_KNOWN_HOSTS'] })
   const hosts = [...new Set(config.roles.flatMap((r) => r.hosts))]
   try {
-    const results = await Promise.allSettled(hosts.map((h) => pool.executor(h).run(removeServiceCommand(config.service, config.repository), { allowFailure: true })))
+    const results = await Promise.allSettled(
+      hosts.map((h) =>
+        pool.executor(h).run(removeServiceCommand(config.service, config.repository), { allowFailure: true }),
+      ),
+    )
     const failed = results.filter((r) => r.status === 'rejected' || r.value.exitCode !== 0).length
     log(`removed ${config.service} from ${hosts.length - failed} of ${hosts.length} servers`)
   } finally {

@@ -36,8 +36,19 @@ try {
     log(`sandbox: ${count} servers ready in ${up.seconds.toFixed(1)} s`)
     const servers = sandbox.SANDBOX_SERVERS.split(' ')
     const service = `bench-${randomBytes(3).toString('hex')}`
-    const repo = await benchRepo({ service, servers, registry: sandbox.SANDBOX_REGISTRY, sshKey: sandbox.SANDBOX_SSH_KEY, caddyImage: sandbox.SANDBOX_CADDY_IMAGE })
-    const env = stringEnv({ ...process.env, ...sandbox, DEMO_SECRET: 'bench-secret', SLIPWAY_KNOWN_HOSTS: sandbox.SANDBOX_KNOWN_HOSTS })
+    const repo = await benchRepo({
+      service,
+      servers,
+      registry: sandbox.SANDBOX_REGISTRY,
+      sshKey: sandbox.SANDBOX_SSH_KEY,
+      caddyImage: sandbox.SANDBOX_CADDY_IMAGE,
+    })
+    const env = stringEnv({
+      ...process.env,
+      ...sandbox,
+      DEMO_SECRET: 'bench-secret',
+      SLIPWAY_KNOWN_HOSTS: sandbox.SANDBOX_KNOWN_HOSTS,
+    })
     const target = { dir: repo.dir, env, lbUrl: sandbox.SANDBOX_LB_URL, service }
     try {
       const background = await backgroundBusy()
@@ -47,15 +58,20 @@ try {
       const samples: RunSample[] = []
       for (let i = 1; i <= runs; i++) {
         const sample = await deployOnce(target, await repo.commit(`run ${i}`))
-        log(`${count} servers: run ${i}/${runs} ${(sample.totalMs / 1000).toFixed(2)} s, load average ${loadavg()[0]!.toFixed(1)}`)
+        log(
+          `${count} servers: run ${i}/${runs} ${(sample.totalMs / 1000).toFixed(2)} s, load average ${loadavg()[0]!.toFixed(1)}`,
+        )
         samples.push(sample)
       }
       const result = { servers, runs: samples, warmupMs: warmup.totalMs, background }
       results.push(result)
       process.stdout.write(`\n${sizeReport(result)}\n\n`)
-      if (process.env['BENCH_TRACE'] === '1') process.stdout.write(`last run, command by command:\n${trace(samples.at(-1)!, servers)}\n\n`)
+      if (process.env['BENCH_TRACE'] === '1')
+        process.stdout.write(`last run, command by command:\n${trace(samples.at(-1)!, servers)}\n\n`)
     } finally {
-      await removeService(repo.dir, env, sandbox.SANDBOX_DOCKER, (line) => log(`cleanup: ${line}`)).catch((e: Error) => log(`cleanup: ${e.message}`))
+      await removeService(repo.dir, env, sandbox.SANDBOX_DOCKER, (line) => log(`cleanup: ${line}`)).catch((e: Error) =>
+        log(`cleanup: ${e.message}`),
+      )
       repo.remove()
     }
   }
@@ -65,7 +81,9 @@ try {
 process.stdout.write(
   `${summary(results)}\n\nKamal 1.9.3 on the same kind of servers: 16 s for 3 servers, 24 s for 10 (12 s of them fixed sleeps), ` +
     `27 remote commands on the primary. slipway's target: ≤ 4 s, flat up to 10 servers, one SSH connection and ≤ 12 remote commands per host.\n` +
-    `Machine: ${loadavg().map((x) => x.toFixed(1)).join(' ')} load average at the end (other work on this machine slows every figure).\n`,
+    `Machine: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} load average at the end (other work on this machine slows every figure).\n`,
 )
 
 function stringEnv(env: Record<string, string | undefined>): Record<string, string> {

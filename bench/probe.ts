@@ -50,11 +50,15 @@ export function probe(): Probe {
       const proxied = new Proxy(wrapper, {
         get: (target, key) =>
           key === 'newListr'
-            ? (sub: DeployTask | DeployTask[], options?: object) => target.newListr([sub].flat().map((s) => timed(s, path)), options)
+            ? (sub: DeployTask | DeployTask[], options?: object) =>
+                target.newListr(
+                  [sub].flat().map((s) => timed(s, path)),
+                  options,
+                )
             : Reflect.get(target, key),
       })
       const finish = (result: unknown): unknown => {
-        if (!(result instanceof Listr)) return done(), result
+        if (!(result instanceof Listr)) return (done(), result)
         // listr2 runs a returned listr after this function returns: stop the clock when that run ends.
         const run = result.run.bind(result)
         result.run = (c?: unknown) => run(c).finally(done)
@@ -62,7 +66,9 @@ export function probe(): Probe {
       }
       return where.run(path, () => {
         const result = task.task(ctx, proxied)
-        return result instanceof Promise ? result.then(finish, (e: unknown) => (done(), Promise.reject(e))) : finish(result)
+        return result instanceof Promise
+          ? result.then(finish, (e: unknown) => (done(), Promise.reject(e)))
+          : finish(result)
       }) as ReturnType<NonNullable<DeployTask['task']>>
     },
   })
@@ -82,7 +88,8 @@ export function probe(): Probe {
 
   const contextFor = (ctx: DeployContext): DeployContext => {
     const remotes = new Map<string, Executor>()
-    const remote = (host: string): Executor => remotes.get(host) ?? remotes.set(host, instrument(ctx.remote(host))).get(host)!
+    const remote = (host: string): Executor =>
+      remotes.get(host) ?? remotes.set(host, instrument(ctx.remote(host))).get(host)!
     return { ...ctx, local: instrument(ctx.local), remote }
   }
 
@@ -93,7 +100,11 @@ export function probe(): Probe {
       {
         title: 'Deploy (benchmarked)',
         // The `ctx` option is inherited by every nested listr, so all steps see the instrumented executors.
-        task: (ctx, task) => task.newListr(steps.map((s) => timed(s, [])), { ctx: contextFor(ctx) }),
+        task: (ctx, task) =>
+          task.newListr(
+            steps.map((s) => timed(s, [])),
+            { ctx: contextFor(ctx) },
+          ),
       },
     ],
   }
@@ -105,7 +116,8 @@ export function programs(command: Command): string {
   const walk = (c: Command): void => {
     if (c.kind !== 'exec') return c.commands.forEach(walk)
     // `env A=1 docker build` is a docker build; `|| true` adds nothing worth a name.
-    const words = c.argv[0] === 'env' ? c.argv.slice(1).filter((a) => typeof a !== 'string' || !/^\w+=/.test(a)) : c.argv
+    const words =
+      c.argv[0] === 'env' ? c.argv.slice(1).filter((a) => typeof a !== 'string' || !/^\w+=/.test(a)) : c.argv
     const [program, sub] = words
     if (typeof program !== 'string' || program === 'true') return
     const name = program === 'docker' && typeof sub === 'string' && /^[a-z]+$/.test(sub) ? `docker ${sub}` : program

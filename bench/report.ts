@@ -19,8 +19,10 @@ export interface SizeResult {
 
 const s = (ms: number): string => (Number.isNaN(ms) ? '-' : `${(ms / 1000).toFixed(2)} s`)
 const n = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(1))
-const cols = (sp: Spread, fmt: (x: number) => string): string => [sp.median, sp.min, sp.max].map((x) => fmt(x).padStart(9)).join('')
-const fit = (text: string, width: number): string => (text.length > width - 1 ? `${text.slice(0, width - 2)}…` : text).padEnd(width)
+const cols = (sp: Spread, fmt: (x: number) => string): string =>
+  [sp.median, sp.min, sp.max].map((x) => fmt(x).padStart(9)).join('')
+const fit = (text: string, width: number): string =>
+  (text.length > width - 1 ? `${text.slice(0, width - 2)}…` : text).padEnd(width)
 const row = (label: string, sp: Spread, width: number): string => `  ${fit(label, width)}${cols(sp, s)}`
 
 /** The report for one server count: phases, totals against Kamal and the target, round trips, slowest commands. */
@@ -30,9 +32,14 @@ export function sizeReport({ servers, runs, warmupMs, background }: SizeResult):
   const commands = commandRows(runs, servers)
   const trips = roundTrips(runs, servers[0]!)
   const total = spread(runs.map((r) => r.totalMs))
-  const width = Math.min(72, Math.max(30, ...phases.map((p) => p.title.length + 2 * p.depth), ...commands.map((c) => c.key.length)) + 2)
+  const width = Math.min(
+    72,
+    Math.max(30, ...phases.map((p) => p.title.length + 2 * p.depth), ...commands.map((c) => c.key.length)) + 2,
+  )
   const kamal = KAMAL_SECONDS[count]
-  const vsKamal = kamal ? `Kamal 1.9.3: ${kamal} s → ${(kamal / (total.median / 1000)).toFixed(1)}× faster` : 'no Kamal figure for this size'
+  const vsKamal = kamal
+    ? `Kamal 1.9.3: ${kamal} s → ${(kamal / (total.median / 1000)).toFixed(1)}× faster`
+    : 'no Kamal figure for this size'
   const verdict = total.median <= TARGET.seconds * 1000 ? 'met' : 'MISSED'
   const busiest = trips.busiest.max
   return [
@@ -69,7 +76,11 @@ export function summary(results: readonly SizeResult[]): string {
     const kamal = KAMAL_SECONDS[servers.length]
     return `| ${servers.length} | ${s(total.median)} (${s(total.min)}–${s(total.max)}) | ${kamal ? `${kamal} s` : '-'} | ${n(trips.connections.median)} | ${n(trips.primary.median)} / ${trips.busiest.max} |`
   })
-  return ['| servers | slipway deploy, median (min–max) | Kamal 1.9.3 | SSH connections | remote commands: primary / max per host |', '|---|---|---|---|---|', ...lines].join('\n')
+  return [
+    '| servers | slipway deploy, median (min–max) | Kamal 1.9.3 | SSH connections | remote commands: primary / max per host |',
+    '|---|---|---|---|---|',
+    ...lines,
+  ].join('\n')
 }
 
 /**
@@ -81,6 +92,9 @@ export function trace(run: RunSample, servers: readonly string[]): string {
   return [...run.commands]
     .filter((c) => shown.has(c.host) || !servers.includes(c.host))
     .sort((a, b) => a.start - b.start)
-    .map((c) => `  +${s(c.start).padStart(8)} ${s(c.ms).padStart(8)}  ${c.host.padEnd(14)} ${c.path.slice(-2).join(' › ')} › ${c.what}`)
+    .map(
+      (c) =>
+        `  +${s(c.start).padStart(8)} ${s(c.ms).padStart(8)}  ${c.host.padEnd(14)} ${c.path.slice(-2).join(' › ')} › ${c.what}`,
+    )
     .join('\n')
 }

@@ -58,7 +58,8 @@ export function phaseRows(runs: readonly RunSample[], hosts: readonly string[]):
     for (const p of [...run.phases].sort((a, b) => a.start - b.start)) {
       if (Number.isNaN(p.ms)) continue
       const key = p.path.map((t) => collapse(t, hosts)).join(' › ')
-      if (!rows.has(key)) rows.set(key, { title: collapse(p.path.at(-1) ?? '', hosts), depth: p.path.length - 1, values: [] })
+      if (!rows.has(key))
+        rows.set(key, { title: collapse(p.path.at(-1) ?? '', hosts), depth: p.path.length - 1, values: [] })
       slowest.set(key, Math.max(slowest.get(key) ?? 0, p.ms))
     }
     for (const [key, ms] of slowest) rows.get(key)!.values.push(ms)
@@ -83,7 +84,11 @@ export function commandRows(runs: readonly RunSample[], hosts: readonly string[]
     const slowest = new Map<string, number>()
     for (const c of [...run.commands].sort((a, b) => a.start - b.start)) {
       // The last two titles place a command (`Boot app › web on *`); the full path only makes rows wider.
-      const path = c.path.slice(-2).map((t) => collapse(t, hosts)).join(' › ') || '(outside any task)'
+      const path =
+        c.path
+          .slice(-2)
+          .map((t) => collapse(t, hosts))
+          .join(' › ') || '(outside any task)'
       const n = (ordinal.get(`${c.host} ${path}`) ?? 0) + 1
       ordinal.set(`${c.host} ${path}`, n)
       const key = `${path} #${n} ${c.what}`

@@ -21,7 +21,10 @@ export interface LocatedIssue extends ConfigIssue {
 
 /** `['servers', 'web', 'hosts', 1]` → `servers.web.hosts[1]` */
 export function formatPath(path: KeyPath): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${key}` : key), '') || '(root)'
+  return (
+    path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${key}` : key), '') ||
+    '(root)'
+  )
 }
 
 /** Bad config: one `file:line:col key.path: message` line per issue. */
@@ -30,7 +33,11 @@ export class ConfigError extends DeployError {
   readonly file: string
   readonly issues: readonly LocatedIssue[]
   constructor(file: string, issues: readonly LocatedIssue[]) {
-    super(issues.map((i) => `${i.file ?? file}:${i.line ?? '?'}:${i.col ?? '?'} ${formatPath(i.path)}: ${i.message}`).join('\n'))
+    super(
+      issues
+        .map((i) => `${i.file ?? file}:${i.line ?? '?'}:${i.col ?? '?'} ${formatPath(i.path)}: ${i.message}`)
+        .join('\n'),
+    )
     this.file = file
     this.issues = issues
   }
@@ -91,9 +98,14 @@ export class HostsError extends DeployError {
   readonly errors: readonly Error[]
   /** `where` names what failed, for the summary line: `failures on 3 hosts`, `failures in 2 branches`. */
   constructor(errors: readonly Error[], where: string = `on ${errors.length} hosts`) {
-    super(errors.length === 1 ? errors[0]!.message : `failures ${where}:\n${errors.map((e) => `- ${e.message.replaceAll('\n', '\n  ')}`).join('\n')}`, {
-      cause: errors[0],
-    })
+    super(
+      errors.length === 1
+        ? errors[0]!.message
+        : `failures ${where}:\n${errors.map((e) => `- ${e.message.replaceAll('\n', '\n  ')}`).join('\n')}`,
+      {
+        cause: errors[0],
+      },
+    )
     this.errors = errors
   }
 }

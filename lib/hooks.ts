@@ -37,7 +37,8 @@ export function hooksDir(config: Pick<Config, 'root' | 'hooksPath'>): string {
 }
 
 /** The absolute path of one hook. */
-export const hookPath = (config: Pick<Config, 'root' | 'hooksPath'>, name: HookName): string => join(hooksDir(config), name)
+export const hookPath = (config: Pick<Config, 'root' | 'hooksPath'>, name: HookName): string =>
+  join(hooksDir(config), name)
 
 /** Whether a hook file would run: it exists, is a regular file and is executable. */
 export function isRunnable(path: string): boolean {
@@ -59,7 +60,10 @@ export interface HookDetails {
 }
 
 /** What hookEnv reads from the context. */
-export type HookContext = Pick<DeployContext, 'config' | 'version' | 'command' | 'subcommand' | 'selection' | 'performer'>
+export type HookContext = Pick<
+  DeployContext,
+  'config' | 'version' | 'command' | 'subcommand' | 'selection' | 'performer'
+>
 
 /**
  * The hook's environment (Kamal 1.x's `Kamal::Tags` plus KAMAL_ROLES): KAMAL_* and the same names

@@ -48,7 +48,11 @@ export async function main(recipe: (flags: Flags) => DeployTask[], options: Entr
 }
 
 /** Like main() but returns the exit code: 0 on success, 1 on failure, 130 when cancelled. */
-export async function run(recipe: (flags: Flags) => DeployTask[], entry: EntryOptions, opts: RunOptions = {}): Promise<number> {
+export async function run(
+  recipe: (flags: Flags) => DeployTask[],
+  entry: EntryOptions,
+  opts: RunOptions = {},
+): Promise<number> {
   const write = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`))
   const cwd = opts.cwd ?? process.cwd()
   const env = opts.env ?? process.env
@@ -82,12 +86,20 @@ export async function run(recipe: (flags: Flags) => DeployTask[], entry: EntryOp
     const realLocal = localExecutor({ cwd: config.root, env: stringsOf(env) })
     const local: Executor = dry ? dry.executor('localhost') : realLocal
     // SLIPWAY_KNOWN_HOSTS points host-key checks at another file (the sandbox keeps its own).
-    const pool = dry ? undefined : sshPool({ ...config.ssh, knownHostsFile: env['SLIPWAY_KNOWN_HOSTS'] }, { signal: controller.signal })
+    const pool = dry
+      ? undefined
+      : sshPool({ ...config.ssh, knownHostsFile: env['SLIPWAY_KNOWN_HOSTS'] }, { signal: controller.signal })
     close = async () => {
       if (pool) opts.onStats?.(pool.stats())
       await pool?.close()
     }
-    const version = await resolveVersion({ cwd: config.root, flag: entry.version?.(flags) ?? flags.version, env, config, local: realLocal })
+    const version = await resolveVersion({
+      cwd: config.root,
+      flag: entry.version?.(flags) ?? flags.version,
+      env,
+      config,
+      local: realLocal,
+    })
     const ctx: DeployContext = {
       config,
       version,
@@ -144,7 +156,13 @@ const stringsOf = (env: NodeJS.ProcessEnv): Record<string, string> =>
 const DRY_RUN_REPLY = { stdout: 'home=~\ncurrent=\ncurrent_version=\n' }
 
 function usage(entry: EntryOptions): string {
-  return [`usage: npx tsx ${entry.usage ?? `tasks/${entry.command}.ts [flags]`}`, '', 'flags:', ...(entry.help ?? []), ...SHARED_HELP].join('\n')
+  return [
+    `usage: npx tsx ${entry.usage ?? `tasks/${entry.command}.ts [flags]`}`,
+    '',
+    'flags:',
+    ...(entry.help ?? []),
+    ...SHARED_HELP,
+  ].join('\n')
 }
 
 // Kamal's performer: the git user, else the OS user.

@@ -92,7 +92,9 @@ async function ensureServers(l: Layout, s: SecretPaths, log: Log): Promise<numbe
   const image = await ensureServerImage(log)
   const existing = await existingServers(l)
   const wanted = new Set(l.servers.map((x) => x.container))
-  const stale = [...existing].filter(([name, c]) => !wanted.has(name) || !c.running || c.image !== image || c.dir !== l.dir).map(([name]) => name)
+  const stale = [...existing]
+    .filter(([name, c]) => !wanted.has(name) || !c.running || c.image !== image || c.dir !== l.dir)
+    .map(([name]) => name)
   await removeServers(stale)
   const missing = l.servers.filter((x) => !existing.has(x.container) || stale.includes(x.container))
   await Promise.all(missing.map((x) => startServer(l, s, image, x)))
@@ -126,4 +128,5 @@ async function down(l: Layout, log: Log): Promise<void> {
 }
 
 /** The env of a running sandbox, as written by `sandboxUp`. */
-export const readEnv = (options: Pick<SandboxOptions, 'name'> = {}): Record<string, string> => readEnvFile(layout(options).envFile)
+export const readEnv = (options: Pick<SandboxOptions, 'name'> = {}): Record<string, string> =>
+  readEnvFile(layout(options).envFile)

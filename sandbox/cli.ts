@@ -2,7 +2,8 @@ import { sandboxDown, sandboxUp } from './api.ts'
 import { optionsFromEnv } from './layout.ts'
 import { sandboxStatus } from './status.ts'
 
-const usage = 'usage: tsx sandbox/cli.ts up|down|status   (env: SANDBOX_SERVERS=N, SANDBOX_NAME, SANDBOX_SUBNET, SANDBOX_LB_PORT, SANDBOX_LB_BACKENDS)'
+const usage =
+  'usage: tsx sandbox/cli.ts up|down|status   (env: SANDBOX_SERVERS=N, SANDBOX_NAME, SANDBOX_SUBNET, SANDBOX_LB_PORT, SANDBOX_LB_BACKENDS)'
 
 /** `up | down | status` for the npm scripts; failures print a message and exit 1. */
 export async function cli(argv: readonly string[]): Promise<number> {
@@ -11,7 +12,9 @@ export async function cli(argv: readonly string[]): Promise<number> {
   switch (argv[0]) {
     case 'up': {
       const up = await sandboxUp(options, log)
-      console.log(`sandbox: ready in ${up.seconds.toFixed(1)}s: ${up.env.SANDBOX_SERVERS.split(' ').length} servers, registry ${up.env.SANDBOX_REGISTRY}, lb ${up.env.SANDBOX_LB_URL}`)
+      console.log(
+        `sandbox: ready in ${up.seconds.toFixed(1)}s: ${up.env.SANDBOX_SERVERS.split(' ').length} servers, registry ${up.env.SANDBOX_REGISTRY}, lb ${up.env.SANDBOX_LB_URL}`,
+      )
       console.log(`sandbox: env in ${up.envFile} (use: . ${up.envFile})`)
       return 0
     }

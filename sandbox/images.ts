@@ -28,7 +28,10 @@ async function withContext<T>(fn: (dir: string) => Promise<T>): Promise<T> {
 export const buildBase = (): Promise<void> =>
   withContext(async (dir) => {
     copyFileSync('/bin/busybox', join(dir, 'busybox'))
-    writeFileSync(join(dir, 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n')
+    writeFileSync(
+      join(dir, 'passwd'),
+      'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
+    )
     writeFileSync(join(dir, 'group'), 'root:x:0:\nnogroup:x:65534:\n')
     writeFileSync(
       join(dir, 'Dockerfile'),

@@ -47,13 +47,20 @@ export function layout(options: SandboxOptions = {}): Layout {
   const count = options.servers ?? 3
   const subnet = options.subnet ?? '172.29.0'
   const lbPort = options.lbPort ?? 19080
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`sandbox name "${name}": use lowercase letters, digits and "-"`)
-  if (!Number.isInteger(count) || count < 1 || count > MAX_SERVERS) throw new Error(`servers: ${count} is not between 1 and ${MAX_SERVERS}`)
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+    throw new Error(`sandbox name "${name}": use lowercase letters, digits and "-"`)
+  if (!Number.isInteger(count) || count < 1 || count > MAX_SERVERS)
+    throw new Error(`servers: ${count} is not between 1 and ${MAX_SERVERS}`)
   if (!Number.isInteger(lbPort) || lbPort < 1 || lbPort > 65535) throw new Error(`lb port ${lbPort} is not a TCP port`)
-  if (options.lbBackends !== undefined && !(options.lbBackends >= 1)) throw new Error(`lb backends: ${options.lbBackends} is not a count of servers`)
-  if (!/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(subnet)) throw new Error(`subnet "${subnet}": give three octets, e.g. 172.29.0`)
+  if (options.lbBackends !== undefined && !(options.lbBackends >= 1))
+    throw new Error(`lb backends: ${options.lbBackends} is not a count of servers`)
+  if (!/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(subnet))
+    throw new Error(`subnet "${subnet}": give three octets, e.g. 172.29.0`)
   const gateway = `${subnet}.1`
-  const servers = Array.from({ length: count }, (_, i) => ({ container: `${name}-${i + 1}`, ip: `${subnet}.${11 + i}` }))
+  const servers = Array.from({ length: count }, (_, i) => ({
+    container: `${name}-${i + 1}`,
+    ip: `${subnet}.${11 + i}`,
+  }))
   // The default instance keeps its files straight in .sandbox/ (where .sandbox/env is promised); others get a subdirectory.
   const dir = name === DEFAULT_NAME ? join(REPO_ROOT, '.sandbox') : join(REPO_ROOT, '.sandbox', 'instances', name)
   const lbBackends = servers.slice(0, Math.max(1, Math.min(options.lbBackends ?? 2, count))).map((s) => s.ip)

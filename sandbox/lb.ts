@@ -20,7 +20,9 @@ export const lbPaths = (l: Layout) => {
  */
 export function lbConfig(l: Layout): string {
   const p = lbPaths(l)
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${join(p.dir, 'tmp', t)};`)
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(
+    (t) => `  ${t}_temp_path ${join(p.dir, 'tmp', t)};`,
+  )
   return `daemon on;
 worker_processes 1;
 pid ${p.pid};
@@ -68,7 +70,12 @@ export async function ensureLb(l: Layout): Promise<'started' | 'reloaded' | 'run
   if (pid === undefined) {
     await run([...base]).catch((error: Error) => {
       const inUse = /Address already in use/.test(error.message)
-      throw inUse ? new RunError(`the load balancer's port 127.0.0.1:${l.lbPort} is taken by another program: pick another with SANDBOX_LB_PORT=<port>`, { cause: error }) : error
+      throw inUse
+        ? new RunError(
+            `the load balancer's port 127.0.0.1:${l.lbPort} is taken by another program: pick another with SANDBOX_LB_PORT=<port>`,
+            { cause: error },
+          )
+        : error
     })
     outcome = 'started'
   } else if (previous !== config) {
@@ -90,10 +97,13 @@ export async function stopLb(l: Layout): Promise<boolean> {
 /** True when nginx accepts a request on the LB port (any HTTP status: the backends may have nothing deployed). */
 export function lbAnswers(l: Layout): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port: l.lbPort, path: '/', timeout: 5000, headers: { connection: 'close' } }, (res) => {
-      res.resume()
-      resolve(true)
-    })
+    const req = request(
+      { host: '127.0.0.1', port: l.lbPort, path: '/', timeout: 5000, headers: { connection: 'close' } },
+      (res) => {
+        res.resume()
+        resolve(true)
+      },
+    )
     req.on('error', () => resolve(false))
     req.on('timeout', () => req.destroy())
     req.end()

@@ -22,7 +22,9 @@ export const PROGRAMS: readonly { readonly path: string; readonly pkg: string }[
 ]
 
 /** Debian packages whose programs are missing here (empty when all are present). */
-export const missingPackages = (): string[] => [...new Set(PROGRAMS.filter((p) => !existsSync(p.path)).map((p) => p.pkg))]
+export const missingPackages = (): string[] => [
+  ...new Set(PROGRAMS.filter((p) => !existsSync(p.path)).map((p) => p.pkg)),
+]
 
 /** The install line a human should run for the given packages. */
 export const installHint = (pkgs: readonly string[]): string =>
@@ -38,7 +40,9 @@ export async function ensurePrerequisites(log: (line: string) => void): Promise<
   const missing = missingPackages()
   if (missing.length > 0) {
     if (!isRoot() || !existsSync('/usr/bin/apt-get')) {
-      throw new RunError(`the sandbox needs: ${missing.join(', ')}. As root on Debian 12, run:\n  ${installHint(missing)}`)
+      throw new RunError(
+        `the sandbox needs: ${missing.join(', ')}. As root on Debian 12, run:\n  ${installHint(missing)}`,
+      )
     }
     log(`installing ${missing.join(' ')}`)
     await aptInstall(missing)
@@ -46,22 +50,29 @@ export async function ensurePrerequisites(log: (line: string) => void): Promise<
     if (still.length > 0) throw new RunError(`apt-get finished but these are still missing: ${still.join(', ')}`)
   }
   if (!isRoot()) {
-    throw new RunError('the sandbox needs root (it creates docker networks, trusts its registry in /etc/docker/certs.d and runs nginx): run it as root, e.g. in a Debian 12 VM')
+    throw new RunError(
+      'the sandbox needs root (it creates docker networks, trusts its registry in /etc/docker/certs.d and runs nginx): run it as root, e.g. in a Debian 12 VM',
+    )
   }
   await ensureDockerd(log)
 }
 
-const engineAnswers = async (): Promise<boolean> => (await docker(['version', '--format', '{{.Server.Version}}'], { allowFailure: true })).code === 0
+const engineAnswers = async (): Promise<boolean> =>
+  (await docker(['version', '--format', '{{.Server.Version}}'], { allowFailure: true })).code === 0
 
 /** Starts dockerd without systemd (setsid, detached) unless an engine already answers, then waits until it does. */
 export async function ensureDockerd(log: (line: string) => void): Promise<void> {
   if (await engineAnswers()) return
-  if (!existsSync('/usr/sbin/dockerd')) throw new RunError(`no docker engine answers and dockerd is missing: ${installHint(['docker.io'])}`)
+  if (!existsSync('/usr/sbin/dockerd'))
+    throw new RunError(`no docker engine answers and dockerd is missing: ${installHint(['docker.io'])}`)
   log('starting dockerd (log: /var/log/dockerd.log)')
   const out = openSync('/var/log/dockerd.log', 'a')
   // The engine is the machine's, shared with everything else; it outlives the sandbox on purpose.
   spawn('/usr/sbin/dockerd', [], { detached: true, stdio: ['ignore', out, out] }).unref()
-  await waitFor(`dockerd to answer (see /var/log/dockerd.log; client ${DOCKER})`, engineAnswers, { timeoutMs: 30_000, intervalMs: 100 })
+  await waitFor(`dockerd to answer (see /var/log/dockerd.log; client ${DOCKER})`, engineAnswers, {
+    timeoutMs: 30_000,
+    intervalMs: 100,
+  })
 }
 
 const POLICY = '/usr/sbin/policy-rc.d'

@@ -16,7 +16,8 @@ export const dockerConfig = (l: Layout): string => join(l.dir, 'docker-config')
  */
 export function imagesFingerprint(): string {
   const hash = createHash('sha256')
-  for (const f of ['sandbox/images.ts', 'sandbox/publish.ts', '.dockerignore']) hash.update(readFileSync(join(REPO_ROOT, f)))
+  for (const f of ['sandbox/images.ts', 'sandbox/publish.ts', '.dockerignore'])
+    hash.update(readFileSync(join(REPO_ROOT, f)))
   const demo = join(REPO_ROOT, 'demo')
   for (const f of readdirSync(demo, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())) {
     hash.update(join(f.parentPath, f.name)).update(readFileSync(join(f.parentPath, f.name)))
@@ -35,7 +36,10 @@ export async function publishImages(l: Layout, s: SecretPaths): Promise<'pushed'
   const images = imageNames(l.registry)
   const stamp = join(l.dir, 'registry', 'images.stamp')
   const fingerprint = imagesFingerprint()
-  const login = docker(['login', l.registry, '--username', REGISTRY_USER, '--password-stdin'], { env, input: readPassword(s) })
+  const login = docker(['login', l.registry, '--username', REGISTRY_USER, '--password-stdin'], {
+    env,
+    input: readPassword(s),
+  })
   const previous = (() => {
     try {
       return readFileSync(stamp, 'utf8')
@@ -50,7 +54,11 @@ export async function publishImages(l: Layout, s: SecretPaths): Promise<'pushed'
     ])
     if (present.every(Boolean)) return (await login, 'reused')
   }
-  await Promise.all([login, buildBase().then(() => Promise.all([buildDemo(images.app), buildDemo(images.broken, { broken: true })])), buildCaddy(images.caddy)])
+  await Promise.all([
+    login,
+    buildBase().then(() => Promise.all([buildDemo(images.app), buildDemo(images.broken, { broken: true })])),
+    buildCaddy(images.caddy),
+  ])
   await Promise.all(Object.values(images).map((image) => docker(['push', '--quiet', image], { env })))
   writeFileSync(stamp, fingerprint)
   return 'pushed'
@@ -65,7 +73,15 @@ function registryHas(l: Layout, s: SecretPaths, image: string): Promise<boolean>
   const accept = ['application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.oci.image.manifest.v1+json'].join(', ')
   return new Promise((resolve) => {
     const req = request(
-      { method: 'HEAD', host, port: Number(port), path: `/v2/${repo}/manifests/${tag}`, ca: readFileSync(s.caCert), timeout: 2000, headers: { authorization: `Basic ${auth}`, accept } },
+      {
+        method: 'HEAD',
+        host,
+        port: Number(port),
+        path: `/v2/${repo}/manifests/${tag}`,
+        ca: readFileSync(s.caCert),
+        timeout: 2000,
+        headers: { authorization: `Basic ${auth}`, accept },
+      },
       (res) => (res.resume(), resolve(res.statusCode === 200)),
     )
     req.on('error', () => resolve(false))

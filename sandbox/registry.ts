@@ -44,7 +44,10 @@ export async function ensureRegistry(l: Layout, s: SecretPaths): Promise<'starte
   await stopPid(p.pid, PROGRAM)
   writeFileSync(p.config, config)
   startDetached(['/usr/bin/docker-registry', 'serve', p.config], p.pid, p.log)
-  await waitFor(`the registry on ${l.registry} (log: ${p.log})`, () => registryAnswers(l, s), { timeoutMs: 15_000, intervalMs: 30 })
+  await waitFor(`the registry on ${l.registry} (log: ${p.log})`, () => registryAnswers(l, s), {
+    timeoutMs: 15_000,
+    intervalMs: 30,
+  })
   return 'started'
 }
 
@@ -55,10 +58,13 @@ export const stopRegistry = (l: Layout): Promise<boolean> => stopPid(registryPat
 export function registryAnswers(l: Layout, s: SecretPaths): Promise<boolean> {
   const [host, port] = l.registry.split(':') as [string, string]
   return new Promise((resolve) => {
-    const req = request({ host, port: Number(port), path: '/v2/', ca: readFileSync(s.caCert), timeout: 1000 }, (res) => {
-      res.resume()
-      resolve(res.statusCode === 401 || res.statusCode === 200)
-    })
+    const req = request(
+      { host, port: Number(port), path: '/v2/', ca: readFileSync(s.caCert), timeout: 1000 },
+      (res) => {
+        res.resume()
+        resolve(res.statusCode === 401 || res.statusCode === 200)
+      },
+    )
     req.on('error', () => resolve(false))
     req.on('timeout', () => req.destroy())
     req.end()

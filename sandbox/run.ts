@@ -38,7 +38,9 @@ export function run(argv: readonly string[], options: RunOptions = {}): Promise<
     child.on('close', (code) => {
       if (code !== 0 && !options.allowFailure) {
         const tail = (stderr.trim() || stdout.trim()).split('\n').slice(-15).join('\n')
-        reject(new RunError(`\`${argv.slice(0, 4).join(' ')}${argv.length > 4 ? ' …' : ''}\` exited with ${code}:\n${tail}`))
+        reject(
+          new RunError(`\`${argv.slice(0, 4).join(' ')}${argv.length > 4 ? ' …' : ''}\` exited with ${code}:\n${tail}`),
+        )
       } else resolve({ stdout, stderr, code })
     })
     child.stdin.on('error', () => {}) // a program that exits without reading stdin must not crash us with EPIPE
@@ -54,7 +56,11 @@ export const docker = (args: readonly string[], options: RunOptions = {}): Promi
   run([DOCKER, ...args], { ...options, env: { DOCKER_BUILDKIT: '0', ...options.env } })
 
 /** Polls `probe` until it returns true, every `intervalMs`, or throws after `timeoutMs` with `what` in the message. */
-export async function waitFor(what: string, probe: () => Promise<boolean>, { timeoutMs = 30_000, intervalMs = 50 } = {}): Promise<void> {
+export async function waitFor(
+  what: string,
+  probe: () => Promise<boolean>,
+  { timeoutMs = 30_000, intervalMs = 50 } = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (await probe().catch(() => false)) return

@@ -40,9 +40,11 @@ export async function ensureSecrets(l: Layout): Promise<SecretPaths> {
   for (const d of [join(l.dir, 'ssh'), p.serverSshDir, p.tlsDir, join(p.certsD, l.registry), join(l.dir, 'registry')]) {
     mkdirSync(d, { recursive: true, mode: 0o700 })
   }
-  if (!existsSync(p.sshKey)) await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `${l.name}`, '-f', p.sshKey])
+  if (!existsSync(p.sshKey))
+    await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `${l.name}`, '-f', p.sshKey])
   const hostKey = join(p.serverSshDir, 'ssh_host_ed25519_key')
-  if (!existsSync(hostKey)) await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `${l.name}-host`, '-f', hostKey])
+  if (!existsSync(hostKey))
+    await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `${l.name}-host`, '-f', hostKey])
   // sshd's StrictModes refuses an authorized_keys that others can write; 0644 root-owned is what it wants.
   writeFileSync(join(p.serverSshDir, 'authorized_keys'), readFileSync(`${p.sshKey}.pub`), { mode: 0o644 })
   const hostPub = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ')
@@ -67,17 +69,62 @@ async function ensureTls(l: Layout, p: SecretPaths): Promise<void> {
   const key = join(p.tlsDir, 'registry.key')
   const crt = join(p.tlsDir, 'registry.crt')
   if (!existsSync(p.caCert)) {
-    await run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '3650',
-      '-subj', `/CN=${l.name} sandbox CA`, '-keyout', caKey, '-out', p.caCert])
+    await run([
+      'openssl',
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '3650',
+      '-subj',
+      `/CN=${l.name} sandbox CA`,
+      '-keyout',
+      caKey,
+      '-out',
+      p.caCert,
+    ])
   }
   if (!existsSync(crt)) {
     const csr = join(p.tlsDir, 'registry.csr')
     const ext = join(p.tlsDir, 'registry.ext')
     writeFileSync(ext, `subjectAltName=IP:${l.gateway},IP:127.0.0.1\nextendedKeyUsage=serverAuth\n`)
-    await run(['openssl', 'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-subj', `/CN=${l.gateway}`, '-keyout', key, '-out', csr])
-    await run(['openssl', 'x509', '-req', '-in', csr, '-CA', p.caCert, '-CAkey', caKey, '-CAcreateserial', '-days', '3650',
-      '-extfile', ext, '-out', crt])
+    await run([
+      'openssl',
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-subj',
+      `/CN=${l.gateway}`,
+      '-keyout',
+      key,
+      '-out',
+      csr,
+    ])
+    await run([
+      'openssl',
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      p.caCert,
+      '-CAkey',
+      caKey,
+      '-CAcreateserial',
+      '-days',
+      '3650',
+      '-extfile',
+      ext,
+      '-out',
+      crt,
+    ])
     for (const f of [csr, ext, join(p.tlsDir, 'ca.srl')]) rmSync(f, { force: true })
   }
   chmodSync(key, 0o600)

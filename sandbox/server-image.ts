@@ -9,7 +9,18 @@ import { docker, run } from './run.ts'
 const PRIVATE = /^\/etc\/(ssl\/private|ssh\/ssh_host_)/
 const SOURCES = ['sandbox/server/start.sh', 'sandbox/server/sshd_config']
 // Host files a server must not inherit: they are the host's identity or docker's to write.
-const ETC_EXCLUDES = ['docker', 'fstab', 'hostname', 'hosts', 'resolv.conf', 'mtab', 'machine-id', 'ssh/sshd_config.d', 'nginx', 'docker-registry']
+const ETC_EXCLUDES = [
+  'docker',
+  'fstab',
+  'hostname',
+  'hosts',
+  'resolv.conf',
+  'mtab',
+  'machine-id',
+  'ssh/sshd_config.d',
+  'nginx',
+  'docker-registry',
+]
 
 /** The server image name: tagged by a hash of its sources, so a changed start script means a new image. */
 export function serverImage(): string {
@@ -26,16 +37,37 @@ export function serverImage(): string {
  */
 export async function ensureServerImage(log: (line: string) => void): Promise<string> {
   const image = serverImage()
-  if ((await docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true })).code === 0) return image
+  if ((await docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true })).code === 0)
+    return image
   log(`building ${image}`)
   const root = mkdtempSync(join(tmpdir(), 'slipway-sandbox-root-'))
   try {
     cpSync('/etc', join(root, 'etc'), { recursive: true, verbatimSymlinks: true, filter: (src) => !PRIVATE.test(src) })
     for (const x of ETC_EXCLUDES) rmSync(join(root, 'etc', x), { recursive: true, force: true })
-    for (const d of ['usr', 'root/.ssh', 'tmp', 'run', 'var/lib/docker', 'var/log', 'var/tmp', 'proc', 'sys', 'dev', 'sandbox', 'etc/ssh/sandbox', 'etc/docker/certs.d']) {
+    for (const d of [
+      'usr',
+      'root/.ssh',
+      'tmp',
+      'run',
+      'var/lib/docker',
+      'var/log',
+      'var/tmp',
+      'proc',
+      'sys',
+      'dev',
+      'sandbox',
+      'etc/ssh/sandbox',
+      'etc/docker/certs.d',
+    ]) {
       mkdirSync(join(root, d), { recursive: true })
     }
-    for (const [link, target] of [['bin', 'usr/bin'], ['sbin', 'usr/sbin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib64'], ['var/run', '../run']] as const) {
+    for (const [link, target] of [
+      ['bin', 'usr/bin'],
+      ['sbin', 'usr/sbin'],
+      ['lib', 'usr/lib'],
+      ['lib64', 'usr/lib64'],
+      ['var/run', '../run'],
+    ] as const) {
       symlinkSync(target, join(root, link))
     }
     cpSync(join(REPO_ROOT, 'sandbox/server/start.sh'), join(root, 'sandbox/start.sh'))

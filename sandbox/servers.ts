@@ -8,9 +8,15 @@ const DIR_LABEL = 'slipway.sandbox.dir'
 
 /** Creates the instance's bridge network unless it exists; refuses one with another subnet. */
 export async function ensureNetwork(l: Layout): Promise<void> {
-  const found = await docker(['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}}{{end}}', l.network], { allowFailure: true })
+  const found = await docker(
+    ['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}}{{end}}', l.network],
+    { allowFailure: true },
+  )
   if (found.code === 0) {
-    if (found.stdout.trim() !== l.cidr) throw new Error(`network ${l.network} exists with subnet ${found.stdout.trim()}, not ${l.cidr}: run sandbox:down first`)
+    if (found.stdout.trim() !== l.cidr)
+      throw new Error(
+        `network ${l.network} exists with subnet ${found.stdout.trim()}, not ${l.cidr}: run sandbox:down first`,
+      )
     return
   }
   // prettier-ignore
@@ -43,7 +49,12 @@ export async function existingServers(l: Layout): Promise<Map<string, FoundServe
 }
 
 /** Starts one server container: its own dockerd and sshd, fixed IP, host /usr read-only, keys and registry CA mounted. */
-export async function startServer(l: Layout, s: SecretPaths, image: string, server: { container: string; ip: string }): Promise<void> {
+export async function startServer(
+  l: Layout,
+  s: SecretPaths,
+  image: string,
+  server: { container: string; ip: string },
+): Promise<void> {
   // prettier-ignore
   await docker(['run', '--detach', '--name', server.container, '--hostname', server.container,
     '--network', l.network, '--ip', server.ip,
@@ -68,20 +79,42 @@ export async function removeServers(names: readonly string[]): Promise<void> {
 
 /** The ssh argv prefix for a server: the sandbox key, its known_hosts, no agent or user config. */
 export const sshArgv = (s: SecretPaths, ip: string): string[] => [
-  'ssh', '-F', 'none', '-i', s.sshKey, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
-  '-o', `UserKnownHostsFile=${s.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=2', '-o', 'LogLevel=ERROR',
+  'ssh',
+  '-F',
+  'none',
+  '-i',
+  s.sshKey,
+  '-o',
+  'IdentitiesOnly=yes',
+  '-o',
+  'BatchMode=yes',
+  '-o',
+  `UserKnownHostsFile=${s.knownHosts}`,
+  '-o',
+  'StrictHostKeyChecking=yes',
+  '-o',
+  'ConnectTimeout=2',
+  '-o',
+  'LogLevel=ERROR',
   `root@${ip}`,
 ]
 
 /** True when the server takes our key over ssh and its own docker engine answers there. */
 export async function serverReady(s: SecretPaths, ip: string): Promise<boolean> {
-  const r = await run([...sshArgv(s, ip), 'docker', 'version', '--format', '{{.Server.Version}}'], { allowFailure: true })
+  const r = await run([...sshArgv(s, ip), 'docker', 'version', '--format', '{{.Server.Version}}'], {
+    allowFailure: true,
+  })
   return r.code === 0 && r.stdout.trim() !== ''
 }
 
 /** Waits for every server to be ready (ssh + inner engine), polling each in parallel. */
 export async function waitForServers(l: Layout, s: SecretPaths): Promise<void> {
   await Promise.all(
-    l.servers.map((server) => waitFor(`ssh + docker on ${server.container} (${server.ip})`, () => serverReady(s, server.ip), { timeoutMs: 60_000, intervalMs: 100 })),
+    l.servers.map((server) =>
+      waitFor(`ssh + docker on ${server.container} (${server.ip})`, () => serverReady(s, server.ip), {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+      }),
+    ),
   )
 }

@@ -8,7 +8,10 @@ import { secretPaths } from './secrets.ts'
 import { existingServers, serverReady } from './servers.ts'
 
 /** Prints servers, registry and load balancer of a sandbox and whether each answers; true when all do. */
-export async function sandboxStatus(options: Pick<SandboxOptions, 'name'>, print: (line: string) => void): Promise<boolean> {
+export async function sandboxStatus(
+  options: Pick<SandboxOptions, 'name'>,
+  print: (line: string) => void,
+): Promise<boolean> {
   const named = layout(options)
   if (!existsSync(named.envFile)) {
     print(`${named.name}: not up (no ${named.envFile}); run: npm run sandbox:up`)

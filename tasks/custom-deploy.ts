@@ -2,7 +2,17 @@
 // Run it like any entry script: `npx tsx tasks/custom-deploy.ts [flags]`.
 import { request } from 'node:http'
 import {
-  main, pushSteps, runHook, pullImage, withLock, bootProxy, bootApp, tagLatest, pruneOld, onHosts, DeployError,
+  main,
+  pushSteps,
+  runHook,
+  pullImage,
+  withLock,
+  bootProxy,
+  bootApp,
+  tagLatest,
+  pruneOld,
+  onHosts,
+  DeployError,
   type DeployTask,
 } from 'slipway'
 
@@ -17,12 +27,16 @@ const announce = (): DeployTask => ({
 
 /** After boot and before `latest` moves: every proxied host must answer /up through its proxy. */
 const smokeTest = (): DeployTask =>
-  onHosts('Smoke test', (ctx) => ctx.selection.hosts.filter((h) => ctx.selection.rolesOn(h).some((r) => r.proxy)), async (ctx, host, task) => {
-    const status = await get(host, ctx.config.proxy.hostPort, '/up', ctx.config.proxy.hosts[0])
-    if (status !== 200) throw new DeployError(`${host}: GET /up through the proxy answered ${status}`)
-    task.output = `${host}: /up 200`
-    ctx.found.report.push(`smoke test passed on ${host}`)
-  })
+  onHosts(
+    'Smoke test',
+    (ctx) => ctx.selection.hosts.filter((h) => ctx.selection.rolesOn(h).some((r) => r.proxy)),
+    async (ctx, host, task) => {
+      const status = await get(host, ctx.config.proxy.hostPort, '/up', ctx.config.proxy.hosts[0])
+      if (status !== 200) throw new DeployError(`${host}: GET /up through the proxy answered ${status}`)
+      task.output = `${host}: /up 200`
+      ctx.found.report.push(`smoke test passed on ${host}`)
+    },
+  )
 
 const get = (host: string, port: number, path: string, hostHeader: string | undefined): Promise<number> =>
   new Promise((resolve, reject) => {

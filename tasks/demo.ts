@@ -18,7 +18,12 @@ const env = {
 }
 const code = await run(deploySteps, { command: 'deploy' }, { env, argv: process.argv.slice(2) })
 if (code === 0) {
-  const page = await fetch(`${sandbox.SANDBOX_LB_URL}/version`).then((r) => r.text(), (e: Error) => `(no answer: ${e.message})`)
-  log(`\nThe demo is live at ${sandbox.SANDBOX_LB_URL} (load balancer in front of ${sandbox.SANDBOX_LB_BACKENDS}); /version says ${page}`)
+  const page = await fetch(`${sandbox.SANDBOX_LB_URL}/version`).then(
+    (r) => r.text(),
+    (e: Error) => `(no answer: ${e.message})`,
+  )
+  log(
+    `\nThe demo is live at ${sandbox.SANDBOX_LB_URL} (load balancer in front of ${sandbox.SANDBOX_LB_BACKENDS}); /version says ${page}`,
+  )
 }
 process.exitCode = code

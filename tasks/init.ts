@@ -3,7 +3,9 @@ import { scaffold } from '../lib/build/init.ts'
 // Kamal's `init`: no config exists yet, so this does not go through main()'s config loading.
 const args = process.argv.slice(2)
 if (args.length > 0) {
-  process.stderr.write(`usage: npx tsx tasks/init.ts\nwrites deploy.yml, .env.example and hooks/*.sample in the current directory; existing files are kept\n`)
+  process.stderr.write(
+    `usage: npx tsx tasks/init.ts\nwrites deploy.yml, .env.example and hooks/*.sample in the current directory; existing files are kept\n`,
+  )
   process.exitCode = args.includes('--help') ? 0 : 1
 } else {
   try {

@@ -29,7 +29,11 @@ function project(yml = YML): string {
 async function runDeploy(argv: string[], dir = project(), env: Record<string, string> = ENV) {
   const lines: string[] = []
   let out = ''
-  const code = await run(deploySteps, { command: 'deploy' }, { argv, cwd: dir, env, write: (l) => lines.push(l), out: (t) => (out += t), renderer: 'silent' })
+  const code = await run(
+    deploySteps,
+    { command: 'deploy' },
+    { argv, cwd: dir, env, write: (l) => lines.push(l), out: (t) => (out += t), renderer: 'silent' },
+  )
   return { code, lines, text: lines.join('\n'), out }
 }
 
@@ -48,7 +52,10 @@ describe('run', () => {
   })
 
   test('a config error prints file:line:col and no stack trace', async () => {
-    const { code, text } = await runDeploy(['--version', 'v1'], project(YML.replace('servers:', 'servers:\n  web2: []\nservrs: 1\nx:')))
+    const { code, text } = await runDeploy(
+      ['--version', 'v1'],
+      project(YML.replace('servers:', 'servers:\n  web2: []\nservrs: 1\nx:')),
+    )
     expect(code).toBe(1)
     expect(text).toMatch(/^error: deploy\.yml:\d+:\d+ /)
     expect(text).not.toContain('    at ')
@@ -61,7 +68,9 @@ describe('run', () => {
     for (const host of ['127.0.9.1', '127.0.9.2', '127.0.9.3']) {
       const own = text.split('\n').filter((l) => l.startsWith(`${host}: `))
       // Workers create their container before the barrier opens (docker create), the primary role runs it (docker run).
-      expect(own.findIndex((l) => l.includes('docker pull'))).toBeLessThan(own.findIndex((l) => / docker (run|create) /.test(l)))
+      expect(own.findIndex((l) => l.includes('docker pull'))).toBeLessThan(
+        own.findIndex((l) => / docker (run|create) /.test(l)),
+      )
     }
     expect(text).toMatch(/^127\.0\.9\.1: .*mkdir .*\.kamal\/locks/m) // the lock is taken on the primary host only
     expect(text).not.toMatch(/^127\.0\.9\.2: .*\.kamal\/locks/m)
@@ -81,10 +90,25 @@ describe('run', () => {
     const lines: string[] = []
     let out = ''
     const recipe = () => [
-      { title: 'Read', task: (ctx: DeployContext) => void (ctx.found.report.push('Host: 127.0.9.1\nup'), ctx.found.warnings.push('uncommitted changes')) },
+      {
+        title: 'Read',
+        task: (ctx: DeployContext) =>
+          void (ctx.found.report.push('Host: 127.0.9.1\nup'), ctx.found.warnings.push('uncommitted changes')),
+      },
       { title: 'Fail', task: () => Promise.reject(new DeployError('127.0.9.2: no answer')) },
     ]
-    const code = await run(recipe, { command: 'app' }, { argv: ['--version', 'v1'], cwd: project(), env: ENV, write: (l) => lines.push(l), out: (t) => (out += t), renderer: 'silent' })
+    const code = await run(
+      recipe,
+      { command: 'app' },
+      {
+        argv: ['--version', 'v1'],
+        cwd: project(),
+        env: ENV,
+        write: (l) => lines.push(l),
+        out: (t) => (out += t),
+        renderer: 'silent',
+      },
+    )
     expect(code).toBe(1)
     expect(out).toBe('Host: 127.0.9.1\nup\n')
     expect(lines).toEqual(['warning: uncommitted changes', 'error: 127.0.9.2: no answer'])

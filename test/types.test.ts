@@ -9,6 +9,19 @@ test('recipes and factories are listr2 tasks over DeployContext', () => {
   expectTypeOf(bootApp()).toEqualTypeOf<DeployTask>()
   expectTypeOf(withLock([bootApp()])).toEqualTypeOf<DeployTask>()
   expectTypeOf<DeployTask>().toEqualTypeOf<ListrTask<DeployContext>>()
-  expectTypeOf(runHook).parameter(0).toEqualTypeOf<'pre-connect' | 'pre-build' | 'post-push' | 'pre-deploy' | 'post-deploy' | 'pre-traefik-reboot' | 'post-traefik-reboot' | 'pre-proxy-reboot' | 'post-proxy-reboot' | 'docker-setup'>()
+  expectTypeOf(runHook)
+    .parameter(0)
+    .toEqualTypeOf<
+      | 'pre-connect'
+      | 'pre-build'
+      | 'post-push'
+      | 'pre-deploy'
+      | 'post-deploy'
+      | 'pre-traefik-reboot'
+      | 'post-traefik-reboot'
+      | 'pre-proxy-reboot'
+      | 'post-proxy-reboot'
+      | 'docker-setup'
+    >()
   expectTypeOf(main).returns.toEqualTypeOf<Promise<void>>()
 })

@@ -7,19 +7,31 @@ import { removeServiceCommand } from '../cleanup.ts'
 const env = { SANDBOX_REGISTRY_USER: 'u', SANDBOX_REGISTRY_PASSWORD: 'pw', DEMO_SECRET: 's' }
 const servers = (n: number): string[] => Array.from({ length: n }, (_, i) => `10.0.0.${11 + i}`)
 const parse = (n: number) =>
-  parseConfig(benchConfig({ service: 'bench-abc', servers: servers(n), registry: '10.0.0.1:5443', sshKey: '/keys/id', caddyImage: '10.0.0.1:5443/caddy' }), { env })
+  parseConfig(
+    benchConfig({
+      service: 'bench-abc',
+      servers: servers(n),
+      registry: '10.0.0.1:5443',
+      sshKey: '/keys/id',
+      caddyImage: '10.0.0.1:5443/caddy',
+    }),
+    { env },
+  )
 
 describe('benchConfig', () => {
-  test.each([3, 10])('%i servers: web behind caddy on all but the last (the second tagged canary), workers on the last', (n) => {
-    const config = parse(n)
-    const role = (name: string) => config.roles.find((r) => r.name === name)!
-    expect(config.service).toBe('bench-abc')
-    expect(config.repository).toBe('10.0.0.1:5443/bench/bench-abc')
-    expect(role('web').hosts).toEqual(servers(n).slice(0, -1))
-    expect(role('workers').hosts).toEqual([`10.0.0.${10 + n}`])
-    expect(role('web').tags).toEqual({ '10.0.0.12': ['canary'] })
-    expect(config.proxy).toMatchObject({ kind: 'caddy', hosts: ['bench-abc.test'], hostPort: 80, appPort: 80 })
-  })
+  test.each([3, 10])(
+    '%i servers: web behind caddy on all but the last (the second tagged canary), workers on the last',
+    (n) => {
+      const config = parse(n)
+      const role = (name: string) => config.roles.find((r) => r.name === name)!
+      expect(config.service).toBe('bench-abc')
+      expect(config.repository).toBe('10.0.0.1:5443/bench/bench-abc')
+      expect(role('web').hosts).toEqual(servers(n).slice(0, -1))
+      expect(role('workers').hosts).toEqual([`10.0.0.${10 + n}`])
+      expect(role('web').tags).toEqual({ '10.0.0.12': ['canary'] })
+      expect(config.proxy).toMatchObject({ kind: 'caddy', hosts: ['bench-abc.test'], hostPort: 80, appPort: 80 })
+    },
+  )
 
   test('one server: web only', () => {
     expect(parse(1).roles.map((r) => [r.name, r.hosts])).toEqual([['web', ['10.0.0.11']]])

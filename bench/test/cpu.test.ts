@@ -10,14 +10,23 @@ describe('cpuTimes', () => {
   })
 
   test('undefined when /proc/stat cannot be read or has no cpu line', () => {
-    expect(cpuTimes(() => { throw new Error('ENOENT') })).toBeUndefined()
+    expect(
+      cpuTimes(() => {
+        throw new Error('ENOENT')
+      }),
+    ).toBeUndefined()
     expect(cpuTimes(() => 'intr 1 2\n')).toBeUndefined()
   })
 })
 
 describe('busyShare', () => {
   test('the busy share of the ticks between two readings', () => {
-    expect(busyShare(cpuTimes(() => STAT(1000, 5000)), cpuTimes(() => STAT(1300, 5100)))).toBe(0.75)
+    expect(
+      busyShare(
+        cpuTimes(() => STAT(1000, 5000)),
+        cpuTimes(() => STAT(1300, 5100)),
+      ),
+    ).toBe(0.75)
     expect(busyShare(undefined, { busy: 1, total: 2 })).toBeUndefined()
   })
 })

@@ -11,22 +11,44 @@ import { probe, programs } from '../probe.ts'
 
 const servers = ['10.0.0.11', '10.0.0.12', '10.0.0.13']
 const env = { SANDBOX_REGISTRY_USER: 'u', SANDBOX_REGISTRY_PASSWORD: 'registry-pw', DEMO_SECRET: 'demo-secret' }
-const config = parseConfig(benchConfig({ service: 'bench-t', servers, registry: '10.0.0.1:5443', sshKey: '/k', caddyImage: '10.0.0.1:5443/caddy' }), { env })
+const config = parseConfig(
+  benchConfig({
+    service: 'bench-t',
+    servers,
+    registry: '10.0.0.1:5443',
+    sshKey: '/k',
+    caddyImage: '10.0.0.1:5443/caddy',
+  }),
+  { env },
+)
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('probe', () => {
   test('times every task, including listrs returned or run in place, and attributes each command to its task', async () => {
-    const { ctx } = recordingContext({ config, reply: async (line) => void (line.includes('sleep') && (await wait(30))) })
+    const { ctx } = recordingContext({
+      config,
+      reply: async (line) => void (line.includes('sleep') && (await wait(30))),
+    })
     const steps: DeployTask[] = [
       { title: 'Local', task: (c) => c.local.run(cmd('docker', 'build', '.')).then(() => {}) },
       {
         title: 'Lock',
         // Returned listr: listr2 runs it after the task function has returned.
-        task: (_, t) => t.newListr([{ title: 'Inner', task: async (c) => void (await c.remote('10.0.0.11').run(cmd('sleep', '1'))) }]),
+        task: (_, t) =>
+          t.newListr([
+            { title: 'Inner', task: async (c) => void (await c.remote('10.0.0.11').run(cmd('sleep', '1'))) },
+          ]),
       },
       {
         title: 'Fan',
-        task: (_c, t) => fanOut(t, servers.map((h) => ({ title: `web on ${h}`, run: async (cc) => void (await cc.remote(h).run(cmd('docker', 'run', 'x'))) }))),
+        task: (_c, t) =>
+          fanOut(
+            t,
+            servers.map((h) => ({
+              title: `web on ${h}`,
+              run: async (cc) => void (await cc.remote(h).run(cmd('docker', 'run', 'x'))),
+            })),
+          ),
       },
     ]
     const p = probe()
@@ -54,7 +76,9 @@ describe('probe', () => {
   test('a failing task still has its time and its failed command recorded, and the error reaches the caller', async () => {
     const { ctx } = recordingContext({ config, reply: () => ({ exitCode: 3, stderr: 'nope' }) })
     const p = probe()
-    const steps: DeployTask[] = [{ title: 'Boom', task: async (c) => void (await c.remote('10.0.0.12').run(cmd('false'))) }]
+    const steps: DeployTask[] = [
+      { title: 'Boom', task: async (c) => void (await c.remote('10.0.0.12').run(cmd('false'))) },
+    ]
     await expect(new Listr(p.recipe(steps), { ctx, renderer: 'silent' }).run()).rejects.toThrow('nope')
     expect(p.phases).toHaveLength(1)
     expect(p.phases[0]!.ms).not.toBeNaN()
@@ -71,7 +95,11 @@ describe('probe', () => {
 
     // Random ids (hostnames, rename suffixes) and the lock's timestamped details differ between any two runs.
     const shape = (log: readonly string[]): string[] =>
-      log.map((l) => l.replace(/[0-9a-f]{12,}/g, '<id>').replace(/(\.kamal\/locks\/\S+) [A-Za-z0-9+/]+=*$/, '$1 <details>')).sort()
+      log
+        .map((l) =>
+          l.replace(/[0-9a-f]{12,}/g, '<id>').replace(/(\.kamal\/locks\/\S+) [A-Za-z0-9+/]+=*$/, '$1 <details>'),
+        )
+        .sort()
     expect(shape(probed.log)).toEqual(shape(plain.log))
     expect(p.commands).toHaveLength(probed.log.length)
     expect(p.commands.every((c) => c.path.length > 0)).toBe(true)

@@ -4,7 +4,13 @@ import { sizeReport, summary } from '../report.ts'
 
 const hosts = ['10.0.0.11', '10.0.0.12', '10.0.0.13']
 const phase = (path: string[], start: number, ms: number) => ({ path, start, ms })
-const command = (host: string, path: string[], what: string, start: number, ms: number) => ({ host, path, what, start, ms })
+const command = (host: string, path: string[], what: string, start: number, ms: number) => ({
+  host,
+  path,
+  what,
+  start,
+  ms,
+})
 
 // Two runs; per-host tasks with different times, so "the slowest host counts" is visible.
 const runs: RunSample[] = [1, 2].map((k) => ({
@@ -80,11 +86,17 @@ describe('sizeReport and summary', () => {
     const report = sizeReport({ servers: hosts, runs, warmupMs: 9000, background: 0.25 })
     expect(report).toContain('3 servers: 2 timed runs (+1 warm-up: 9.00 s)')
     expect(report).toContain('Kamal 1.9.3: 16 s → 4.9× faster; target ≤ 4 s: met')
-    expect(report).toContain('remote commands per host: primary 11.5, median host 8, busiest 11.5 (max in any run 12); target ≤ 12: met')
-    expect(report).toMatch(/machine CPU busy during the runs \(all processes, \d+ cores\): median 70% \(min 50%, max 90%\); 25% before the runs, with no deploy going on/)
+    expect(report).toContain(
+      'remote commands per host: primary 11.5, median host 8, busiest 11.5 (max in any run 12); target ≤ 12: met',
+    )
+    expect(report).toMatch(
+      /machine CPU busy during the runs \(all processes, \d+ cores\): median 70% \(min 50%, max 90%\); 25% before the runs, with no deploy going on/,
+    )
     expect(report).toContain('SSH connections per run: 3 (min 3, max 3) for 3 hosts; one per host: yes')
     expect(report).toMatch(/ {4}web on \* +0\.45 s {3}0\.30 s {3}0\.60 s/)
-    expect(summary([{ servers: hosts, runs, warmupMs: 0 }])).toContain('| 3 | 3.25 s (3.00 s–3.50 s) | 16 s | 3 | 11.5 / 12 |')
+    expect(summary([{ servers: hosts, runs, warmupMs: 0 }])).toContain(
+      '| 3 | 3.25 s (3.00 s–3.50 s) | 16 s | 3 | 11.5 / 12 |',
+    )
   })
 
   test('misses are flagged: a median over 4 s, more connections than hosts', () => {

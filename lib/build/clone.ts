@@ -16,7 +16,10 @@ export interface ClonePaths {
 }
 
 /** Kamal's clone_directory / build_directory, from the real paths (git reports the root resolved). */
-export function clonePaths(service: string, { projectDir, gitRoot }: { projectDir: string; gitRoot: string }): ClonePaths {
+export function clonePaths(
+  service: string,
+  { projectDir, gitRoot }: { projectDir: string; gitRoot: string },
+): ClonePaths {
   const project = realpathSync(projectDir)
   // Ruby's [0..12] is inclusive: 13 hex characters, kept so the digest matches Kamal's.
   const digest = createHash('sha256').update(project).digest('hex').slice(0, 13)
@@ -62,7 +65,9 @@ export async function prepareClone(inputs: CloneInputs): Promise<string> {
       await cloneFresh(inputs, paths)
       await validate(inputs, paths)
     } catch (retryError) {
-      throw new BuildError(`cannot prepare a clean clone of ${gitRoot} in ${paths.cloneDir}: ${message(retryError)}`, { cause: retryError })
+      throw new BuildError(`cannot prepare a clean clone of ${gitRoot} in ${paths.cloneDir}: ${message(retryError)}`, {
+        cause: retryError,
+      })
     }
   }
   return paths.buildDir
@@ -79,7 +84,9 @@ async function validate({ local, sha, signal }: CloneInputs, { cloneDir, buildDi
   const status = (await local.run(git.cloneStatus(buildDir), { signal })).stdout.trim()
   if (status) throw new BuildError(`clone in ${cloneDir} is dirty, ${status}`)
   const revision = (await local.run(git.cloneRevision(buildDir), { signal })).stdout.trim()
-  if (revision !== sha) throw new BuildError(`clone in ${cloneDir} is not on the correct revision, expected ${sha} but got ${revision}`)
+  if (revision !== sha)
+    throw new BuildError(`clone in ${cloneDir} is not on the correct revision, expected ${sha} but got ${revision}`)
 }
 
-const message = (error: unknown): string => (error instanceof Error ? error.message : String(error)).trim().replace(/\s*\n\s*/g, ' ')
+const message = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).trim().replace(/\s*\n\s*/g, ' ')

@@ -14,7 +14,9 @@ export async function detectEngine(local: Executor, { signal }: { signal?: Abort
   const buildx = await local.run(builder.buildxVersion(), { allowFailure: true, signal })
   if (buildx.exitCode === 0) return { kind: 'buildx' }
   // Both clients are asked at once; the first in DOCKER_CLIENTS' order that qualifies wins.
-  const versions = await Promise.all(DOCKER_CLIENTS.map((docker) => local.run(builder.clientVersion(docker), { allowFailure: true, signal })))
+  const versions = await Promise.all(
+    DOCKER_CLIENTS.map((docker) => local.run(builder.clientVersion(docker), { allowFailure: true, signal })),
+  )
   const docker = DOCKER_CLIENTS.find((_, i) => {
     const major = clientMajor(versions[i]!.stdout)
     return versions[i]!.exitCode === 0 && major !== undefined && major < BUILTIN_BUILDKIT_BEFORE

@@ -45,7 +45,9 @@ export function scaffold({ cwd, hooksDir = 'hooks' }: ScaffoldOptions): Scaffold
   place(join(TEMPLATES, 'env.example'), join(cwd, '.env.example'))
   const hooks = join(cwd, hooksDir)
   mkdirSync(hooks, { recursive: true })
-  for (const sample of readdirSync(SAMPLE_HOOKS).filter((f) => f.endsWith('.sample')).sort()) {
+  for (const sample of readdirSync(SAMPLE_HOOKS)
+    .filter((f) => f.endsWith('.sample'))
+    .sort()) {
     place(join(SAMPLE_HOOKS, sample), join(hooks, sample))
   }
   return { created, kept }

@@ -28,7 +28,9 @@ export async function resolveVersion({ cwd, flag, env, config, local, signal }: 
   if (env.VERSION) return env.VERSION
   const root = await gitRoot(local, cwd, signal)
   if (root === undefined) {
-    throw new BuildError(`can't use commit hash as version, no git repository found in ${cwd} (pass --version or set VERSION)`)
+    throw new BuildError(
+      `can't use commit hash as version, no git repository found in ${cwd} (pass --version or set VERSION)`,
+    )
   }
   const sha = await headSha(local, root, signal)
   if (sha === undefined) throw new BuildError(`can't use commit hash as version, ${root} has no commit yet`)

@@ -46,13 +46,23 @@ export const SHARED_HELP = [
 export function parseFlags(argv: readonly string[], extra: ExtraFlags = {}): Flags & { readonly help: boolean } {
   let parsed
   try {
-    parsed = parseArgs({ args: [...argv], options: { ...SHARED, ...extra.options }, allowPositionals: true, strict: true })
+    parsed = parseArgs({
+      args: [...argv],
+      options: { ...SHARED, ...extra.options },
+      allowPositionals: true,
+      strict: true,
+    })
   } catch (cause) {
     throw new DeployError(`${(cause as Error).message} (see --help)`, { cause })
   }
   const v = parsed.values as Record<string, string | boolean | undefined>
   const list = (value: unknown): string[] | undefined =>
-    typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined
   const sharedKeys = new Set(Object.keys(SHARED))
   return {
     configFile: v['config-file'] as string | undefined,

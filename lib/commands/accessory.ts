@@ -42,19 +42,28 @@ export function run(config: Config, accessory: Accessory, { home }: { home: stri
 }
 
 /** `docker container start <service>` */
-export const start = (config: Config, accessory: Accessory): Command => cmd('docker', 'container', 'start', accessory.service)
+export const start = (config: Config, accessory: Accessory): Command =>
+  cmd('docker', 'container', 'start', accessory.service)
 
 /** `docker container stop <service>` */
-export const stop = (config: Config, accessory: Accessory): Command => cmd('docker', 'container', 'stop', accessory.service)
+export const stop = (config: Config, accessory: Accessory): Command =>
+  cmd('docker', 'container', 'stop', accessory.service)
 
 /** `docker ps --filter label=service=<service>` */
-export const details = (config: Config, accessory: Accessory): Command => cmd('docker', 'ps', '--filter', `label=service=${accessory.service}`)
+export const details = (config: Config, accessory: Accessory): Command =>
+  cmd('docker', 'ps', '--filter', `label=service=${accessory.service}`)
 
 /** `docker logs <service> [--since S] [--tail N] --timestamps [--follow] 2>&1 [| grep [opts] -- PATTERN]` */
 export function logs(
   config: Config,
   accessory: Accessory,
-  { since, lines, grep, grepOptions, follow = false }: { since?: string; lines?: number; grep?: string; grepOptions?: string; follow?: boolean } = {},
+  {
+    since,
+    lines,
+    grep,
+    grepOptions,
+    follow = false,
+  }: { since?: string; lines?: number; grep?: string; grepOptions?: string; follow?: boolean } = {},
 ): Command {
   const read = script(
     'docker logs "$@" 2>&1',
@@ -71,7 +80,12 @@ export function logs(
 export function exec(
   config: Config,
   accessory: Accessory,
-  { command, home, interactive = false, fresh = false }: { command: readonly string[]; home: string; interactive?: boolean; fresh?: boolean },
+  {
+    command,
+    home,
+    interactive = false,
+    fresh = false,
+  }: { command: readonly string[]; home: string; interactive?: boolean; fresh?: boolean },
 ): Command {
   if (!fresh) return cmd('docker', 'exec', interactive && '-it', accessory.service, ...command)
   // prettier-ignore
@@ -91,14 +105,16 @@ export const filePath = (accessory: Accessory, home: string, remote: string): st
   `${serviceDirectory(accessory, home)}${remote.startsWith('/') ? '' : '/'}${remote}`
 
 /** Writes stdin to `path` (mode 755, as Kamal's upload + chmod), creating its directory: the upload of one `files:` entry. */
-export const uploadFile = (path: string): Command => script('mkdir -p "$(dirname "$1")" && cat > "$1" && chmod 755 "$1"', path)
+export const uploadFile = (path: string): Command =>
+  script('mkdir -p "$(dirname "$1")" && cat > "$1" && chmod 755 "$1"', path)
 
 /** `docker container prune --force --filter label=service=<service>` (after stop). */
 export const removeContainer = (config: Config, accessory: Accessory): Command =>
   cmd('docker', 'container', 'prune', '--force', '--filter', `label=service=${accessory.service}`)
 
 /** `docker image rm --force <image>` */
-export const removeImage = (config: Config, accessory: Accessory): Command => cmd('docker', 'image', 'rm', '--force', accessory.image)
+export const removeImage = (config: Config, accessory: Accessory): Command =>
+  cmd('docker', 'image', 'rm', '--force', accessory.image)
 
 /** `rm -rf <home>/<service>`: the accessory's files and relative directories. */
 export const removeServiceDirectory = (config: Config, accessory: Accessory, { home }: { home: string }): Command =>
@@ -122,7 +138,9 @@ export const remove = (config: Config, accessory: Accessory, params: { home: str
  * Run it with `{ stdin: envFileContent(accessory.env) }`; read the answer with `parsePrepare`.
  */
 export function bootPrepare(config: Config, accessory: Accessory): Command {
-  const dirs = accessory.directories.map((d) => (d.host.startsWith('/') ? d.host : `${accessory.service}/${d.host.replace(/^\.\//, '')}`))
+  const dirs = accessory.directories.map((d) =>
+    d.host.startsWith('/') ? d.host : `${accessory.service}/${d.host.replace(/^\.\//, '')}`,
+  )
   return script(
     'name=$1 envfile=$2; shift 2; (umask 077 && mkdir -p "$(dirname "$envfile")" && cat > "$envfile" && chmod 600 "$envfile") || exit 1; ' +
       'if [ "$#" -gt 0 ]; then mkdir -p -- "$@" || exit 1; fi; printf "home=%s\\n" "$(pwd)"; ' +
@@ -136,8 +154,13 @@ export function bootPrepare(config: Config, accessory: Accessory): Command {
 /** `bootPrepare`'s answer: the ssh user's home, and the state of an existing container (undefined when none). */
 export function parsePrepare(stdout: string): { home: string; state: string | undefined } {
   const value = (key: string): string | undefined =>
-    stdout.split('\n').find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1).replace(/\r$/, '')
+    stdout
+      .split('\n')
+      .find((l) => l.startsWith(`${key}=`))
+      ?.slice(key.length + 1)
+      .replace(/\r$/, '')
   const home = value('home')
-  if (home === undefined) throw new Error(`unexpected accessory prepare output: ${JSON.stringify(stdout.slice(0, 200))}`)
+  if (home === undefined)
+    throw new Error(`unexpected accessory prepare output: ${JSON.stringify(stdout.slice(0, 200))}`)
   return { home, state: value('state') || undefined }
 }

@@ -11,7 +11,14 @@ import { containerIdFor } from './versions.ts'
 // the batched pre-boot step in boot.ts; the ones the boot step uses are re-exported here.
 export { bootPrepare, parsePrepare, type Prepared } from './boot.ts'
 export { logs } from './logs.ts'
-export { containerIdFor, currentRunningContainer, currentRunningVersion, listVersions, staleContainers, stopCurrent } from './versions.ts'
+export {
+  containerIdFor,
+  currentRunningContainer,
+  currentRunningVersion,
+  listVersions,
+  staleContainers,
+  stopCurrent,
+} from './versions.ts'
 
 /** What `run` needs besides config and role. */
 export interface RunParams {
@@ -63,10 +70,18 @@ export function create(config: Config, role: Role, params: RunParams): Command {
 }
 
 /** `docker <subcommand…> <run's arguments>`, and the cord host dir to tie before it (if any). */
-function dockerCommand(config: Config, role: Role, params: RunParams, subcommand: readonly string[]): { docker: Command; cord: string | undefined } {
+function dockerCommand(
+  config: Config,
+  role: Role,
+  params: RunParams,
+  subcommand: readonly string[],
+): { docker: Command; cord: string | undefined } {
   const { version, host, hostnameSuffix, env, cordHostDir, assetHostDir, network, labels = {}, extraArgs = [] } = params
   const name = containerName(config, role, version)
-  const cord = cordHostDir !== undefined && role.healthcheck.cord !== false ? { host: cordHostDir, container: role.healthcheck.cord } : undefined
+  const cord =
+    cordHostDir !== undefined && role.healthcheck.cord !== false
+      ? { host: cordHostDir, container: role.healthcheck.cord }
+      : undefined
   const hc = role.healthcheck
   // prettier-ignore
   const docker = cmd(
@@ -95,21 +110,33 @@ function dockerCommand(config: Config, role: Role, params: RunParams, subcommand
 }
 
 /** `docker start <name>` (Kamal's `app start`: no wait); also starts a container `create` made before the barrier opened. */
-export const start = (config: Config, role: Role, version: string): Command => cmd('docker', 'start', containerName(config, role, version))
+export const start = (config: Config, role: Role, version: string): Command =>
+  cmd('docker', 'start', containerName(config, role, version))
 
 /** `docker stop [-t N] <name>`; stop_wait_time unset → docker's own 10 s, as Kamal. */
-export const stopContainer = (config: Config, name: string, { stopWaitTime = config.stopWaitTime }: { stopWaitTime?: number | undefined } = {}): Command =>
-  cmd('docker', 'stop', stopWaitTime !== undefined && ['-t', String(stopWaitTime)], name)
+export const stopContainer = (
+  config: Config,
+  name: string,
+  { stopWaitTime = config.stopWaitTime }: { stopWaitTime?: number | undefined } = {},
+): Command => cmd('docker', 'stop', stopWaitTime !== undefined && ['-t', String(stopWaitTime)], name)
 
 /** `docker container ls … name=^NAME$ --quiet | xargs -r docker stop [-t N]`: stops one version, if it exists. */
-export const stop = (config: Config, role: Role, { version, stopWaitTime = config.stopWaitTime }: { version: string; stopWaitTime?: number | undefined }): Command =>
-  pipe(containerIdFor(containerName(config, role, version)), cmd('xargs', '-r', 'docker', 'stop', stopWaitTime !== undefined && ['-t', String(stopWaitTime)]))
+export const stop = (
+  config: Config,
+  role: Role,
+  { version, stopWaitTime = config.stopWaitTime }: { version: string; stopWaitTime?: number | undefined },
+): Command =>
+  pipe(
+    containerIdFor(containerName(config, role, version)),
+    cmd('xargs', '-r', 'docker', 'stop', stopWaitTime !== undefined && ['-t', String(stopWaitTime)]),
+  )
 
 /** `docker rename <from> <to>` (container names). */
 export const renameContainer = (from: string, to: string): Command => cmd('docker', 'rename', from, to)
 
 /** `docker tag <repo>:<version> <repo>:latest[-dest]`, run once every host booted. */
-export const tagLatest = (config: Config, version: string): Command => cmd('docker', 'tag', absoluteImage(config, version), latestImage(config))
+export const tagLatest = (config: Config, version: string): Command =>
+  cmd('docker', 'tag', absoluteImage(config, version), latestImage(config))
 
 /**
  * Kamal's `build pull` on a host: `docker image rm --force IMG` (skipped with `clean: false`),
@@ -135,20 +162,23 @@ export const loginAndPull = (config: Config, version: string, options: { clean?:
 export const details = (config: Config, role: Role): Command => cmd('docker', 'ps', filterArgs(config, { role }))
 
 /** Every container of the service (any state), optionally of one role. */
-export const containers = (config: Config, role?: Role): Command => cmd('docker', 'container', 'ls', '--all', filterArgs(config, { role }))
+export const containers = (config: Config, role?: Role): Command =>
+  cmd('docker', 'container', 'ls', '--all', filterArgs(config, { role }))
 
 /** `docker image ls <repository>` */
 export const images = (config: Config): Command => cmd('docker', 'image', 'ls', config.repository)
 
 /** `docker container prune --force` of the role's stopped containers (`app remove`, after stop). */
-export const removeContainers = (config: Config, role: Role): Command => cmd('docker', 'container', 'prune', '--force', filterArgs(config, { role }))
+export const removeContainers = (config: Config, role: Role): Command =>
+  cmd('docker', 'container', 'prune', '--force', filterArgs(config, { role }))
 
 /** `<id of NAME> | xargs -r docker container rm`: removes one version's container. */
 export const removeContainer = (config: Config, role: Role, version: string): Command =>
   pipe(containerIdFor(containerName(config, role, version)), cmd('xargs', '-r', 'docker', 'container', 'rm'))
 
 /** `docker image prune --all --force --filter label=service=S`: every image of the service not used by a container. */
-export const removeImages = (config: Config): Command => cmd('docker', 'image', 'prune', '--all', '--force', '--filter', `label=service=${config.service}`)
+export const removeImages = (config: Config): Command =>
+  cmd('docker', 'image', 'prune', '--all', '--force', '--filter', `label=service=${config.service}`)
 
 /** What `exec` runs and how. */
 export interface ExecParams {
@@ -163,11 +193,14 @@ export interface ExecParams {
 }
 
 /** Kamal's `app exec`: a new `--rm` container with the role's env, volumes and options, or `docker exec` with `reuse`. */
-export function exec(config: Config, role: Role, { version, command, env, interactive = false, extraEnv = {}, reuse = false }: ExecParams): Command {
+export function exec(
+  config: Config,
+  role: Role,
+  { version, command, env, interactive = false, extraEnv = {}, reuse = false }: ExecParams,
+): Command {
   const extra = Object.entries(extraEnv).flatMap(([k, v]) => ['--env', `${k}=${v}`])
   if (reuse) return cmd('docker', 'exec', interactive && '-it', extra, containerName(config, role, version), ...command)
   // prettier-ignore
   return cmd('docker', 'run', interactive && '-it', '--rm', envArgs(env, envFilePath(config, role)), extra,
     config.volumes.flatMap((v) => ['--volume', v]), optionize(role.options), absoluteImage(config, version), ...command)
 }
-

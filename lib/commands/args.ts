@@ -35,10 +35,14 @@ export const loggingArgs = (logging: Logging): string[] => [
 ]
 
 /** `K=v` strings of a map, in order. */
-export const pairs = (map: Readonly<Record<string, string>>): string[] => Object.entries(map).map(([k, v]) => `${k}=${v}`)
+export const pairs = (map: Readonly<Record<string, string>>): string[] =>
+  Object.entries(map).map(([k, v]) => `${k}=${v}`)
 
 /** `--filter label=service=S [--filter label=destination=D] [--filter label=role=R] [--filter status=…]` */
-export function filterArgs(config: Config, { role, statuses = [] }: { role?: Role | undefined; statuses?: readonly string[] } = {}): string[] {
+export function filterArgs(
+  config: Config,
+  { role, statuses = [] }: { role?: Role | undefined; statuses?: readonly string[] } = {},
+): string[] {
   return each('--filter', [
     `label=service=${config.service}`,
     ...(config.destination ? [`label=destination=${config.destination}`] : []),
@@ -86,7 +90,6 @@ export function splitWords(text: string): string[] {
 
 /** The argv of a role or accessory `cmd:` ([] when unset). */
 export const cmdWords = (text: string | undefined): string[] => (text === undefined ? [] : splitWords(text))
-
 
 /** `a && b && c` with nested `&&` lists spliced in, so renders stay flat (no `{ …; }` groups). */
 export const andAll = (...commands: Command[]): Command =>

@@ -14,14 +14,24 @@ export interface AuditDetails {
 }
 
 /** `[<recordedAt>] [<performer>] [<dest>] [<role>] <line>`, as Kamal's Auditor formats it. */
-export function auditLine(config: Config, line: string, { recordedAt, performer, destination = config.destination, role }: AuditDetails): string {
+export function auditLine(
+  config: Config,
+  line: string,
+  { recordedAt, performer, destination = config.destination, role }: AuditDetails,
+): string {
   const tags = [recordedAt, performer, destination, role].filter((t): t is string => t !== undefined && t !== '')
   return [...tags.map((t) => `[${t}]`), line].join(' ')
 }
 
 /** `mkdir -p <run> && printf '%s\n' <line> >> <audit log>` */
 export const record = (config: Config, line: string, details: AuditDetails): Command =>
-  script('mkdir -p "$1" && printf "%s\\n" "$3" >> "$2"', config.runDirectory, auditLogPath(config), auditLine(config, line, details))
+  script(
+    'mkdir -p "$1" && printf "%s\\n" "$3" >> "$2"',
+    config.runDirectory,
+    auditLogPath(config),
+    auditLine(config, line, details),
+  )
 
 /** `tail -n 50 <audit log>` */
-export const reveal = (config: Config, { lines = 50 }: { lines?: number } = {}): Command => cmd('tail', '-n', String(lines), auditLogPath(config))
+export const reveal = (config: Config, { lines = 50 }: { lines?: number } = {}): Command =>
+  cmd('tail', '-n', String(lines), auditLogPath(config))

@@ -67,7 +67,13 @@ export function parsePrepare(stdout: string): Prepared {
     if (eq > 0) values.set(line.slice(0, eq), line.slice(eq + 1).replace(/\r$/, ''))
   }
   const home = values.get('home')
-  if (home === undefined || !values.has('current')) throw new Error(`unexpected boot prepare output: ${JSON.stringify(stdout.slice(0, 200))}`)
+  if (home === undefined || !values.has('current'))
+    throw new Error(`unexpected boot prepare output: ${JSON.stringify(stdout.slice(0, 200))}`)
   const orUndefined = (v: string | undefined): string | undefined => (v ? v : undefined)
-  return { home, renamed: orUndefined(values.get('renamed')), current: orUndefined(values.get('current')), currentVersion: orUndefined(values.get('current_version')) }
+  return {
+    home,
+    renamed: orUndefined(values.get('renamed')),
+    current: orUndefined(values.get('current')),
+    currentVersion: orUndefined(values.get('current_version')),
+  }
 }

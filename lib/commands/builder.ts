@@ -36,7 +36,11 @@ export function targetOf(builder: Builder): BuilderTarget {
   if (!builder.multiarch) return builder.cache ? { kind: 'native-cached' } : { kind: 'native' }
   const remoteEnd = { arch: builder.remoteArch ?? 'amd64', host: builder.remoteHost ?? LOCAL_DOCKER_HOST }
   if (remote && local) {
-    return { kind: 'multiarch-remote', local: { arch: builder.localArch ?? 'amd64', host: builder.localHost ?? LOCAL_DOCKER_HOST }, remote: remoteEnd }
+    return {
+      kind: 'multiarch-remote',
+      local: { arch: builder.localArch ?? 'amd64', host: builder.localHost ?? LOCAL_DOCKER_HOST },
+      remote: remoteEnd,
+    }
   }
   if (remote) return { kind: 'native-remote', remote: remoteEnd }
   return { kind: 'multiarch', localArch: builder.localArch }
@@ -55,11 +59,21 @@ export function buildOptions(config: Config, version: string, engine: BuildEngin
   return [
     ...each('-t', tags(config, version)),
     ...(engine.kind === 'buildx' ? cacheOptions(config) : []),
-    '--label', `service=${config.service}`, // pull checks this label (Kamal's validate_image)
-    ...each('--build-arg', Object.entries(b.args).map(([k, v]) => `${k}=${v}`)),
+    '--label',
+    `service=${config.service}`, // pull checks this label (Kamal's validate_image)
+    ...each(
+      '--build-arg',
+      Object.entries(b.args).map(([k, v]) => `${k}=${v}`),
+    ),
     // Only the name goes in argv; BuildKit reads the value from the environment of the docker client.
-    ...(buildkit ? each('--secret', b.secrets.map((name) => `id=${name}`)) : []),
-    '--file', b.dockerfile,
+    ...(buildkit
+      ? each(
+          '--secret',
+          b.secrets.map((name) => `id=${name}`),
+        )
+      : []),
+    '--file',
+    b.dockerfile,
     ...opt('--target', b.target),
     ...(buildkit ? opt('--ssh', b.ssh) : []),
   ]
@@ -163,12 +177,18 @@ export function remove(config: Config, target: BuilderTarget): Command[] {
 export const inspectBuilder = (name: string): Command => cmd('docker', 'buildx', 'inspect', name)
 
 /** `docker context inspect <name> --format {{.Endpoints.docker.Host}}`: the docker host a context points at. */
-export const contextHost = (name: string): Command => cmd('docker', 'context', 'inspect', name, '--format', '{{.Endpoints.docker.Host}}')
+export const contextHost = (name: string): Command =>
+  cmd('docker', 'context', 'inspect', name, '--format', '{{.Endpoints.docker.Host}}')
 
 /** The docker contexts a target uses, by name, with the host each must point at. */
 export function contexts(config: Config, target: BuilderTarget): { name: string; host: string }[] {
   const name = builderName(config, target)
-  const ends = target.kind === 'native-remote' ? [target.remote] : target.kind === 'multiarch-remote' ? [target.local, target.remote] : []
+  const ends =
+    target.kind === 'native-remote'
+      ? [target.remote]
+      : target.kind === 'multiarch-remote'
+        ? [target.local, target.remote]
+        : []
   return ends.map((end) => ({ name: `${name}-${end.arch}`, host: end.host }))
 }
 
@@ -179,7 +199,10 @@ export const buildxVersion = (): Command => cmd('docker', 'buildx', 'version')
 export const clientVersion = (docker: string): Command => cmd(docker, '--version')
 
 /** Where and as whom to pre-connect to a remote builder: defaults < global `ssh:` < the URI's own user and port. */
-export function remoteBuilderSsh(builder: Builder, ssh: Pick<SshConfig, 'user' | 'port'>): { host: string; user: string; port: number } | undefined {
+export function remoteBuilderSsh(
+  builder: Builder,
+  ssh: Pick<SshConfig, 'user' | 'port'>,
+): { host: string; user: string; port: number } | undefined {
   if (!builder.remoteHost?.startsWith('ssh://')) return undefined
   const uri = new URL(builder.remoteHost)
   return {

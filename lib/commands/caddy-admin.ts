@@ -28,16 +28,30 @@ export const LOAD =
   'a=$legacy; [ -S "$sock" ] && a=$admin; docker exec "$proxy" caddy reload --config "$config" --address "$a" $f; }; '
 
 /** LOAD's variables, in order: proxy config sock admin legacy. */
-export const LOAD_ARGS = (listen: Listen = {}): string[] => [CONTAINER, `${MOUNT}/caddy.json`, SOCKET, listen.admin ?? ADMIN, LEGACY_ADMIN]
+export const LOAD_ARGS = (listen: Listen = {}): string[] => [
+  CONTAINER,
+  `${MOUNT}/caddy.json`,
+  SOCKET,
+  listen.admin ?? ADMIN,
+  LEGACY_ADMIN,
+]
 
 // Sets tcp_migrate_req in caddy's netns (pid $pid): caddy 2.6 opens a new SO_REUSEPORT listener on
 // every reload and closes the old one, and without it the kernel resets connections still queued on
 // the old listener. A restarted container has a new netns, so every boot sets it again.
-const MIGRATE = 'nsenter -t "$pid" -n sh -c "echo 1 > /proc/sys/net/ipv4/tcp_migrate_req" 2>/dev/null || echo migrate=unavailable'
+const MIGRATE =
+  'nsenter -t "$pid" -n sh -c "echo 1 > /proc/sys/net/ipv4/tcp_migrate_req" 2>/dev/null || echo migrate=unavailable'
 
 /** Loads `<dir>/caddy.json` into the running caddy (`--force`: even when unchanged); exit 1 with caddy's error. */
 export const reload = (dir: string, { force = false, listen }: { force?: boolean; listen?: Listen } = {}): Command =>
-  script('dir=$1 proxy=$2 config=$3 sock=$4 admin=$5 legacy=$6 force=$7; cd "$dir" || exit 1; ' + LOAD + 'load $force || exit 1', dir, ...LOAD_ARGS(listen), force ? '--force' : '')
+  script(
+    'dir=$1 proxy=$2 config=$3 sock=$4 admin=$5 legacy=$6 force=$7; cd "$dir" || exit 1; ' +
+      LOAD +
+      'load $force || exit 1',
+    dir,
+    ...LOAD_ARGS(listen),
+    force ? '--force' : '',
+  )
 
 /**
  * Waits until the caddy container serves its config: polls a load of `<dir>/caddy.json`, which fails
@@ -47,7 +61,10 @@ export const reload = (dir: string, { force = false, listen }: { force?: boolean
  * once with caddy's error when caddy answers and rejects the config (no use waiting out the
  * timeout); exit 2 on timeout with caddy's last error.
  */
-export const waitReady = (dir: string, { timeoutSeconds = 30, interval = 0.1 }: { timeoutSeconds?: number; interval?: number } = {}): Command =>
+export const waitReady = (
+  dir: string,
+  { timeoutSeconds = 30, interval = 0.1 }: { timeoutSeconds?: number; interval?: number } = {},
+): Command =>
   script(
     'dir=$1 proxy=$2 config=$3 sock=$4 admin=$5 legacy=$6 timeout=$7 interval=$8; cd "$dir" || exit 1; ' +
       LOAD +
@@ -63,7 +80,8 @@ export const waitReady = (dir: string, { timeoutSeconds = 30, interval = 0.1 }: 
   )
 
 // One docker inspect: running, pid, image, and the networks it is attached to (`,slipway,`).
-const STATE = '{{.State.Running}} {{.State.Pid}} {{.Config.Image}} ,{{range $k, $v := .NetworkSettings.Networks}}{{$k}},{{end}}'
+const STATE =
+  '{{.State.Running}} {{.State.Pid}} {{.Config.Image}} ,{{range $k, $v := .NetworkSettings.Networks}}{{$k}},{{end}}'
 
 /**
  * Boot where caddy already runs the configured image: load `<dir>/caddy.json` (rebuilt by the

@@ -63,10 +63,17 @@ export interface Listen {
 }
 
 /** The whole caddy JSON config for a list of routes; the catch-all comes last. */
-export function serverConfig(routes: readonly unknown[], { listen = ':80', admin = ADMIN }: Listen = {}): Record<string, unknown> {
+export function serverConfig(
+  routes: readonly unknown[],
+  { listen = ':80', admin = ADMIN }: Listen = {},
+): Record<string, unknown> {
   return {
     admin: { listen: admin, config: { persist: false } },
-    apps: { http: { servers: { slipway: { listen: [listen], automatic_https: { disable: true }, routes: [...routes, CATCHALL] } } } },
+    apps: {
+      http: {
+        servers: { slipway: { listen: [listen], automatic_https: { disable: true }, routes: [...routes, CATCHALL] } },
+      },
+    },
   }
 }
 
@@ -98,7 +105,14 @@ export const WRITE_ROUTES =
 /** The positional parameters WRITE_ROUTES reads ($1..$6: dir name route prio head tail). */
 export function routeArgs(dir: string, change: RouteChange, listen: Listen = {}): string[] {
   const { head, tail } = configParts(listen)
-  return [dir, change?.name ?? '', change?.route ? JSON.stringify(change.route) : '', change?.route?.['match'] ? '0' : '1', head, tail]
+  return [
+    dir,
+    change?.name ?? '',
+    change?.route ? JSON.stringify(change.route) : '',
+    change?.route?.['match'] ? '0' : '1',
+    head,
+    tail,
+  ]
 }
 
 /**

@@ -15,14 +15,22 @@ export const running = (): Command => cmd('docker', 'version')
 export const info = (): Command => cmd('docker', 'info')
 
 /** Succeeds when this user may install packages: root, or sudo/su available (Kamal's `superuser?`). */
-export const superuser = (): Command => script('[ "${EUID:-$(id -u)}" -eq 0 ] || command -v sudo >/dev/null || command -v su >/dev/null')
+export const superuser = (): Command =>
+  script('[ "${EUID:-$(id -u)}" -eq 0 ] || command -v sudo >/dev/null || command -v su >/dev/null')
 
 /**
  * Kamal's `install`: fetches and runs get.docker.com. Only for real servers with internet access;
  * never run in the sandbox, where every server already has Docker.
  */
 export const install = (): Command =>
-  pipe(or(cmd('curl', '-fsSL', 'https://get.docker.com'), cmd('wget', '-O', '-', 'https://get.docker.com'), cmd('echo', 'exit 1')), cmd('sh'))
+  pipe(
+    or(
+      cmd('curl', '-fsSL', 'https://get.docker.com'),
+      cmd('wget', '-O', '-', 'https://get.docker.com'),
+      cmd('echo', 'exit 1'),
+    ),
+    cmd('sh'),
+  )
 
 /** `docker network create <name>` */
 export const networkCreate = (name: string): Command => cmd('docker', 'network', 'create', name)

@@ -3,7 +3,8 @@ import { cmd, type Command } from '../shell/command.ts'
 // Local git commands for version resolution and Kamal's build-from-a-clean-clone (kamal.md §2.2).
 // Every command names its directory with `git -C`, so nothing depends on the process cwd.
 
-const git = (cwd: string | undefined, ...args: string[]): Command => cmd('git', ...(cwd === undefined ? [] : ['-C', cwd]), ...args)
+const git = (cwd: string | undefined, ...args: string[]): Command =>
+  cmd('git', ...(cwd === undefined ? [] : ['-C', cwd]), ...args)
 
 /** `git rev-parse HEAD`: the commit the build is for. */
 export const revParseHead = (cwd?: string): Command => git(cwd, 'rev-parse', 'HEAD')
@@ -15,7 +16,8 @@ export const statusPorcelain = (cwd?: string): Command => git(cwd, 'status', '--
 export const showToplevel = (cwd?: string): Command => git(cwd, 'rev-parse', '--show-toplevel')
 
 /** `git -C <clone_dir> clone <root> --recurse-submodules` */
-export const clone = (cloneDir: string, gitRoot: string): Command => git(cloneDir, 'clone', gitRoot, '--recurse-submodules')
+export const clone = (cloneDir: string, gitRoot: string): Command =>
+  git(cloneDir, 'clone', gitRoot, '--recurse-submodules')
 
 /** Brings an existing clone to `sha` and removes everything git does not track, as Kamal's clone_reset_steps. */
 export const cloneResetSteps = (buildDir: string, root: string, sha: string): Command[] => [

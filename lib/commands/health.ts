@@ -108,7 +108,10 @@ export function waitHealthy(config: Config, role: Role, name: string, params: Wa
  * reacting to its Docker events like waitHealthy.
  * Exit 0 with the status (`unhealthy`, `exited`, `dead`, `missing`…); exit 2 on timeout with the last status.
  */
-export function waitUnhealthy(name: string, { timeoutSeconds = 30, interval = 0.2 }: { timeoutSeconds?: number; interval?: number } = {}): Command {
+export function waitUnhealthy(
+  name: string,
+  { timeoutSeconds = 30, interval = 0.2 }: { timeoutSeconds?: number; interval?: number } = {},
+): Command {
   return script(
     'name=$1 timeout=$2 interval=$3; ' +
       PRELUDE +

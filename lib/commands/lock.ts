@@ -14,7 +14,8 @@ export interface LockInfo {
 }
 
 /** Kamal's details text: `Locked by: <who> at <iso>\nVersion: <v>\nMessage: <msg>`. */
-export const lockDetails = ({ by, at, version, message }: LockInfo): string => `Locked by: ${by} at ${at}\nVersion: ${version}\nMessage: ${message}`
+export const lockDetails = ({ by, at, version, message }: LockInfo): string =>
+  `Locked by: ${by} at ${at}\nVersion: ${version}\nMessage: ${message}`
 
 /**
  * `mkdir -p <run>/locks && mkdir <lockdir> && echo <base64 details> > <lockdir>/details`.
@@ -29,7 +30,9 @@ export const acquire = (config: Config, { details }: { details: string }): Comma
   )
 
 /** `rm <lockdir>/details && rm -r <lockdir>` */
-export const release = (config: Config): Command => and(cmd('rm', `${lockDir(config)}/details`), cmd('rm', '-r', lockDir(config)))
+export const release = (config: Config): Command =>
+  and(cmd('rm', `${lockDir(config)}/details`), cmd('rm', '-r', lockDir(config)))
 
 /** `stat <lockdir> > /dev/null && cat <lockdir>/details | base64 -d`: prints the details; fails with "No such file or directory" when unlocked. */
-export const status = (config: Config): Command => script('stat "$1" > /dev/null && cat "$1/details" | base64 -d', lockDir(config))
+export const status = (config: Config): Command =>
+  script('stat "$1" > /dev/null && cat "$1/details" | base64 -d', lockDir(config))

@@ -29,7 +29,8 @@ export const serviceWithVersion = (config: Config, version: string): string =>
   `${config.service}@${abbreviatedVersion(version)}`
 
 /** `<service>[-<dest>]`: the lock dir and audit log are per service and destination. */
-export const serviceWithDestination = (config: Config): string => [config.service, config.destination].filter(Boolean).join('-')
+export const serviceWithDestination = (config: Config): string =>
+  [config.service, config.destination].filter(Boolean).join('-')
 
 /** `<run_directory>/env/roles/<prefix>.env`: one path per role; the content differs per host (tags). */
 export const envFilePath = (config: Config, role: Role): string =>
@@ -43,7 +44,8 @@ export const accessoryEnvFilePath = (config: Config, accessory: Accessory): stri
 export const lockDir = (config: Config): string => `${config.runDirectory}/locks/${serviceWithDestination(config)}`
 
 /** `<run_directory>/<service>[-<dest>]-audit.log` */
-export const auditLogPath = (config: Config): string => `${config.runDirectory}/${serviceWithDestination(config)}-audit.log`
+export const auditLogPath = (config: Config): string =>
+  `${config.runDirectory}/${serviceWithDestination(config)}-audit.log`
 
 /** `<run_directory>/cords/<prefix>-<runId>`: this run's cord dir for a role (relative, like run_directory). */
 export const cordDir = (config: Config, role: Role, runId: string): string =>
@@ -58,7 +60,8 @@ export const absolutePath = (home: string, path: string): string =>
   path.startsWith('/') ? path : `${home.replace(/\/+$/, '')}/${path.replace(/^\.\//, '')}`
 
 /** `--hostname`: the host cut to 51 characters, trailing dots removed, then `-<suffix>` (12 hex chosen by the caller). */
-export const hostnameFor = (host: string, suffix: string): string => `${host.slice(0, 51).replace(/\.+$/, '')}-${suffix}`
+export const hostnameFor = (host: string, suffix: string): string =>
+  `${host.slice(0, 51).replace(/\.+$/, '')}-${suffix}`
 
 /** `<version>_replaced_<suffix>`: the name a same-version container is renamed to before a redeploy. */
 export const replacedName = (config: Config, role: Role, version: string, suffix: string): string =>

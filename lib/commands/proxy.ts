@@ -31,7 +31,8 @@ export const start = (config: Config): Command => (config.proxy.kind === 'traefi
 export const stop = (config: Config): Command => (config.proxy.kind === 'traefik' ? traefik.stop() : caddy.stop())
 
 /** `docker ps --filter name=^<proxy>$` */
-export const details = (config: Config): Command => (config.proxy.kind === 'traefik' ? traefik.details() : caddy.details())
+export const details = (config: Config): Command =>
+  config.proxy.kind === 'traefik' ? traefik.details() : caddy.details()
 
 /** `docker logs <proxy> … 2>&1 [| grep …]` */
 export const logs = (config: Config, params: LogsParams = {}): Command =>
@@ -42,7 +43,8 @@ export const removeContainer = (config: Config): Command =>
   config.proxy.kind === 'traefik' ? traefik.removeContainer() : caddy.removeContainer()
 
 /** Removes the proxy image. */
-export const removeImage = (config: Config): Command => (config.proxy.kind === 'traefik' ? traefik.removeImage() : caddy.removeImage(config))
+export const removeImage = (config: Config): Command =>
+  config.proxy.kind === 'traefik' ? traefik.removeImage() : caddy.removeImage(config)
 
 /** A wait until the proxy serves after a start (caddy: its config is loaded); traefik has none, as in Kamal. */
 export const waitReady = (config: Config): Command | undefined =>
@@ -55,7 +57,8 @@ export interface CaddyLogin {
 }
 
 // Prints `logged-in` after a login, so the task can record it in ctx.found.loggedIn.
-const login = (config: Config, { login = true }: CaddyLogin): Command[] => (login ? [registry.login(config), cmd('echo', 'logged-in')] : [])
+const login = (config: Config, { login = true }: CaddyLogin): Command[] =>
+  login ? [registry.login(config), cmd('echo', 'logged-in')] : []
 
 /**
  * Caddy's whole boot on a host, one round trip: caddy.json rebuilt from the route files, then, where
@@ -90,7 +93,8 @@ export const caddyReboot = (config: Config, params: CaddyLogin = {}): Command =>
   )
 
 /** The proxy's image, for messages. */
-export const image = (config: Config): string => (config.proxy.kind === 'traefik' ? config.traefik.image : config.proxy.image)
+export const image = (config: Config): string =>
+  config.proxy.kind === 'traefik' ? config.traefik.image : config.proxy.image
 
 function unknownKind(kind: never): never {
   throw new Error(`unknown proxy kind ${String(kind)}`)

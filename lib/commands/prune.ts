@@ -51,4 +51,5 @@ export const images = (config: Config): Command =>
   )
 
 /** `prune all` in one round trip: stopped containers first (so their images become unused), then images. */
-export const all = (config: Config, options: { retain?: number } = {}): Command => andAll(containers(config, options), images(config))
+export const all = (config: Config, options: { retain?: number } = {}): Command =>
+  andAll(containers(config, options), images(config))

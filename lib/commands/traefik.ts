@@ -40,7 +40,9 @@ export const envFilePath = (config: Config): string => `${config.runDirectory}/e
 
 /** `{ 'log.level': 'DEBUG', 'api.insecure': true }` → `--log.level=DEBUG --api.insecure`; false is dropped. */
 export const cmdArgs = (args: Readonly<Record<string, string | number | boolean>>): string[] =>
-  Object.entries(args).flatMap(([key, value]) => (value === true ? [`--${key}`] : value === false ? [] : [`--${key}=${value}`]))
+  Object.entries(args).flatMap(([key, value]) =>
+    value === true ? [`--${key}`] : value === false ? [] : [`--${key}=${value}`],
+  )
 
 /** Kamal's `traefik run`: the docker run of the traefik container. */
 export function run(config: Config): Command {
@@ -70,10 +72,12 @@ export const start = (): Command => cmd('docker', 'container', 'start', CONTAINE
 export const stop = (): Command => cmd('docker', 'container', 'stop', CONTAINER)
 
 /** `docker container prune --force --filter label=org.opencontainers.image.title=Traefik` */
-export const removeContainer = (): Command => cmd('docker', 'container', 'prune', '--force', '--filter', `label=${IMAGE_LABEL}`)
+export const removeContainer = (): Command =>
+  cmd('docker', 'container', 'prune', '--force', '--filter', `label=${IMAGE_LABEL}`)
 
 /** `docker image prune --all --force --filter label=org.opencontainers.image.title=Traefik` */
-export const removeImage = (): Command => cmd('docker', 'image', 'prune', '--all', '--force', '--filter', `label=${IMAGE_LABEL}`)
+export const removeImage = (): Command =>
+  cmd('docker', 'image', 'prune', '--all', '--force', '--filter', `label=${IMAGE_LABEL}`)
 
 /** `docker ps --filter name=^traefik$` */
 export const details = (): Command => cmd('docker', 'ps', '--filter', `name=^${CONTAINER}$`)
@@ -91,7 +95,10 @@ export interface LogsParams {
 export const logs = (params: LogsParams = {}): Command => containerLogs(CONTAINER, params)
 
 /** Logs of a proxy container; shared with caddy. */
-export function containerLogs(container: string, { since, lines, grep, grepOptions, follow = false }: LogsParams): Command {
+export function containerLogs(
+  container: string,
+  { since, lines, grep, grepOptions, follow = false }: LogsParams,
+): Command {
   const tail = lines ?? (follow ? 10 : undefined)
   // prettier-ignore
   const read = script('docker logs "$@" 2>&1', container,
@@ -132,7 +139,12 @@ export const API_PORT = 8080
 export function waitForServer(
   config: Config,
   role: Role,
-  { container, want, timeoutSeconds = 30, interval = 0.2 }: { container: string; want: 'present' | 'absent'; timeoutSeconds?: number; interval?: number },
+  {
+    container,
+    want,
+    timeoutSeconds = 30,
+    interval = 0.2,
+  }: { container: string; want: 'present' | 'absent'; timeoutSeconds?: number; interval?: number },
 ): Command {
   return script(
     'svc=$1 name=$2 want=$3 timeout=$4 interval=$5 port=$6; ' +

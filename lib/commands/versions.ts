@@ -36,7 +36,11 @@ export const currentRunningContainer = (config: Config, role: Role): Command =>
 
 /** Prints the name of the role's current container, or nothing. */
 export const currentRunningName = (config: Config, role: Role): Command =>
-  script(`ref=$1; shift; ${currentSnippet('--format "{{.Names}}"')}`, latestImage(config), ...filterArgs(config, { role }))
+  script(
+    `ref=$1; shift; ${currentSnippet('--format "{{.Names}}"')}`,
+    latestImage(config),
+    ...filterArgs(config, { role }),
+  )
 
 /** Prints the version of the role's current container (its name minus `<service>-<role>[-<dest>]-`), or nothing. */
 export const currentRunningVersion = (config: Config, role: Role): Command =>
@@ -48,7 +52,11 @@ export const currentRunningVersion = (config: Config, role: Role): Command =>
   )
 
 /** Versions of the role's containers, one per line: running ones, or every state with `all`, or the newest with `latest`. */
-export const listVersions = (config: Config, role: Role, { all = false, latest = false }: { all?: boolean; latest?: boolean } = {}): Command =>
+export const listVersions = (
+  config: Config,
+  role: Role,
+  { all = false, latest = false }: { all?: boolean; latest?: boolean } = {},
+): Command =>
   script(
     `p=$1; shift; docker ps "$@" --format "{{.Names}}" | ${STRIP}`,
     containerPrefix(config, role),
@@ -61,7 +69,11 @@ export const listVersions = (config: Config, role: Role, { all = false, latest =
  * Versions of running containers that are not the current one (Kamal's `app stale_containers`),
  * one per line. With `stop`, each is also stopped (`docker stop [-t N]`) and its version still printed.
  */
-export function staleContainers(config: Config, role: Role, { stop = false, stopWaitTime = config.stopWaitTime }: { stop?: boolean; stopWaitTime?: number | undefined } = {}): Command {
+export function staleContainers(
+  config: Config,
+  role: Role,
+  { stop = false, stopWaitTime = config.stopWaitTime }: { stop?: boolean; stopWaitTime?: number | undefined } = {},
+): Command {
   const stopIt = stop ? ` && docker stop ${stopWaitTime === undefined ? '' : '-t "$t" '}"$line" >/dev/null` : ''
   return script(
     `p=$1 ref=$2 t=$3; shift 3; cur=$(${currentSnippet('--format "{{.Names}}"')}); ` +
@@ -75,5 +87,12 @@ export function staleContainers(config: Config, role: Role, { stop = false, stop
 }
 
 /** `<current id> | xargs -r docker stop [-t N]`: stops the role's current container (Kamal's `app stop`). */
-export const stopCurrent = (config: Config, role: Role, { stopWaitTime = config.stopWaitTime }: { stopWaitTime?: number | undefined } = {}): Command =>
-  pipe(currentRunningContainer(config, role), cmd('xargs', '-r', 'docker', 'stop', ...(stopWaitTime === undefined ? [] : ['-t', String(stopWaitTime)])))
+export const stopCurrent = (
+  config: Config,
+  role: Role,
+  { stopWaitTime = config.stopWaitTime }: { stopWaitTime?: number | undefined } = {},
+): Command =>
+  pipe(
+    currentRunningContainer(config, role),
+    cmd('xargs', '-r', 'docker', 'stop', ...(stopWaitTime === undefined ? [] : ['-t', String(stopWaitTime)])),
+  )

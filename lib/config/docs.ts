@@ -38,7 +38,8 @@ function findObject(node: Node): Node | undefined {
 function findRecord(node: Node): Node | undefined {
   const candidates = [node, ...(node.anyOf ?? [])]
   for (const c of candidates) {
-    if (!c.properties && typeof c.additionalProperties === 'object' && findObject(c.additionalProperties)) return c.additionalProperties
+    if (!c.properties && typeof c.additionalProperties === 'object' && findObject(c.additionalProperties))
+      return c.additionalProperties
   }
   return undefined
 }

@@ -9,14 +9,18 @@ const LINE =
   /^[ \t]*(?:export[ \t]+)?([\w.]+)[ \t]*[=:][ \t]*('(?:\\'|[^'])*'|"(?:\\"|[^"])*"|[^#\n]*)?[ \t]*(?:#.*)?$/gm
 
 /** Parses dotenv text; `base` supplies values for `${VAR}` not defined earlier in the file. */
-export function parseDotenv(text: string, base: Readonly<Record<string, string | undefined>> = {}): Record<string, string> {
+export function parseDotenv(
+  text: string,
+  base: Readonly<Record<string, string | undefined>> = {},
+): Record<string, string> {
   const out: Record<string, string> = {}
   const lookup = (name: string): string => out[name] ?? base[name] ?? ''
   for (const m of text.replace(/\r\n?/g, '\n').matchAll(LINE)) {
     const key = m[1]!
     const raw = (m[2] ?? '').trim()
     if (raw.startsWith("'") && raw.endsWith("'") && raw.length >= 2) out[key] = raw.slice(1, -1).replaceAll("\\'", "'")
-    else if (raw.startsWith('"') && raw.endsWith('"') && raw.length >= 2) out[key] = expand(unescape(raw.slice(1, -1)), lookup)
+    else if (raw.startsWith('"') && raw.endsWith('"') && raw.length >= 2)
+      out[key] = expand(unescape(raw.slice(1, -1)), lookup)
     else out[key] = expand(raw, lookup)
   }
   return out
@@ -35,7 +39,11 @@ const expand = (s: string, lookup: (name: string) => string): string =>
  * The secrets source: `env` overlaid by `<root>/.env`, then `<root>/.env.<destination>`
  * (later wins: Kamal 1.9.3 switched to Dotenv.overload). Missing files are skipped.
  */
-export function loadSecrets(root: string, destination: string | undefined, env: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
+export function loadSecrets(
+  root: string,
+  destination: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string | undefined> {
   let secrets: Record<string, string | undefined> = { ...env }
   for (const name of ['.env', destination && `.env.${destination}`]) {
     if (!name) continue

@@ -10,7 +10,10 @@ const ENV_FORM =
  * Replacements never add or remove newlines unless the value has them, so line numbers hold.
  * Tags inside YAML comments are left alone (commented-out Kamal examples use other ERB).
  */
-export function evaluateErb(source: string, { file, env }: { file: string; env: Readonly<Record<string, string | undefined>> }): string {
+export function evaluateErb(
+  source: string,
+  { file, env }: { file: string; env: Readonly<Record<string, string | undefined>> },
+): string {
   const issues: LocatedIssue[] = []
   const out = source.replace(/<%(.*?)%>/gs, (tag, body: string, offset: number) => {
     const lineStart = source.lastIndexOf('\n', offset - 1) + 1
@@ -18,7 +21,11 @@ export function evaluateErb(source: string, { file, env }: { file: string; env: 
     const at = position(source, offset)
     const m = ENV_FORM.exec(body.trim())
     if (!m?.groups) {
-      issues.push({ ...at, path: [oneLine(tag)], message: 'unsupported ERB: only <%= ENV["X"] %> and <%= ENV.fetch("X"[, "default"]) %> are evaluated' })
+      issues.push({
+        ...at,
+        path: [oneLine(tag)],
+        message: 'unsupported ERB: only <%= ENV["X"] %> and <%= ENV.fetch("X"[, "default"]) %> are evaluated',
+      })
       return tag
     }
     const { idx, name, def } = m.groups

@@ -16,13 +16,17 @@ export interface SourceDoc {
  */
 export function flatten(issue: z.core.$ZodIssue): ConfigIssue[] {
   const path = keyPath(issue.path)
-  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...path, key], message: 'unknown key' }))
+  if (issue.code === 'unrecognized_keys')
+    return issue.keys.map((key) => ({ path: [...path, key], message: 'unknown key' }))
   // zod says "expected object, received undefined" for an absent key; users think "missing".
-  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return [{ path, message: 'missing required key' }]
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined'))
+    return [{ path, message: 'missing required key' }]
   if (issue.code !== 'invalid_union') return [{ path, message: issue.message }]
   const atRoot = (i: z.core.$ZodIssue): boolean => i.path.length === 0 && i.code !== 'unrecognized_keys'
   const shapeMatched = issue.errors.filter((branch) => !branch.every(atRoot))
-  const flattened = shapeMatched.map((branch) => branch.flatMap((i) => flatten({ ...i, path: [...issue.path, ...i.path] })))
+  const flattened = shapeMatched.map((branch) =>
+    branch.flatMap((i) => flatten({ ...i, path: [...issue.path, ...i.path] })),
+  )
   if (flattened.length === 0) {
     const absent = issue.errors.every((b) => b.every((i) => i.message.endsWith('received undefined')))
     return [{ path, message: absent ? 'missing required key' : issue.message }]

@@ -8,4 +8,5 @@ export function deployJsonSchema(): Record<string, unknown> {
   return { ...schema, patternProperties: { '^x-': {} } }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) process.stdout.write(`${JSON.stringify(deployJsonSchema(), null, 2)}\n`)
+if (import.meta.url === `file://${process.argv[1]}`)
+  process.stdout.write(`${JSON.stringify(deployJsonSchema(), null, 2)}\n`)

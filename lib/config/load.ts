@@ -36,7 +36,8 @@ export function loadConfigSync({ cwd, file, destination, env }: LoadOptions): Co
   const files = [base]
   if (destination) {
     const overlay = base.replace(/(\.ya?ml)?$/, (ext) => `.${destination}${ext || '.yml'}`)
-    if (!existsSync(overlay)) throw new DeployError(`configuration file not found: ${show(cwd, overlay)} (for -d ${destination})`)
+    if (!existsSync(overlay))
+      throw new DeployError(`configuration file not found: ${show(cwd, overlay)} (for -d ${destination})`)
     files.push(overlay)
   }
   const sources = files.map((path) => ({ file: show(cwd, path), text: readFileSync(path, 'utf8') }))
@@ -44,7 +45,15 @@ export function loadConfigSync({ cwd, file, destination, env }: LoadOptions): Co
 }
 
 /** Parses one deploy.yml text (no destination file, no `.env`): for tests and tools. */
-export function parseConfig(source: string, { file = 'deploy.yml', destination, env = {}, root = '.' }: { file?: string; destination?: string | undefined; env?: Env; root?: string } = {}): Config {
+export function parseConfig(
+  source: string,
+  {
+    file = 'deploy.yml',
+    destination,
+    env = {},
+    root = '.',
+  }: { file?: string; destination?: string | undefined; env?: Env; root?: string } = {},
+): Config {
   return fromSources([{ file, text: source }], { root, destination, secrets: env })
 }
 
@@ -65,8 +74,13 @@ const show = (cwd: string, path: string): string => {
 }
 
 // Base first, destination overlay second: the order locate() and the merge rely on.
-function fromSources(sources: { file: string; text: string }[], opts: { root: string; destination: string | undefined; secrets: Env }): Config {
-  const docs: SourceDoc[] = sources.map(({ file, text }) => parseYaml(file, evaluateErb(text, { file, env: opts.secrets })))
+function fromSources(
+  sources: { file: string; text: string }[],
+  opts: { root: string; destination: string | undefined; secrets: Env },
+): Config {
+  const docs: SourceDoc[] = sources.map(({ file, text }) =>
+    parseYaml(file, evaluateErb(text, { file, env: opts.secrets })),
+  )
   const base = docs[0]!
   const raw = docs.map((d) => d.doc.toJS() as unknown).reduce(deepMerge)
   const parsed = DeployYml.safeParse(withoutExtensions(raw))
@@ -75,7 +89,12 @@ function fromSources(sources: { file: string; text: string }[], opts: { root: st
   }
   if (!parsed.success) fail(parsed.error.issues.flatMap(flatten).map((i) => locate(docs, i)))
   const yml = parsed.data!
-  const { config, issues } = normalize(yml, { file: base.file, root: opts.root, destination: opts.destination, secrets: opts.secrets })
+  const { config, issues } = normalize(yml, {
+    file: base.file,
+    root: opts.root,
+    destination: opts.destination,
+    secrets: opts.secrets,
+  })
   const all = [...check(config, yml, { destination: opts.destination, version: KAMAL_COMPATIBLE_VERSION }), ...issues]
   if (all.length > 0) fail(all.map((i) => locate(docs, i)))
   return config
@@ -102,7 +121,8 @@ export function deepMerge(base: unknown, overlay: unknown): unknown {
   return out
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
 
 // Root `x-*` keys only hold YAML anchors (Kamal 1.7+); they are not config.
 const withoutExtensions = (raw: unknown): unknown =>
@@ -116,5 +136,6 @@ export const KAMAL_COMPATIBLE_VERSION = '1.9.3'
 
 /** slipway's own version (package.json). */
 export function slipwayVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version
 }

@@ -10,8 +10,12 @@ export function normalizeRegistry(yml: DeployYml['registry'], resolve: Resolve):
   return {
     server: yml.server,
     // A looked-up user name is not a secret in Kamal either; only the password is redacted.
-    username: typeof username === 'string' ? username : secretValue(resolve, username[0], ['registry', 'username', 0]).value,
-    password: typeof password === 'string' ? new Secret(password) : secretValue(resolve, password[0], ['registry', 'password', 0]),
+    username:
+      typeof username === 'string' ? username : secretValue(resolve, username[0], ['registry', 'username', 0]).value,
+    password:
+      typeof password === 'string'
+        ? new Secret(password)
+        : secretValue(resolve, password[0], ['registry', 'password', 0]),
   }
 }
 
@@ -42,7 +46,11 @@ export function normalizeBuilder(yml: DeployYml): Builder {
     localHost: b.local?.host,
     remoteArch: b.remote?.arch,
     remoteHost: b.remote?.host,
-    cache: b.cache && { type: b.cache.type, options: b.cache.options, image: b.cache.image ?? `${yml.image}-build-cache` },
+    cache: b.cache && {
+      type: b.cache.type,
+      options: b.cache.options,
+      image: b.cache.image ?? `${yml.image}-build-cache`,
+    },
     context: b.context,
     dockerfile: b.dockerfile ?? 'Dockerfile',
     target: b.target,
@@ -53,9 +61,18 @@ export function normalizeBuilder(yml: DeployYml): Builder {
 }
 
 /** `accessories:` with hosts resolved from host / hosts / roles (rules.ts checks there is exactly one). */
-export function normalizeAccessories(yml: DeployYml, roleHosts: ReadonlyMap<string, readonly string[]>, resolve: Resolve): Accessory[] {
+export function normalizeAccessories(
+  yml: DeployYml,
+  roleHosts: ReadonlyMap<string, readonly string[]>,
+  resolve: Resolve,
+): Accessory[] {
   return Object.entries(yml.accessories ?? {}).map(([name, a]) => {
-    const hosts = a.host !== undefined ? [a.host] : a.hosts !== undefined ? parseHosts(a.hosts).hosts : (a.roles ?? []).flatMap((r) => roleHosts.get(r) ?? [])
+    const hosts =
+      a.host !== undefined
+        ? [a.host]
+        : a.hosts !== undefined
+          ? parseHosts(a.hosts).hosts
+          : (a.roles ?? []).flatMap((r) => roleHosts.get(r) ?? [])
     return {
       name,
       service: a.service ?? `${yml.service}-${name}`,

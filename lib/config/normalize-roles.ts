@@ -36,7 +36,8 @@ export interface RoleEntry {
 
 /** The roles under `servers:` in config order; a bare host list is role `web`. */
 export function roleEntries(servers: DeployYml['servers']): RoleEntry[] {
-  if (Array.isArray(servers)) return [{ name: 'web', role: { hosts: servers }, path: ['servers'], hostsPath: ['servers'] }]
+  if (Array.isArray(servers))
+    return [{ name: 'web', role: { hosts: servers }, path: ['servers'], hostsPath: ['servers'] }]
   return Object.entries(servers).map(([name, role]) =>
     Array.isArray(role)
       ? { name, role: { hosts: role }, path: ['servers', name], hostsPath: ['servers', name] }
@@ -68,7 +69,13 @@ export function normalizeLogging(root: LoggingYml | undefined, role?: LoggingYml
 }
 
 /** One role resolved: proxy flag, healthcheck semantics and the role's own env. */
-export function normalizeRole(yml: DeployYml, name: string, role: RoleObjectYml, path: KeyPath, resolve: Resolve): Role {
+export function normalizeRole(
+  yml: DeployYml,
+  name: string,
+  role: RoleObjectYml,
+  path: KeyPath,
+  resolve: Resolve,
+): Role {
   const primary = name === (yml.primary_role ?? 'web')
   const proxy = role.traefik ?? primary
   const own = role.healthcheck ?? {}

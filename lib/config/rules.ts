@@ -18,24 +18,37 @@ export function check(config: Config, yml: DeployYml, options: CheckOptions): Co
 }
 
 const serviceName: Rule = (config) =>
-  /^[a-z0-9_-]+$/i.test(config.service) ? [] : [{ path: ['service'], message: 'invalid service name: use letters, digits, "-" and "_"' }]
+  /^[a-z0-9_-]+$/i.test(config.service)
+    ? []
+    : [{ path: ['service'], message: 'invalid service name: use letters, digits, "-" and "_"' }]
 
 const roles: Rule = (config, yml) => {
   const entries = roleEntries(yml.servers)
   if (!entries.some((e) => e.name === config.primaryRole)) {
-    return [{ path: yml.primary_role === undefined ? ['servers'] : ['primary_role'], message: `no role named "${config.primaryRole}" under servers` }]
+    return [
+      {
+        path: yml.primary_role === undefined ? ['servers'] : ['primary_role'],
+        message: `no role named "${config.primaryRole}" under servers`,
+      },
+    ]
   }
   return entries
     .filter(({ role }) => (role.hosts ?? []).length === 0)
     .flatMap(({ name, path }): ConfigIssue[] => {
       if (name === config.primaryRole) return [{ path, message: `the primary role "${name}" has no hosts` }]
-      return config.allowEmptyRoles ? [] : [{ path, message: `role "${name}" has no hosts (allow_empty_roles: true allows it)` }]
+      return config.allowEmptyRoles
+        ? []
+        : [{ path, message: `role "${name}" has no hosts (allow_empty_roles: true allows it)` }]
     })
 }
 
 const hostEntries: Rule = (_, yml) => {
-  const lists: [KeyPath, readonly HostEntry[]][] = roleEntries(yml.servers).map(({ role, hostsPath }) => [hostsPath, role.hosts ?? []])
-  for (const [name, a] of Object.entries(yml.accessories ?? {})) if (a.hosts) lists.push([['accessories', name, 'hosts'], a.hosts])
+  const lists: [KeyPath, readonly HostEntry[]][] = roleEntries(yml.servers).map(({ role, hostsPath }) => [
+    hostsPath,
+    role.hosts ?? [],
+  ])
+  for (const [name, a] of Object.entries(yml.accessories ?? {}))
+    if (a.hosts) lists.push([['accessories', name, 'hosts'], a.hosts])
   return lists.flatMap(([path, hosts]) =>
     hosts.flatMap((entry, i) =>
       typeof entry === 'object' && Object.keys(entry).length !== 1
@@ -45,12 +58,16 @@ const hostEntries: Rule = (_, yml) => {
   )
 }
 
-const retain: Rule = (config) => (config.retainContainers >= 1 ? [] : [{ path: ['retain_containers'], message: 'must be at least 1' }])
+const retain: Rule = (config) =>
+  config.retainContainers >= 1 ? [] : [{ path: ['retain_containers'], message: 'must be at least 1' }]
 
 const tagsOnlyAtRoot: Rule = (_, yml) => {
   const envs: [KeyPath, unknown][] = [
     ...roleEntries(yml.servers).map(({ role, path }): [KeyPath, unknown] => [[...path, 'env'], role.env]),
-    ...Object.entries(yml.accessories ?? {}).map(([name, a]): [KeyPath, unknown] => [['accessories', name, 'env'], a.env]),
+    ...Object.entries(yml.accessories ?? {}).map(([name, a]): [KeyPath, unknown] => [
+      ['accessories', name, 'env'],
+      a.env,
+    ]),
     [['traefik', 'env'], yml.traefik?.env],
   ]
   return envs
@@ -61,9 +78,12 @@ const tagsOnlyAtRoot: Rule = (_, yml) => {
 const accessories: Rule = (config, yml) =>
   Object.entries(yml.accessories ?? {}).flatMap(([name, a]): ConfigIssue[] => {
     const given = (['host', 'hosts', 'roles'] as const).filter((k) => a[k] !== undefined)
-    if (given.length !== 1) return [{ path: ['accessories', name], message: 'specify exactly one of host, hosts or roles' }]
+    if (given.length !== 1)
+      return [{ path: ['accessories', name], message: 'specify exactly one of host, hosts or roles' }]
     return (a.roles ?? []).flatMap((role, i) =>
-      config.roles.some((r) => r.name === role) ? [] : [{ path: ['accessories', name, 'roles', i], message: `no role named "${role}" under servers` }],
+      config.roles.some((r) => r.name === role)
+        ? []
+        : [{ path: ['accessories', name, 'roles', i], message: `no role named "${role}" under servers` }],
     )
   })
 
@@ -74,13 +94,30 @@ const destination: Rule = (config, _, options) =>
 
 const minimumVersion: Rule = (config, _, options) =>
   config.minimumVersion !== undefined && compareVersions(config.minimumVersion, options.version) > 0
-    ? [{ path: ['minimum_version'], message: `slipway reads configs as Kamal ${options.version} does, minimum required is ${config.minimumVersion}` }]
+    ? [
+        {
+          path: ['minimum_version'],
+          message: `slipway reads configs as Kamal ${options.version} does, minimum required is ${config.minimumVersion}`,
+        },
+      ]
     : []
 
 const caddyImage: Rule = (config) =>
-  config.proxy.kind === 'caddy' && !config.proxy.image ? [{ path: ['proxy', 'image'], message: 'required when kind is caddy' }] : []
+  config.proxy.kind === 'caddy' && !config.proxy.image
+    ? [{ path: ['proxy', 'image'], message: 'required when kind is caddy' }]
+    : []
 
-const RULES: readonly Rule[] = [serviceName, roles, hostEntries, retain, tagsOnlyAtRoot, accessories, destination, minimumVersion, caddyImage]
+const RULES: readonly Rule[] = [
+  serviceName,
+  roles,
+  hostEntries,
+  retain,
+  tagsOnlyAtRoot,
+  accessories,
+  destination,
+  minimumVersion,
+  caddyImage,
+]
 
 /** Compares dotted versions numerically (`1.10.0` > `1.9.3`); a pre-release suffix sorts first. */
 export function compareVersions(a: string, b: string): number {

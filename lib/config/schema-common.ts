@@ -10,14 +10,12 @@ export const Stringish = z
   .transform((v) => String(v))
 
 /** A whole number, also written as a string (`host_port: "8080"`). */
-export const Int = z
-  .union([z.number(), z.string()], { error: 'expected a whole number' })
-  .transform((v, ctx) => {
-    const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN
-    if (Number.isInteger(n)) return n
-    ctx.issues.push({ code: 'custom', message: 'expected a whole number', input: v })
-    return z.NEVER
-  })
+export const Int = z.union([z.number(), z.string()], { error: 'expected a whole number' }).transform((v, ctx) => {
+  const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN
+  if (Number.isInteger(n)) return n
+  ctx.issues.push({ code: 'custom', message: 'expected a whole number', input: v })
+  return z.NEVER
+})
 
 /** A map of names to stringish values (labels, clear env, build args, log options). */
 export const StringMap = z.record(z.string(), Stringish)
@@ -79,4 +77,6 @@ export const EnvSectioned = z.strictObject({
 })
 
 /** `env:` as written: a bare map (all clear), or `clear:` / `secret:` / `tags:` (tags only at the root). */
-export const Env = envSchema(EnvSectioned).describe('Environment: a map of clear values, or `clear:` / `secret:` / `tags:`')
+export const Env = envSchema(EnvSectioned).describe(
+  'Environment: a map of clear values, or `clear:` / `secret:` / `tags:`',
+)

@@ -104,7 +104,10 @@ export const BuilderYml = z
       })
       .optional()
       .describe('Build cache'),
-    context: z.string().optional().describe('Build context dir; when set, builds from the working tree instead of a clean git clone'),
+    context: z
+      .string()
+      .optional()
+      .describe('Build context dir; when set, builds from the working tree instead of a clean git clone'),
     dockerfile: z.string().optional().describe('Dockerfile path; default `Dockerfile`'),
     target: z.string().optional().describe('Build target stage'),
     args: StringMap.optional().describe('`--build-arg` values'),

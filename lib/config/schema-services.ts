@@ -9,7 +9,10 @@ export const AccessoryYml = z.strictObject({
   image: z.string().describe('Image to run'),
   host: z.string().optional().describe('The one host (exactly one of host / hosts / roles)'),
   hosts: HostList.optional().describe('Hosts (exactly one of host / hosts / roles)'),
-  roles: z.array(z.string()).optional().describe('Run on every host of these roles (exactly one of host / hosts / roles)'),
+  roles: z
+    .array(z.string())
+    .optional()
+    .describe('Run on every host of these roles (exactly one of host / hosts / roles)'),
   cmd: z.string().optional().describe('Container command'),
   port: Stringish.optional().describe('Published port: `"3306"` → `3306:3306`; may include an IP'),
   labels: StringMap.optional().describe('Container labels'),
@@ -43,7 +46,11 @@ export const ProxyYml = z
     image: z.string().optional().describe('Proxy image; required for `caddy` (traefik uses `traefik.image`)'),
     host_port: Int.optional().describe('Published host port; default `traefik.host_port` or 80'),
     app_port: Int.optional().describe('Port the app listens on in its container; default 80'),
-    host: z.string().min(1).optional().describe('caddy: route only requests for this Host (several apps share one proxy); default every request'),
+    host: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('caddy: route only requests for this Host (several apps share one proxy); default every request'),
     hosts: z.array(z.string().min(1)).min(1).optional().describe('caddy: like `host`, for several names'),
     options: DockerOptions.optional(),
   })

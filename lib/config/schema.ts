@@ -23,14 +23,20 @@ export const DeployYml = z.strictObject({
   allow_empty_roles: z.boolean().optional().describe('Allow roles without hosts; default false'),
   require_destination: z.boolean().optional().describe('Refuse to run without `-d DESTINATION`; default false'),
   retain_containers: Int.optional().describe('Old containers (and their images) kept by prune, at least 1; default 5'),
-  minimum_version: z.string().optional().describe('Refuse to run unless slipway is compatible with this Kamal version (it reads configs as Kamal 1.9.3)'),
+  minimum_version: z
+    .string()
+    .optional()
+    .describe('Refuse to run unless slipway is compatible with this Kamal version (it reads configs as Kamal 1.9.3)'),
   readiness_delay: Int.optional().describe('Seconds to wait for containers without a healthcheck; default 7'),
   stop_wait_time: Int.optional().describe('`docker stop -t` seconds; unset: Docker default (10)'),
   run_directory: z.string().optional().describe('Remote dir for env files, locks, audit, cords; default `.kamal`'),
   ssh: SshYml.optional(),
   sshkit: SshkitYml.optional(),
   builder: BuilderYml.optional(),
-  accessories: z.record(z.string(), AccessoryYml).optional().describe('Other services (databases, caches): `name: { image, host, ... }`'),
+  accessories: z
+    .record(z.string(), AccessoryYml)
+    .optional()
+    .describe('Other services (databases, caches): `name: { image, host, ... }`'),
   traefik: TraefikYml.optional(),
   proxy: ProxyYml.optional(),
   healthcheck: HealthcheckYml.optional(),

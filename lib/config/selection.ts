@@ -25,9 +25,15 @@ export const configPrimaryHost = (config: Config): string | undefined =>
 export function select(config: Config, options: SelectOptions = {}): Selection {
   const specificHosts = options.primary
     ? [configPrimaryHost(config)].filter((h): h is string => h !== undefined)
-    : options.hosts?.length ? filter(options.hosts, allHosts(config), '--hosts') : undefined
+    : options.hosts?.length
+      ? filter(options.hosts, allHosts(config), '--hosts')
+      : undefined
   const specificRoles = options.roles?.length
-    ? filter(options.roles, config.roles.map((r) => r.name), '--roles').map((name) => config.roles.find((r) => r.name === name)!)
+    ? filter(
+        options.roles,
+        config.roles.map((r) => r.name),
+        '--roles',
+      ).map((name) => config.roles.find((r) => r.name === name)!)
     : undefined
 
   const candidates = specificHosts ?? allHosts(config)
@@ -35,9 +41,16 @@ export function select(config: Config, options: SelectOptions = {}): Selection {
   const hosts = candidates.filter((h) => roles.some((role) => role.hosts.includes(h)))
   const on = (host: string): Role[] => roles.filter((role) => role.hosts.includes(host))
 
-  const primaryHost = specificHosts?.[0] ?? primaryOrFirst(config, roles)?.hosts.find((h) => hosts.includes(h)) ?? configPrimaryHost(config) ?? ''
+  const primaryHost =
+    specificHosts?.[0] ??
+    primaryOrFirst(config, roles)?.hosts.find((h) => hosts.includes(h)) ??
+    configPrimaryHost(config) ??
+    ''
   // With no selected role on the primary host (an accessory-only host), fall back to the configured one.
-  const primaryRole = primaryOrFirst(config, on(primaryHost)) ?? config.roles.find((r) => r.name === config.primaryRole) ?? config.roles[0]!
+  const primaryRole =
+    primaryOrFirst(config, on(primaryHost)) ??
+    config.roles.find((r) => r.name === config.primaryRole) ??
+    config.roles[0]!
 
   // Primary first, so the barrier's gatekeeper boots first; stable, so config order is kept otherwise.
   const sortedRoles = stableSort(roles, (role) => (role === primaryRole ? 0 : 1))

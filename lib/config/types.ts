@@ -88,7 +88,8 @@ export interface Builder {
   readonly remoteArch: string | undefined
   /** `ssh://user@host:port`: its own user/port win over `ssh:` (seed feature 4). */
   readonly remoteHost: string | undefined
-  readonly cache: { readonly type: 'gha' | 'registry'; readonly options: string | undefined; readonly image: string } | undefined
+  readonly cache:
+    { readonly type: 'gha' | 'registry'; readonly options: string | undefined; readonly image: string } | undefined
   /** Set → build from this dir of the checkout; unset → build from a clean git clone. */
   readonly context: string | undefined
   readonly dockerfile: string

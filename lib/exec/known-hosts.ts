@@ -33,7 +33,9 @@ export function knownHosts(file: string) {
   let writes: Promise<void> = Promise.resolve()
 
   async function entries(): Promise<Entry[]> {
-    const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? '' : Promise.reject(e)))
+    const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) =>
+      e.code === 'ENOENT' ? '' : Promise.reject(e),
+    )
     return text.split('\n').flatMap((raw, i) => {
       const fields = raw.trim().split(/\s+/)
       if (!fields[0] || fields[0].startsWith('#')) return []
@@ -74,7 +76,9 @@ export function knownHosts(file: string) {
         await mkdir(dirname(file), { recursive: true, mode: 0o700 })
         const before = await readFile(file, 'utf8').catch(() => '')
         const sep = before === '' || before.endsWith('\n') ? '' : '\n'
-        await appendFile(file, `${sep}${hostKeyName(host, port)} ${keyType(blob)} ${blob.toString('base64')}\n`, { mode: 0o600 })
+        await appendFile(file, `${sep}${hostKeyName(host, port)} ${keyType(blob)} ${blob.toString('base64')}\n`, {
+          mode: 0o600,
+        })
       }
       writes = writes.then(write, write)
       return writes
@@ -102,6 +106,9 @@ function matchOne(pattern: string, name: string): boolean {
     return createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64') === hash
   }
   if (!/[*?]/.test(pattern)) return pattern.toLowerCase() === name.toLowerCase()
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replaceAll('*', '.*')
+    .replaceAll('?', '.')
   return new RegExp(`^${re}$`, 'i').test(name)
 }

@@ -27,9 +27,16 @@ export function localExecutor({ cwd, env: baseEnv = {} }: LocalOptions): Executo
     // prefix (`set -euo pipefail`) would change what `a ; b` means. Identity quote = the text runs as rendered.
     // detached: the command gets its own process group, so cancelling kills `a | b` and `a ; b` whole.
     const child = $({
-      shell: '/bin/sh', prefix: '', postfix: '', quote: (s: string) => s,
-      quiet: true, verbose: false, nothrow: true, detached: true,
-      cwd: dir, env: { ...process.env, ...baseEnv, ...options.env },
+      shell: '/bin/sh',
+      prefix: '',
+      postfix: '',
+      quote: (s: string) => s,
+      quiet: true,
+      verbose: false,
+      nothrow: true,
+      detached: true,
+      cwd: dir,
+      env: { ...process.env, ...baseEnv, ...options.env },
       // No stdin means EOF at once (as over ssh), never the terminal; zx ignores an empty `input`.
       ...(stdin ? { input: stdin } : { stdio: ['ignore', 'pipe', 'pipe'] as const }),
     })`${render(command, { redact: false })}`
@@ -54,7 +61,11 @@ export function localExecutor({ cwd, env: baseEnv = {} }: LocalOptions): Executo
         (e: Error) => (signal?.removeEventListener('abort', onAbort), reject(e)),
       )
     })
-    if (output.cause) throw new DeployError(`cannot run \`${shown}\` in ${dir}: ${output.cause.message.replace('spawn /bin/sh ', '')}`, { cause: output.cause })
+    if (output.cause)
+      throw new DeployError(
+        `cannot run \`${shown}\` in ${dir}: ${output.cause.message.replace('spawn /bin/sh ', '')}`,
+        { cause: output.cause },
+      )
     const result: Result = { stdout: output.stdout, stderr: output.stderr, exitCode: output.exitCode }
     if (result.exitCode !== 0 && !allowFailure) {
       throw new CommandError(host, shown, result.exitCode, scrub(result.stderr, secrets), scrub(result.stdout, secrets))

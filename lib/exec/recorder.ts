@@ -17,7 +17,10 @@ export interface RecorderOptions {
 }
 
 /** The recording executor for tests and `--dry-run`: logs redacted shell text and honours the real failure contract. */
-export function recorder({ reply, log = [], onRecord }: RecorderOptions = {}): { executor: (host: string) => Executor; log: string[] } {
+export function recorder({ reply, log = [], onRecord }: RecorderOptions = {}): {
+  executor: (host: string) => Executor
+  log: string[]
+} {
   const executor = (host: string): Executor => ({
     host,
     async run(command: Command, { allowFailure = false, stdin, onOutput, signal }: RunOptions = {}): Promise<Result> {
@@ -39,7 +42,13 @@ export function recorder({ reply, log = [], onRecord }: RecorderOptions = {}): {
       // Same contract as the real executors, or tests pass that production would fail.
       if (result.exitCode !== 0 && !allowFailure) {
         const secrets = secretsOf(command)
-        throw new CommandError(host, shown, result.exitCode, scrub(result.stderr, secrets), scrub(result.stdout, secrets))
+        throw new CommandError(
+          host,
+          shown,
+          result.exitCode,
+          scrub(result.stderr, secrets),
+          scrub(result.stdout, secrets),
+        )
       }
       return result
     },

@@ -37,14 +37,17 @@ export async function loadKeys(sources: AuthSources): Promise<Buffer[]> {
     if (parsed instanceof Error) {
       // Typically a passphrase-protected key: those are for ssh-agent, which is tried first.
       if (!configured) continue
-      throw new SshError(`cannot use ssh key ${file}: ${parsed.message} (load passphrase-protected keys into ssh-agent)`)
+      throw new SshError(
+        `cannot use ssh key ${file}: ${parsed.message} (load passphrase-protected keys into ssh-agent)`,
+      )
     }
     keys.push(data)
   }
   for (const [i, secret] of sources.keyData.entries()) {
     const data = Buffer.from(secret.value)
     // The key's own text is never quoted back: only its position in ssh.key_data.
-    if (ssh2.utils.parseKey(data) instanceof Error) throw new SshError(`cannot use ssh.key_data[${i}]: not an unencrypted private key`)
+    if (ssh2.utils.parseKey(data) instanceof Error)
+      throw new SshError(`cannot use ssh.key_data[${i}]: not an unencrypted private key`)
     keys.push(data)
   }
   return keys
@@ -52,6 +55,7 @@ export async function loadKeys(sources: AuthSources): Promise<Buffer[]> {
 
 /** Auth methods in OpenSSH's order: the agent first (unless keys_only), then each key. */
 export function authMethods(username: string, keys: readonly Buffer[], sources: AuthSources): AnyAuthMethod[] {
-  const agent: AnyAuthMethod[] = sources.agent && !sources.keysOnly ? [{ type: 'agent', username, agent: sources.agent }] : []
+  const agent: AnyAuthMethod[] =
+    sources.agent && !sources.keysOnly ? [{ type: 'agent', username, agent: sources.agent }] : []
   return [...agent, ...keys.map((key): AnyAuthMethod => ({ type: 'publickey', username, key }))]
 }

@@ -33,10 +33,22 @@ const MARK_RE = new RegExp(`(?:^|\\n)${MARK}(\\d+)\\n`)
 
 /** Kills the process group of a cancelled command (its sh, as session leader under sshd, leads the group). */
 export const killRemote = (pid: number): Command =>
-  shScript('pg=$(cut -d " " -f 5 "/proc/$1/stat" 2>/dev/null); kill -TERM "-${pg:-$1}" 2>/dev/null || kill -TERM "$1"', String(pid))
+  shScript(
+    'pg=$(cut -d " " -f 5 "/proc/$1/stat" 2>/dev/null); kill -TERM "-${pg:-$1}" 2>/dev/null || kill -TERM "$1"',
+    String(pid),
+  )
 
 /** Runs one command as a `session` channel and resolves with its output and exit code, whatever the code. */
-export function runChannel({ client, where, script, shown, stdin, onOutput, signal, kill }: ChannelRun): Promise<Result> {
+export function runChannel({
+  client,
+  where,
+  script,
+  shown,
+  stdin,
+  onOutput,
+  signal,
+  kill,
+}: ChannelRun): Promise<Result> {
   return new Promise<Result>((resolve, reject) => {
     const cancelled = () => new CancelledError(`cancelled \`${shown}\` on ${where}`)
     if (signal?.aborted) return reject(cancelled())

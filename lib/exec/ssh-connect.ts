@@ -17,7 +17,10 @@ export interface Endpoint {
 export const address = (e: Endpoint): string => `${e.user}@${e.host}:${e.port}`
 
 /** `user@host[:port]` (Kamal's `ssh.proxy`); the user defaults to root and the port to 22. */
-export function parseEndpoint(spec: string, defaults: { user: string; port: number } = { user: 'root', port: 22 }): Endpoint {
+export function parseEndpoint(
+  spec: string,
+  defaults: { user: string; port: number } = { user: 'root', port: 22 },
+): Endpoint {
   const at = spec.lastIndexOf('@')
   const user = at >= 0 ? spec.slice(0, at) : defaults.user
   const rest = at >= 0 ? spec.slice(at + 1) : spec
@@ -40,7 +43,13 @@ export interface ConnectDeps {
 
 // ssh2's defaults, reordered per host so a key type already in known_hosts is negotiated first (as OpenSSH does).
 const HOST_KEY_ALGORITHMS: readonly ServerHostKeyAlgorithm[] = [
-  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa',
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
 ]
 const algorithmsOf = (type: string): ServerHostKeyAlgorithm[] =>
   type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : HOST_KEY_ALGORITHMS.filter((a) => a === type)
@@ -77,7 +86,9 @@ export async function connect(to: Endpoint, deps: ConnectDeps, sock?: Duplex): P
         resolve(client)
       })
       // `on`, not `once`: destroying a half-open client emits a second error that must not go unhandled.
-      client.on('error', (cause) => fail(new SshError(`cannot connect to ${address(to)}: ${refusal ?? cause.message}`, { cause })))
+      client.on('error', (cause) =>
+        fail(new SshError(`cannot connect to ${address(to)}: ${refusal ?? cause.message}`, { cause })),
+      )
       const hostVerifier = (key: Buffer, verify: (ok: boolean) => void): void => {
         if (deps.verifyHostKey === 'never') return verify(true)
         checkHostKey(to, key, deps).then(
@@ -123,7 +134,9 @@ async function checkHostKey(to: Endpoint, key: Buffer, deps: ConnectDeps): Promi
 
 /** OpenSSH's ProxyCommand: `%h`, `%p` and `%r` expand to the target; the command's stdio carries the connection. */
 export function proxyCommandSocket(command: string, to: Endpoint): Duplex {
-  const expanded = command.replace(/%([hpr%])/g, (_, c: string) => (c === 'h' ? to.host : c === 'p' ? String(to.port) : c === 'r' ? to.user : '%'))
+  const expanded = command.replace(/%([hpr%])/g, (_, c: string) =>
+    c === 'h' ? to.host : c === 'p' ? String(to.port) : c === 'r' ? to.user : '%',
+  )
   const child = spawn('/bin/sh', ['-c', expanded], { stdio: ['pipe', 'pipe', 'inherit'] })
   const duplex = Duplex.from({ readable: child.stdout, writable: child.stdin })
   duplex.on('close', () => child.kill())

@@ -86,22 +86,32 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
     const via = parseEndpoint(config.proxy)
     if (!jump) {
       const pending = (jump = connect(via, deps).then(track))
-      pending.then((c) => c.once('close', () => jump === pending && (jump = undefined)), () => {})
+      pending.then(
+        (c) => c.once('close', () => jump === pending && (jump = undefined)),
+        () => {},
+      )
     }
     const client = await jump
     return new Promise((resolve, reject) =>
       client.forwardOut('127.0.0.1', 0, to.host, to.port, (err, stream) =>
-        err ? reject(new SshError(`cannot connect to ${address(to)} via ${address(via)}: ${err.message}`, { cause: err })) : resolve(stream),
+        err
+          ? reject(new SshError(`cannot connect to ${address(to)} via ${address(via)}: ${err.message}`, { cause: err }))
+          : resolve(stream),
       ),
     )
   }
 
   function clientFor(conn: Conn): Promise<Client> {
     if (conn.client) return conn.client
-    const pending = socketFor(conn.endpoint).then((sock) => connect(conn.endpoint, deps, sock)).then(track)
+    const pending = socketFor(conn.endpoint)
+      .then((sock) => connect(conn.endpoint, deps, sock))
+      .then(track)
     conn.client = pending
     // A dropped connection is redialled by the next command; a failed dial is not retried within the run.
-    pending.then((c) => c.once('close', () => conn.client === pending && (conn.client = undefined)), () => {})
+    pending.then(
+      (c) => c.once('close', () => conn.client === pending && (conn.client = undefined)),
+      () => {},
+    )
     return pending
   }
 
@@ -129,7 +139,16 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
         const client = await abortable(clientFor(conn), signal, () => `cancelled \`${shown}\` on ${where}`)
         const release = await conn.channels.acquire(signal)
         try {
-          result = await runChannel({ client, where, script, shown, stdin, onOutput: lines, signal, kill: (pid) => void killer(pid) })
+          result = await runChannel({
+            client,
+            where,
+            script,
+            shown,
+            stdin,
+            onOutput: lines,
+            signal,
+            kill: (pid) => void killer(pid),
+          })
         } catch (error) {
           if (!(error instanceof ChannelRefused) || attempt >= 30) throw error
         } finally {
@@ -139,7 +158,13 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
       }
       commands[host] = (commands[host] ?? 0) + 1
       if (result.exitCode !== 0 && !allowFailure) {
-        throw new CommandError(host, shown, result.exitCode, scrub(result.stderr, secrets), scrub(result.stdout, secrets))
+        throw new CommandError(
+          host,
+          shown,
+          result.exitCode,
+          scrub(result.stderr, secrets),
+          scrub(result.stdout, secrets),
+        )
       }
       return result
     }
@@ -149,7 +174,8 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
   }
 
   async function close(): Promise<void> {
-    const ended = (c: Client) => new Promise<void>((resolve) => (open.has(c) ? (c.once('close', () => resolve()), c.end()) : resolve()))
+    const ended = (c: Client) =>
+      new Promise<void>((resolve) => (open.has(c) ? (c.once('close', () => resolve()), c.end()) : resolve()))
     const targets = [...conns.values()].map((c) => c.client?.then(ended, () => {}))
     await Promise.all(targets)
     await jump?.then(ended, () => {})

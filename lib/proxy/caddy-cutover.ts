@@ -106,5 +106,10 @@ export function parseCutover(stdout: string): CutoverResult {
   const lines = stdout.split('\n').map((l) => l.trim())
   const value = (key: string): string | undefined => lines.find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1)
   const stopped = value('stopped')
-  return { switched: lines.includes('switched'), drain: value('drain'), stopped: stopped === undefined ? undefined : Number(stopped), forceFailed: value('force') === 'failed' }
+  return {
+    switched: lines.includes('switched'),
+    drain: value('drain'),
+    stopped: stopped === undefined ? undefined : Number(stopped),
+    forceFailed: value('force') === 'failed',
+  }
 }

@@ -21,27 +21,41 @@ export const caddyDriver: ProxyDriver = {
     return { labels: {}, args: ['--network', caddy.NETWORK], cord: false }
   },
 
-  async cutover(remote: Executor, config: Config, role: Role, { newContainer, oldContainer, stopOld, signal, log }: CutoverParams): Promise<void> {
+  async cutover(
+    remote: Executor,
+    config: Config,
+    role: Role,
+    { newContainer, oldContainer, stopOld, signal, log }: CutoverParams,
+  ): Promise<void> {
     const route = caddy.route(config, role, newContainer)
     const old = oldContainer ? { name: oldContainer, port: config.proxy.appPort } : undefined
     const started = Date.now()
-    const command = cutover(caddy.configDir(config), { name: String(route['@id']), route }, { old, stopOld: old && stopOld, timeoutSeconds: DRAIN_TIMEOUT })
+    const command = cutover(
+      caddy.configDir(config),
+      { name: String(route['@id']), route },
+      { old, stopOld: old && stopOld, timeoutSeconds: DRAIN_TIMEOUT },
+    )
     const result = parseCutover((await remote.run(command, { signal })).stdout)
     const took = ((Date.now() - started) / 1000).toFixed(1)
     log?.(`caddy reloaded: routing to ${newContainer}:${config.proxy.appPort}`)
     if (!oldContainer) return
-    if (result.forceFailed) log?.('caddy did not take the second (forced) reload: the drain may have waited for idle clients')
+    if (result.forceFailed)
+      log?.('caddy did not take the second (forced) reload: the drain may have waited for idle clients')
     const drain = result.drain ?? ''
     if (drain === 'drained') log?.(`${oldContainer} drained in ${took} s`)
     else if (drain === 'gone') log?.(`${oldContainer} is not running`)
-    else if (drain === 'unobservable') log?.(`cannot see connections in /proc: stopped ${oldContainer} without draining (docker stop lets it finish)`)
+    else if (drain === 'unobservable')
+      log?.(`cannot see connections in /proc: stopped ${oldContainer} without draining (docker stop lets it finish)`)
     else log?.(`${oldContainer} not drained after ${DRAIN_TIMEOUT} s (${timeoutReason(drain)}): stopped it`)
-    if (result.stopped !== undefined && result.stopped !== 0) log?.(`stopping ${oldContainer} failed (exit ${result.stopped})`)
+    if (result.stopped !== undefined && result.stopped !== 0)
+      log?.(`stopping ${oldContainer} failed (exit ${result.stopped})`)
   },
 }
 
 // `timeout proxy 2` / `timeout app 3` from the script, in words.
 const timeoutReason = (drain: string): string => {
   const [, what, n] = drain.split(' ')
-  return what === 'proxy' ? `${n} caddy connections from before the switch still open` : `${n ?? 'some'} open connections`
+  return what === 'proxy'
+    ? `${n} caddy connections from before the switch still open`
+    : `${n ?? 'some'} open connections`
 }

@@ -37,14 +37,23 @@ export const proxyEntry = (command: 'proxy' | 'traefik'): EntryOptions => ({
 export function parseProxyFlags(flags: Flags): { subcommand: ProxySubcommand; rolling: boolean; logs: LogsParams } {
   const sub = flags.args[0]
   if (!PROXY_SUBCOMMANDS.includes(sub as ProxySubcommand)) {
-    throw new DeployError(`${sub === undefined ? 'missing subcommand' : `unknown subcommand ${sub}`}: use one of ${PROXY_SUBCOMMANDS.join(', ')} (see --help)`)
+    throw new DeployError(
+      `${sub === undefined ? 'missing subcommand' : `unknown subcommand ${sub}`}: use one of ${PROXY_SUBCOMMANDS.join(', ')} (see --help)`,
+    )
   }
-  const str = (key: string): string | undefined => (typeof flags.extra[key] === 'string' ? (flags.extra[key] as string) : undefined)
+  const str = (key: string): string | undefined =>
+    typeof flags.extra[key] === 'string' ? (flags.extra[key] as string) : undefined
   const lines = str('lines')
   if (lines !== undefined && !/^\d+$/.test(lines)) throw new DeployError(`--lines must be a whole number, got ${lines}`)
   return {
     subcommand: sub as ProxySubcommand,
     rolling: flags.extra['rolling'] === true,
-    logs: { lines: lines === undefined ? undefined : Number(lines), since: str('since'), grep: str('grep'), grepOptions: str('grep-options'), follow: flags.extra['follow'] === true },
+    logs: {
+      lines: lines === undefined ? undefined : Number(lines),
+      since: str('since'),
+      grep: str('grep'),
+      grepOptions: str('grep-options'),
+      follow: flags.extra['follow'] === true,
+    },
   }
 }

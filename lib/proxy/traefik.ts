@@ -39,16 +39,25 @@ async function drain(
   remote: Executor,
   config: Config,
   role: Role,
-  { oldContainer, signal, log }: { oldContainer: string; signal?: AbortSignal | undefined; log?: ((line: string) => void) | undefined },
+  {
+    oldContainer,
+    signal,
+    log,
+  }: { oldContainer: string; signal?: AbortSignal | undefined; log?: ((line: string) => void) | undefined },
 ): Promise<void> {
   const cordPath = role.healthcheck.cord
-  if (cordPath === false) return log?.(`${oldContainer} has no cord (healthcheck.cord: false): stopping it without draining`)
+  if (cordPath === false)
+    return log?.(`${oldContainer} has no cord (healthcheck.cord: false): stopping it without draining`)
   const cut = await remote.run(cord.cutCord(oldContainer, cordPath), { signal })
   if (!cut.stdout.trim()) return log?.(`${oldContainer} has no cord: stopping it without draining`)
   log?.(`Cut the cord of ${oldContainer}; waiting for it to turn unhealthy`)
   const max = role.healthcheck.maxAttempts
-  const waited = await remote.run(health.waitUnhealthy(oldContainer, { timeoutSeconds: (max * (max + 1)) / 2 }), { allowFailure: true, signal })
-  if (waited.exitCode !== 0) log?.(`${oldContainer} still ${waited.stdout.trim() || 'healthy'} after its cord was cut; stopping it anyway`)
+  const waited = await remote.run(health.waitUnhealthy(oldContainer, { timeoutSeconds: (max * (max + 1)) / 2 }), {
+    allowFailure: true,
+    signal,
+  })
+  if (waited.exitCode !== 0)
+    log?.(`${oldContainer} still ${waited.stdout.trim() || 'healthy'} after its cord was cut; stopping it anyway`)
   await confirm(remote, config, role, { container: oldContainer, want: 'absent', signal, log })
 }
 
@@ -56,12 +65,28 @@ async function confirm(
   remote: Executor,
   config: Config,
   role: Role,
-  { container, want, signal, log }: { container: string; want: 'present' | 'absent'; signal?: AbortSignal | undefined; log?: ((line: string) => void) | undefined },
+  {
+    container,
+    want,
+    signal,
+    log,
+  }: {
+    container: string
+    want: 'present' | 'absent'
+    signal?: AbortSignal | undefined
+    log?: ((line: string) => void) | undefined
+  },
 ): Promise<void> {
-  const result = await remote.run(traefik.waitForServer(config, role, { container, want }), { allowFailure: true, signal })
+  const result = await remote.run(traefik.waitForServer(config, role, { container, want }), {
+    allowFailure: true,
+    signal,
+  })
   const verb = want === 'present' ? 'routes to' : 'dropped'
   if (result.exitCode === 0) return log?.(`traefik API confirmed it ${verb} ${container}`)
-  const why = result.exitCode === 3 ? 'traefik API not reachable' : `traefik API did not confirm within 30 s (${result.stdout.trim() || 'no answer'})`
+  const why =
+    result.exitCode === 3
+      ? 'traefik API not reachable'
+      : `traefik API did not confirm within 30 s (${result.stdout.trim() || 'no answer'})`
   log?.(`${why}: waiting ${TRAEFIK_UPDATE_DELAY} s as Kamal does for traefik to notice ${container}`)
   await pause(TRAEFIK_UPDATE_DELAY, signal)
 }

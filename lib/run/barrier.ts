@@ -34,7 +34,8 @@ export class Barrier {
       else signal.addEventListener('abort', onAbort, { once: true })
     })
     try {
-      if (!(await Promise.race([this.#decided, aborted]))) throw new HealthcheckError('halted at barrier: the first primary-role container is not healthy')
+      if (!(await Promise.race([this.#decided, aborted])))
+        throw new HealthcheckError('halted at barrier: the first primary-role container is not healthy')
     } finally {
       // Every waiter of a long run adds a listener to the run's one signal: take it off again.
       if (onAbort) signal?.removeEventListener('abort', onAbort)

@@ -45,7 +45,9 @@ export const script = (text: string, ...args: readonly Arg[]): Command => cmd('s
 
 /** `opt('--hostname', host)` → `['--hostname', host]`, or `[]` when the value is absent. */
 export const opt = (flag: string, value: Arg | number | undefined | null | false): Arg[] =>
-  value === undefined || value === null || value === false ? [] : [flag, typeof value === 'number' ? String(value) : value]
+  value === undefined || value === null || value === false
+    ? []
+    : [flag, typeof value === 'number' ? String(value) : value]
 
 /** `each('--env', ['A=1', 'B=2'])` → `['--env', 'A=1', '--env', 'B=2']`. */
 export const each = (flag: string, values: readonly Arg[]): Arg[] => values.flatMap((v) => [flag, v])

@@ -10,8 +10,12 @@ import { accessoriesNamed, hostPlan } from './accessory-select.ts'
 
 /** `docker ps --filter label=service=<service>` of one accessory (or `all`) on each of its hosts. */
 export const accessoryDetails = (name: string): DeployTask =>
-  reporting(`Accessory details ${name}`, name, async (ctx, host, accessory) =>
-    (await ctx.remote(host).run(accessoryCmd.details(ctx.config, accessory), { signal: ctx.signal })).stdout)
+  reporting(
+    `Accessory details ${name}`,
+    name,
+    async (ctx, host, accessory) =>
+      (await ctx.remote(host).run(accessoryCmd.details(ctx.config, accessory), { signal: ctx.signal })).stdout,
+  )
 
 /** Options of {@link accessoryLogs} (Kamal's `accessory logs -s -n -g -o`). */
 export interface AccessoryLogsOptions {
@@ -23,7 +27,10 @@ export interface AccessoryLogsOptions {
 }
 
 /** `docker logs --timestamps` of one accessory on each of its hosts; "Nothing found" when grep matches nothing. */
-export const accessoryLogs = (name: string, { since, lines, grep, grepOptions }: AccessoryLogsOptions = {}): DeployTask =>
+export const accessoryLogs = (
+  name: string,
+  { since, lines, grep, grepOptions }: AccessoryLogsOptions = {},
+): DeployTask =>
   reporting(`Accessory logs ${name}`, name, async (ctx, host, accessory) => {
     const tail = lines ?? (since !== undefined || grep !== undefined ? undefined : 100)
     const command = accessoryCmd.logs(ctx.config, accessory, { since, lines: tail, grep, grepOptions })
@@ -32,7 +39,13 @@ export const accessoryLogs = (name: string, { since, lines, grep, grepOptions }:
     // grep exits 1 when nothing matched: an answer, not a failure.
     if (result.exitCode === 1 && grep !== undefined) return 'Nothing found'
     // docker's own error (e.g. "No such container") is on stdout: the script merges 2>&1.
-    throw new CommandError(host, `docker logs ${accessory.service}`, result.exitCode, result.stderr || result.stdout, result.stdout)
+    throw new CommandError(
+      host,
+      `docker logs ${accessory.service}`,
+      result.exitCode,
+      result.stderr || result.stdout,
+      result.stdout,
+    )
   })
 
 type Read = (ctx: DeployContext, host: string, accessory: Accessory) => Promise<string>
@@ -40,9 +53,14 @@ type Read = (ctx: DeployContext, host: string, accessory: Accessory) => Promise<
 function reporting(title: string, name: string, read: Read): DeployTask {
   // The plan is pure and cheap: worked out for the host list, and again for each host's accessories.
   const plan = (ctx: DeployContext): Map<string, readonly Accessory[]> => hostPlan(ctx, accessoriesNamed(ctx, name))
-  return reportOnHosts(title, (ctx) => [...plan(ctx).keys()], async (ctx, host) => {
-    const blocks: ReportBlock[] = []
-    for (const accessory of plan(ctx).get(host) ?? []) blocks.push({ header: `Host: ${host} (${accessory.name})`, text: await read(ctx, host, accessory) })
-    return blocks
-  })
+  return reportOnHosts(
+    title,
+    (ctx) => [...plan(ctx).keys()],
+    async (ctx, host) => {
+      const blocks: ReportBlock[] = []
+      for (const accessory of plan(ctx).get(host) ?? [])
+        blocks.push({ header: `Host: ${host} (${accessory.name})`, text: await read(ctx, host, accessory) })
+      return blocks
+    },
+  )
 }

@@ -16,7 +16,9 @@ export function accessoriesNamed(ctx: DeployContext, name: string): readonly Acc
   const found = all.find((a) => a.name === name)
   if (found) return [found]
   const known = all.map((a) => a.name).join(', ')
-  throw new DeployError(`no accessory named ${name} in ${ctx.config.file} (${known ? `accessories: ${known}` : 'it has no accessories'})`)
+  throw new DeployError(
+    `no accessory named ${name} in ${ctx.config.file} (${known ? `accessories: ${known}` : 'it has no accessories'})`,
+  )
 }
 
 /**
@@ -59,9 +61,15 @@ export async function readAccessoryFiles(ctx: DeployContext, accessory: Accessor
       try {
         source = await readFile(path, 'utf8')
       } catch (cause) {
-        throw new DeployError(`accessories.${accessory.name}.files: cannot read ${local} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause })
+        throw new DeployError(
+          `accessories.${accessory.name}.files: cannot read ${local} (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`,
+          { cause },
+        )
       }
-      return { remote, content: local.endsWith('.erb') ? evaluateErb(source, { file: local, env: accessory.env.clear }) : source }
+      return {
+        remote,
+        content: local.endsWith('.erb') ? evaluateErb(source, { file: local, env: accessory.env.clear }) : source,
+      }
     }),
   )
 }

@@ -43,14 +43,20 @@ export const startAccessory = (name: string): DeployTask =>
 /** `docker container stop` on its hosts; a container that is not there is not an error (as Kamal). */
 export const stopAccessory = (name: string): DeployTask =>
   perHost(`Stop accessory ${name}`, name, async (ctx, host, accessory, task) => {
-    const result = await ctx.remote(host).run(accessoryCmd.stop(ctx.config, accessory), { allowFailure: true, signal: ctx.signal })
+    const result = await ctx
+      .remote(host)
+      .run(accessoryCmd.stop(ctx.config, accessory), { allowFailure: true, signal: ctx.signal })
     if (result.exitCode !== 0) task.output = `${accessory.service} was not running: ${result.stderr.trim()}`
   })
 
 /** Stop then start, in one round trip per host. */
 export const restartAccessory = (name: string): DeployTask =>
   perHost(`Restart accessory ${name}`, name, async (ctx, host, accessory) => {
-    await ctx.remote(host).run(seq(accessoryCmd.stop(ctx.config, accessory), accessoryCmd.start(ctx.config, accessory)), { signal: ctx.signal })
+    await ctx
+      .remote(host)
+      .run(seq(accessoryCmd.stop(ctx.config, accessory), accessoryCmd.start(ctx.config, accessory)), {
+        signal: ctx.signal,
+      })
   })
 
 /** Kamal's `accessory remove`: stop, remove the container and image, delete `<home>/<service>`; slipway also deletes its env file (secrets). */
@@ -58,10 +64,18 @@ export const removeAccessory = (name: string): DeployTask =>
   perHost(`Remove accessory ${name}`, name, async (ctx, host, accessory) => {
     // home '.': ssh commands start in the home directory, so `./<service>` is the service dir without a `pwd` round trip.
     const remove = accessoryCmd.remove(ctx.config, accessory, { home: '.' })
-    await ctx.remote(host).run(andAll(remove, removeEnvFile(accessoryEnvFilePath(ctx.config, accessory))), { signal: ctx.signal })
+    await ctx
+      .remote(host)
+      .run(andAll(remove, removeEnvFile(accessoryEnvFilePath(ctx.config, accessory))), { signal: ctx.signal })
   })
 
-type Job = (ctx: DeployContext, host: string, accessory: Accessory, task: Task, files: readonly LocalFile[]) => Promise<void>
+type Job = (
+  ctx: DeployContext,
+  host: string,
+  accessory: Accessory,
+  task: Task,
+  files: readonly LocalFile[],
+) => Promise<void>
 
 /** One subtask per host, running `job` for each named accessory on it; `files:` are read once, before any host is touched. */
 function perHost(title: string, name: string, job: Job | BootMode): DeployTask {
@@ -71,8 +85,14 @@ function perHost(title: string, name: string, job: Job | BootMode): DeployTask {
     task: async (ctx, task) => {
       const accessories = accessoriesNamed(ctx, name)
       const plan = hostPlan(ctx, accessories)
-      if (plan.size === 0) return task.skip(`${title}: no hosts${ctx.flags.hosts || ctx.flags.primary ? ' match the host filter' : ''}`)
-      const files = typeof job === 'string' ? new Map(await Promise.all(accessories.map(async (a) => [a.name, await readAccessoryFiles(ctx, a)] as const))) : undefined
+      if (plan.size === 0)
+        return task.skip(`${title}: no hosts${ctx.flags.hosts || ctx.flags.primary ? ' match the host filter' : ''}`)
+      const files =
+        typeof job === 'string'
+          ? new Map(
+              await Promise.all(accessories.map(async (a) => [a.name, await readAccessoryFiles(ctx, a)] as const)),
+            )
+          : undefined
       return fanOut(
         task,
         [...plan].map(([host, list]) => ({
@@ -91,25 +111,43 @@ function perHost(title: string, name: string, job: Job | BootMode): DeployTask {
 
 type BootMode = 'boot' | 'boot-missing' | 'reboot'
 
-async function boot(ctx: DeployContext, host: string, accessory: Accessory, task: Task, files: readonly LocalFile[], mode: BootMode): Promise<void> {
+async function boot(
+  ctx: DeployContext,
+  host: string,
+  accessory: Accessory,
+  task: Task,
+  files: readonly LocalFile[],
+  mode: BootMode,
+): Promise<void> {
   const { config, signal } = ctx
   const remote = ctx.remote(host)
   task.output = `Preparing ${accessory.service}`
-  const prepared = await remote.run(accessoryCmd.bootPrepare(config, accessory), { stdin: envFileContent(accessory.env), signal })
+  const prepared = await remote.run(accessoryCmd.bootPrepare(config, accessory), {
+    stdin: envFileContent(accessory.env),
+    signal,
+  })
   const { home, state } = accessoryCmd.parsePrepare(prepared.stdout)
   if (mode !== 'reboot' && state !== undefined) {
     if (mode === 'boot-missing') return void (task.output = `${accessory.service} exists (${state}): left as it is`)
     // Checked before the uploads, so a running accessory's mounted files are not rewritten under it.
-    throw new DeployError(`${host}: accessory ${accessory.name} is already booted (container ${accessory.service} is ${state}): use reboot to replace it`)
+    throw new DeployError(
+      `${host}: accessory ${accessory.name} is already booted (container ${accessory.service} is ${state}): use reboot to replace it`,
+    )
   }
   for (const file of files) {
     task.output = `Uploading ${file.remote}`
-    await remote.run(accessoryCmd.uploadFile(accessoryCmd.filePath(accessory, home, file.remote)), { stdin: file.content, signal })
+    await remote.run(accessoryCmd.uploadFile(accessoryCmd.filePath(accessory, home, file.remote)), {
+      stdin: file.content,
+      signal,
+    })
   }
   task.output = `Starting ${accessory.service}`
   const start = andAll(registry.login(config), accessoryCmd.run(config, accessory, { home }))
   // Reboot stops the old container only now, after the uploads: its downtime is one round trip.
-  const command = mode === 'reboot' ? seq(accessoryCmd.stop(config, accessory), andAll(accessoryCmd.removeContainer(config, accessory), start)) : start
+  const command =
+    mode === 'reboot'
+      ? seq(accessoryCmd.stop(config, accessory), andAll(accessoryCmd.removeContainer(config, accessory), start))
+      : start
   await remote.run(command, { stdin: registry.passwordStdin(config), signal })
   task.output = `${accessory.service} is running`
 }

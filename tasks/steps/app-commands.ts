@@ -24,7 +24,10 @@ export const startApp = (): DeployTask =>
     const remote = ctx.remote(host)
     await remote.run(app.start(ctx.config, role, ctx.version), { signal: ctx.signal })
     // Kamal returns at once; waiting here means "started" also means "serving" when this returns.
-    const ready = await remote.run(health.waitHealthy(ctx.config, role, name), { allowFailure: true, signal: ctx.signal })
+    const ready = await remote.run(health.waitHealthy(ctx.config, role, name), {
+      allowFailure: true,
+      signal: ctx.signal,
+    })
     const status = ready.stdout.trim().split('\n').pop() || 'unknown'
     if (ready.exitCode !== 0) throw new DeployError(`${host}: ${name} started but is not ready (${status})`)
     task.output = `${name} is ${status}`
@@ -38,15 +41,25 @@ export const stopApp = (): DeployTask =>
 
 /** `docker ps` of each role's containers, per host. */
 export const appDetails = (): DeployTask =>
-  reportRoles('App details', async (ctx, host, role) => (await ctx.remote(host).run(app.details(ctx.config, role), { signal: ctx.signal })).stdout)
+  reportRoles(
+    'App details',
+    async (ctx, host, role) =>
+      (await ctx.remote(host).run(app.details(ctx.config, role), { signal: ctx.signal })).stdout,
+  )
 
 /** Every container of the service on each host, in any state: the versions a rollback can use. */
 export const appContainers = (): DeployTask =>
-  reportHosts('App containers', async (ctx, host) => (await ctx.remote(host).run(app.containers(ctx.config), { signal: ctx.signal })).stdout)
+  reportHosts(
+    'App containers',
+    async (ctx, host) => (await ctx.remote(host).run(app.containers(ctx.config), { signal: ctx.signal })).stdout,
+  )
 
 /** `docker image ls <repository>` on each host. */
 export const appImages = (): DeployTask =>
-  reportHosts('App images', async (ctx, host) => (await ctx.remote(host).run(app.images(ctx.config), { signal: ctx.signal })).stdout)
+  reportHosts(
+    'App images',
+    async (ctx, host) => (await ctx.remote(host).run(app.images(ctx.config), { signal: ctx.signal })).stdout,
+  )
 
 /** Options of {@link appLogs} (Kamal's `app logs -s -n -g -o`). */
 export interface AppLogsOptions {
@@ -61,10 +74,14 @@ export interface AppLogsOptions {
 export const appLogs = ({ since, lines, grep, grepOptions }: AppLogsOptions = {}): DeployTask =>
   reportRoles('App logs', async (ctx, host, role) => {
     const tail = lines ?? (since !== undefined || grep !== undefined ? undefined : 100)
-    const result = await ctx.remote(host).run(app.logs(ctx.config, role, { since, lines: tail, grep, grepOptions }), { allowFailure: true, signal: ctx.signal })
+    const result = await ctx.remote(host).run(app.logs(ctx.config, role, { since, lines: tail, grep, grepOptions }), {
+      allowFailure: true,
+      signal: ctx.signal,
+    })
     if (result.exitCode === 0) return result.stdout
     // grep exits 1 for no match; the lookup says "no running container": both are answers, not failures.
-    if (result.exitCode === 1 && (grep !== undefined || /no running container/.test(result.stderr))) return 'Nothing found'
+    if (result.exitCode === 1 && (grep !== undefined || /no running container/.test(result.stderr)))
+      return 'Nothing found'
     throw new CommandError(host, 'docker logs', result.exitCode, result.stderr, result.stdout)
   })
 
@@ -72,7 +89,10 @@ export const appLogs = ({ since, lines, grep, grepOptions }: AppLogsOptions = {}
 export const appVersion = (): DeployTask =>
   reportHosts('App version', async (ctx, host) => {
     const role = ctx.selection.rolesOn(host)[0]!
-    return (await ctx.remote(host).run(app.currentRunningVersion(ctx.config, role), { signal: ctx.signal })).stdout.trim() || '(none)'
+    return (
+      (await ctx.remote(host).run(app.currentRunningVersion(ctx.config, role), { signal: ctx.signal })).stdout.trim() ||
+      '(none)'
+    )
   })
 
 /** Running containers that are not the current one, per role; with `stop`, stops them too. */
@@ -89,43 +109,71 @@ export const staleContainers = ({ stop = false }: { stop?: boolean } = {}): Depl
  * containers of each role, then every image of the service not used by a container.
  */
 export const removeApp = (): DeployTask =>
-  onHosts('Remove app', (ctx) => ctx.selection.hosts, async (ctx, host, task) => {
-    const remote = ctx.remote(host)
-    const { config, signal } = ctx
-    for (const role of ctx.selection.rolesOn(host)) {
-      task.output = `Removing ${role.name} containers`
-      await remote.run(app.stopCurrent(config, role), { signal })
-      // Kamal stops only the current one; a stale running container would survive the prune.
-      await remote.run(app.staleContainers(config, role, { stop: true }), { signal })
-      await remote.run(app.removeContainers(config, role), { signal })
-    }
-    task.output = 'Removing images'
-    await remote.run(app.removeImages(config), { signal })
-  })
+  onHosts(
+    'Remove app',
+    (ctx) => ctx.selection.hosts,
+    async (ctx, host, task) => {
+      const remote = ctx.remote(host)
+      const { config, signal } = ctx
+      for (const role of ctx.selection.rolesOn(host)) {
+        task.output = `Removing ${role.name} containers`
+        await remote.run(app.stopCurrent(config, role), { signal })
+        // Kamal stops only the current one; a stale running container would survive the prune.
+        await remote.run(app.staleContainers(config, role, { stop: true }), { signal })
+        await remote.run(app.removeContainers(config, role), { signal })
+      }
+      task.output = 'Removing images'
+      await remote.run(app.removeImages(config), { signal })
+    },
+  )
 
 type RoleJob = (ctx: DeployContext, host: string, role: Role, task: Task) => Promise<void>
 type Read<T extends unknown[]> = (ctx: DeployContext, host: string, ...rest: T) => Promise<string>
 
 /** One subtask per host, running `job` for each selected role on it in order. */
 const perRole = (title: string, job: RoleJob): DeployTask =>
-  onHosts(title, (ctx) => ctx.selection.hosts, async (ctx, host, task) => {
-    for (const role of ctx.selection.rolesOn(host)) await job(ctx, host, role, task)
-  })
+  onHosts(
+    title,
+    (ctx) => ctx.selection.hosts,
+    async (ctx, host, task) => {
+      for (const role of ctx.selection.rolesOn(host)) await job(ctx, host, role, task)
+    },
+  )
 
 /** `Host: <host>` blocks of each host's output, in host order, once every host answered. */
 const reportHosts = (title: string, read: Read<[]>): DeployTask =>
-  reportOnHosts(title, (ctx) => ctx.selection.hosts, async (ctx, host) => [{ header: `Host: ${host}`, text: await read(ctx, host) }])
+  reportOnHosts(
+    title,
+    (ctx) => ctx.selection.hosts,
+    async (ctx, host) => [{ header: `Host: ${host}`, text: await read(ctx, host) }],
+  )
 
 /** `Host: <host> (<role>)` blocks, one per selected role on each host. */
 const reportRoles = (title: string, read: Read<[Role]>): DeployTask =>
-  reportOnHosts(title, (ctx) => ctx.selection.hosts, async (ctx, host) => {
-    const blocks: ReportBlock[] = []
-    for (const role of ctx.selection.rolesOn(host)) blocks.push({ header: `Host: ${host} (${role.name})`, text: await read(ctx, host, role) })
-    return blocks
-  })
+  reportOnHosts(
+    title,
+    (ctx) => ctx.selection.hosts,
+    async (ctx, host) => {
+      const blocks: ReportBlock[] = []
+      for (const role of ctx.selection.rolesOn(host))
+        blocks.push({ header: `Host: ${host} (${role.name})`, text: await read(ctx, host, role) })
+      return blocks
+    },
+  )
 
 /** The subcommands of `tasks/app.ts`. */
-export const APP_SUBCOMMANDS = ['boot', 'start', 'stop', 'details', 'containers', 'images', 'logs', 'version', 'stale_containers', 'remove'] as const
+export const APP_SUBCOMMANDS = [
+  'boot',
+  'start',
+  'stop',
+  'details',
+  'containers',
+  'images',
+  'logs',
+  'version',
+  'stale_containers',
+  'remove',
+] as const
 
 /** One of {@link APP_SUBCOMMANDS}. */
 export type AppSubcommand = (typeof APP_SUBCOMMANDS)[number]
@@ -136,19 +184,19 @@ export const appEntry: EntryOptions = {
   usage: `tasks/app.ts ${APP_SUBCOMMANDS.join('|')} [flags]`,
   subcommands: APP_SUBCOMMANDS,
   options: { ...LOG_OPTIONS, stop: { type: 'boolean' } },
-  help: [
-    ...LOG_HELP,
-    '      --stop               stale_containers: also stop them',
-  ],
+  help: [...LOG_HELP, '      --stop               stale_containers: also stop them'],
 }
 
 /** The steps of one `app` subcommand: boot, start, stop, remove and `stale_containers --stop` hold the deploy lock. */
 export function appSteps(flags: Flags): DeployTask[] {
   const sub = flags.args[0] as AppSubcommand
   if (!APP_SUBCOMMANDS.includes(sub)) {
-    throw new DeployError(`${sub === undefined ? 'missing subcommand' : `unknown subcommand ${sub}`}: use one of ${APP_SUBCOMMANDS.join(', ')} (see --help)`)
+    throw new DeployError(
+      `${sub === undefined ? 'missing subcommand' : `unknown subcommand ${sub}`}: use one of ${APP_SUBCOMMANDS.join(', ')} (see --help)`,
+    )
   }
-  const str = (key: string): string | undefined => (typeof flags.extra[key] === 'string' ? (flags.extra[key] as string) : undefined)
+  const str = (key: string): string | undefined =>
+    typeof flags.extra[key] === 'string' ? (flags.extra[key] as string) : undefined
   const lines = str('lines')
   if (lines !== undefined && !/^\d+$/.test(lines)) throw new DeployError(`--lines must be a whole number, got ${lines}`)
   const stop = flags.extra['stop'] === true
@@ -159,7 +207,14 @@ export function appSteps(flags: Flags): DeployTask[] {
     details: () => [appDetails()],
     containers: () => [appContainers()],
     images: () => [appImages()],
-    logs: () => [appLogs({ since: str('since'), lines: lines === undefined ? undefined : Number(lines), grep: str('grep'), grepOptions: str('grep-options') })],
+    logs: () => [
+      appLogs({
+        since: str('since'),
+        lines: lines === undefined ? undefined : Number(lines),
+        grep: str('grep'),
+        grepOptions: str('grep-options'),
+      }),
+    ],
     version: () => [appVersion()],
     stale_containers: () => (stop ? [withLock([staleContainers({ stop })])] : [staleContainers()]),
     remove: () => [withLock([removeApp()])],

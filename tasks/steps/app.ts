@@ -9,19 +9,31 @@ import { runLoggedIn } from './registry-login.ts'
  * where this run has not yet: one round trip per host either way.
  */
 export const pullImage = (): DeployTask =>
-  onHosts('Pull image', (ctx) => ctx.selection.hosts, async (ctx, host, task) => {
-    task.output = `docker pull ${ctx.config.repository}:${ctx.version}`
-    await runLoggedIn(ctx, host, app.pull(ctx.config, ctx.version))
-  })
+  onHosts(
+    'Pull image',
+    (ctx) => ctx.selection.hosts,
+    async (ctx, host, task) => {
+      task.output = `docker pull ${ctx.config.repository}:${ctx.version}`
+      await runLoggedIn(ctx, host, app.pull(ctx.config, ctx.version))
+    },
+  )
 
 /** Moves `latest[-DEST]` to this version on every host: only after every host booted, so "the current container" stays trustworthy. */
 export const tagLatest = (): DeployTask =>
-  onHosts('Tag latest', (ctx) => ctx.selection.hosts, async (ctx, host) => {
-    await ctx.remote(host).run(app.tagLatest(ctx.config, ctx.version))
-  })
+  onHosts(
+    'Tag latest',
+    (ctx) => ctx.selection.hosts,
+    async (ctx, host) => {
+      await ctx.remote(host).run(app.tagLatest(ctx.config, ctx.version))
+    },
+  )
 
 /** Keeps `retain_containers` stopped containers per role and the images they use; removes the rest. */
 export const pruneOld = (): DeployTask =>
-  onHosts('Prune', (ctx) => ctx.selection.hosts, async (ctx, host) => {
-    await ctx.remote(host).run(prune.all(ctx.config))
-  })
+  onHosts(
+    'Prune',
+    (ctx) => ctx.selection.hosts,
+    async (ctx, host) => {
+      await ctx.remote(host).run(prune.all(ctx.config))
+    },
+  )

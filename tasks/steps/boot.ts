@@ -35,7 +35,10 @@ export const bootApp = (): DeployTask => ({
       fanOut(
         t,
         group.map((host) => ({
-          title: `${ctx.selection.rolesOn(host).map((r) => r.name).join(', ')} on ${host}`,
+          title: `${ctx.selection
+            .rolesOn(host)
+            .map((r) => r.name)
+            .join(', ')} on ${host}`,
           run: async (c, ht) => {
             for (const role of c.selection.rolesOn(host)) await bootRole(c, ht, { host, role, barrier, driver, runId })
           },
@@ -64,7 +67,11 @@ interface BootParams {
   readonly runId: string
 }
 
-async function bootRole(ctx: DeployContext, task: Task, { host, role, barrier, driver, runId }: BootParams): Promise<void> {
+async function bootRole(
+  ctx: DeployContext,
+  task: Task,
+  { host, role, barrier, driver, runId }: BootParams,
+): Promise<void> {
   const { config, version, selection } = ctx
   const remote = ctx.remote(host)
   const gatekeeper = role.name === selection.primaryRole.name
@@ -88,24 +95,35 @@ async function bootRole(ctx: DeployContext, task: Task, { host, role, barrier, d
   // 50-120 ms of a 300-470 ms `docker run` on the 2-core sandbox; the start is the rest). The create runs
   // after the prepare script (env file written, same-version container renamed); its cord dir is
   // relative, resolved on the host, because home is only known from this very round trip.
-  const create = !gatekeeper && barrier.state === 'waiting' ? app.create(config, role, container(naming.cordDir(config, role, runId))) : undefined
+  const create =
+    !gatekeeper && barrier.state === 'waiting'
+      ? app.create(config, role, container(naming.cordDir(config, role, runId)))
+      : undefined
   const prepare = app.bootPrepare(config, role, { version, renameSuffix: randomBytes(8).toString('hex') })
   const prepared = await prepareAndCreate(remote, { prepare, create, stdin: envFileContent(env) })
   const removeCreated = async (): Promise<void> => {
-    const removed = await remote.run(app.removeContainer(config, role, version), { allowFailure: true }).catch(() => undefined)
+    const removed = await remote
+      .run(app.removeContainer(config, role, version), { allowFailure: true })
+      .catch(() => undefined)
     if (removed?.exitCode !== 0) say(`Could not remove the created container ${name}`)
   }
   const oldContainer = prepared.current && prepared.current !== name ? prepared.current : prepared.renamed
 
   if (!gatekeeper) {
-    if (barrier.state === 'waiting') say(`Waiting for the first healthy ${selection.primaryRole.name} container before booting ${role.name} on ${host}...`)
+    if (barrier.state === 'waiting')
+      say(
+        `Waiting for the first healthy ${selection.primaryRole.name} container before booting ${role.name} on ${host}...`,
+      )
     try {
       await barrier.wait(ctx.signal)
     } catch (error) {
       // The created container never ran: remove it, and the old one keeps running untouched.
       if (create) await removeCreated()
       if (ctx.signal.aborted) throw new CancelledError(`${host}: cancelled before booting ${role.name}`)
-      throw new HealthcheckError(`${host}: first ${selection.primaryRole.name} container is unhealthy, not booting ${role.name}`, { cause: error })
+      throw new HealthcheckError(
+        `${host}: first ${selection.primaryRole.name} container is unhealthy, not booting ${role.name}`,
+        { cause: error },
+      )
     }
   }
   if (ctx.signal.aborted) {
@@ -135,20 +153,33 @@ async function bootRole(ctx: DeployContext, task: Task, { host, role, barrier, d
     // others failed the same way) and for every failing container of the other roles.
     const detail =
       closedIt || !gatekeeper
-        ? ((await remote.run(health.failureReport(config, role, name), { allowFailure: true }).catch(() => undefined))?.stdout.trim() ?? '')
+        ? ((
+            await remote.run(health.failureReport(config, role, name), { allowFailure: true }).catch(() => undefined)
+          )?.stdout.trim() ?? '')
         : ''
     // Stop the new container: the old one keeps serving.
     await remote.run(app.stopContainer(config, name), { allowFailure: true }).catch(() => undefined)
     if (ctx.signal.aborted) throw new CancelledError(`${host}: cancelled while ${name} was starting; it was stopped`)
-    const status = error instanceof CommandError ? (error.stdout.trim() || error.stderr.trim()) : String(error)
-    throw new HealthcheckError(`${host}: ${name} did not become healthy (${status || 'unknown'})${detail ? `\n${detail}` : ''}`, { cause: error })
+    const status = error instanceof CommandError ? error.stdout.trim() || error.stderr.trim() : String(error)
+    throw new HealthcheckError(
+      `${host}: ${name} did not become healthy (${status || 'unknown'})${detail ? `\n${detail}` : ''}`,
+      { cause: error },
+    )
   }
 
   if (gatekeeper && barrier.open()) say(`First ${role.name} container is healthy on ${host}, booting any other roles`)
 
   // A proxied role's switch, drain and stop of the old container are one driver call (one round trip for caddy).
   const stopOld = oldContainer ? app.stopContainer(config, oldContainer) : undefined
-  if (role.proxy) await driver.cutover(remote, config, role, { host, newContainer: name, oldContainer, stopOld, signal: ctx.signal, log: say })
+  if (role.proxy)
+    await driver.cutover(remote, config, role, {
+      host,
+      newContainer: name,
+      oldContainer,
+      stopOld,
+      signal: ctx.signal,
+      log: say,
+    })
   else if (stopOld) {
     say(`Stopping ${oldContainer}`)
     await remote.run(stopOld, { allowFailure: true })
@@ -160,7 +191,10 @@ async function bootRole(ctx: DeployContext, task: Task, { host, role, barrier, d
  * One round trip: `bootPrepare` (stdin: the env file), then the `create` when there is one. A failed
  * create reads as the create's own CommandError, as a failed `docker run` did.
  */
-async function prepareAndCreate(remote: Executor, { prepare, create, stdin }: { prepare: Command; create: Command | undefined; stdin: string }): Promise<app.Prepared> {
+async function prepareAndCreate(
+  remote: Executor,
+  { prepare, create, stdin }: { prepare: Command; create: Command | undefined; stdin: string },
+): Promise<app.Prepared> {
   let stdout: string
   try {
     stdout = (await remote.run(create ? and(prepare, create) : prepare, { stdin })).stdout

@@ -43,7 +43,9 @@ export const buildImage = (): DeployTask => ({
     const [detected, prepared] = await Promise.allSettled([
       ctx.found.engine ?? detectEngine(local, { signal }),
       // A dry run's recorder cannot answer git's questions, so it shows the build of the project dir.
-      ctx.flags.dryRun ? { dir: config.root, context: config.builder.context ?? '.' } : prepareBuildDir({ local, config, log, warn, signal }),
+      ctx.flags.dryRun
+        ? { dir: config.root, context: config.builder.context ?? '.' }
+        : prepareBuildDir({ local, config, log, warn, signal }),
     ])
     if (detected.status === 'rejected') throw detected.reason
     const engine = (ctx.found.engine = detected.value)
@@ -53,11 +55,18 @@ export const buildImage = (): DeployTask => ({
     const { dir, context } = prepared.value
     log(`Building ${config.repository}:${ctx.version} with ${describeEngine(engine)}`)
     if (engine.kind !== 'buildx' && target.kind === 'multiarch') {
-      warn(`docker buildx is not installed: building for this machine's platform only (builder.multiarch: false silences this)`)
+      warn(
+        `docker buildx is not installed: building for this machine's platform only (builder.multiarch: false silences this)`,
+      )
     }
-    if (!existsSync(resolve(dir, config.builder.dockerfile))) throw new BuildError(`missing ${config.builder.dockerfile} in ${dir}`)
+    if (!existsSync(resolve(dir, config.builder.dockerfile)))
+      throw new BuildError(`missing ${config.builder.dockerfile} in ${dir}`)
     if (engine.kind === 'buildx') await ensureBuilder({ local, config, target, log, signal })
-    await local.run(builder.build(config, target, { version: ctx.version, engine, context }), { cwd: dir, onOutput: log, signal })
+    await local.run(builder.build(config, target, { version: ctx.version, engine, context }), {
+      cwd: dir,
+      onOutput: log,
+      signal,
+    })
   },
 })
 
@@ -72,7 +81,10 @@ export const pushImage = (): DeployTask => ({
       task.skip('Pushed by docker buildx build --push')
       return
     }
-    await ctx.local.run(builder.push(ctx.config, ctx.version), { onOutput: (line) => (task.output = line), signal: ctx.signal })
+    await ctx.local.run(builder.push(ctx.config, ctx.version), {
+      onOutput: (line) => (task.output = line),
+      signal: ctx.signal,
+    })
   },
 })
 
@@ -80,5 +92,6 @@ export const pushImage = (): DeployTask => ({
 export const buildAndPush = (): DeployTask => ({
   title: 'Build and push',
   enabled: (ctx: DeployContext) => !ctx.flags.skipPush,
-  task: (_, task) => task.newListr([loginRegistryLocally(), runHook('pre-build'), buildImage(), pushImage(), runHook('post-push')]),
+  task: (_, task) =>
+    task.newListr([loginRegistryLocally(), runHook('pre-build'), buildImage(), pushImage(), runHook('post-push')]),
 })

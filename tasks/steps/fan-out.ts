@@ -72,7 +72,11 @@ export const onHosts = (
 ): DeployTask => ({
   title,
   ...extra,
-  task: (ctx, task) => fanOut(task, hosts(ctx).map((host) => ({ title: host, run: (c, t) => job(c, host, t) }))),
+  task: (ctx, task) =>
+    fanOut(
+      task,
+      hosts(ctx).map((host) => ({ title: host, run: (c, t) => job(c, host, t) })),
+    ),
 })
 
 /** What one host contributes to a report: `{ header, text }` blocks, e.g. one per role on it. */
@@ -95,10 +99,14 @@ export const reportOnHosts = (
   task: (ctx, task) => {
     const out = new Map<string, readonly ReportBlock[]>()
     const targets = hosts(ctx)
-    const jobs = targets.map((host) => ({ title: host, run: async (c: DeployContext, t: Task) => void out.set(host, await read(c, host, t)) }))
+    const jobs = targets.map((host) => ({
+      title: host,
+      run: async (c: DeployContext, t: Task) => void out.set(host, await read(c, host, t)),
+    }))
     return whenDone(fanOut(task, jobs), () => {
       for (const host of targets) {
-        for (const { header, text } of out.get(host) ?? []) ctx.found.report.push(`${header}\n${text.trimEnd() || '(no output)'}\n`)
+        for (const { header, text } of out.get(host) ?? [])
+          ctx.found.report.push(`${header}\n${text.trimEnd() || '(no output)'}\n`)
       }
     })
   },

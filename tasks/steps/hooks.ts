@@ -30,9 +30,17 @@ export const runHook = (name: HookName, options: RunHookOptions = {}): DeployTas
       if (tail.length > TAIL_LINES) tail.shift()
       task.output = line
     }
-    const result = await ctx.local.run(hook.run(path), { cwd: ctx.config.root, env, onOutput, allowFailure: true, signal: ctx.signal })
+    const result = await ctx.local.run(hook.run(path), {
+      cwd: ctx.config.root,
+      env,
+      onOutput,
+      allowFailure: true,
+      signal: ctx.signal,
+    })
     if (result.exitCode === 0) return
-    const output = (tail.length > 0 ? tail : `${result.stdout}${result.stderr}`.trimEnd().split('\n').slice(-TAIL_LINES)).join('\n')
+    const output = (
+      tail.length > 0 ? tail : `${result.stdout}${result.stderr}`.trimEnd().split('\n').slice(-TAIL_LINES)
+    ).join('\n')
     const exit = result.exitCode === null ? 'a signal' : `exit ${result.exitCode}`
     throw new HookError(`hook ${name} failed with ${exit}${output ? `:\n${output}` : ''}`)
   },

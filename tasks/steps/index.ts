@@ -20,7 +20,24 @@ export { pullImage, tagLatest, pruneOld } from './app.ts'
 export { loginRegistryRemotely, runLoggedIn } from './registry-login.ts'
 export { together, type Lane } from './together.ts'
 export { bootApp } from './boot.ts'
-export { bootProxy, rebootProxy, startProxy, stopProxy, restartProxy, proxyDetails, proxyLogs, removeProxy, proxyHosts } from './proxy.ts'
+export {
+  bootProxy,
+  rebootProxy,
+  startProxy,
+  stopProxy,
+  restartProxy,
+  proxyDetails,
+  proxyLogs,
+  removeProxy,
+  proxyHosts,
+} from './proxy.ts'
 export { onHosts, fanOut, type HostJob } from './fan-out.ts'
-export { bootAccessory, rebootAccessory, startAccessory, stopAccessory, restartAccessory, removeAccessory } from './accessory.ts'
+export {
+  bootAccessory,
+  rebootAccessory,
+  startAccessory,
+  stopAccessory,
+  restartAccessory,
+  removeAccessory,
+} from './accessory.ts'
 export { accessoryDetails, accessoryLogs } from './accessory-report.ts'

@@ -69,9 +69,12 @@ export function lockSteps(flags: Flags): DeployTask[] {
     case 'release':
       return [lockRelease()]
     case 'acquire':
-      if (typeof message !== 'string' || message.trim() === '') throw new DeployError('lock acquire needs a message: -m MESSAGE')
+      if (typeof message !== 'string' || message.trim() === '')
+        throw new DeployError('lock acquire needs a message: -m MESSAGE')
       return [lockAcquire(message)]
     default:
-      throw new DeployError(`${sub === undefined ? 'missing subcommand' : `unknown subcommand ${sub}`}: use one of ${LOCK_SUBCOMMANDS.join(', ')} (see --help)`)
+      throw new DeployError(
+        `${sub === undefined ? 'missing subcommand' : `unknown subcommand ${sub}`}: use one of ${LOCK_SUBCOMMANDS.join(', ')} (see --help)`,
+      )
   }
 }

@@ -6,12 +6,19 @@ import * as lock from '../../lib/commands/lock.ts'
 export async function acquireLock(ctx: DeployContext, message = 'Automatic deploy lock'): Promise<void> {
   const primary = ctx.remote(ctx.selection.primaryHost)
   try {
-    await primary.run(lock.acquire(ctx.config, { details: lock.lockDetails({ by: ctx.performer, at: new Date().toISOString(), version: ctx.version, message }) }))
+    await primary.run(
+      lock.acquire(ctx.config, {
+        details: lock.lockDetails({ by: ctx.performer, at: new Date().toISOString(), version: ctx.version, message }),
+      }),
+    )
   } catch (error) {
     // mkdir is atomic: the second deployer gets "File exists" and a non-zero exit.
     if (!(error instanceof CommandError) || !/exists/i.test(error.stderr)) throw error
     const held = await primary.run(lock.status(ctx.config), { allowFailure: true })
-    throw new LockError(`deploy lock found on ${ctx.selection.primaryHost}:\n${held.stdout.trim() || '(no details)'}\nRun \`npx tsx tasks/lock.ts release\` if it is stale.`, { cause: error })
+    throw new LockError(
+      `deploy lock found on ${ctx.selection.primaryHost}:\n${held.stdout.trim() || '(no details)'}\nRun \`npx tsx tasks/lock.ts release\` if it is stale.`,
+      { cause: error },
+    )
   }
   ctx.found.holdingLock = true
 }
@@ -19,7 +26,10 @@ export async function acquireLock(ctx: DeployContext, message = 'Automatic deplo
 /** Releases the lock if this run holds it. Never throws: a failing release must not hide the real error. */
 export async function releaseLock(ctx: DeployContext): Promise<void> {
   if (!ctx.found.holdingLock) return
-  const result = await ctx.remote(ctx.selection.primaryHost).run(lock.release(ctx.config), { allowFailure: true }).catch(() => undefined)
+  const result = await ctx
+    .remote(ctx.selection.primaryHost)
+    .run(lock.release(ctx.config), { allowFailure: true })
+    .catch(() => undefined)
   if (result?.exitCode === 0) ctx.found.holdingLock = false
 }
 

@@ -60,7 +60,14 @@ export const rebootProxy = ({ rolling = false }: RebootOptions = {}): DeployTask
         task: (_: DeployContext, t: Task) =>
           t.newListr([
             runHook(pre, { hosts: () => group }),
-            { title: 'Reboot', task: (_: DeployContext, r: Task) => fanOut(r, group.map((host) => ({ title: host, run: (cc, rt) => rebootOn(cc, host, rt) }))) },
+            {
+              title: 'Reboot',
+              task: (_: DeployContext, r: Task) =>
+                fanOut(
+                  r,
+                  group.map((host) => ({ title: host, run: (cc, rt) => rebootOn(cc, host, rt) })),
+                ),
+            },
             runHook(post, { hosts: () => group }),
           ]),
       })),
@@ -88,7 +95,10 @@ export const restartProxy = (): DeployTask =>
 
 /** `docker ps` of the proxy container on every proxy host, reported per host after all answered. */
 export const proxyDetails = (): DeployTask =>
-  perHostOutput('Proxy details', async (ctx, host) => (await ctx.remote(host).run(proxy.details(ctx.config), { signal: ctx.signal })).stdout)
+  perHostOutput(
+    'Proxy details',
+    async (ctx, host) => (await ctx.remote(host).run(proxy.details(ctx.config), { signal: ctx.signal })).stdout,
+  )
 
 /** Options of {@link proxyLogs} (Kamal's `traefik logs -n -s -g -f`). */
 export type ProxyLogsOptions = proxy.LogsParams
@@ -115,7 +125,9 @@ export const removeProxy = (): DeployTask =>
 
 /** The reboot hooks of the configured proxy kind. */
 export const rebootHooks = (ctx: DeployContext): [HookName, HookName] =>
-  ctx.config.proxy.kind === 'traefik' ? ['pre-traefik-reboot', 'post-traefik-reboot'] : ['pre-proxy-reboot', 'post-proxy-reboot']
+  ctx.config.proxy.kind === 'traefik'
+    ? ['pre-traefik-reboot', 'post-traefik-reboot']
+    : ['pre-proxy-reboot', 'post-proxy-reboot']
 
 async function rebootOn(ctx: DeployContext, host: string, task: Task): Promise<void> {
   const remote = ctx.remote(host)
@@ -135,7 +147,9 @@ async function rebootOn(ctx: DeployContext, host: string, task: Task): Promise<v
 // Caddy's boot or reboot round trip, logging in only where this run has not yet (the password then on stdin).
 async function caddyRun(ctx: DeployContext, host: string, command: (login: boolean) => Command): Promise<void> {
   const login = !ctx.found.loggedIn.has(host)
-  const result = await ctx.remote(host).run(command(login), { stdin: login ? registry.passwordStdin(ctx.config) : undefined, signal: ctx.signal })
+  const result = await ctx
+    .remote(host)
+    .run(command(login), { stdin: login ? registry.passwordStdin(ctx.config) : undefined, signal: ctx.signal })
   if (login && result.stdout.split('\n').includes('logged-in')) ctx.found.loggedIn.add(host)
 }
 
@@ -153,11 +167,20 @@ async function writeTraefikEnv(ctx: DeployContext, remote: Executor): Promise<vo
 }
 
 const simple = (title: string, command: (ctx: DeployContext) => ReturnType<typeof proxy.start>): DeployTask =>
-  onHosts(title, proxyHosts, async (ctx, host) => void (await ctx.remote(host).run(command(ctx), { signal: ctx.signal })))
+  onHosts(
+    title,
+    proxyHosts,
+    async (ctx, host) => void (await ctx.remote(host).run(command(ctx), { signal: ctx.signal })),
+  )
 
 // Host output goes to the run's report (printed on stdout after the tree), in host order.
-const perHostOutput = (title: string, read: (ctx: DeployContext, host: string, task: Task) => Promise<string>): DeployTask =>
-  reportOnHosts(title, proxyHosts, async (ctx, host, task) => [{ header: `Host: ${host}`, text: await read(ctx, host, task) }])
+const perHostOutput = (
+  title: string,
+  read: (ctx: DeployContext, host: string, task: Task) => Promise<string>,
+): DeployTask =>
+  reportOnHosts(title, proxyHosts, async (ctx, host, task) => [
+    { header: `Host: ${host}`, text: await read(ctx, host, task) },
+  ])
 
 const say = (task: Task, text: string): void => void (task.output = text)
 
@@ -168,7 +191,8 @@ export function proxySteps(command: 'proxy' | 'traefik', flags: Flags): DeployTa
     title: 'Check proxy kind',
     enabled: () => command === 'traefik',
     task: (ctx) => {
-      if (ctx.config.proxy.kind !== 'traefik') throw new DeployError(`proxy.kind is ${ctx.config.proxy.kind}: use tasks/proxy.ts ${subcommand}`)
+      if (ctx.config.proxy.kind !== 'traefik')
+        throw new DeployError(`proxy.kind is ${ctx.config.proxy.kind}: use tasks/proxy.ts ${subcommand}`)
     },
   }
   const steps: Record<ProxySubcommand, () => DeployTask[]> = {

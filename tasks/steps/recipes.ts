@@ -27,13 +27,7 @@ export const deploySteps = (): DeployTask[] => [
     { title: 'Connect', steps: [runHook('pre-connect'), loginRegistryRemotely()] },
   ]),
   pullImage(),
-  withLock([
-    runHook('pre-deploy'),
-    bootProxy(),
-    bootApp(),
-    tagLatest(),
-    pruneOld(),
-  ]),
+  withLock([runHook('pre-deploy'), bootProxy(), bootApp(), tagLatest(), pruneOld()]),
   runHook('post-deploy'),
 ]
 
@@ -41,11 +35,7 @@ export const deploySteps = (): DeployTask[] => [
 export const redeploySteps = (): DeployTask[] => [
   runHook('pre-connect'),
   pullImage(),
-  withLock([
-    runHook('pre-deploy'),
-    bootApp(),
-    tagLatest(),
-  ]),
+  withLock([runHook('pre-deploy'), bootApp(), tagLatest()]),
   runHook('post-deploy'),
 ]
 

@@ -13,11 +13,17 @@ import { onHosts } from './fan-out.ts'
  * builds (Kamal logs in everywhere before building, too).
  */
 export const loginRegistryRemotely = (): DeployTask =>
-  onHosts('Log in to the registry on the servers', (ctx) => ctx.selection.hosts, async (ctx, host, task) => {
-    await ctx.remote(host).run(registry.login(ctx.config), { stdin: registry.passwordStdin(ctx.config), signal: ctx.signal })
-    ctx.found.loggedIn.add(host)
-    task.output = `Logged in to ${ctx.config.registry.server ?? 'Docker Hub'}`
-  })
+  onHosts(
+    'Log in to the registry on the servers',
+    (ctx) => ctx.selection.hosts,
+    async (ctx, host, task) => {
+      await ctx
+        .remote(host)
+        .run(registry.login(ctx.config), { stdin: registry.passwordStdin(ctx.config), signal: ctx.signal })
+      ctx.found.loggedIn.add(host)
+      task.output = `Logged in to ${ctx.config.registry.server ?? 'Docker Hub'}`
+    },
+  )
 
 /**
  * Runs `command` on `host` in one round trip, preceded by `docker login` (password on stdin) where
@@ -27,7 +33,9 @@ export async function runLoggedIn(ctx: DeployContext, host: string, command: Com
   const { config, signal } = ctx
   const result = ctx.found.loggedIn.has(host)
     ? await ctx.remote(host).run(command, { signal })
-    : await ctx.remote(host).run(andAll(registry.login(config), command), { stdin: registry.passwordStdin(config), signal })
+    : await ctx
+        .remote(host)
+        .run(andAll(registry.login(config), command), { stdin: registry.passwordStdin(config), signal })
   ctx.found.loggedIn.add(host)
   return result
 }

@@ -44,12 +44,7 @@ export const checkVersionAvailable = (): DeployTask => ({
 
 /** Under the lock: check, pre-deploy hook, boot VERSION, tag it latest; then the post-deploy hook. */
 export const rollbackSteps = (): DeployTask[] => [
-  withLock([
-    checkVersionAvailable(),
-    runHook('pre-deploy'),
-    bootApp(),
-    tagLatest(),
-  ]),
+  withLock([checkVersionAvailable(), runHook('pre-deploy'), bootApp(), tagLatest()]),
   runHook('post-deploy'),
 ]
 
@@ -61,7 +56,8 @@ export function rollbackVersion(flags: Flags): string {
     throw new DeployError(`rollback to ${positional} or to --version ${flags.version}? Give one`)
   }
   const version = positional ?? flags.version
-  if (!version) throw new DeployError('rollback needs the VERSION to go back to (`npx tsx tasks/app.ts containers` lists them)')
+  if (!version)
+    throw new DeployError('rollback needs the VERSION to go back to (`npx tsx tasks/app.ts containers` lists them)')
   return version
 }
 

@@ -9,15 +9,22 @@ import { onHosts } from './fan-out.ts'
  * get.docker.com where it is missing and this user may), and create the run directory.
  */
 export const bootstrapServers = (): DeployTask =>
-  onHosts('Bootstrap servers', (ctx) => ctx.selection.hosts, async (ctx, host, task) => {
-    const remote = ctx.remote(host)
-    const present = await remote.run(docker.installed(), { allowFailure: true, signal: ctx.signal })
-    if (present.exitCode !== 0) {
-      const allowed = await remote.run(docker.superuser(), { allowFailure: true, signal: ctx.signal })
-      if (allowed.exitCode !== 0) throw new DeployError(`${host}: Docker is not installed and ${ctx.config.ssh.user} cannot install it (not root, no sudo or su): install Docker there first`)
-      task.output = `Installing Docker on ${host}`
-      await remote.run(docker.install(), { signal: ctx.signal })
-    }
-    await remote.run(server.bootstrap(ctx.config), { signal: ctx.signal })
-    task.output = `${host}: ${present.stdout.trim() || 'Docker installed'}`
-  })
+  onHosts(
+    'Bootstrap servers',
+    (ctx) => ctx.selection.hosts,
+    async (ctx, host, task) => {
+      const remote = ctx.remote(host)
+      const present = await remote.run(docker.installed(), { allowFailure: true, signal: ctx.signal })
+      if (present.exitCode !== 0) {
+        const allowed = await remote.run(docker.superuser(), { allowFailure: true, signal: ctx.signal })
+        if (allowed.exitCode !== 0)
+          throw new DeployError(
+            `${host}: Docker is not installed and ${ctx.config.ssh.user} cannot install it (not root, no sudo or su): install Docker there first`,
+          )
+        task.output = `Installing Docker on ${host}`
+        await remote.run(docker.install(), { signal: ctx.signal })
+      }
+      await remote.run(server.bootstrap(ctx.config), { signal: ctx.signal })
+      task.output = `${host}: ${present.stdout.trim() || 'Docker installed'}`
+    },
+  )

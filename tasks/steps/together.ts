@@ -18,7 +18,10 @@ export const together = (title: string, lanes: readonly Lane[]): DeployTask => (
   task: (_, task) =>
     fanOut(
       task,
-      lanes.map((lane) => ({ title: lane.title, run: (_c, t) => t.newListr([...lane.steps], { concurrent: false, exitOnError: true }) })),
+      lanes.map((lane) => ({
+        title: lane.title,
+        run: (_c, t) => t.newListr([...lane.steps], { concurrent: false, exitOnError: true }),
+      })),
       { where: (failures) => `in ${failures} lanes` },
     ),
 })

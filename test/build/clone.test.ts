@@ -68,7 +68,9 @@ describe('prepareBuildDir from a clone', () => {
     writeFileSync(join(p.root, 'app.txt'), 'edited\n')
     writeFileSync(join(p.root, 'new.txt'), 'untracked\n')
     const { dir } = await p.prepare()
-    expect(p.warnings).toEqual(['Building from a local git clone, so ignoring these uncommitted changes:\n M app.txt\n?? new.txt'])
+    expect(p.warnings).toEqual([
+      'Building from a local git clone, so ignoring these uncommitted changes:\n M app.txt\n?? new.txt',
+    ])
     expect(readFileSync(join(dir, 'app.txt'), 'utf8')).toBe('v1\n')
     expect(existsSync(join(dir, 'new.txt'))).toBe(false)
   })
@@ -120,16 +122,30 @@ describe('prepareBuildDir from a clone', () => {
     mkdirSync(join(p.paths.cloneDir, '..'), { recursive: true })
     writeFileSync(p.paths.cloneDir, 'not a dir')
     const sha = git(p.root, 'rev-parse', 'HEAD')
-    await expect(prepareClone({ local: p.local, config: p.config, projectDir: p.root, gitRoot: p.root, sha, log: (l) => p.lines.push(l) })).resolves.toBe(
-      p.paths.buildDir,
-    )
+    await expect(
+      prepareClone({
+        local: p.local,
+        config: p.config,
+        projectDir: p.root,
+        gitRoot: p.root,
+        sha,
+        log: (l) => p.lines.push(l),
+      }),
+    ).resolves.toBe(p.paths.buildDir)
     expect(p.lines.filter((l) => l.startsWith('Error preparing clone: '))).toHaveLength(1)
   })
 
   test('a second failure is a BuildError naming the clone', async () => {
     const p = project()
     const wrongSha = '0'.repeat(40)
-    const error = await prepareClone({ local: p.local, config: p.config, projectDir: p.root, gitRoot: p.root, sha: wrongSha, log: () => {} }).catch((e: unknown) => e)
+    const error = await prepareClone({
+      local: p.local,
+      config: p.config,
+      projectDir: p.root,
+      gitRoot: p.root,
+      sha: wrongSha,
+      log: () => {},
+    }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BuildError)
     expect((error as Error).message).toBe(
       `cannot prepare a clean clone of ${p.root} in ${p.paths.cloneDir}: clone in ${p.paths.cloneDir} is not on the correct revision, expected ${wrongSha} but got ${git(p.root, 'rev-parse', 'HEAD')}`,
@@ -152,7 +168,9 @@ describe('prepareBuildDir from the checkout', () => {
     made.push(dir)
     const config = makeConfig({}, { root: dir })
     const warnings: string[] = []
-    expect(await prepareBuildDir({ local: localRunner({ cwd: dir }), config, log: () => {}, warn: (w) => warnings.push(w) })).toEqual({
+    expect(
+      await prepareBuildDir({ local: localRunner({ cwd: dir }), config, log: () => {}, warn: (w) => warnings.push(w) }),
+    ).toEqual({
       dir,
       context: '.',
       cloned: false,

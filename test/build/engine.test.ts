@@ -11,13 +11,19 @@ describe('detectEngine', () => {
 
   test('without buildx: the first client older than 23 gets DOCKER_BUILDKIT=1', async () => {
     const local = recordingExecutor((line) => {
-      if (line === 'localhost: docker buildx version') return { exitCode: 1, stderr: "docker: 'buildx' is not a docker command." }
+      if (line === 'localhost: docker buildx version')
+        return { exitCode: 1, stderr: "docker: 'buildx' is not a docker command." }
       if (line === 'localhost: docker --version') return { stdout: 'Docker version 28.2.2, build e6534b4\n' }
-      if (line === 'localhost: /usr/bin/docker --version') return { stdout: 'Docker version 20.10.24+dfsg1, build 297e128\n' }
+      if (line === 'localhost: /usr/bin/docker --version')
+        return { stdout: 'Docker version 20.10.24+dfsg1, build 297e128\n' }
       return undefined
     })
     expect(await detectEngine(local)).toEqual({ kind: 'buildkit', docker: '/usr/bin/docker' })
-    expect(local.log).toEqual(['localhost: docker buildx version', 'localhost: docker --version', 'localhost: /usr/bin/docker --version'])
+    expect(local.log).toEqual([
+      'localhost: docker buildx version',
+      'localhost: docker --version',
+      'localhost: /usr/bin/docker --version',
+    ])
   })
 
   test('both clients are asked at once; the one on PATH wins when both are older than 23', async () => {
@@ -38,7 +44,9 @@ describe('detectEngine', () => {
 
   test('without buildx or an old client: the legacy builder', async () => {
     const local = recordingExecutor((line) =>
-      line === 'localhost: docker --version' ? { stdout: 'Docker version 28.2.2, build e6534b4' } : { exitCode: 127, stderr: 'not found' },
+      line === 'localhost: docker --version'
+        ? { stdout: 'Docker version 28.2.2, build e6534b4' }
+        : { exitCode: 127, stderr: 'not found' },
     )
     expect(await detectEngine(local)).toEqual({ kind: 'legacy', docker: 'docker' })
   })

@@ -27,7 +27,10 @@ describe('scaffold', () => {
   test('the deploy.yml template loads through the real config parser', () => {
     const cwd = project()
     scaffold({ cwd })
-    const config = parseConfig(readFileSync(join(cwd, 'deploy.yml'), 'utf8'), { env: { KAMAL_REGISTRY_PASSWORD: 'x' }, root: cwd })
+    const config = parseConfig(readFileSync(join(cwd, 'deploy.yml'), 'utf8'), {
+      env: { KAMAL_REGISTRY_PASSWORD: 'x' },
+      root: cwd,
+    })
     expect(config.service).toBe('my-app')
     expect(config.repository).toBe('registry.example.com/my-user/my-app')
     expect(config.registry.password.value).toBe('x')

@@ -17,7 +17,10 @@ import { render } from '../../lib/shell/command.ts'
 // real local and recording executors with command logs, a context, and temp git repos.
 
 /** The Kamal builder fixture shape, overridable per test: `makeConfig({ builder: { multiarch: false } })`. */
-export function makeConfig(overrides: Record<string, unknown> = {}, { root = '/app', destination }: { root?: string; destination?: string } = {}): Config {
+export function makeConfig(
+  overrides: Record<string, unknown> = {},
+  { root = '/app', destination }: { root?: string; destination?: string } = {},
+): Config {
   const yml = DeployYml.parse({
     service: 'app',
     image: 'dhh/app',
@@ -25,7 +28,12 @@ export function makeConfig(overrides: Record<string, unknown> = {}, { root = '/a
     servers: { web: ['1.1.1.1', '1.1.1.2'], workers: ['1.1.1.3'] },
     ...overrides,
   })
-  const { config, issues } = normalize(yml, { file: 'deploy.yml', root, destination, secrets: { REGISTRY_PASSWORD: 'hunter2' } })
+  const { config, issues } = normalize(yml, {
+    file: 'deploy.yml',
+    root,
+    destination,
+    secrets: { REGISTRY_PASSWORD: 'hunter2' },
+  })
   if (issues.length > 0) throw new Error(issues.map((i) => i.message).join('\n'))
   return config
 }
@@ -55,11 +63,27 @@ export function recordingExecutor(reply?: Reply): Executor & { log: string[] } {
 }
 
 /** A DeployContext around `config` and a local executor (remote use is a test bug here). */
-export function makeContext(config: Config, local: Executor, { flags = {}, version = 'abc1234def' }: { flags?: Partial<Flags>; version?: string } = {}) {
+export function makeContext(
+  config: Config,
+  local: Executor,
+  { flags = {}, version = 'abc1234def' }: { flags?: Partial<Flags>; version?: string } = {},
+) {
   const allFlags: Flags = {
-    configFile: undefined, destination: undefined, version: undefined, hosts: undefined, roles: undefined,
-    primary: false, skipHooks: false, skipPush: false, verbose: false, quiet: false, confirmed: false, dryRun: false,
-    args: [], extra: {}, ...flags,
+    configFile: undefined,
+    destination: undefined,
+    version: undefined,
+    hosts: undefined,
+    roles: undefined,
+    primary: false,
+    skipHooks: false,
+    skipPush: false,
+    verbose: false,
+    quiet: false,
+    confirmed: false,
+    dryRun: false,
+    args: [],
+    extra: {},
+    ...flags,
   }
   const ctx: DeployContext = {
     config,
@@ -82,17 +106,26 @@ export function makeContext(config: Config, local: Executor, { flags = {}, versi
 
 /** `git` in `cwd` with a fixed identity, never reading or writing the user's git config. */
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Tester', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
-  }).trim()
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=Tester', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args],
+    {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
+    },
+  ).trim()
 }
 
 /** A temp git repo with a Dockerfile, a .dockerignore and one commit; returns its real path. */
 export function tempRepo(files: Record<string, string> = {}): string {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'slipway-build-test-')))
-  const all = { Dockerfile: 'FROM scratch\nCOPY app.txt /app.txt\n', '.dockerignore': 'secret.txt\n', 'app.txt': 'v1\n', ...files }
+  const all = {
+    Dockerfile: 'FROM scratch\nCOPY app.txt /app.txt\n',
+    '.dockerignore': 'secret.txt\n',
+    'app.txt': 'v1\n',
+    ...files,
+  }
   for (const [name, content] of Object.entries(all)) writeFileSync(join(dir, name), content)
   git(dir, 'init', '-q')
   git(dir, 'add', '-A')

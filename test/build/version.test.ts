@@ -14,7 +14,13 @@ afterAll(() => {
 
 function inputs(root: string, builder: Record<string, unknown> = {}) {
   made.push(root)
-  return { cwd: root, flag: undefined, env: {}, config: makeConfig({ builder }, { root }), local: localRunner({ cwd: root }) }
+  return {
+    cwd: root,
+    flag: undefined,
+    env: {},
+    config: makeConfig({ builder }, { root }),
+    local: localRunner({ cwd: root }),
+  }
 }
 
 describe('resolveVersion', () => {
@@ -46,7 +52,9 @@ describe('resolveVersion', () => {
     mkdirSync(dir, { recursive: true })
     const error = await resolveVersion(inputs(dir)).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BuildError)
-    expect((error as Error).message).toBe(`can't use commit hash as version, no git repository found in ${dir} (pass --version or set VERSION)`)
+    expect((error as Error).message).toBe(
+      `can't use commit hash as version, no git repository found in ${dir} (pass --version or set VERSION)`,
+    )
   })
 
   test('a repository without commits', async () => {

@@ -10,7 +10,10 @@ import { accessory, makeConfig } from './fixture.ts'
 const config = makeConfig()
 const mysql = accessory({
   files: [{ local: 'config/mysql/my.cnf', remote: '/etc/mysql/my.cnf' }],
-  directories: [{ host: 'data', container: '/var/lib/mysql' }, { host: '/mnt/backups', container: '/backups' }],
+  directories: [
+    { host: 'data', container: '/var/lib/mysql' },
+    { host: '/mnt/backups', container: '/backups' },
+  ],
   volumes: ['/var/run/mysqld:/run/mysqld'],
   labels: { 'my.label': 'x' },
   options: { cpus: 4, memory: '2GB' },
@@ -37,9 +40,27 @@ describe('accessory', () => {
   })
 
   test('a port with an address is published as written', () => {
-    expect(argv(accessoryCmd.run(config, accessory({ port: '127.0.0.1:3306:3306', env: { clear: {}, secret: {} } }), { home: '/root' }))).toEqual([
-      'docker', 'run', '--name', 'app-mysql', '--detach', '--restart', 'unless-stopped', '--log-opt', 'max-size=10m',
-      '--publish', '127.0.0.1:3306:3306', '--label', 'service=app-mysql', 'mysql:8.0',
+    expect(
+      argv(
+        accessoryCmd.run(config, accessory({ port: '127.0.0.1:3306:3306', env: { clear: {}, secret: {} } }), {
+          home: '/root',
+        }),
+      ),
+    ).toEqual([
+      'docker',
+      'run',
+      '--name',
+      'app-mysql',
+      '--detach',
+      '--restart',
+      'unless-stopped',
+      '--log-opt',
+      'max-size=10m',
+      '--publish',
+      '127.0.0.1:3306:3306',
+      '--label',
+      'service=app-mysql',
+      'mysql:8.0',
     ])
   })
 
@@ -47,48 +68,98 @@ describe('accessory', () => {
     expect(argv(accessoryCmd.start(config, mysql))).toEqual(['docker', 'container', 'start', 'app-mysql'])
     expect(argv(accessoryCmd.stop(config, mysql))).toEqual(['docker', 'container', 'stop', 'app-mysql'])
     expect(argv(accessoryCmd.details(config, mysql))).toEqual(['docker', 'ps', '--filter', 'label=service=app-mysql'])
-    expect(argv(accessoryCmd.exec(config, mysql, { command: ['mysql', '-u', 'root'], home: '/root', interactive: true }))).toEqual([
-      'docker', 'exec', '-it', 'app-mysql', 'mysql', '-u', 'root',
-    ])
+    expect(
+      argv(accessoryCmd.exec(config, mysql, { command: ['mysql', '-u', 'root'], home: '/root', interactive: true })),
+    ).toEqual(['docker', 'exec', '-it', 'app-mysql', 'mysql', '-u', 'root'])
     expect(argv(accessoryCmd.exec(config, accessory(), { command: ['mysql'], home: '/root', fresh: true }))).toEqual([
-      'docker', 'run', '--rm', '--env-file', '.kamal/env/accessories/app-mysql.env', '--env', 'MYSQL_ROOT_HOST=%', 'mysql:8.0', 'mysql',
+      'docker',
+      'run',
+      '--rm',
+      '--env-file',
+      '.kamal/env/accessories/app-mysql.env',
+      '--env',
+      'MYSQL_ROOT_HOST=%',
+      'mysql:8.0',
+      'mysql',
     ])
   })
 
   test('logs with since, lines and grep', () => {
-    expect(render(accessoryCmd.logs(config, mysql, { since: '5m', lines: 100, grep: 'ERROR x', grepOptions: '-i' }), { redact: true })).toBe(
-      "sh -c 'docker logs \"$@\" 2>&1' sh app-mysql --since 5m --tail 100 --timestamps | grep -i -- 'ERROR x'",
-    )
+    expect(
+      render(accessoryCmd.logs(config, mysql, { since: '5m', lines: 100, grep: 'ERROR x', grepOptions: '-i' }), {
+        redact: true,
+      }),
+    ).toBe("sh -c 'docker logs \"$@\" 2>&1' sh app-mysql --since 5m --tail 100 --timestamps | grep -i -- 'ERROR x'")
   })
 
   test('directories, uploads and removal', () => {
-    expect(argv(accessoryCmd.directories(config, mysql, { home: '/root' })!)).toEqual(['mkdir', '-p', '/root/app-mysql/data', '/mnt/backups'])
+    expect(argv(accessoryCmd.directories(config, mysql, { home: '/root' })!)).toEqual([
+      'mkdir',
+      '-p',
+      '/root/app-mysql/data',
+      '/mnt/backups',
+    ])
     expect(accessoryCmd.directories(config, accessory(), { home: '/root' })).toBeUndefined()
     expect(accessoryCmd.filePath(mysql, '/root', '/etc/mysql/my.cnf')).toBe('/root/app-mysql/etc/mysql/my.cnf')
     expect(argv(accessoryCmd.uploadFile('/root/app-mysql/etc/mysql/my.cnf')).slice(2)).toEqual([
-      'mkdir -p "$(dirname "$1")" && cat > "$1" && chmod 755 "$1"', 'sh', '/root/app-mysql/etc/mysql/my.cnf',
+      'mkdir -p "$(dirname "$1")" && cat > "$1" && chmod 755 "$1"',
+      'sh',
+      '/root/app-mysql/etc/mysql/my.cnf',
     ])
-    expect(argv(accessoryCmd.removeContainer(config, mysql))).toEqual(['docker', 'container', 'prune', '--force', '--filter', 'label=service=app-mysql'])
+    expect(argv(accessoryCmd.removeContainer(config, mysql))).toEqual([
+      'docker',
+      'container',
+      'prune',
+      '--force',
+      '--filter',
+      'label=service=app-mysql',
+    ])
     expect(argv(accessoryCmd.removeImage(config, mysql))).toEqual(['docker', 'image', 'rm', '--force', 'mysql:8.0'])
-    expect(argv(accessoryCmd.removeServiceDirectory(config, mysql, { home: '/root' }))).toEqual(['rm', '-rf', '/root/app-mysql'])
-    expect(argv(accessoryCmd.remove(config, mysql, { home: '/root' })).slice(3)).toEqual(['sh', 'app-mysql', 'mysql:8.0', '/root/app-mysql'])
+    expect(argv(accessoryCmd.removeServiceDirectory(config, mysql, { home: '/root' }))).toEqual([
+      'rm',
+      '-rf',
+      '/root/app-mysql',
+    ])
+    expect(argv(accessoryCmd.remove(config, mysql, { home: '/root' })).slice(3)).toEqual([
+      'sh',
+      'app-mysql',
+      'mysql:8.0',
+      '/root/app-mysql',
+    ])
   })
 })
 
 describe('accessory.bootPrepare', () => {
   test('env file path, then directories: relative ones under <service>/, absolute ones as written', () => {
     expect(argv(accessoryCmd.bootPrepare(config, mysql)).slice(3)).toEqual([
-      'sh', 'app-mysql', '.kamal/env/accessories/app-mysql.env', 'app-mysql/data', '/mnt/backups',
+      'sh',
+      'app-mysql',
+      '.kamal/env/accessories/app-mysql.env',
+      'app-mysql/data',
+      '/mnt/backups',
     ])
   })
 
   test('real sh: writes stdin as a 600 env file, makes the directories, prints the home it ran in and no container state', () => {
     const home = mkdtempSync(join(tmpdir(), 'acc-prepare-'))
-    const command = accessoryCmd.bootPrepare(config, accessory({ directories: [{ host: './data', container: '/d' }, { host: 'a b/c', container: '/e' }] }))
+    const command = accessoryCmd.bootPrepare(
+      config,
+      accessory({
+        directories: [
+          { host: './data', container: '/d' },
+          { host: 'a b/c', container: '/e' },
+        ],
+      }),
+    )
     // A `docker` on PATH that knows no such container, as on a host without the accessory.
     const bin = mkdtempSync(join(tmpdir(), 'acc-bin-'))
     writeFileSync(join(bin, 'docker'), '#!/bin/sh\necho "Error: No such container: $5" >&2; exit 1\n', { mode: 0o755 })
-    const out = execFileSync('sh', ['-c', render(command, { redact: false })], { cwd: home, input: "PW=it's $x\n", encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } })
+    const out = execFileSync('sh', ['-c', render(command, { redact: false })], {
+      cwd: home,
+      input: "PW=it's $x\n",
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    })
     expect(out).toBe(`home=${home}\nstate=\n`)
     expect(accessoryCmd.parsePrepare(out)).toEqual({ home, state: undefined })
     const envFile = join(home, '.kamal/env/accessories/app-mysql.env')
@@ -97,8 +168,16 @@ describe('accessory.bootPrepare', () => {
     expect(statSync(join(home, 'app-mysql/data')).isDirectory()).toBe(true)
     expect(statSync(join(home, 'app-mysql/a b/c')).isDirectory()).toBe(true)
     // The same container name reaches docker inspect, and its answer comes back as state=.
-    writeFileSync(join(bin, 'docker'), '#!/bin/sh\n[ "$*" = "container inspect --format {{.State.Status}} app-mysql" ] && echo running\n')
-    const again = execFileSync('sh', ['-c', render(command, { redact: false })], { cwd: home, input: '', encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } })
+    writeFileSync(
+      join(bin, 'docker'),
+      '#!/bin/sh\n[ "$*" = "container inspect --format {{.State.Status}} app-mysql" ] && echo running\n',
+    )
+    const again = execFileSync('sh', ['-c', render(command, { redact: false })], {
+      cwd: home,
+      input: '',
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    })
     expect(accessoryCmd.parsePrepare(again)).toEqual({ home, state: 'running' })
   })
 

@@ -28,7 +28,9 @@ describe('app.run', () => {
   })
 
   test('no secrets → no --env-file', () => {
-    expect(argv(app.run(config, workers, { ...base, env: { clear: { A: '1' }, secret: {} } }))).not.toContain('--env-file')
+    expect(argv(app.run(config, workers, { ...base, env: { clear: { A: '1' }, secret: {} } }))).not.toContain(
+      '--env-file',
+    )
   })
 
   test('the primary role with a cord: the cord is tied in the same command and checked by the health cmd', () => {
@@ -59,7 +61,12 @@ describe('app.run', () => {
       cmd: 'bin/jobs --queue "a b"',
     })
     const cfg = makeConfig({ volumes: ['/data:/data'], labels: { shared: 'root', rootonly: 'x' } })
-    const command = app.run(cfg, custom, { ...base, env: noEnv, network: 'kamal', assetHostDir: '/root/.kamal/assets/volumes/app-web-999' })
+    const command = app.run(cfg, custom, {
+      ...base,
+      env: noEnv,
+      network: 'kamal',
+      assetHostDir: '/root/.kamal/assets/volumes/app-web-999',
+    })
     // prettier-ignore
     expect(argv(command)).toEqual([
       'docker', 'run', '--detach', '--restart', 'unless-stopped', '--name', 'app-web-999', '--network', 'kamal',
@@ -76,12 +83,15 @@ describe('app.run', () => {
   })
 
   test('cmd: sleep infinity becomes two argv words', () => {
-    expect(argv(app.run(config, role('workers', { cmd: 'sleep infinity' }), { ...base, env: noEnv })).slice(-3)).toEqual(['dhh/app:999', 'sleep', 'infinity'])
+    expect(
+      argv(app.run(config, role('workers', { cmd: 'sleep infinity' }), { ...base, env: noEnv })).slice(-3),
+    ).toEqual(['dhh/app:999', 'sleep', 'infinity'])
   })
 })
 
 describe('app.create', () => {
-  const withoutDetach = (args: string[]): string[] => args.filter((a) => a !== '--detach').map((a) => (a === 'run' ? 'create' : a))
+  const withoutDetach = (args: string[]): string[] =>
+    args.filter((a) => a !== '--detach').map((a) => (a === 'run' ? 'create' : a))
 
   test('a worker: exactly the docker run arguments minus --detach', () => {
     const command = app.create(config, workers, { ...base, env: withSecrets })
@@ -100,9 +110,21 @@ describe('app.create', () => {
   })
 
   test('every option of run (network, health, volumes, labels, proxy args, options, cmd) is in create too', () => {
-    const custom = role('web', { labels: { 'my.label': 'role' }, options: { cpus: 2, 'add-host': ['db:10.0.0.5'] }, assetPath: '/assets', cmd: 'bin/jobs --queue "a b"' })
+    const custom = role('web', {
+      labels: { 'my.label': 'role' },
+      options: { cpus: 2, 'add-host': ['db:10.0.0.5'] },
+      assetPath: '/assets',
+      cmd: 'bin/jobs --queue "a b"',
+    })
     const cfg = makeConfig({ volumes: ['/data:/data'], labels: { rootonly: 'x' } })
-    const params = { ...base, env: withSecrets, network: 'kamal', assetHostDir: '/root/assets', labels: { 'caddy.x': 'y' }, extraArgs: ['--network', 'slipway'] }
+    const params = {
+      ...base,
+      env: withSecrets,
+      network: 'kamal',
+      assetHostDir: '/root/assets',
+      labels: { 'caddy.x': 'y' },
+      extraArgs: ['--network', 'slipway'],
+    }
     expect(argv(app.create(cfg, custom, params))).toEqual(withoutDetach(argv(app.run(cfg, custom, params))))
   })
 
@@ -111,13 +133,17 @@ describe('app.create', () => {
     expect(render(app.create(config, web, params), { redact: true })).toBe(
       render(app.run(config, web, params), { redact: true }).replace('docker run --detach ', 'docker create '),
     )
-    expect(render(app.create(config, web, params), { redact: true })).toMatch(/^mkdir -p \/root\/\.kamal\/cords\/app-web-abc && touch \/root\/\.kamal\/cords\/app-web-abc\/cord && docker create /)
+    expect(render(app.create(config, web, params), { redact: true })).toMatch(
+      /^mkdir -p \/root\/\.kamal\/cords\/app-web-abc && touch \/root\/\.kamal\/cords\/app-web-abc\/cord && docker create /,
+    )
   })
 
   test('no cord for a role without health args or with cord: false', () => {
     const params = { ...base, env: noEnv, cordHostDir: '/root/.kamal/cords/x' }
     expect(argv(app.create(config, workers, params))[1]).toBe('create')
-    expect(argv(app.create(config, role('web', { healthcheck: { ...web.healthcheck, cord: false } }), params))[1]).toBe('create')
+    expect(argv(app.create(config, role('web', { healthcheck: { ...web.healthcheck, cord: false } }), params))[1]).toBe(
+      'create',
+    )
   })
 
   // A create sharing bootPrepare's round trip cannot know home: the host resolves the relative cord dir.
@@ -133,19 +159,26 @@ describe('app.create', () => {
   test('a relative cord dir: sh -c with the dir, then the docker create argv, the cord volume still relative', () => {
     const [sh, c, text, zero, dir, ...rest] = argv(app.create(nasty, web, relative))
     expect([sh, c, zero, dir]).toEqual(['sh', '-c', 'sh', '.kamal/cords/app-web-abc'])
-    expect(text).toBe('c=$1; shift; for a do shift; case $a in "$c:"*) a="$(pwd)/$a" ;; esac; set -- "$@" "$a"; done; mkdir -p "$c" && touch "$c/cord" && exec "$@"')
-    expect(rest).toEqual(resolved('/H').map((a) => a.replace('/H/.kamal/cords/app-web-abc:', '.kamal/cords/app-web-abc:')))
+    expect(text).toBe(
+      'c=$1; shift; for a do shift; case $a in "$c:"*) a="$(pwd)/$a" ;; esac; set -- "$@" "$a"; done; mkdir -p "$c" && touch "$c/cord" && exec "$@"',
+    )
+    expect(rest).toEqual(
+      resolved('/H').map((a) => a.replace('/H/.kamal/cords/app-web-abc:', '.kamal/cords/app-web-abc:')),
+    )
     expect(rest).toContain('.kamal/cords/app-web-abc:/tmp/kamal-cord')
   })
 
-  test.each([['sh'], ['bash'], ['busybox', 'sh']])('%s: ties the cord under home, passes its absolute path to docker create and every other argument byte for byte', (...shell) => {
-    const [, , text, ...rest] = argv(app.create(nasty, web, relative))
-    const run = runWithFakeDocker(cmd(shell[0]!, ...shell.slice(1), '-c', text!, ...rest), 'echo 0123abcd')
-    expect(run.code, run.stderr).toBe(0)
-    expect(run.stdout).toBe('0123abcd\n')
-    expect(existsSync(join(run.home, '.kamal/cords/app-web-abc/cord'))).toBe(true)
-    expect(run.calls).toEqual([resolved(run.home).slice(1)])
-  })
+  test.each([['sh'], ['bash'], ['busybox', 'sh']])(
+    '%s: ties the cord under home, passes its absolute path to docker create and every other argument byte for byte',
+    (...shell) => {
+      const [, , text, ...rest] = argv(app.create(nasty, web, relative))
+      const run = runWithFakeDocker(cmd(shell[0]!, ...shell.slice(1), '-c', text!, ...rest), 'echo 0123abcd')
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stdout).toBe('0123abcd\n')
+      expect(existsSync(join(run.home, '.kamal/cords/app-web-abc/cord'))).toBe(true)
+      expect(run.calls).toEqual([resolved(run.home).slice(1)])
+    },
+  )
 
   test('a relative cord dir that cannot be tied: no create', () => {
     const [, , text, ...rest] = argv(app.create(nasty, web, relative))
@@ -159,12 +192,21 @@ describe('app lifecycle', () => {
   test('start, stop by name, stop by version, rename', () => {
     expect(argv(app.start(config, web, '999'))).toEqual(['docker', 'start', 'app-web-999'])
     expect(argv(app.stopContainer(config, 'app-web-999'))).toEqual(['docker', 'stop', 'app-web-999'])
-    expect(argv(app.stopContainer(makeConfig({ stopWaitTime: 30 }), 'app-web-999'))).toEqual(['docker', 'stop', '-t', '30', 'app-web-999'])
+    expect(argv(app.stopContainer(makeConfig({ stopWaitTime: 30 }), 'app-web-999'))).toEqual([
+      'docker',
+      'stop',
+      '-t',
+      '30',
+      'app-web-999',
+    ])
     expect(render(app.stop(config, web, { version: '999', stopWaitTime: 5 }), { redact: true })).toBe(
       "docker container ls --all --filter 'name=^app-web-999$' --quiet | xargs -r docker stop -t 5",
     )
     expect(argv(app.renameContainer('app-web-999', 'app-web-999_replaced_0123456789abcdef'))).toEqual([
-      'docker', 'rename', 'app-web-999', 'app-web-999_replaced_0123456789abcdef',
+      'docker',
+      'rename',
+      'app-web-999',
+      'app-web-999_replaced_0123456789abcdef',
     ])
   })
 
@@ -173,42 +215,107 @@ describe('app lifecycle', () => {
     expect(argv(app.tagLatest(staging(), '999'))).toEqual(['docker', 'tag', 'dhh/app:999', 'dhh/app:latest-staging'])
   })
 
-  test("pull: rm --force (failure ignored), pull, then the image must carry the service label", () => {
+  test('pull: rm --force (failure ignored), pull, then the image must carry the service label', () => {
     expect(render(app.pull(config, '999'), { redact: true })).toBe(
       '{ docker image rm --force dhh/app:999 || true; } && docker pull dhh/app:999 && ' +
         `sh -c 'docker inspect -f "{{ .Config.Labels.service }}" "$1" | grep -x -- "$2" || { echo "Image $1 is missing the '\\''service'\\'' label" >&2; exit 1; }' sh dhh/app:999 app`,
     )
-    expect(render(app.pull(config, '999', { clean: false }), { redact: true })).toMatch(/^docker pull dhh\/app:999 && sh -c /)
+    expect(render(app.pull(config, '999', { clean: false }), { redact: true })).toMatch(
+      /^docker pull dhh\/app:999 && sh -c /,
+    )
   })
 
   test('login and pull in one round trip; the password is not in the command', () => {
-    const cfg = makeConfig({ registry: { server: 'registry.example:5000', username: 'deployer', password: new Secret('pw-123') } })
+    const cfg = makeConfig({
+      registry: { server: 'registry.example:5000', username: 'deployer', password: new Secret('pw-123') },
+    })
     const text = render(app.loginAndPull(cfg, '999'), { redact: false })
-    expect(text).toMatch(/^docker login registry\.example:5000 -u deployer --password-stdin && \{ docker image rm --force dhh\/app:999 \|\| true; \} && docker pull/)
+    expect(text).toMatch(
+      /^docker login registry\.example:5000 -u deployer --password-stdin && \{ docker image rm --force dhh\/app:999 \|\| true; \} && docker pull/,
+    )
     expect(text).not.toContain('pw-123')
   })
 
   test('details, containers, images, removal', () => {
     expect(argv(app.details(staging(), web))).toEqual([
-      'docker', 'ps', '--filter', 'label=service=app', '--filter', 'label=destination=staging', '--filter', 'label=role=web',
+      'docker',
+      'ps',
+      '--filter',
+      'label=service=app',
+      '--filter',
+      'label=destination=staging',
+      '--filter',
+      'label=role=web',
     ])
-    expect(argv(app.containers(config))).toEqual(['docker', 'container', 'ls', '--all', '--filter', 'label=service=app'])
+    expect(argv(app.containers(config))).toEqual([
+      'docker',
+      'container',
+      'ls',
+      '--all',
+      '--filter',
+      'label=service=app',
+    ])
     expect(argv(app.images(config))).toEqual(['docker', 'image', 'ls', 'dhh/app'])
     expect(argv(app.removeContainers(config, web))).toEqual([
-      'docker', 'container', 'prune', '--force', '--filter', 'label=service=app', '--filter', 'label=role=web',
+      'docker',
+      'container',
+      'prune',
+      '--force',
+      '--filter',
+      'label=service=app',
+      '--filter',
+      'label=role=web',
     ])
     expect(render(app.removeContainer(config, web, '999'), { redact: true })).toBe(
       "docker container ls --all --filter 'name=^app-web-999$' --quiet | xargs -r docker container rm",
     )
-    expect(argv(app.removeImages(config))).toEqual(['docker', 'image', 'prune', '--all', '--force', '--filter', 'label=service=app'])
+    expect(argv(app.removeImages(config))).toEqual([
+      'docker',
+      'image',
+      'prune',
+      '--all',
+      '--force',
+      '--filter',
+      'label=service=app',
+    ])
   })
 
   test('exec in a new container, and in the running one with reuse', () => {
     const cfg = makeConfig({ volumes: ['/data:/data'] })
-    expect(argv(app.exec(cfg, web, { version: '999', command: ['ps', 'aux'], env: withSecrets, extraEnv: { X: '1' }, interactive: true }))).toEqual([
-      'docker', 'run', '-it', '--rm', '--env-file', '.kamal/env/roles/app-web.env', '--env', 'RAILS_ENV=production', '--env', 'MSG=a b',
-      '--env', 'X=1', '--volume', '/data:/data', 'dhh/app:999', 'ps', 'aux',
+    expect(
+      argv(
+        app.exec(cfg, web, {
+          version: '999',
+          command: ['ps', 'aux'],
+          env: withSecrets,
+          extraEnv: { X: '1' },
+          interactive: true,
+        }),
+      ),
+    ).toEqual([
+      'docker',
+      'run',
+      '-it',
+      '--rm',
+      '--env-file',
+      '.kamal/env/roles/app-web.env',
+      '--env',
+      'RAILS_ENV=production',
+      '--env',
+      'MSG=a b',
+      '--env',
+      'X=1',
+      '--volume',
+      '/data:/data',
+      'dhh/app:999',
+      'ps',
+      'aux',
     ])
-    expect(argv(app.exec(cfg, web, { version: '999', command: ['ps'], env: noEnv, reuse: true }))).toEqual(['docker', 'exec', 'app-web-999', 'ps'])
+    expect(argv(app.exec(cfg, web, { version: '999', command: ['ps'], env: noEnv, reuse: true }))).toEqual([
+      'docker',
+      'exec',
+      'app-web-999',
+      'ps',
+    ])
   })
 })

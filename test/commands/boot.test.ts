@@ -26,14 +26,29 @@ const FRESH = 'exit 0'
 describe('bootPrepare: the one round trip before docker run', () => {
   test('every value is a positional parameter', () => {
     expect(argv(bootPrepare(staging(), web, { version: '999', renameSuffix: '0123456789abcdef' })).slice(3)).toEqual([
-      'sh', '.kamal', '.kamal/env/roles/app-web-staging.env', 'app-web-staging-999', 'app-web-staging-999_replaced_0123456789abcdef',
-      'dhh/app:latest-staging', 'app-web-staging', '',
-      '--filter', 'label=service=app', '--filter', 'label=destination=staging', '--filter', 'label=role=web',
+      'sh',
+      '.kamal',
+      '.kamal/env/roles/app-web-staging.env',
+      'app-web-staging-999',
+      'app-web-staging-999_replaced_0123456789abcdef',
+      'dhh/app:latest-staging',
+      'app-web-staging',
+      '',
+      '--filter',
+      'label=service=app',
+      '--filter',
+      'label=destination=staging',
+      '--filter',
+      'label=role=web',
     ])
   })
 
   test('a fresh host: env file written with mode 600 from stdin, no rename, no current container', () => {
-    const command = bootPrepare(config, web, { version: '999', renameSuffix: '0123456789abcdef', cordDir: '.kamal/cords/app-web-abc' })
+    const command = bootPrepare(config, web, {
+      version: '999',
+      renameSuffix: '0123456789abcdef',
+      cordDir: '.kamal/cords/app-web-abc',
+    })
     const run = runWithFakeDocker(command, FRESH, { stdin: envFileContent(env) })
     expect(run.code).toBe(0)
     expect(run.stdout).toBe(`home=${run.home}\ncurrent=\ncurrent_version=\n`)
@@ -43,11 +58,20 @@ describe('bootPrepare: the one round trip before docker run', () => {
     expect(existsSync(join(run.home, '.kamal/cords/app-web-abc/cord'))).toBe(true)
     expect(run.calls[0]).toEqual(['container', 'ls', '--all', '--filter', 'name=^app-web-999$', '--quiet'])
     expect(run.calls.some((c) => c[0] === 'rename')).toBe(false)
-    expect(parsePrepare(run.stdout)).toEqual({ home: run.home, renamed: undefined, current: undefined, currentVersion: undefined })
+    expect(parsePrepare(run.stdout)).toEqual({
+      home: run.home,
+      renamed: undefined,
+      current: undefined,
+      currentVersion: undefined,
+    })
   })
 
   test('a same-version container is renamed out of the way and is then the current one', () => {
-    const run = runWithFakeDocker(bootPrepare(config, web, { version: '999', renameSuffix: '0123456789abcdef' }), CLASH, { stdin: '\n' })
+    const run = runWithFakeDocker(
+      bootPrepare(config, web, { version: '999', renameSuffix: '0123456789abcdef' }),
+      CLASH,
+      { stdin: '\n' },
+    )
     expect(run.code).toBe(0)
     expect(run.calls).toContainEqual(['rename', 'app-web-999', 'app-web-999_replaced_0123456789abcdef'])
     expect(parsePrepare(run.stdout)).toEqual({
@@ -59,7 +83,10 @@ describe('bootPrepare: the one round trip before docker run', () => {
   })
 
   test('a docker that does not answer fails the step instead of reporting "no container"', () => {
-    const run = runWithFakeDocker(bootPrepare(config, web, { version: '999', renameSuffix: 'ab' }), 'echo "Cannot connect to the Docker daemon" >&2; exit 1')
+    const run = runWithFakeDocker(
+      bootPrepare(config, web, { version: '999', renameSuffix: 'ab' }),
+      'echo "Cannot connect to the Docker daemon" >&2; exit 1',
+    )
     expect(run.code).toBe(1)
     expect(run.stdout).not.toContain('current=')
     expect(() => parsePrepare(run.stdout)).toThrow('unexpected boot prepare output')

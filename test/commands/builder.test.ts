@@ -21,10 +21,20 @@ describe('builder.targetOf', () => {
     [{ multiarch: false, cache: { type: 'gha' } }, { kind: 'native-cached' }],
     // multiarch: false wins over remote, as Kamal's target case order.
     [{ multiarch: false, remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5' } }, { kind: 'native' }],
-    [{ remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5:2122' } }, { kind: 'native-remote', remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5:2122' } }],
     [
-      { local: { arch: 'arm64', host: 'unix:///Users/me/.docker/run/docker.sock' }, remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5' } },
-      { kind: 'multiarch-remote', local: { arch: 'arm64', host: 'unix:///Users/me/.docker/run/docker.sock' }, remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5' } },
+      { remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5:2122' } },
+      { kind: 'native-remote', remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5:2122' } },
+    ],
+    [
+      {
+        local: { arch: 'arm64', host: 'unix:///Users/me/.docker/run/docker.sock' },
+        remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5' },
+      },
+      {
+        kind: 'multiarch-remote',
+        local: { arch: 'arm64', host: 'unix:///Users/me/.docker/run/docker.sock' },
+        remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5' },
+      },
     ],
   ])('builder %j → %j', (yml, target) => {
     expect(builder.targetOf(makeConfig({ builder: yml }).builder)).toEqual(target)
@@ -34,29 +44,75 @@ describe('builder.targetOf', () => {
 describe('builder.build with buildx', () => {
   test('multiarch (the default) pushes both platforms through its own builder', () => {
     expect(build()).toEqual([
-      'docker', 'buildx', 'build', '--push', '--platform', 'linux/amd64,linux/arm64', '--builder', 'slipway-app-multiarch',
-      ...TAGS, '--label', 'service=app', '--file', 'Dockerfile', '.',
+      'docker',
+      'buildx',
+      'build',
+      '--push',
+      '--platform',
+      'linux/amd64,linux/arm64',
+      '--builder',
+      'slipway-app-multiarch',
+      ...TAGS,
+      '--label',
+      'service=app',
+      '--file',
+      'Dockerfile',
+      '.',
     ])
   })
 
   test('multiarch with a local arch builds only that platform', () => {
     expect(build(makeConfig({ builder: { local: { arch: 'arm64' } } })).slice(0, 8)).toEqual([
-      'docker', 'buildx', 'build', '--push', '--platform', 'linux/arm64', '--builder', 'slipway-app-multiarch',
+      'docker',
+      'buildx',
+      'build',
+      '--push',
+      '--platform',
+      'linux/arm64',
+      '--builder',
+      'slipway-app-multiarch',
     ])
   })
 
   test('native-remote and multiarch-remote', () => {
-    expect(build(makeConfig({ builder: { remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5:2122' } } })).slice(0, 8)).toEqual([
-      'docker', 'buildx', 'build', '--push', '--platform', 'linux/amd64', '--builder', 'slipway-app-native-remote',
+    expect(
+      build(makeConfig({ builder: { remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5:2122' } } })).slice(0, 8),
+    ).toEqual([
+      'docker',
+      'buildx',
+      'build',
+      '--push',
+      '--platform',
+      'linux/amd64',
+      '--builder',
+      'slipway-app-native-remote',
     ])
-    const both = makeConfig({ builder: { local: { arch: 'arm64' }, remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5' } } })
+    const both = makeConfig({
+      builder: { local: { arch: 'arm64' }, remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5' } },
+    })
     expect(build(both).slice(0, 8)).toEqual([
-      'docker', 'buildx', 'build', '--push', '--platform', 'linux/arm64,linux/amd64', '--builder', 'slipway-app-multiarch-remote',
+      'docker',
+      'buildx',
+      'build',
+      '--push',
+      '--platform',
+      'linux/arm64,linux/amd64',
+      '--builder',
+      'slipway-app-multiarch-remote',
     ])
   })
 
   test('native is plain docker build even with buildx (push is a separate step)', () => {
-    expect(build(makeConfig({ builder: { multiarch: false } }))).toEqual(['docker', 'build', ...TAGS, '--label', 'service=app', '--file', 'Dockerfile', '.'])
+    expect(build(makeConfig({ builder: { multiarch: false } }))).toEqual([
+      'docker',
+      'build',
+      ...TAGS,
+      '--label',
+      'service=app',
+      '--file',
+      'Dockerfile',
+      '.',
+    ])
   })
 
   test('every option in Kamal order: tags, cache, label, args, secrets, file, target, ssh, context', () => {
@@ -76,25 +132,50 @@ describe('builder.build with buildx', () => {
       { destination: 'staging' },
     )
     expect(build(config, BUILDX, 'web')).toEqual([
-      'docker', 'buildx', 'build', '--push',
-      '-t', 'registry.example.com/dhh/app:123', '-t', 'registry.example.com/dhh/app:latest-staging',
-      '--cache-to', 'type=registry,mode=max,ref=registry.example.com/dhh/app-build-cache',
-      '--cache-from', 'type=registry,ref=registry.example.com/dhh/app-build-cache',
-      '--label', 'service=app',
-      '--build-arg', 'RUBY_VERSION=3.3', '--build-arg', "NOTE=it's $HOME",
-      '--secret', 'id=GITHUB_TOKEN', '--secret', 'id=NPM_TOKEN',
-      '--file', 'docker/Dockerfile.prod',
-      '--target', 'prod',
-      '--ssh', 'default=/run/ssh-agent.sock',
+      'docker',
+      'buildx',
+      'build',
+      '--push',
+      '-t',
+      'registry.example.com/dhh/app:123',
+      '-t',
+      'registry.example.com/dhh/app:latest-staging',
+      '--cache-to',
+      'type=registry,mode=max,ref=registry.example.com/dhh/app-build-cache',
+      '--cache-from',
+      'type=registry,ref=registry.example.com/dhh/app-build-cache',
+      '--label',
+      'service=app',
+      '--build-arg',
+      'RUBY_VERSION=3.3',
+      '--build-arg',
+      "NOTE=it's $HOME",
+      '--secret',
+      'id=GITHUB_TOKEN',
+      '--secret',
+      'id=NPM_TOKEN',
+      '--file',
+      'docker/Dockerfile.prod',
+      '--target',
+      'prod',
+      '--ssh',
+      'default=/run/ssh-agent.sock',
       'web',
     ])
   })
 
   test('gha cache with and without options', () => {
     const withOptions = makeConfig({ builder: { cache: { type: 'gha', options: 'mode=max' } } })
-    expect(build(withOptions)).toEqual(expect.arrayContaining(['--cache-to', 'type=gha,mode=max', '--cache-from', 'type=gha']))
+    expect(build(withOptions)).toEqual(
+      expect.arrayContaining(['--cache-to', 'type=gha,mode=max', '--cache-from', 'type=gha']),
+    )
     const cacheArgs = build(makeConfig({ builder: { cache: { type: 'gha' } } }))
-    expect(cacheArgs.slice(cacheArgs.indexOf('--cache-to'), cacheArgs.indexOf('--cache-to') + 4)).toEqual(['--cache-to', 'type=gha', '--cache-from', 'type=gha'])
+    expect(cacheArgs.slice(cacheArgs.indexOf('--cache-to'), cacheArgs.indexOf('--cache-to') + 4)).toEqual([
+      '--cache-to',
+      'type=gha',
+      '--cache-from',
+      'type=gha',
+    ])
   })
 })
 
@@ -102,15 +183,38 @@ describe('builder.build without buildx', () => {
   test('legacy builder: DOCKER_BUILDKIT=0 docker build, no cache/secret/ssh flags', () => {
     const config = makeConfig({ builder: { cache: { type: 'gha' }, args: { A: '1' } } })
     expect(build(config, LEGACY)).toEqual([
-      'env', 'DOCKER_BUILDKIT=0', 'docker', 'build', ...TAGS, '--label', 'service=app', '--build-arg', 'A=1', '--file', 'Dockerfile', '.',
+      'env',
+      'DOCKER_BUILDKIT=0',
+      'docker',
+      'build',
+      ...TAGS,
+      '--label',
+      'service=app',
+      '--build-arg',
+      'A=1',
+      '--file',
+      'Dockerfile',
+      '.',
     ])
   })
 
   test("a client with built-in BuildKit keeps secrets and ssh (values stay in the client's env)", () => {
     const config = makeConfig({ builder: { multiarch: false, secrets: ['GITHUB_TOKEN'], ssh: 'default' } })
     expect(build(config, BUILDKIT)).toEqual([
-      'env', 'DOCKER_BUILDKIT=1', '/usr/bin/docker', 'build', ...TAGS, '--label', 'service=app',
-      '--secret', 'id=GITHUB_TOKEN', '--file', 'Dockerfile', '--ssh', 'default', '.',
+      'env',
+      'DOCKER_BUILDKIT=1',
+      '/usr/bin/docker',
+      'build',
+      ...TAGS,
+      '--label',
+      'service=app',
+      '--secret',
+      'id=GITHUB_TOKEN',
+      '--file',
+      'Dockerfile',
+      '--ssh',
+      'default',
+      '.',
     ])
   })
 
@@ -129,7 +233,9 @@ describe('builder.push and pushesDuringBuild', () => {
     expect(render(builder.push(makeConfig(), '123'), { redact: true })).toBe(
       'docker push registry.example.com/dhh/app:123 && docker push registry.example.com/dhh/app:latest',
     )
-    expect(render(builder.push(makeConfig({}, { destination: 'staging' }), '123'), { redact: true })).toContain('app:latest-staging')
+    expect(render(builder.push(makeConfig({}, { destination: 'staging' }), '123'), { redact: true })).toContain(
+      'app:latest-staging',
+    )
   })
 
   test('only buildx targets other than native push while building', () => {
@@ -142,7 +248,10 @@ describe('builder.push and pushesDuringBuild', () => {
 
 describe('builder.create / remove', () => {
   // Kamal's fixture deploy_with_remote_builder_and_custom_ports.yml (kamal.md §2.4).
-  const remote = makeConfig({ ssh: { user: 'root', port: 22 }, builder: { remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5:2122' } } })
+  const remote = makeConfig({
+    ssh: { user: 'root', port: 22 },
+    builder: { remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5:2122' } },
+  })
 
   test('native-remote: a context on the URI as written, then a buildx builder on it', () => {
     expect(builder.create(remote, builder.targetOf(remote.builder)).map((c) => render(c, { redact: true }))).toEqual([
@@ -156,17 +265,61 @@ describe('builder.create / remove', () => {
   })
 
   test('multiarch-remote: two contexts, a local builder, the remote appended', () => {
-    const config = makeConfig({ builder: { local: { arch: 'arm64', host: 'unix:///var/run/docker.sock' }, remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5' } } })
+    const config = makeConfig({
+      builder: {
+        local: { arch: 'arm64', host: 'unix:///var/run/docker.sock' },
+        remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5' },
+      },
+    })
     expect(builder.create(config, builder.targetOf(config.builder)).map(argv)).toEqual([
-      ['docker', 'context', 'create', 'slipway-app-multiarch-remote-arm64', '--description', 'slipway-app-multiarch-remote arm64 native host', '--docker', 'host=unix:///var/run/docker.sock'],
-      ['docker', 'context', 'create', 'slipway-app-multiarch-remote-amd64', '--description', 'slipway-app-multiarch-remote amd64 native host', '--docker', 'host=ssh://app@1.1.1.5'],
-      ['docker', 'buildx', 'create', '--platform', 'linux/arm64', '--name', 'slipway-app-multiarch-remote', 'slipway-app-multiarch-remote-arm64'],
-      ['docker', 'buildx', 'create', '--platform', 'linux/amd64', '--append', '--name', 'slipway-app-multiarch-remote', 'slipway-app-multiarch-remote-amd64'],
+      [
+        'docker',
+        'context',
+        'create',
+        'slipway-app-multiarch-remote-arm64',
+        '--description',
+        'slipway-app-multiarch-remote arm64 native host',
+        '--docker',
+        'host=unix:///var/run/docker.sock',
+      ],
+      [
+        'docker',
+        'context',
+        'create',
+        'slipway-app-multiarch-remote-amd64',
+        '--description',
+        'slipway-app-multiarch-remote amd64 native host',
+        '--docker',
+        'host=ssh://app@1.1.1.5',
+      ],
+      [
+        'docker',
+        'buildx',
+        'create',
+        '--platform',
+        'linux/arm64',
+        '--name',
+        'slipway-app-multiarch-remote',
+        'slipway-app-multiarch-remote-arm64',
+      ],
+      [
+        'docker',
+        'buildx',
+        'create',
+        '--platform',
+        'linux/amd64',
+        '--append',
+        '--name',
+        'slipway-app-multiarch-remote',
+        'slipway-app-multiarch-remote-amd64',
+      ],
     ])
   })
 
   test('multiarch, native-cached and native', () => {
-    expect(builder.create(makeConfig(), { kind: 'multiarch', localArch: undefined }).map(argv)).toEqual([['docker', 'buildx', 'create', '--use', '--name', 'slipway-app-multiarch']])
+    expect(builder.create(makeConfig(), { kind: 'multiarch', localArch: undefined }).map(argv)).toEqual([
+      ['docker', 'buildx', 'create', '--use', '--name', 'slipway-app-multiarch'],
+    ])
     expect(builder.create(makeConfig(), { kind: 'native-cached' }).map(argv)).toEqual([
       ['docker', 'buildx', 'create', '--name', 'slipway-app-native-cached', '--use', '--driver=docker-container'],
     ])
@@ -175,8 +328,20 @@ describe('builder.create / remove', () => {
   })
 
   test('inspection commands', () => {
-    expect(argv(builder.inspectBuilder('slipway-app-multiarch'))).toEqual(['docker', 'buildx', 'inspect', 'slipway-app-multiarch'])
-    expect(argv(builder.contextHost('c'))).toEqual(['docker', 'context', 'inspect', 'c', '--format', '{{.Endpoints.docker.Host}}'])
+    expect(argv(builder.inspectBuilder('slipway-app-multiarch'))).toEqual([
+      'docker',
+      'buildx',
+      'inspect',
+      'slipway-app-multiarch',
+    ])
+    expect(argv(builder.contextHost('c'))).toEqual([
+      'docker',
+      'context',
+      'inspect',
+      'c',
+      '--format',
+      '{{.Endpoints.docker.Host}}',
+    ])
     expect(argv(builder.buildxVersion())).toEqual(['docker', 'buildx', 'version'])
     expect(argv(builder.clientVersion('/usr/bin/docker'))).toEqual(['/usr/bin/docker', '--version'])
   })
@@ -184,18 +349,40 @@ describe('builder.create / remove', () => {
 
 describe('builder.remoteBuilderSsh', () => {
   test("Kamal's fixture: the URI's user and port win over ssh: root/22", () => {
-    const config = makeConfig({ ssh: { user: 'root', port: 22 }, builder: { remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5:2122' } } })
+    const config = makeConfig({
+      ssh: { user: 'root', port: 22 },
+      builder: { remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5:2122' } },
+    })
     expect(builder.remoteBuilderSsh(config.builder, config.ssh)).toEqual({ host: '1.1.1.5', user: 'app', port: 2122 })
     expect(argv(builder.preconnect({ host: '1.1.1.5', user: 'app', port: 2122 }))).toEqual([
-      'ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=accept-new', '-p', '2122', 'app@1.1.1.5', 'true',
+      'ssh',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=accept-new',
+      '-p',
+      '2122',
+      'app@1.1.1.5',
+      'true',
     ])
   })
 
   test('global ssh: fills what the URI leaves out, defaults fill the rest', () => {
-    const global = makeConfig({ ssh: { user: 'deploy', port: 2200 }, builder: { remote: { arch: 'amd64', host: 'ssh://1.1.1.5' } } })
-    expect(builder.remoteBuilderSsh(global.builder, global.ssh)).toEqual({ host: '1.1.1.5', user: 'deploy', port: 2200 })
+    const global = makeConfig({
+      ssh: { user: 'deploy', port: 2200 },
+      builder: { remote: { arch: 'amd64', host: 'ssh://1.1.1.5' } },
+    })
+    expect(builder.remoteBuilderSsh(global.builder, global.ssh)).toEqual({
+      host: '1.1.1.5',
+      user: 'deploy',
+      port: 2200,
+    })
     const defaults = makeConfig({ builder: { remote: { arch: 'amd64', host: 'ssh://1.1.1.5' } } })
-    expect(builder.remoteBuilderSsh(defaults.builder, defaults.ssh)).toEqual({ host: '1.1.1.5', user: 'root', port: 22 })
+    expect(builder.remoteBuilderSsh(defaults.builder, defaults.ssh)).toEqual({
+      host: '1.1.1.5',
+      user: 'root',
+      port: 22,
+    })
   })
 
   test('no pre-connect for non-ssh hosts or without a remote', () => {

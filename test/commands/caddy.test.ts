@@ -32,13 +32,17 @@ describe('caddy.run', () => {
     ])
   })
   test('startOrRun, start, stop, details, remove', () => {
-    expect(render(caddy.startOrRun(config, '/d'), { redact: true })).toBe(`docker container start slipway-proxy || ${render(caddy.run(config, '/d'), { redact: true })}`)
+    expect(render(caddy.startOrRun(config, '/d'), { redact: true })).toBe(
+      `docker container start slipway-proxy || ${render(caddy.run(config, '/d'), { redact: true })}`,
+    )
     expect(argv(caddy.start())).toEqual(['docker', 'container', 'start', 'slipway-proxy'])
     expect(argv(caddy.stop())).toEqual(['docker', 'container', 'stop', 'slipway-proxy'])
     expect(argv(caddy.details())).toEqual(['docker', 'ps', '--filter', 'name=^slipway-proxy$'])
     expect(argv(caddy.removeContainer())).toEqual(['docker', 'container', 'rm', '--force', 'slipway-proxy'])
     expect(argv(caddy.removeImage(config))).toEqual(['docker', 'image', 'rm', 'registry.example.com/caddy:2.6'])
-    expect(render(caddy.logs({ lines: 5 }), { redact: true })).toBe(`sh -c 'docker logs "$@" 2>&1' sh slipway-proxy --tail 5 --timestamps`)
+    expect(render(caddy.logs({ lines: 5 }), { redact: true })).toBe(
+      `sh -c 'docker logs "$@" 2>&1' sh slipway-proxy --tail 5 --timestamps`,
+    )
   })
   test('proxy.* dispatches on proxy.kind', () => {
     expect(proxy.containerName(config)).toBe('slipway-proxy')
@@ -46,7 +50,14 @@ describe('caddy.run', () => {
     expect(proxy.image(config)).toBe('registry.example.com/caddy:2.6')
     const t = makeConfig(YML.replace(/proxy: .*\n/, ''))
     expect(proxy.containerName(t)).toBe('traefik')
-    expect(argv(proxy.removeContainer(t))).toEqual(['docker', 'container', 'prune', '--force', '--filter', 'label=org.opencontainers.image.title=Traefik'])
+    expect(argv(proxy.removeContainer(t))).toEqual([
+      'docker',
+      'container',
+      'prune',
+      '--force',
+      '--filter',
+      'label=org.opencontainers.image.title=Traefik',
+    ])
   })
 })
 
@@ -55,7 +66,11 @@ describe('caddy config', () => {
     expect(caddy.route(config, web, 'blog-web-abc')).toEqual({
       '@id': 'blog-web',
       handle: [
-        { handler: 'reverse_proxy', upstreams: [{ dial: 'blog-web-abc:3000' }], transport: { protocol: 'http', keep_alive: { enabled: false } } },
+        {
+          handler: 'reverse_proxy',
+          upstreams: [{ dial: 'blog-web-abc:3000' }],
+          transport: { protocol: 'http', keep_alive: { enabled: false } },
+        },
       ],
       terminal: true,
     })
@@ -80,7 +95,9 @@ describe('caddy config', () => {
     const { head, tail } = caddy.configParts()
     const r1 = caddy.route(config, web, 'a')
     const r2 = { '@id': 'other' }
-    expect(JSON.parse(`${head}${JSON.stringify(r1)},${JSON.stringify(r2)},${tail}`)).toEqual(caddy.serverConfig([r1, r2]))
+    expect(JSON.parse(`${head}${JSON.stringify(r1)},${JSON.stringify(r2)},${tail}`)).toEqual(
+      caddy.serverConfig([r1, r2]),
+    )
     expect(JSON.parse(`${head}${tail}`)).toEqual(caddy.serverConfig([]))
   })
 })
@@ -91,15 +108,23 @@ describe('caddy.apply through sh', () => {
     const boundRoute = caddy.route(bound, role(bound, 'web'), 'blog-web-v2')
     expect(boundRoute['match']).toEqual([{ host: ['blog.example.com', 'www.blog.example.com'] }])
     const any = { '@id': 'aaa-web', handle: [] }
-    const first = runWithFakeDocker(caddy.apply('p', { name: 'blog-web', route: caddy.route(config, web, 'blog-web-v1') }), 'true')
+    const first = runWithFakeDocker(
+      caddy.apply('p', { name: 'blog-web', route: caddy.route(config, web, 'blog-web-v1') }),
+      'true',
+    )
     runWithFakeDocker(caddy.apply('p', { name: 'aaa-web', route: any }), 'true', { home: first.home })
     runWithFakeDocker(caddy.apply('p', { name: 'blog-web', route: boundRoute }), 'true', { home: first.home })
     expect(readdirSync(join(first.home, 'p/routes')).sort()).toEqual(['0-blog-web.json', '1-aaa-web.json'])
-    expect(JSON.parse(readFileSync(join(first.home, 'p/caddy.json'), 'utf8'))).toEqual(caddy.serverConfig([boundRoute, any]))
+    expect(JSON.parse(readFileSync(join(first.home, 'p/caddy.json'), 'utf8'))).toEqual(
+      caddy.serverConfig([boundRoute, any]),
+    )
   })
 
   test('writes the route file, rebuilds caddy.json from every route file, prints the dir; stray files are no routes', () => {
-    const first = runWithFakeDocker(caddy.apply('.kamal/proxy', { name: 'blog-web', route: caddy.route(config, web, 'blog-web-v1') }), 'exit 1')
+    const first = runWithFakeDocker(
+      caddy.apply('.kamal/proxy', { name: 'blog-web', route: caddy.route(config, web, 'blog-web-v1') }),
+      'exit 1',
+    )
     expect(first.code).toBe(0)
     expect(first.stdout.trim()).toBe(join(first.home, '.kamal/proxy'))
     expect(first.calls).toEqual([])
@@ -109,14 +134,24 @@ describe('caddy.apply through sh', () => {
     writeFileSync(join(dir, 'routes/1-x.json~'), '{"@id":"backup"}')
     // A second service on the same host keeps the first one's route.
     const other = { '@id': 'shop-web', handle: [] }
-    const second = runWithFakeDocker(caddy.apply('.kamal/proxy', { name: 'shop-web', route: other }), 'exit 1', { home: first.home })
+    const second = runWithFakeDocker(caddy.apply('.kamal/proxy', { name: 'shop-web', route: other }), 'exit 1', {
+      home: first.home,
+    })
     expect(second.code).toBe(0)
-    expect(JSON.parse(readFileSync(join(dir, 'caddy.json'), 'utf8'))).toEqual(caddy.serverConfig([caddy.route(config, web, 'blog-web-v1'), other]))
-    runWithFakeDocker(caddy.apply('.kamal/proxy', { name: 'blog-web', route: caddy.route(config, web, 'blog-web-v2') }), 'exit 1', { home: first.home })
+    expect(JSON.parse(readFileSync(join(dir, 'caddy.json'), 'utf8'))).toEqual(
+      caddy.serverConfig([caddy.route(config, web, 'blog-web-v1'), other]),
+    )
+    runWithFakeDocker(
+      caddy.apply('.kamal/proxy', { name: 'blog-web', route: caddy.route(config, web, 'blog-web-v2') }),
+      'exit 1',
+      { home: first.home },
+    )
     expect(readdirSync(join(dir, 'routes')).sort()).toEqual(['1-blog-web.json', '1-shop-web.json', '1-x.json~'])
     // Removing a route leaves the others.
     runWithFakeDocker(caddy.apply('.kamal/proxy', { name: 'shop-web', route: undefined }), 'true', { home: first.home })
-    expect(JSON.parse(readFileSync(join(dir, 'caddy.json'), 'utf8'))).toEqual(caddy.serverConfig([caddy.route(config, web, 'blog-web-v2')]))
+    expect(JSON.parse(readFileSync(join(dir, 'caddy.json'), 'utf8'))).toEqual(
+      caddy.serverConfig([caddy.route(config, web, 'blog-web-v2')]),
+    )
   })
   test('without a change it only writes caddy.json (boot)', () => {
     const run = runWithFakeDocker(caddy.apply('p', undefined), 'exit 1')
@@ -133,9 +168,16 @@ describe('caddy.runIn / startOrRunIn through sh', () => {
     return home
   }
   test('the volume gets the config dir as an absolute path on the host; every other argument is kept', () => {
-    const run = runWithFakeDocker(caddy.startOrRunIn(config, '.kamal/proxy'), '[ "$1" = container ] && exit 1; exit 0', { home: withDir() })
+    const run = runWithFakeDocker(
+      caddy.startOrRunIn(config, '.kamal/proxy'),
+      '[ "$1" = container ] && exit 1; exit 0',
+      { home: withDir() },
+    )
     expect(run.code).toBe(0)
-    expect(run.calls).toEqual([['container', 'start', 'slipway-proxy'], argv(caddy.run(config, join(run.home, '.kamal/proxy'))).slice(1)])
+    expect(run.calls).toEqual([
+      ['container', 'start', 'slipway-proxy'],
+      argv(caddy.run(config, join(run.home, '.kamal/proxy'))).slice(1),
+    ])
   })
   test('an existing container is only started', () => {
     const run = runWithFakeDocker(caddy.startOrRunIn(config, '.kamal/proxy'), 'exit 0', { home: withDir() })

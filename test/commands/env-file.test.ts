@@ -31,7 +31,7 @@ describe('envFileContent (Kamal::EnvFile)', () => {
     expect(escapeValue('a\tb\r\f\v\b\x07\x1bz')).toBe('a\\tb\\r\\f\\v\\b\\a\\ez')
     expect(escapeValue('\x01\x7f')).toBe('\\x01\\x7F')
     expect(escapeValue('back\\slash')).toBe('back\\\\slash')
-    expect(escapeValue('$PATH `id` \'q\'')).toBe('$PATH `id` \'q\'')
+    expect(escapeValue("$PATH `id` 'q'")).toBe("$PATH `id` 'q'")
   })
 
   test('# is never escaped, even before { $ @ (where dump would)', () => {
@@ -43,13 +43,17 @@ describe('writeEnvFile / removeEnvFile', () => {
   test('content comes on stdin; the path is the only argument', () => {
     const command = writeEnvFile('.kamal/env/roles/app-web.env')
     expect(argv(command)).toEqual([
-      'sh', '-c', 'umask 077 && mkdir -p "$(dirname "$1")" && cat > "$1" && chmod 600 "$1"', 'sh', '.kamal/env/roles/app-web.env',
+      'sh',
+      '-c',
+      'umask 077 && mkdir -p "$(dirname "$1")" && cat > "$1" && chmod 600 "$1"',
+      'sh',
+      '.kamal/env/roles/app-web.env',
     ])
     expect(argv(removeEnvFile('.kamal/env/roles/app-web.env'))).toEqual(['rm', '-f', '.kamal/env/roles/app-web.env'])
   })
 
   test('writes the secrets with mode 600 through a real sh', () => {
-    const content = envFileContent(env({ PASSWORD: "it's \"$x\"" }))
+    const content = envFileContent(env({ PASSWORD: 'it\'s "$x"' }))
     const run = runWithFakeDocker(writeEnvFile('.kamal/env/roles/app-web.env'), 'exit 0', { stdin: content })
     expect(run.code).toBe(0)
     const file = join(run.home, '.kamal/env/roles/app-web.env')

@@ -31,11 +31,18 @@ export interface FakeOptions {
 }
 
 /** Runs `command` in `shell` (default dash as `sh`) with cwd = a fresh temp home. */
-export function runWithFakeDocker(command: Command, body: string, { stdin = '', shell = 'sh', home, env = {}, tools = {} }: FakeOptions = {}): FakeRun {
+export function runWithFakeDocker(
+  command: Command,
+  body: string,
+  { stdin = '', shell = 'sh', home, env = {}, tools = {} }: FakeOptions = {},
+): FakeRun {
   const dir = home ?? mkdtempSync(join(tmpdir(), 'slipway-cmd-'))
   const bin = mkdtempSync(join(tmpdir(), 'slipway-bin-'))
   const log = join(bin, 'calls.log')
-  writeFileSync(join(bin, 'docker'), `#!/bin/sh\nfor a in "$@"; do printf '%s\\037' "$a"; done >> "${log}"\necho >> "${log}"\n${body}\n`)
+  writeFileSync(
+    join(bin, 'docker'),
+    `#!/bin/sh\nfor a in "$@"; do printf '%s\\037' "$a"; done >> "${log}"\necho >> "${log}"\n${body}\n`,
+  )
   chmodSync(join(bin, 'docker'), 0o755)
   for (const [name, text] of Object.entries(tools)) {
     writeFileSync(join(bin, name), `#!/bin/sh\n${text}\n`)
@@ -49,7 +56,10 @@ export function runWithFakeDocker(command: Command, body: string, { stdin = '', 
     timeout: 20_000,
   })
   const calls = existsSync(log)
-    ? readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => l.split('\x1f').slice(0, -1))
+    ? readFileSync(log, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\x1f').slice(0, -1))
     : []
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, calls, home: dir }
 }

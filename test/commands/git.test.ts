@@ -14,7 +14,12 @@ describe('git builders', () => {
 
   test('clone as Kamal: into the clone dir, with submodules', () => {
     expect(argv(git.clone('/tmp/slipway-clones/app-123', '/home/me/app'))).toEqual([
-      'git', '-C', '/tmp/slipway-clones/app-123', 'clone', '/home/me/app', '--recurse-submodules',
+      'git',
+      '-C',
+      '/tmp/slipway-clones/app-123',
+      'clone',
+      '/home/me/app',
+      '--recurse-submodules',
     ])
   })
 

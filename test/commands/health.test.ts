@@ -65,7 +65,12 @@ const alive = (pid: number): boolean => {
 }
 
 /** Runs a wait under the fake daemon with its own TMPDIR; checks that no `docker events` and no fifo outlive it. */
-function waitWith(command: Command, initial: string | undefined, onInspect?: string, options: FakeOptions = {}): FakeRun & { ms: number } {
+function waitWith(
+  command: Command,
+  initial: string | undefined,
+  onInspect?: string,
+  options: FakeOptions = {},
+): FakeRun & { ms: number } {
   const tmp = mkdtempSync(join(tmpdir(), 'slipway-tmp-'))
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'slipway-cmd-'))
   writeFileSync(join(home, 'events.log'), '')
@@ -78,16 +83,41 @@ function waitWith(command: Command, initial: string | undefined, onInspect?: str
   return { ...run, ms }
 }
 
-const EVENTS = ['--filter', 'container=c0ffee', '--filter', 'event=health_status', '--filter', 'event=die', '--filter', 'event=start', '--format', '{{.Action}}']
-const INSPECT = ['inspect', '--format', '{{.Id}} {{.State.Status}} {{with index .State "Health"}}{{.Status}}{{else}}-{{end}} {{.RestartCount}}']
+const EVENTS = [
+  '--filter',
+  'container=c0ffee',
+  '--filter',
+  'event=health_status',
+  '--filter',
+  'event=die',
+  '--filter',
+  'event=start',
+  '--format',
+  '{{.Action}}',
+]
+const INSPECT = [
+  'inspect',
+  '--format',
+  '{{.Id}} {{.State.Status}} {{with index .State "Health"}}{{.Status}}{{else}}-{{end}} {{.RestartCount}}',
+]
 const ns = (stamp: string): bigint => BigInt(stamp.replace('.', ''))
 
 describe('inspect builders', () => {
   test("Kamal's status template (safe without a health check) and the health log", () => {
     expect(argv(health.inspectHealth('app-web-999'))).toEqual([
-      'docker', 'inspect', '--format', '{{with index .State "Health"}}{{.Status}}{{else}}{{$.State.Status}}{{end}}', 'app-web-999',
+      'docker',
+      'inspect',
+      '--format',
+      '{{with index .State "Health"}}{{.Status}}{{else}}{{$.State.Status}}{{end}}',
+      'app-web-999',
     ])
-    expect(argv(health.healthLog('app-web-999'))).toEqual(['docker', 'inspect', '--format', '{{json .State.Health}}', 'app-web-999'])
+    expect(argv(health.healthLog('app-web-999'))).toEqual([
+      'docker',
+      'inspect',
+      '--format',
+      '{{json .State.Health}}',
+      'app-web-999',
+    ])
   })
 })
 
@@ -95,9 +125,14 @@ describe('waitHealthy: one remote script on docker events', () => {
   test('arguments: name, timeout in ms (Kamal budget 1+…+max_attempts), readiness_delay in ms, fallback interval', () => {
     const command = health.waitHealthy(config, web, 'app-web-999')
     expect(argv(command).slice(3)).toEqual(['sh', 'app-web-999', '28000', '7000', '0.2'])
-    expect(argv(health.waitHealthy(config, role('web', { healthcheck: { ...web.healthcheck, maxAttempts: 3 } }), 'x', { interval: 0.5, readinessDelay: 0.25 })).slice(4)).toEqual([
-      'x', '6000', '250', '0.5',
-    ])
+    expect(
+      argv(
+        health.waitHealthy(config, role('web', { healthcheck: { ...web.healthcheck, maxAttempts: 3 } }), 'x', {
+          interval: 0.5,
+          readinessDelay: 0.25,
+        }),
+      ).slice(4),
+    ).toEqual(['x', '6000', '250', '0.5'])
   })
 
   test('decides at once on the current state, without subscribing', () => {
@@ -117,11 +152,22 @@ describe('waitHealthy: one remote script on docker events', () => {
   })
 
   test('healthy when the health_status event arrives late: subscribed by container ID, since before the inspect', () => {
-    const run = waitWith(health.waitHealthy(config, web, 'app-web-999'), 'running starting 0', '[ $n = 1 ] && later 0.4 healthy')
+    const run = waitWith(
+      health.waitHealthy(config, web, 'app-web-999'),
+      'running starting 0',
+      '[ $n = 1 ] && later 0.4 healthy',
+    )
     expect([run.code, run.stdout, inspects(run)]).toEqual([0, 'healthy\n', 1])
     expect(run.calls[0]).toEqual([...INSPECT, 'app-web-999'])
     const [events] = subscriptions(run)
-    expect(events).toEqual(['events', '--since', expect.stringMatching(/^\d+\.\d{9}$/), '--until', expect.stringMatching(/^\d+\.\d{9}$/), ...EVENTS])
+    expect(events).toEqual([
+      'events',
+      '--since',
+      expect.stringMatching(/^\d+\.\d{9}$/),
+      '--until',
+      expect.stringMatching(/^\d+\.\d{9}$/),
+      ...EVENTS,
+    ])
     const [since, until] = [ns(events![2]!), ns(events![4]!)]
     expect(since).toBeLessThanOrEqual(BigInt(file(run, 'inspected.1')))
     expect(until - since).toBeGreaterThanOrEqual(27_900_000_000n)
@@ -131,28 +177,49 @@ describe('waitHealthy: one remote script on docker events', () => {
   })
 
   test('healthy when the change lands between the inspect and the subscription (the daemon replays it)', () => {
-    const run = waitWith(health.waitHealthy(config, web, 'c', { timeoutSeconds: 2 }), 'running starting 0', '[ $n = 1 ] && healthy')
+    const run = waitWith(
+      health.waitHealthy(config, web, 'c', { timeoutSeconds: 2 }),
+      'running starting 0',
+      '[ $n = 1 ] && healthy',
+    )
     expect([run.code, run.stdout, inspects(run), subscriptions(run).length]).toEqual([0, 'healthy\n', 1, 1])
     expect(run.ms).toBeLessThan(5000)
   })
 
   test('events of other containers or types do not decide', () => {
-    const other = 'echo "$(now) 0ther health_status: healthy" >> events.log; emit "exec_start: wget"; emit "health_status: unhealthy"'
-    const run = waitWith(health.waitHealthy(config, web, 'c'), 'running starting 0', `[ $n = 1 ] && later 0.2 '${other}'`)
+    const other =
+      'echo "$(now) 0ther health_status: healthy" >> events.log; emit "exec_start: wget"; emit "health_status: unhealthy"'
+    const run = waitWith(
+      health.waitHealthy(config, web, 'c'),
+      'running starting 0',
+      `[ $n = 1 ] && later 0.2 '${other}'`,
+    )
     expect([run.code, run.stdout]).toEqual([1, 'unhealthy\n'])
   })
 
   test('unhealthy event: exit 1 at once', () => {
-    const run = waitWith(health.waitHealthy(config, web, 'c'), 'running starting 0', '[ $n = 1 ] && later 0.2 unhealthy')
+    const run = waitWith(
+      health.waitHealthy(config, web, 'c'),
+      'running starting 0',
+      '[ $n = 1 ] && later 0.2 unhealthy',
+    )
     expect([run.code, run.stdout, inspects(run)]).toEqual([1, 'unhealthy\n', 1])
     expect(run.ms).toBeLessThan(5000)
   })
 
   test('die: exited, or restarting when the restart policy brought it back', () => {
-    const exited = waitWith(health.waitHealthy(config, web, 'c'), 'running starting 0', '[ $n = 1 ] && later 0.2 \'become "exited unhealthy 0"; emit die\'')
+    const exited = waitWith(
+      health.waitHealthy(config, web, 'c'),
+      'running starting 0',
+      '[ $n = 1 ] && later 0.2 \'become "exited unhealthy 0"; emit die\'',
+    )
     expect([exited.code, exited.stdout, inspects(exited)]).toEqual([1, 'exited\n', 2])
     // The restart has already happened by the second look, and the count is not yet up: the die decides.
-    const restarted = waitWith(health.waitHealthy(config, web, 'c'), 'running starting 0', "[ $n = 1 ] && later 0.2 'emit die; emit start'")
+    const restarted = waitWith(
+      health.waitHealthy(config, web, 'c'),
+      'running starting 0',
+      "[ $n = 1 ] && later 0.2 'emit die; emit start'",
+    )
     expect([restarted.code, restarted.stdout, inspects(restarted)]).toEqual([1, 'restarting\n', 2])
     expect(restarted.ms).toBeLessThan(5000)
   })
@@ -166,13 +233,21 @@ describe('waitHealthy: one remote script on docker events', () => {
     expect(ready.ms).toBeLessThan(5000)
     const immediately = waitWith(health.waitHealthy(config, web, 'c', { readinessDelay: 0 }), 'running - 0')
     expect([immediately.code, inspects(immediately), subscriptions(immediately).length]).toEqual([0, 1, 0])
-    const died = waitWith(health.waitHealthy(config, web, 'c', { readinessDelay: 5 }), 'running - 0', `[ $n = 1 ] && later 0.2 'become "exited - 0"; emit die'`)
+    const died = waitWith(
+      health.waitHealthy(config, web, 'c', { readinessDelay: 5 }),
+      'running - 0',
+      `[ $n = 1 ] && later 0.2 'become "exited - 0"; emit die'`,
+    )
     expect([died.code, died.stdout, inspects(died)]).toEqual([1, 'exited\n', 2])
     expect(died.ms).toBeLessThan(5000)
   })
 
   test('a container seen `created` is looked at again when it starts', () => {
-    const run = waitWith(health.waitHealthy(config, web, 'c', { readinessDelay: 0 }), 'created - 0', `[ $n = 1 ] && later 0.2 'become "running - 0"; emit start'`)
+    const run = waitWith(
+      health.waitHealthy(config, web, 'c', { readinessDelay: 0 }),
+      'created - 0',
+      `[ $n = 1 ] && later 0.2 'become "running - 0"; emit start'`,
+    )
     expect([run.code, run.stdout, inspects(run)]).toEqual([0, 'running\n', 2])
     expect(run.ms).toBeLessThan(5000)
   })
@@ -187,24 +262,41 @@ describe('waitHealthy: one remote script on docker events', () => {
   test('when docker events fails, it looks again every interval (no busy loop)', () => {
     const home = mkdtempSync(join(tmpdir(), 'slipway-cmd-'))
     writeFileSync(join(home, 'events.fail'), '')
-    const run = waitWith(health.waitHealthy(config, web, 'c', { interval: 0.1 }), 'running starting 0', `[ $n = 2 ] && healthy`, { home })
+    const run = waitWith(
+      health.waitHealthy(config, web, 'c', { interval: 0.1 }),
+      'running starting 0',
+      `[ $n = 2 ] && healthy`,
+      { home },
+    )
     expect([run.code, run.stdout, inspects(run), subscriptions(run).length]).toEqual([0, 'healthy\n', 3, 2])
     expect(run.ms).toBeGreaterThanOrEqual(200)
   })
 
   test('a date without %N: whole seconds, rounded down', () => {
     const date = '[ "$1" = +%s%N ] && { echo "$(/usr/bin/date +%s)%N"; exit 0; }; exec /usr/bin/date "$@"'
-    const run = waitWith(health.waitHealthy(config, web, 'c'), 'running starting 0', '[ $n = 1 ] && later 0.2 healthy', { tools: { date } })
+    const run = waitWith(
+      health.waitHealthy(config, web, 'c'),
+      'running starting 0',
+      '[ $n = 1 ] && later 0.2 healthy',
+      { tools: { date } },
+    )
     expect([run.code, run.stdout]).toEqual([0, 'healthy\n'])
     const [events] = subscriptions(run)
-    expect([events![2], events![4]]).toEqual([expect.stringMatching(/^\d+\.000000000$/), expect.stringMatching(/^\d+\.000000000$/)])
+    expect([events![2], events![4]]).toEqual([
+      expect.stringMatching(/^\d+\.000000000$/),
+      expect.stringMatching(/^\d+\.000000000$/),
+    ])
     expect(ns(events![4]!) - ns(events![2]!)).toBe(28_000_000_000n)
     expect(ns(events![2]!)).toBeLessThanOrEqual(BigInt(file(run, 'inspected.1')))
   })
 
   test('a TERM (Ctrl-C on the host) kills docker events and removes the fifo', () => {
     const [, , text, ...rest] = argv(health.waitHealthy(config, web, 'c'))
-    const cancel = script('text=$1; shift; sh -c "$text" "$@" & p=$!; while [ ! -s events.pid ]; do sleep 0.01; done; kill -TERM "$p"; wait "$p"; echo "rc=$?"', text!, ...rest)
+    const cancel = script(
+      'text=$1; shift; sh -c "$text" "$@" & p=$!; while [ ! -s events.pid ]; do sleep 0.01; done; kill -TERM "$p"; wait "$p"; echo "rc=$?"',
+      text!,
+      ...rest,
+    )
     const run = waitWith(cancel, 'running starting 0')
     expect(run.stdout).toBe('rc=143\n')
     expect(run.ms).toBeLessThan(5000)
@@ -213,28 +305,53 @@ describe('waitHealthy: one remote script on docker events', () => {
   test('works under bash and busybox sh too', () => {
     const [, , text, ...rest] = argv(health.waitHealthy(config, web, 'c'))
     for (const shell of [['bash'], ['busybox', 'sh']] as const) {
-      const run = waitWith(cmd(shell[0], ...shell.slice(1), '-c', text!, ...rest), 'running starting 0', '[ $n = 1 ] && later 0.2 healthy')
+      const run = waitWith(
+        cmd(shell[0], ...shell.slice(1), '-c', text!, ...rest),
+        'running starting 0',
+        '[ $n = 1 ] && later 0.2 healthy',
+      )
       expect([shell, run.code, run.stdout]).toEqual([shell, 0, 'healthy\n'])
     }
   })
 })
 
 describe('after the cord is cut', () => {
-  const UNHEALTHY_EVENTS = ['--filter', 'container=c0ffee', '--filter', 'event=health_status', '--filter', 'event=die', '--format', '{{.Action}}']
+  const UNHEALTHY_EVENTS = [
+    '--filter',
+    'container=c0ffee',
+    '--filter',
+    'event=health_status',
+    '--filter',
+    'event=die',
+    '--format',
+    '{{.Action}}',
+  ]
 
   test('waitUnhealthy returns at the unhealthy event, not on other health events', () => {
-    const run = waitWith(health.waitUnhealthy('c'), 'running healthy 0', `[ $n = 1 ] && later 0.1 'emit "health_status: healthy"; sleep 0.2; unhealthy'`)
+    const run = waitWith(
+      health.waitUnhealthy('c'),
+      'running healthy 0',
+      `[ $n = 1 ] && later 0.1 'emit "health_status: healthy"; sleep 0.2; unhealthy'`,
+    )
     expect([run.code, run.stdout, inspects(run)]).toEqual([0, 'unhealthy\n', 1])
     expect(subscriptions(run)[0]!.slice(5)).toEqual(UNHEALTHY_EVENTS)
     expect(run.ms).toBeGreaterThanOrEqual(300)
   })
 
   test('waitUnhealthy: at once when already unhealthy or gone; after a die, what the container is then', () => {
-    for (const [state, status] of [['running unhealthy 0', 'unhealthy'], ['exited - 0', 'exited'], [undefined, 'missing']] as const) {
+    for (const [state, status] of [
+      ['running unhealthy 0', 'unhealthy'],
+      ['exited - 0', 'exited'],
+      [undefined, 'missing'],
+    ] as const) {
       const run = waitWith(health.waitUnhealthy('c'), state)
       expect([run.code, run.stdout, subscriptions(run).length]).toEqual([0, `${status}\n`, 0])
     }
-    const died = waitWith(health.waitUnhealthy('c'), 'running - 0', `[ $n = 1 ] && later 0.1 'become "exited - 0"; emit die'`)
+    const died = waitWith(
+      health.waitUnhealthy('c'),
+      'running - 0',
+      `[ $n = 1 ] && later 0.1 'become "exited - 0"; emit die'`,
+    )
     expect([died.code, died.stdout, inspects(died)]).toEqual([0, 'exited\n', 2])
     const stuck = waitWith(health.waitUnhealthy('c', { timeoutSeconds: 0.4 }), 'running healthy 0')
     expect([stuck.code, stuck.stdout, inspects(stuck)]).toEqual([2, 'healthy\n', 2])
@@ -244,7 +361,10 @@ describe('after the cord is cut', () => {
   test('failureReport: last log lines, then the health JSON as the last line', () => {
     const command = health.failureReport(config, web, 'app-web-999')
     expect(argv(command).slice(3)).toEqual(['sh', 'app-web-999', '50'])
-    const run = runWithFakeDocker(command, 'case $1 in logs) echo "boom"; echo "stack" >&2 ;; inspect) echo \'{"Status":"unhealthy","FailingStreak":3,"Log":[]}\' ;; esac')
+    const run = runWithFakeDocker(
+      command,
+      'case $1 in logs) echo "boom"; echo "stack" >&2 ;; inspect) echo \'{"Status":"unhealthy","FailingStreak":3,"Log":[]}\' ;; esac',
+    )
     expect(run.stdout).toBe('boom\nstack\n{"Status":"unhealthy","FailingStreak":3,"Log":[]}\n')
     expect(run.calls[0]).toEqual(['logs', '--tail', '50', 'app-web-999'])
   })
@@ -252,16 +372,27 @@ describe('after the cord is cut', () => {
 
 describe('cord', () => {
   test('tieCord makes the dir and the cord file', () => {
-    expect(render(tieCord('.kamal/cords/app-web-abc'), { redact: true })).toBe('mkdir -p .kamal/cords/app-web-abc && touch .kamal/cords/app-web-abc/cord')
+    expect(render(tieCord('.kamal/cords/app-web-abc'), { redact: true })).toBe(
+      'mkdir -p .kamal/cords/app-web-abc && touch .kamal/cords/app-web-abc/cord',
+    )
   })
 
   test('cutCord removes the host dir mounted at the cord path, found through docker inspect', () => {
     const mounts = (dir: string) => `printf '%s %s\\n' /data /data '${dir}' /tmp/kamal-cord`
     const tie = runWithFakeDocker(tieCord('cords/app-web-abc'), 'exit 0')
-    const cut = runWithFakeDocker(cutCord('app-web-1', '/tmp/kamal-cord'), mounts(`${tie.home}/cords/app-web-abc`), { home: tie.home })
+    const cut = runWithFakeDocker(cutCord('app-web-1', '/tmp/kamal-cord'), mounts(`${tie.home}/cords/app-web-abc`), {
+      home: tie.home,
+    })
     expect([cut.code, cut.stdout]).toEqual([0, `${tie.home}/cords/app-web-abc\n`])
-    expect(cut.calls[0]).toEqual(['inspect', '-f', '{{ range .Mounts }}{{printf "%s %s\\n" .Source .Destination}}{{ end }}', 'app-web-1'])
-    const again = runWithFakeDocker(cutCord('app-web-1', '/tmp/kamal-cord'), "printf '/data /data\\n'", { home: tie.home })
+    expect(cut.calls[0]).toEqual([
+      'inspect',
+      '-f',
+      '{{ range .Mounts }}{{printf "%s %s\\n" .Source .Destination}}{{ end }}',
+      'app-web-1',
+    ])
+    const again = runWithFakeDocker(cutCord('app-web-1', '/tmp/kamal-cord'), "printf '/data /data\\n'", {
+      home: tie.home,
+    })
     expect([again.code, again.stdout]).toEqual([0, ''])
   })
 })

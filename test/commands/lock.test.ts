@@ -9,7 +9,12 @@ import { makeConfig, staging } from './fixture.ts'
 import { readFileSync } from 'node:fs'
 
 const config = makeConfig()
-const details = lock.lockDetails({ by: 'Deployer', at: '2024-06-01T12:00:00Z', version: '999', message: "it's \"urgent\" $(id)" })
+const details = lock.lockDetails({
+  by: 'Deployer',
+  at: '2024-06-01T12:00:00Z',
+  version: '999',
+  message: 'it\'s "urgent" $(id)',
+})
 
 describe('lock', () => {
   test("details text as Kamal's", () => {
@@ -18,11 +23,22 @@ describe('lock', () => {
 
   test('acquire: mkdir -p locks, atomic mkdir, base64 details', () => {
     expect(argv(lock.acquire(staging(), { details }))).toEqual([
-      'sh', '-c', 'mkdir -p "$1" && mkdir "$2" && echo "$3" > "$2/details"', 'sh',
-      '.kamal/locks', '.kamal/locks/app-staging', Buffer.from(details).toString('base64'),
+      'sh',
+      '-c',
+      'mkdir -p "$1" && mkdir "$2" && echo "$3" > "$2/details"',
+      'sh',
+      '.kamal/locks',
+      '.kamal/locks/app-staging',
+      Buffer.from(details).toString('base64'),
     ])
     expect(render(lock.release(config), { redact: true })).toBe('rm .kamal/locks/app/details && rm -r .kamal/locks/app')
-    expect(argv(lock.status(config))).toEqual(['sh', '-c', 'stat "$1" > /dev/null && cat "$1/details" | base64 -d', 'sh', '.kamal/locks/app'])
+    expect(argv(lock.status(config))).toEqual([
+      'sh',
+      '-c',
+      'stat "$1" > /dev/null && cat "$1/details" | base64 -d',
+      'sh',
+      '.kamal/locks/app',
+    ])
   })
 
   test('through a real sh: second acquire fails with "File exists", status decodes, release frees', () => {
@@ -43,18 +59,30 @@ describe('lock', () => {
 
 describe('audit', () => {
   test('line tags as Kamal: [time] [performer] [destination] [role], unset ones left out', () => {
-    expect(audit.auditLine(config, 'Booted app version 999', { recordedAt: '2024-06-01T12:00:00Z', performer: 'dhh' })).toBe(
-      '[2024-06-01T12:00:00Z] [dhh] Booted app version 999',
+    expect(
+      audit.auditLine(config, 'Booted app version 999', { recordedAt: '2024-06-01T12:00:00Z', performer: 'dhh' }),
+    ).toBe('[2024-06-01T12:00:00Z] [dhh] Booted app version 999')
+    expect(audit.auditLine(staging(), 'Booted', { recordedAt: 't', performer: 'p', role: 'web' })).toBe(
+      '[t] [p] [staging] [web] Booted',
     )
-    expect(audit.auditLine(staging(), 'Booted', { recordedAt: 't', performer: 'p', role: 'web' })).toBe('[t] [p] [staging] [web] Booted')
   })
 
   test('record appends one line; reveal tails 50', () => {
     const command = audit.record(config, "Pruned `x` $HOME 'q'", { recordedAt: 't', performer: 'p' })
-    expect(argv(command)).toEqual(['sh', '-c', 'mkdir -p "$1" && printf "%s\\n" "$3" >> "$2"', 'sh', '.kamal', '.kamal/app-audit.log', "[t] [p] Pruned `x` $HOME 'q'"])
+    expect(argv(command)).toEqual([
+      'sh',
+      '-c',
+      'mkdir -p "$1" && printf "%s\\n" "$3" >> "$2"',
+      'sh',
+      '.kamal',
+      '.kamal/app-audit.log',
+      "[t] [p] Pruned `x` $HOME 'q'",
+    ])
     const run = runWithFakeDocker(command, 'exit 0')
     runWithFakeDocker(command, 'exit 0', { home: run.home })
-    expect(readFileSync(join(run.home, '.kamal/app-audit.log'), 'utf8')).toBe("[t] [p] Pruned `x` $HOME 'q'\n".repeat(2))
+    expect(readFileSync(join(run.home, '.kamal/app-audit.log'), 'utf8')).toBe(
+      "[t] [p] Pruned `x` $HOME 'q'\n".repeat(2),
+    )
     expect(argv(audit.reveal(staging()))).toEqual(['tail', '-n', '50', '.kamal/app-staging-audit.log'])
   })
 })

@@ -21,24 +21,32 @@ describe('naming', () => {
 
   test('service_with_version abbreviates to 7 characters unless the version has an underscore', () => {
     expect(naming.serviceWithVersion(config, '75bf6fa40b975cbd8aec05abf7164e0982f185ac')).toBe('app@75bf6fa')
-    expect(naming.serviceWithVersion(config, '75bf6fa_uncommitted_0123456789abcdef')).toBe('app@75bf6fa_uncommitted_0123456789abcdef')
+    expect(naming.serviceWithVersion(config, '75bf6fa_uncommitted_0123456789abcdef')).toBe(
+      'app@75bf6fa_uncommitted_0123456789abcdef',
+    )
     expect(naming.abbreviatedVersion('v2')).toBe('v2')
   })
 
   test('remote paths live under run_directory, per service and destination', () => {
     expect(naming.envFilePath(config, web)).toBe('.kamal/env/roles/app-web.env')
     expect(naming.envFilePath(staging(), workers)).toBe('.kamal/env/roles/app-workers-staging.env')
-    expect(naming.accessoryEnvFilePath(config, { service: 'app-mysql' } as never)).toBe('.kamal/env/accessories/app-mysql.env')
+    expect(naming.accessoryEnvFilePath(config, { service: 'app-mysql' } as never)).toBe(
+      '.kamal/env/accessories/app-mysql.env',
+    )
     expect(naming.lockDir(config)).toBe('.kamal/locks/app')
     expect(naming.lockDir(staging())).toBe('.kamal/locks/app-staging')
     expect(naming.auditLogPath(config)).toBe('.kamal/app-audit.log')
     expect(naming.auditLogPath(staging())).toBe('.kamal/app-staging-audit.log')
-    expect(naming.cordDir(config, web, '12345678901234567890123456789012')).toBe('.kamal/cords/app-web-12345678901234567890123456789012')
+    expect(naming.cordDir(config, web, '12345678901234567890123456789012')).toBe(
+      '.kamal/cords/app-web-12345678901234567890123456789012',
+    )
   })
 
   test('host paths are made absolute from the home dir, like $(pwd)/…', () => {
     expect(naming.cordHostDir(config, web, { home: '/root', runId: 'abc' })).toBe('/root/.kamal/cords/app-web-abc')
-    expect(naming.cordHostDir(makeConfig({ runDirectory: '/var/slipway' }), web, { home: '/root', runId: 'abc' })).toBe('/var/slipway/cords/app-web-abc')
+    expect(naming.cordHostDir(makeConfig({ runDirectory: '/var/slipway' }), web, { home: '/root', runId: 'abc' })).toBe(
+      '/var/slipway/cords/app-web-abc',
+    )
     expect(naming.absolutePath('/home/deploy/', './x')).toBe('/home/deploy/x')
   })
 

@@ -16,7 +16,18 @@ describe('prune containers', () => {
     expect(argv(prune.containers(staging(), { retain: 2 })).slice(3)).toEqual(['sh', 'app', 'staging', '2'])
     const run = runWithFakeDocker(prune.containers(config), psLists(''))
     expect(run.calls).toEqual([
-      ['ps', '-a', '--filter', 'status=created', '--filter', 'status=exited', '--filter', 'status=dead', '--format', '{{.ID}} {{.Label "service"}} {{.Label "destination"}}'],
+      [
+        'ps',
+        '-a',
+        '--filter',
+        'status=created',
+        '--filter',
+        'status=exited',
+        '--filter',
+        'status=dead',
+        '--format',
+        '{{.ID}} {{.Label "service"}} {{.Label "destination"}}',
+      ],
     ])
     expect(run.code).toBe(0)
   })
@@ -42,7 +53,10 @@ describe('prune containers', () => {
 
   test('a failing docker ps or docker rm fails the script, before anything else runs', () => {
     expect(runWithFakeDocker(prune.containers(config), 'exit 1').code).toBe(1)
-    const rmFails = runWithFakeDocker(prune.all(config, { retain: 0 }), 'case "$1" in ps) echo "c1 app " ;; rm) exit 1 ;; esac')
+    const rmFails = runWithFakeDocker(
+      prune.all(config, { retain: 0 }),
+      'case "$1" in ps) echo "c1 app " ;; rm) exit 1 ;; esac',
+    )
     expect(rmFails.code).toBe(1)
     expect(rmFails.calls.map((c) => c[0])).toEqual(['ps', 'rm'])
   })
@@ -74,7 +88,10 @@ describe('prune images', () => {
   })
 
   test('nothing unused: no docker rmi', () => {
-    const run = runWithFakeDocker(prune.images(config), `case "$1 $2" in "container ls") printf 'dhh/app:v1\\\\|' ;; "image ls") printf 'i1 dhh/app:v1\\ni1 dhh/app:latest\\n' ;; esac`)
+    const run = runWithFakeDocker(
+      prune.images(config),
+      `case "$1 $2" in "container ls") printf 'dhh/app:v1\\\\|' ;; "image ls") printf 'i1 dhh/app:v1\\ni1 dhh/app:latest\\n' ;; esac`,
+    )
     expect(run.calls.map((c) => `${c[0]} ${c[1]}`)).toEqual(['container ls', 'image ls'])
     expect(run.code).toBe(0)
   })
@@ -82,5 +99,7 @@ describe('prune images', () => {
 
 test('all: containers first, then images, in one command', () => {
   const text = render(prune.all(config), { redact: true })
-  expect(text).toMatch(/^sh -c 's=\$1 d=\$2 keep=\$3; .*' sh app '' 5 && sh -c 's=\$1 latest=\$2 repo=\$3; .*' sh app dhh\/app:latest dhh\/app$/)
+  expect(text).toMatch(
+    /^sh -c 's=\$1 d=\$2 keep=\$3; .*' sh app '' 5 && sh -c 's=\$1 latest=\$2 repo=\$3; .*' sh app dhh\/app:latest dhh\/app$/,
+  )
 })

@@ -12,11 +12,16 @@ servers:
   workers: { hosts: [1.1.1.3], cmd: bin/jobs }
 `
 const CATCHALL = [
-  '--label', 'traefik.http.routers.catchall.entryPoints=http',
-  '--label', 'traefik.http.routers.catchall.rule=PathPrefix(`/`)',
-  '--label', 'traefik.http.routers.catchall.service=unavailable',
-  '--label', 'traefik.http.routers.catchall.priority=1',
-  '--label', 'traefik.http.services.unavailable.loadbalancer.server.port=0',
+  '--label',
+  'traefik.http.routers.catchall.entryPoints=http',
+  '--label',
+  'traefik.http.routers.catchall.rule=PathPrefix(`/`)',
+  '--label',
+  'traefik.http.routers.catchall.service=unavailable',
+  '--label',
+  'traefik.http.routers.catchall.priority=1',
+  '--label',
+  'traefik.http.services.unavailable.loadbalancer.server.port=0',
 ]
 
 describe('traefik.run', () => {
@@ -74,7 +79,17 @@ traefik:
   test('publish: false publishes no port', () => {
     const a = argv(traefik.run(makeConfig(`${BASE}traefik: { publish: false }\n`)))
     expect(a).not.toContain('--publish')
-    expect(a.slice(0, 9)).toEqual(['docker', 'run', '--name', 'traefik', '--detach', '--restart', 'unless-stopped', '--volume', '/var/run/docker.sock:/var/run/docker.sock'])
+    expect(a.slice(0, 9)).toEqual([
+      'docker',
+      'run',
+      '--name',
+      'traefik',
+      '--detach',
+      '--restart',
+      'unless-stopped',
+      '--volume',
+      '/var/run/docker.sock:/var/run/docker.sock',
+    ])
   })
 
   test('the rule label survives sh as one argument, backticks and all', () => {
@@ -95,8 +110,23 @@ describe('traefik subcommands', () => {
     expect(argv(traefik.start())).toEqual(['docker', 'container', 'start', 'traefik'])
     expect(argv(traefik.stop())).toEqual(['docker', 'container', 'stop', 'traefik'])
     expect(argv(traefik.details())).toEqual(['docker', 'ps', '--filter', 'name=^traefik$'])
-    expect(argv(traefik.removeContainer())).toEqual(['docker', 'container', 'prune', '--force', '--filter', 'label=org.opencontainers.image.title=Traefik'])
-    expect(argv(traefik.removeImage())).toEqual(['docker', 'image', 'prune', '--all', '--force', '--filter', 'label=org.opencontainers.image.title=Traefik'])
+    expect(argv(traefik.removeContainer())).toEqual([
+      'docker',
+      'container',
+      'prune',
+      '--force',
+      '--filter',
+      'label=org.opencontainers.image.title=Traefik',
+    ])
+    expect(argv(traefik.removeImage())).toEqual([
+      'docker',
+      'image',
+      'prune',
+      '--all',
+      '--force',
+      '--filter',
+      'label=org.opencontainers.image.title=Traefik',
+    ])
   })
   test('logs', () => {
     expect(render(traefik.logs(), { redact: true })).toBe(`sh -c 'docker logs "$@" 2>&1' sh traefik --timestamps`)
@@ -127,7 +157,11 @@ describe('traefik.appLabels', () => {
   })
   test('with a destination', () => {
     const config = makeConfig(BASE, { destination: 'staging' })
-    expect(Object.keys(traefik.appLabels(config, role(config, 'web')))).toContain('traefik.http.routers.app-web-staging.priority')
-    expect(traefik.appLabels(config, role(config, 'web'))['traefik.http.routers.app-web-staging.middlewares']).toBe('app-web-staging-retry@docker')
+    expect(Object.keys(traefik.appLabels(config, role(config, 'web')))).toContain(
+      'traefik.http.routers.app-web-staging.priority',
+    )
+    expect(traefik.appLabels(config, role(config, 'web'))['traefik.http.routers.app-web-staging.middlewares']).toBe(
+      'app-web-staging-retry@docker',
+    )
   })
 })

@@ -19,8 +19,23 @@ esac`
 
 describe('current container (latest image first, then newest running)', () => {
   test('containerIdFor: exact-name regex, all states unless onlyRunning', () => {
-    expect(argv(versions.containerIdFor('app-web-999'))).toEqual(['docker', 'container', 'ls', '--all', '--filter', 'name=^app-web-999$', '--quiet'])
-    expect(argv(versions.containerIdFor('app-web-999', { onlyRunning: true }))).toEqual(['docker', 'container', 'ls', '--filter', 'name=^app-web-999$', '--quiet'])
+    expect(argv(versions.containerIdFor('app-web-999'))).toEqual([
+      'docker',
+      'container',
+      'ls',
+      '--all',
+      '--filter',
+      'name=^app-web-999$',
+      '--quiet',
+    ])
+    expect(argv(versions.containerIdFor('app-web-999', { onlyRunning: true }))).toEqual([
+      'docker',
+      'container',
+      'ls',
+      '--filter',
+      'name=^app-web-999$',
+      '--quiet',
+    ])
   })
 
   test('currentRunningContainer renders as one sh script with values as parameters', () => {
@@ -35,9 +50,26 @@ describe('current container (latest image first, then newest running)', () => {
   test('name, version and stale lookups pass prefix, latest image and filters as parameters', () => {
     const filters = ['--filter', 'label=service=app', '--filter', 'label=role=web']
     expect(argv(versions.currentRunningName(config, web)).slice(3)).toEqual(['sh', 'dhh/app:latest', ...filters])
-    expect(argv(versions.currentRunningVersion(config, web)).slice(3)).toEqual(['sh', 'app-web', 'dhh/app:latest', ...filters])
-    expect(argv(versions.staleContainers(config, web)).slice(3)).toEqual(['sh', 'app-web', 'dhh/app:latest', '', ...filters])
-    expect(argv(versions.staleContainers(config, web, { stop: true, stopWaitTime: 9 })).slice(3)).toEqual(['sh', 'app-web', 'dhh/app:latest', '9', ...filters])
+    expect(argv(versions.currentRunningVersion(config, web)).slice(3)).toEqual([
+      'sh',
+      'app-web',
+      'dhh/app:latest',
+      ...filters,
+    ])
+    expect(argv(versions.staleContainers(config, web)).slice(3)).toEqual([
+      'sh',
+      'app-web',
+      'dhh/app:latest',
+      '',
+      ...filters,
+    ])
+    expect(argv(versions.staleContainers(config, web, { stop: true, stopWaitTime: 9 })).slice(3)).toEqual([
+      'sh',
+      'app-web',
+      'dhh/app:latest',
+      '9',
+      ...filters,
+    ])
   })
 
   test('prefers the container of the latest image', () => {
@@ -45,8 +77,19 @@ describe('current container (latest image first, then newest running)', () => {
     expect(id.stdout).toBe('111\n')
     expect(id.calls[0]).toEqual(['image', 'ls', '--filter', 'reference=dhh/app:latest', '--format', '{{.ID}}'])
     expect(id.calls[1]).toEqual([
-      'ps', '--latest', '--quiet', '--filter', 'label=service=app', '--filter', 'label=role=web',
-      '--filter', 'status=running', '--filter', 'status=restarting', '--filter', 'ancestor=abc',
+      'ps',
+      '--latest',
+      '--quiet',
+      '--filter',
+      'label=service=app',
+      '--filter',
+      'label=role=web',
+      '--filter',
+      'status=running',
+      '--filter',
+      'status=restarting',
+      '--filter',
+      'ancestor=abc',
     ])
     // Found through the latest image: the fallback lookup is never run.
     expect(id.calls).toHaveLength(2)
@@ -71,8 +114,16 @@ describe('current container (latest image first, then newest running)', () => {
   test('listVersions strips the prefix', () => {
     const command = versions.listVersions(config, web, { all: true })
     expect(argv(command)).toEqual([
-      'sh', '-c', 'p=$1; shift; docker ps "$@" --format "{{.Names}}" | while read -r line; do printf "%s\\n" "${line#"$p-"}"; done',
-      'sh', 'app-web', '--all', '--filter', 'label=service=app', '--filter', 'label=role=web',
+      'sh',
+      '-c',
+      'p=$1; shift; docker ps "$@" --format "{{.Names}}" | while read -r line; do printf "%s\\n" "${line#"$p-"}"; done',
+      'sh',
+      'app-web',
+      '--all',
+      '--filter',
+      'label=service=app',
+      '--filter',
+      'label=role=web',
     ])
     expect(runWithFakeDocker(command, DOCKER).stdout).toBe('v3\nv2\nv1\n')
   })
@@ -81,13 +132,21 @@ describe('current container (latest image first, then newest running)', () => {
     expect(runWithFakeDocker(versions.staleContainers(config, web), DOCKER).stdout).toBe('v3\nv2\n')
     const stopped = runWithFakeDocker(versions.staleContainers(config, web, { stop: true, stopWaitTime: 7 }), DOCKER)
     expect(stopped.stdout).toBe('v3\nv2\n')
-    expect(stopped.calls.filter((c) => c[0] === 'stop')).toEqual([['stop', '-t', '7', 'app-web-v3'], ['stop', '-t', '7', 'app-web-v2']])
+    expect(stopped.calls.filter((c) => c[0] === 'stop')).toEqual([
+      ['stop', '-t', '7', 'app-web-v3'],
+      ['stop', '-t', '7', 'app-web-v2'],
+    ])
     const noWait = runWithFakeDocker(versions.staleContainers(config, web, { stop: true }), DOCKER)
-    expect(noWait.calls.filter((c) => c[0] === 'stop')).toEqual([['stop', 'app-web-v3'], ['stop', 'app-web-v2']])
+    expect(noWait.calls.filter((c) => c[0] === 'stop')).toEqual([
+      ['stop', 'app-web-v3'],
+      ['stop', 'app-web-v2'],
+    ])
   })
 
   test('stopCurrent pipes the current id into docker stop', () => {
-    expect(render(versions.stopCurrent(makeConfig({ stopWaitTime: 3 }), web), { redact: true })).toMatch(/ \| xargs -r docker stop -t 3$/)
+    expect(render(versions.stopCurrent(makeConfig({ stopWaitTime: 3 }), web), { redact: true })).toMatch(
+      / \| xargs -r docker stop -t 3$/,
+    )
     const run = runWithFakeDocker(versions.stopCurrent(config, web), DOCKER)
     expect(run.calls.at(-1)).toEqual(['stop', '111'])
   })

@@ -26,7 +26,8 @@ describe('evaluateErb', () => {
   })
 
   test('anything else is a ConfigError at its line and column', () => {
-    const run = (): string => evaluateErb('a: 1\nb:   <% if x %>\nc: <%= ENV.fetch("NOPE") %>', { file: 'deploy.yml', env })
+    const run = (): string =>
+      evaluateErb('a: 1\nb:   <% if x %>\nc: <%= ENV.fetch("NOPE") %>', { file: 'deploy.yml', env })
     expect(run).toThrow(ConfigError)
     expect(run).toThrow(
       [

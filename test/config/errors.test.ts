@@ -7,40 +7,177 @@ const ok = (body: string): string => `service: app\nimage: app\n${body}${REG}`
 
 // Each row: YAML in → the exact `file:line:col path: message` lines out.
 test.each([
-  { name: 'typo in a role key', yml: ok('servers:\n  web:\n    hots: [1.1.1.1]\n'), error: 'deploy.yml:5:11 servers.web.hots: unknown key' },
-  { name: 'unknown root key', yml: ok('servers: [1.1.1.1]\nhealtcheck: {}\n'), error: 'deploy.yml:4:13 healtcheck: unknown key' },
-  { name: 'missing required key', yml: 'service: app\nimage: app\nservers: [1.1.1.1]\n', error: 'deploy.yml:1:1 registry: missing required key' },
-  { name: 'missing registry password', yml: 'service: app\nimage: app\nservers: [1.1.1.1]\nregistry:\n  username: u\n', error: 'deploy.yml:5:3 registry.password: missing required key' },
-  { name: 'wrong type in a host list', yml: ok('servers:\n  web: [1.1.1.1, 5]\n'), error: 'deploy.yml:4:18 servers.web[1]: expected a host, or "host: tag"' },
-  { name: 'servers of the wrong shape', yml: ok('servers: 1.1.1.1\n'), error: 'deploy.yml:3:10 servers: expected a list of hosts, or a map of roles' },
-  { name: 'wrong type for a number', yml: ok('servers: [1.1.1.1]\nretain_containers: many\n'), error: 'deploy.yml:4:20 retain_containers: expected a whole number' },
-  { name: 'retain_containers below 1', yml: ok('servers: [1.1.1.1]\nretain_containers: 0\n'), error: 'deploy.yml:4:20 retain_containers: must be at least 1' },
-  { name: 'invalid service name', yml: `service: my app\nimage: app\nservers: [1.1.1.1]\n${REG}`, error: 'deploy.yml:1:10 service: invalid service name: use letters, digits, "-" and "_"' },
-  { name: 'primary role does not exist', yml: ok('primary_role: app\nservers:\n  web: [1.1.1.1]\n'), error: 'deploy.yml:3:15 primary_role: no role named "app" under servers' },
-  { name: 'default primary role missing', yml: ok('servers:\n  jobs: [1.1.1.1]\n'), error: 'deploy.yml:4:3 servers: no role named "web" under servers' },
-  { name: 'primary role without hosts', yml: ok('servers:\n  web: []\n  jobs: [1.1.1.1]\n'), error: 'deploy.yml:4:8 servers.web: the primary role "web" has no hosts' },
-  { name: 'empty role', yml: ok('servers:\n  web: [1.1.1.1]\n  jobs:\n    hosts: []\n'), error: 'deploy.yml:6:5 servers.jobs: role "jobs" has no hosts (allow_empty_roles: true allows it)' },
-  { name: 'tags outside the root env', yml: ok('servers:\n  web:\n    hosts: [1.1.1.1]\n    env:\n      tags:\n        a: {X: 1}\n'), error: 'deploy.yml:8:9 servers.web.env.tags: tags are only allowed in the root env' },
-  { name: 'host entry with two hosts', yml: ok('servers:\n  - 1.1.1.1: a\n    1.1.1.2: b\n'), error: 'deploy.yml:4:5 servers[0]: one host per entry: write one "- host: tag" line for each host' },
-  { name: 'accessory with host and roles', yml: ok('servers: [1.1.1.1]\naccessories:\n  db:\n    image: mysql\n    host: 1.1.1.2\n    roles: [web]\n'), error: 'deploy.yml:6:5 accessories.db: specify exactly one of host, hosts or roles' },
-  { name: 'accessory with none of host/hosts/roles', yml: ok('servers: [1.1.1.1]\naccessories:\n  db:\n    image: mysql\n'), error: 'deploy.yml:6:5 accessories.db: specify exactly one of host, hosts or roles' },
-  { name: 'accessory on an unknown role', yml: ok('servers: [1.1.1.1]\naccessories:\n  db:\n    image: mysql\n    roles: [jobs]\n'), error: 'deploy.yml:7:13 accessories.db.roles[0]: no role named "jobs" under servers' },
-  { name: 'accessory without image', yml: ok('servers: [1.1.1.1]\naccessories:\n  db:\n    host: 1.1.1.1\n'), error: 'deploy.yml:6:5 accessories.db.image: missing required key' },
-  { name: 'require_destination without -d', yml: ok('servers: [1.1.1.1]\nrequire_destination: true\n'), error: 'deploy.yml:4:22 require_destination: a destination is required: run with -d NAME' },
-  { name: 'minimum_version above Kamal 1.9.3', yml: ok('servers: [1.1.1.1]\nminimum_version: 2.0.0\n'), error: 'deploy.yml:4:18 minimum_version: slipway reads configs as Kamal 1.9.3 does, minimum required is 2.0.0' },
-  { name: 'caddy without image', yml: ok('servers: [1.1.1.1]\nproxy:\n  kind: caddy\n'), error: 'deploy.yml:5:3 proxy.image: required when kind is caddy' },
-  { name: 'unknown proxy kind', yml: ok('servers: [1.1.1.1]\nproxy:\n  kind: nginx\n'), error: 'deploy.yml:5:9 proxy.kind: Invalid option: expected one of "traefik"|"caddy"' },
-  { name: 'bad host key policy', yml: ok('servers: [1.1.1.1]\nssh:\n  verify_host_key: yes\n'), error: 'deploy.yml:5:20 ssh.verify_host_key: Invalid option: expected one of "accept-new"|"always"|"never"' },
-  { name: 'bad cache type', yml: ok('servers: [1.1.1.1]\nbuilder:\n  cache:\n    type: s3\n'), error: 'deploy.yml:6:11 builder.cache.type: Invalid option: expected one of "gha"|"registry"' },
-  { name: 'bad boot limit', yml: ok('servers: [1.1.1.1]\nboot:\n  limit: half\n'), error: 'deploy.yml:5:10 boot.limit: expected a number or a percentage like "25%"' },
-  { name: 'healthcheck cord true', yml: ok('servers: [1.1.1.1]\nhealthcheck:\n  cord: true\n'), error: 'deploy.yml:5:9 healthcheck.cord: expected a path or false' },
-  { name: 'env value that is a map', yml: ok('servers: [1.1.1.1]\nenv:\n  A:\n    x: 1\n'), error: 'deploy.yml:6:5 env.A: expected a string' },
-  { name: 'env with clear and a bare key', yml: ok('servers: [1.1.1.1]\nenv:\n  clear: {A: 1}\n  B: x\n'), error: 'deploy.yml:6:6 env.B: unknown key' },
-  { name: 'env secret not a list', yml: ok('servers: [1.1.1.1]\nenv:\n  secret: KEY\n'), error: 'deploy.yml:5:11 env.secret: Invalid input: expected array, received string' },
-  { name: 'registry password as a two-element list', yml: 'service: app\nimage: app\nservers: [1.1.1.1]\nregistry:\n  username: u\n  password: [A, B]\n', error: 'deploy.yml:6:13 registry.password: expected a string or [ENV_NAME]' },
-  { name: 'missing env secret', yml: ok('servers: [1.1.1.1]\nenv:\n  secret: [DB_PASSWORD]\n'), error: 'deploy.yml:5:12 env.secret[0]: secret DB_PASSWORD is not set (env or .env)' },
-  { name: 'YAML syntax error', yml: ok('servers: [1.1.1.1]\n  web: x\n'), error: 'deploy.yml:4:1 (root): All mapping items must start at the same column' },
-  { name: 'unsupported ERB', yml: ok('servers: [<%= `hostname` %>]\n'), error: 'deploy.yml:3:11 <%= `hostname` %>: unsupported ERB: only <%= ENV["X"] %> and <%= ENV.fetch("X"[, "default"]) %> are evaluated' },
+  {
+    name: 'typo in a role key',
+    yml: ok('servers:\n  web:\n    hots: [1.1.1.1]\n'),
+    error: 'deploy.yml:5:11 servers.web.hots: unknown key',
+  },
+  {
+    name: 'unknown root key',
+    yml: ok('servers: [1.1.1.1]\nhealtcheck: {}\n'),
+    error: 'deploy.yml:4:13 healtcheck: unknown key',
+  },
+  {
+    name: 'missing required key',
+    yml: 'service: app\nimage: app\nservers: [1.1.1.1]\n',
+    error: 'deploy.yml:1:1 registry: missing required key',
+  },
+  {
+    name: 'missing registry password',
+    yml: 'service: app\nimage: app\nservers: [1.1.1.1]\nregistry:\n  username: u\n',
+    error: 'deploy.yml:5:3 registry.password: missing required key',
+  },
+  {
+    name: 'wrong type in a host list',
+    yml: ok('servers:\n  web: [1.1.1.1, 5]\n'),
+    error: 'deploy.yml:4:18 servers.web[1]: expected a host, or "host: tag"',
+  },
+  {
+    name: 'servers of the wrong shape',
+    yml: ok('servers: 1.1.1.1\n'),
+    error: 'deploy.yml:3:10 servers: expected a list of hosts, or a map of roles',
+  },
+  {
+    name: 'wrong type for a number',
+    yml: ok('servers: [1.1.1.1]\nretain_containers: many\n'),
+    error: 'deploy.yml:4:20 retain_containers: expected a whole number',
+  },
+  {
+    name: 'retain_containers below 1',
+    yml: ok('servers: [1.1.1.1]\nretain_containers: 0\n'),
+    error: 'deploy.yml:4:20 retain_containers: must be at least 1',
+  },
+  {
+    name: 'invalid service name',
+    yml: `service: my app\nimage: app\nservers: [1.1.1.1]\n${REG}`,
+    error: 'deploy.yml:1:10 service: invalid service name: use letters, digits, "-" and "_"',
+  },
+  {
+    name: 'primary role does not exist',
+    yml: ok('primary_role: app\nservers:\n  web: [1.1.1.1]\n'),
+    error: 'deploy.yml:3:15 primary_role: no role named "app" under servers',
+  },
+  {
+    name: 'default primary role missing',
+    yml: ok('servers:\n  jobs: [1.1.1.1]\n'),
+    error: 'deploy.yml:4:3 servers: no role named "web" under servers',
+  },
+  {
+    name: 'primary role without hosts',
+    yml: ok('servers:\n  web: []\n  jobs: [1.1.1.1]\n'),
+    error: 'deploy.yml:4:8 servers.web: the primary role "web" has no hosts',
+  },
+  {
+    name: 'empty role',
+    yml: ok('servers:\n  web: [1.1.1.1]\n  jobs:\n    hosts: []\n'),
+    error: 'deploy.yml:6:5 servers.jobs: role "jobs" has no hosts (allow_empty_roles: true allows it)',
+  },
+  {
+    name: 'tags outside the root env',
+    yml: ok('servers:\n  web:\n    hosts: [1.1.1.1]\n    env:\n      tags:\n        a: {X: 1}\n'),
+    error: 'deploy.yml:8:9 servers.web.env.tags: tags are only allowed in the root env',
+  },
+  {
+    name: 'host entry with two hosts',
+    yml: ok('servers:\n  - 1.1.1.1: a\n    1.1.1.2: b\n'),
+    error: 'deploy.yml:4:5 servers[0]: one host per entry: write one "- host: tag" line for each host',
+  },
+  {
+    name: 'accessory with host and roles',
+    yml: ok('servers: [1.1.1.1]\naccessories:\n  db:\n    image: mysql\n    host: 1.1.1.2\n    roles: [web]\n'),
+    error: 'deploy.yml:6:5 accessories.db: specify exactly one of host, hosts or roles',
+  },
+  {
+    name: 'accessory with none of host/hosts/roles',
+    yml: ok('servers: [1.1.1.1]\naccessories:\n  db:\n    image: mysql\n'),
+    error: 'deploy.yml:6:5 accessories.db: specify exactly one of host, hosts or roles',
+  },
+  {
+    name: 'accessory on an unknown role',
+    yml: ok('servers: [1.1.1.1]\naccessories:\n  db:\n    image: mysql\n    roles: [jobs]\n'),
+    error: 'deploy.yml:7:13 accessories.db.roles[0]: no role named "jobs" under servers',
+  },
+  {
+    name: 'accessory without image',
+    yml: ok('servers: [1.1.1.1]\naccessories:\n  db:\n    host: 1.1.1.1\n'),
+    error: 'deploy.yml:6:5 accessories.db.image: missing required key',
+  },
+  {
+    name: 'require_destination without -d',
+    yml: ok('servers: [1.1.1.1]\nrequire_destination: true\n'),
+    error: 'deploy.yml:4:22 require_destination: a destination is required: run with -d NAME',
+  },
+  {
+    name: 'minimum_version above Kamal 1.9.3',
+    yml: ok('servers: [1.1.1.1]\nminimum_version: 2.0.0\n'),
+    error: 'deploy.yml:4:18 minimum_version: slipway reads configs as Kamal 1.9.3 does, minimum required is 2.0.0',
+  },
+  {
+    name: 'caddy without image',
+    yml: ok('servers: [1.1.1.1]\nproxy:\n  kind: caddy\n'),
+    error: 'deploy.yml:5:3 proxy.image: required when kind is caddy',
+  },
+  {
+    name: 'unknown proxy kind',
+    yml: ok('servers: [1.1.1.1]\nproxy:\n  kind: nginx\n'),
+    error: 'deploy.yml:5:9 proxy.kind: Invalid option: expected one of "traefik"|"caddy"',
+  },
+  {
+    name: 'bad host key policy',
+    yml: ok('servers: [1.1.1.1]\nssh:\n  verify_host_key: yes\n'),
+    error: 'deploy.yml:5:20 ssh.verify_host_key: Invalid option: expected one of "accept-new"|"always"|"never"',
+  },
+  {
+    name: 'bad cache type',
+    yml: ok('servers: [1.1.1.1]\nbuilder:\n  cache:\n    type: s3\n'),
+    error: 'deploy.yml:6:11 builder.cache.type: Invalid option: expected one of "gha"|"registry"',
+  },
+  {
+    name: 'bad boot limit',
+    yml: ok('servers: [1.1.1.1]\nboot:\n  limit: half\n'),
+    error: 'deploy.yml:5:10 boot.limit: expected a number or a percentage like "25%"',
+  },
+  {
+    name: 'healthcheck cord true',
+    yml: ok('servers: [1.1.1.1]\nhealthcheck:\n  cord: true\n'),
+    error: 'deploy.yml:5:9 healthcheck.cord: expected a path or false',
+  },
+  {
+    name: 'env value that is a map',
+    yml: ok('servers: [1.1.1.1]\nenv:\n  A:\n    x: 1\n'),
+    error: 'deploy.yml:6:5 env.A: expected a string',
+  },
+  {
+    name: 'env with clear and a bare key',
+    yml: ok('servers: [1.1.1.1]\nenv:\n  clear: {A: 1}\n  B: x\n'),
+    error: 'deploy.yml:6:6 env.B: unknown key',
+  },
+  {
+    name: 'env secret not a list',
+    yml: ok('servers: [1.1.1.1]\nenv:\n  secret: KEY\n'),
+    error: 'deploy.yml:5:11 env.secret: Invalid input: expected array, received string',
+  },
+  {
+    name: 'registry password as a two-element list',
+    yml: 'service: app\nimage: app\nservers: [1.1.1.1]\nregistry:\n  username: u\n  password: [A, B]\n',
+    error: 'deploy.yml:6:13 registry.password: expected a string or [ENV_NAME]',
+  },
+  {
+    name: 'missing env secret',
+    yml: ok('servers: [1.1.1.1]\nenv:\n  secret: [DB_PASSWORD]\n'),
+    error: 'deploy.yml:5:12 env.secret[0]: secret DB_PASSWORD is not set (env or .env)',
+  },
+  {
+    name: 'YAML syntax error',
+    yml: ok('servers: [1.1.1.1]\n  web: x\n'),
+    error: 'deploy.yml:4:1 (root): All mapping items must start at the same column',
+  },
+  {
+    name: 'unsupported ERB',
+    yml: ok('servers: [<%= `hostname` %>]\n'),
+    error:
+      'deploy.yml:3:11 <%= `hostname` %>: unsupported ERB: only <%= ENV["X"] %> and <%= ENV.fetch("X"[, "default"]) %> are evaluated',
+  },
 ])('$name', ({ yml, error }) => {
   let thrown: unknown
   try {
@@ -53,7 +190,9 @@ test.each([
 })
 
 test('several problems are reported together, one line each', () => {
-  expect(() => parseConfig(ok('servers:\n  web:\n    hots: [1.1.1.1]\n  jobs: [1.1.1.1, 5]\nssh:\n  prot: 22\n'))).toThrow(
+  expect(() =>
+    parseConfig(ok('servers:\n  web:\n    hots: [1.1.1.1]\n  jobs: [1.1.1.1, 5]\nssh:\n  prot: 22\n')),
+  ).toThrow(
     [
       'deploy.yml:5:11 servers.web.hots: unknown key',
       'deploy.yml:6:19 servers.jobs[1]: expected a host, or "host: tag"',
@@ -63,6 +202,8 @@ test('several problems are reported together, one line each', () => {
 })
 
 test('x- root keys hold anchors and merge keys work', () => {
-  const c = parseConfig(`x-web: &web\n  hosts: [1.1.1.1]\n  cmd: bin/web\nservice: app\nimage: app\nservers:\n  web:\n    <<: *web\n    env: {A: 1}\n${REG}`)
+  const c = parseConfig(
+    `x-web: &web\n  hosts: [1.1.1.1]\n  cmd: bin/web\nservice: app\nimage: app\nservers:\n  web:\n    <<: *web\n    env: {A: 1}\n${REG}`,
+  )
   expect([c.roles[0]!.hosts, c.roles[0]!.cmd, c.roles[0]!.env.clear]).toEqual([['1.1.1.1'], 'bin/web', { A: '1' }])
 })

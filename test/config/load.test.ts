@@ -10,7 +10,11 @@ import { Secret } from '../../lib/shell/command.ts'
 const FIXTURES = join(import.meta.dirname, '../fixtures')
 const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8')
 const FULL_ENV = {
-  KAMAL_REGISTRY_PASSWORD: 'reg-pw', RAILS_MASTER_KEY: 'mk', WORKER_TOKEN: 'wt', EXPERIMENT_KEY: 'ek', MYSQL_ROOT_PASSWORD: 'mpw',
+  KAMAL_REGISTRY_PASSWORD: 'reg-pw',
+  RAILS_MASTER_KEY: 'mk',
+  WORKER_TOKEN: 'wt',
+  EXPERIMENT_KEY: 'ek',
+  MYSQL_ROOT_PASSWORD: 'mpw',
 }
 
 describe('parseConfig: fixtures', () => {
@@ -29,8 +33,19 @@ describe('parseConfig: fixtures', () => {
     expect(c.roles[0]!.tags).toEqual({ '192.168.0.2': ['edge'] })
     expect(c.env.clear).toEqual({ RAILS_LOG_TO_STDOUT: 'true', WEB_CONCURRENCY: '2' })
     expect(Object.keys(c.envTags)).toEqual(['edge', 'experimental'])
-    expect(c.ssh).toMatchObject({ user: 'app', port: 2222, proxy: 'root@bastion.example.com', keysOnly: true, verifyHostKey: 'accept-new', maxConcurrentStarts: 10 })
-    expect(c.builder).toMatchObject({ multiarch: false, remoteHost: 'ssh://app@192.168.0.9:2122', dockerfile: 'Dockerfile.production' })
+    expect(c.ssh).toMatchObject({
+      user: 'app',
+      port: 2222,
+      proxy: 'root@bastion.example.com',
+      keysOnly: true,
+      verifyHostKey: 'accept-new',
+      maxConcurrentStarts: 10,
+    })
+    expect(c.builder).toMatchObject({
+      multiarch: false,
+      remoteHost: 'ssh://app@192.168.0.9:2122',
+      dockerfile: 'Dockerfile.production',
+    })
     expect(c.builder.cache).toEqual({ type: 'registry', options: 'mode=max', image: '37s/hey-build-cache' })
     expect(c.builder.args).toEqual({ RUBY_VERSION: '3.3.0', BUNDLE_JOBS: '4' })
     expect(c.accessories.map((a) => [a.name, a.service, a.hosts, a.port])).toEqual([
@@ -40,13 +55,22 @@ describe('parseConfig: fixtures', () => {
     ])
     expect(c.accessories[0]!.files).toEqual([{ local: 'config/mysql/production.cnf', remote: '/etc/mysql/my.cnf' }])
     expect(c.accessories[0]!.directories).toEqual([{ host: 'data', container: '/var/lib/mysql' }])
-    expect(c.traefik).toMatchObject({ image: 'traefik:v2.10', hostPort: 8080, args: { accesslog: true, 'accesslog.format': 'json' } })
+    expect(c.traefik).toMatchObject({
+      image: 'traefik:v2.10',
+      hostPort: 8080,
+      args: { accesslog: true, 'accesslog.format': 'json' },
+    })
     expect(c.proxy).toMatchObject({ kind: 'traefik', image: 'traefik:v2.10', hostPort: 8080, appPort: 80 })
     // 6 distinct hosts (roles + accessories): floor(6 * 25 / 100) = 1
     expect(c.boot).toEqual({ limit: 1, wait: 2 })
     expect(c.logging).toEqual({ driver: 'json-file', options: { 'max-size': '100m' } })
     expect(c.roles[1]!.logging).toEqual({ driver: 'journald', options: { 'max-size': '100m' } })
-    expect(c).toMatchObject({ retainContainers: 3, readinessDelay: 4, stopWaitTime: 20, assetPath: '/rails/public/assets' })
+    expect(c).toMatchObject({
+      retainContainers: 3,
+      readinessDelay: 4,
+      stopWaitTime: 20,
+      assetPath: '/rails/public/assets',
+    })
     expect(c.roles[1]!.assetPath).toBe('/public')
   })
 
@@ -62,7 +86,14 @@ describe('parseConfig: fixtures', () => {
 
   test('caddy proxy and host key policy', () => {
     const c = parseConfig(fixture('deploy.caddy.yml'))
-    expect(c.proxy).toEqual({ kind: 'caddy', image: '10.0.0.1:5000/caddy:2', hostPort: 8080, appPort: 3000, hosts: ['app.example.com'], options: {} })
+    expect(c.proxy).toEqual({
+      kind: 'caddy',
+      image: '10.0.0.1:5000/caddy:2',
+      hostPort: 8080,
+      appPort: 3000,
+      hosts: ['app.example.com'],
+      options: {},
+    })
     expect(c.ssh.verifyHostKey).toBe('never')
   })
 
@@ -84,15 +115,30 @@ describe('parseConfig: fixtures', () => {
 
   test('ERB reads ENV, ENV.fetch and defaults', () => {
     const c = parseConfig(fixture('deploy.erb.yml'), {
-      env: { IMAGE: 'img', SANDBOX_REGISTRY: '10.0.0.1:5000', REGISTRY_USER: 'bob', KAMAL_REGISTRY_PASSWORD: 'x', HOST1: '10.0.0.2' },
+      env: {
+        IMAGE: 'img',
+        SANDBOX_REGISTRY: '10.0.0.1:5000',
+        REGISTRY_USER: 'bob',
+        KAMAL_REGISTRY_PASSWORD: 'x',
+        HOST1: '10.0.0.2',
+      },
     })
-    expect([c.service, c.image, c.registry.server, c.registry.username, c.roles[0]!.hosts]).toEqual(['app', 'img', '10.0.0.1:5000', 'bob', ['10.0.0.2']])
+    expect([c.service, c.image, c.registry.server, c.registry.username, c.roles[0]!.hosts]).toEqual([
+      'app',
+      'img',
+      '10.0.0.1:5000',
+      'bob',
+      ['10.0.0.2'],
+    ])
   })
 
   test('ERB with a missing ENV.fetch names the file, line and column', () => {
-    expect(() => parseConfig(fixture('deploy.erb.yml'), { file: 'deploy.erb.yml', env: { REGISTRY_USER: 'u', KAMAL_REGISTRY_PASSWORD: 'x' } })).toThrow(
-      'deploy.erb.yml:5:11 <%= ENV.fetch("SANDBOX_REGISTRY") %>: SANDBOX_REGISTRY is not set (env or .env)',
-    )
+    expect(() =>
+      parseConfig(fixture('deploy.erb.yml'), {
+        file: 'deploy.erb.yml',
+        env: { REGISTRY_USER: 'u', KAMAL_REGISTRY_PASSWORD: 'x' },
+      }),
+    ).toThrow('deploy.erb.yml:5:11 <%= ENV.fetch("SANDBOX_REGISTRY") %>: SANDBOX_REGISTRY is not set (env or .env)')
   })
 })
 
@@ -125,9 +171,9 @@ describe('loadConfig', () => {
   })
 
   test('errors name the file the key came from', () => {
-    expect(() => loadConfigSync({ cwd: dest(), destination: 'broken', env: { KAMAL_REGISTRY_PASSWORD: 'pw' } })).toThrow(
-      'config/deploy.broken.yml:3:11 servers.web.hots: unknown key',
-    )
+    expect(() =>
+      loadConfigSync({ cwd: dest(), destination: 'broken', env: { KAMAL_REGISTRY_PASSWORD: 'pw' } }),
+    ).toThrow('config/deploy.broken.yml:3:11 servers.web.hots: unknown key')
   })
 
   test('a missing destination file is an error', () => {
@@ -138,11 +184,17 @@ describe('loadConfig', () => {
 
   test('prefers ./deploy.yml, and -c picks another file relative to cwd', () => {
     const base = fixture('deploy.caddy.yml')
-    const cwd = project({ 'deploy.yml': base, 'config/deploy.yml': base.replace('service: app', 'service: other'), 'ops/x.yml': base.replace('service: app', 'service: third') })
+    const cwd = project({
+      'deploy.yml': base,
+      'config/deploy.yml': base.replace('service: app', 'service: other'),
+      'ops/x.yml': base.replace('service: app', 'service: third'),
+    })
     expect(loadConfigSync({ cwd, env: {} }).service).toBe('app')
     const c = loadConfigSync({ cwd, file: 'ops/x.yml', env: {} })
     expect([c.service, c.file]).toEqual(['third', 'ops/x.yml'])
-    expect(() => loadConfigSync({ cwd, file: 'missing.yml', env: {} })).toThrow('configuration file not found: missing.yml')
+    expect(() => loadConfigSync({ cwd, file: 'missing.yml', env: {} })).toThrow(
+      'configuration file not found: missing.yml',
+    )
     expect(() => loadConfigSync({ cwd: project({}), env: {} })).toThrow(/no deploy.yml or config\/deploy.yml/)
   })
 
@@ -155,7 +207,9 @@ describe('loadConfig', () => {
     expect(c.registry.password.value).toBe('from-staging')
     expect(c.env.secret['DB']!.value).toBe('one')
     expect(c.env.clear['X']).toBe('one')
-    expect(loadConfigSync({ cwd, env: { KAMAL_REGISTRY_PASSWORD: 'from-env' } }).registry.password.value).toBe('from-dotenv')
+    expect(loadConfigSync({ cwd, env: { KAMAL_REGISTRY_PASSWORD: 'from-env' } }).registry.password.value).toBe(
+      'from-dotenv',
+    )
   })
 
   test('a missing secret is reported at the key that names it', () => {
@@ -165,7 +219,9 @@ describe('loadConfig', () => {
       expect.unreachable()
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError)
-      expect((e as Error).message).toBe('config/deploy.yml:6:14 registry.password[0]: secret KAMAL_REGISTRY_PASSWORD is not set (env or .env)')
+      expect((e as Error).message).toBe(
+        'config/deploy.yml:6:14 registry.password[0]: secret KAMAL_REGISTRY_PASSWORD is not set (env or .env)',
+      )
     }
   })
 

@@ -6,7 +6,9 @@ import { makeConfig } from '../support/config.ts'
 
 // Mirrors Kamal's test/commander_test.rb (deploy_with_roles and primary-role fixtures).
 const REG = 'registry:\n  username: u\n  password: p\n'
-const withRoles = makeConfig(`service: app\nimage: app\n${REG}servers:\n  web: [1.1.1.1, 1.1.1.2]\n  workers: [1.1.1.3, 1.1.1.4]\n`)
+const withRoles = makeConfig(
+  `service: app\nimage: app\n${REG}servers:\n  web: [1.1.1.1, 1.1.1.2]\n  workers: [1.1.1.3, 1.1.1.4]\n`,
+)
 const tokyo = makeConfig(
   `service: app\nimage: app\n${REG}primary_role: web_tokyo\nservers:\n  web_chicago: [1.1.1.1, 1.1.1.2]\n  web_tokyo: [1.1.1.3, 1.1.1.4]\n  workers: [1.1.1.1, 1.1.1.3]\n`,
 )
@@ -50,7 +52,9 @@ describe('select', () => {
 
   test('no match is an error naming the filter', () => {
     expect(() => select(withRoles, { hosts: ['9.9.9.*'] })).toThrow(new DeployError('no --hosts match for 9.9.9.*'))
-    expect(() => select(withRoles, { roles: ['db', 'cache'] })).toThrow(new DeployError('no --roles match for db,cache'))
+    expect(() => select(withRoles, { roles: ['db', 'cache'] })).toThrow(
+      new DeployError('no --roles match for db,cache'),
+    )
   })
 
   test('--primary selects the configured primary host', () => {
@@ -81,7 +85,11 @@ describe('select', () => {
 
   test('a filtered role list keeps the configured primary when present', () => {
     const s = select(tokyo, { hosts: ['1.1.1.1'] })
-    expect([s.primaryHost, s.primaryRole.name, names(s.roles)]).toEqual(['1.1.1.1', 'web_chicago', ['web_chicago', 'workers']])
+    expect([s.primaryHost, s.primaryRole.name, names(s.roles)]).toEqual([
+      '1.1.1.1',
+      'web_chicago',
+      ['web_chicago', 'workers'],
+    ])
   })
 })
 

@@ -46,19 +46,27 @@ async function accessory(...args: string[]): Promise<{ stdout: string; stderr: s
 const re = (host: string): string => host.replaceAll('.', '\\.')
 const on = async (host: string, script: string): Promise<string> => (await sshExec(host, script)).stdout.trim()
 /** `<id> <state>` of the accessory's container, or '' when there is none. */
-const container = (host: string): Promise<string> => on(host, `docker ps -a --filter label=service=${name} --format '{{.ID}} {{.State}}'`)
+const container = (host: string): Promise<string> =>
+  on(host, `docker ps -a --filter label=service=${name} --format '{{.ID}} {{.State}}'`)
 
 beforeAll(async () => {
   await docker('tag', sandbox.appImage, image)
   await docker('push', '--quiet', image)
   mkdirSync(join(app.dir, 'web2'))
-  writeFileSync(join(app.dir, 'web2/page.html.erb'), '<p><%= ENV["WEB2_GREETING"] %> from <%= ENV.fetch("WEB2_MISSING", "erb") %></p>\n')
+  writeFileSync(
+    join(app.dir, 'web2/page.html.erb'),
+    '<p><%= ENV["WEB2_GREETING"] %> from <%= ENV.fetch("WEB2_MISSING", "erb") %></p>\n',
+  )
   await app.init()
 })
 afterAll(async () => {
   await Promise.all(
     sandbox.servers.map((host) =>
-      sshExec(host, `docker rm -f ${name} >/dev/null 2>&1; docker rmi -f ${image} >/dev/null 2>&1; rm -rf ${name} .kamal/env/accessories/${name}.env; true`, { allowFailure: true }),
+      sshExec(
+        host,
+        `docker rm -f ${name} >/dev/null 2>&1; docker rmi -f ${image} >/dev/null 2>&1; rm -rf ${name} .kamal/env/accessories/${name}.env; true`,
+        { allowFailure: true },
+      ),
     ),
   )
   await docker('rmi', image).catch(() => undefined)
@@ -74,12 +82,18 @@ describe('tasks/accessory.ts', () => {
       const env = await on(host, `docker exec ${name} env`)
       expect(env).toContain('WEB2_GREETING=hi there\n')
       expect(env).toContain(`WEB2_SECRET=${secret}`)
-      const argv = await on(host, `docker inspect --format '{{.Path}} {{json .Args}} {{json .Config.Cmd}}' ${name}; cat /proc/[0-9]*/cmdline | tr '\\0' ' '`)
+      const argv = await on(
+        host,
+        `docker inspect --format '{{.Path}} {{json .Args}} {{json .Config.Cmd}}' ${name}; cat /proc/[0-9]*/cmdline | tr '\\0' ' '`,
+      )
       expect(argv).not.toContain(secret)
       expect(argv).not.toContain('acc-secret-')
       expect(await on(host, `stat -c %a .kamal/env/accessories/${name}.env`)).toBe('600')
       expect(await on(host, `docker exec ${name} cat /www/page.html`)).toBe('<p>hi there from erb</p>')
-      expect(await httpGet(`http://${host}:${port}/page.html`)).toMatchObject({ status: 200, body: '<p>hi there from erb</p>\n' })
+      expect(await httpGet(`http://${host}:${port}/page.html`)).toMatchObject({
+        status: 200,
+        body: '<p>hi there from erb</p>\n',
+      })
       await on(host, `docker exec ${name} sh -c 'echo written-inside > /data/probe'`)
       expect(await on(host, `cat ${name}/data/probe`)).toBe('written-inside')
     }
@@ -89,20 +103,29 @@ describe('tasks/accessory.ts', () => {
     const before = await container(s2)
     const result = await app.script('accessory', ['boot', 'web2'], { WEB2_SECRET: secret })
     expect(result.code).toBe(1)
-    expect(result.stderr).toContain(`${s2}: accessory web2 is already booted (container ${name} is running): use reboot to replace it`)
+    expect(result.stderr).toContain(
+      `${s2}: accessory web2 is already booted (container ${name} is running): use reboot to replace it`,
+    )
     expect(await container(s2)).toBe(before)
   })
 
   test('details and logs report per host', async () => {
     const { stdout } = await accessory('details', 'all')
-    for (const host of hosts) expect(stdout).toMatch(new RegExp(`Host: ${re(host)} \\(web2\\)\\nCONTAINER ID .*\\n.*Up .*${name}\\n`))
+    for (const host of hosts)
+      expect(stdout).toMatch(new RegExp(`Host: ${re(host)} \\(web2\\)\\nCONTAINER ID .*\\n.*Up .*${name}\\n`))
     // httpd -v logs each request (without its path), so the last line is some request's, one line long.
-    expect((await accessory('logs', 'web2', '-h', s3, '-n', '1')).stdout).toMatch(new RegExp(`^Host: ${re(s3)} \\(web2\\)\\n\\S+ [^\\n]*response:200\\n\\n$`))
+    expect((await accessory('logs', 'web2', '-h', s3, '-n', '1')).stdout).toMatch(
+      new RegExp(`^Host: ${re(s3)} \\(web2\\)\\n\\S+ [^\\n]*response:200\\n\\n$`),
+    )
     // A line on PID 1's stdout is what docker logs reads: found on s3 only, with its timestamp.
     const marker = `marker-${service}`
     await on(s3, `docker exec ${name} sh -c 'echo ${marker} > /proc/1/fd/1'`)
     const logs = await accessory('logs', 'web2', '-g', marker)
-    expect(logs.stdout).toMatch(new RegExp(`^Host: ${re(s2)} \\(web2\\)\\nNothing found\\n\\nHost: ${re(s3)} \\(web2\\)\\n\\S+Z ${marker}\\n\\n$`))
+    expect(logs.stdout).toMatch(
+      new RegExp(
+        `^Host: ${re(s2)} \\(web2\\)\\nNothing found\\n\\nHost: ${re(s3)} \\(web2\\)\\n\\S+Z ${marker}\\n\\n$`,
+      ),
+    )
   })
 
   test('stop, start and restart change the container state', async () => {
@@ -127,7 +150,9 @@ describe('tasks/accessory.ts', () => {
       expect(after).toMatch(/^\w+ running$/)
       expect(after).not.toBe(before[i])
       expect(await on(host, `docker ps -a -q --filter label=service=${name} | wc -l`)).toBe('1')
-      expect(await on(host, `docker exec ${name} cat /data/probe /www/page.html`)).toBe('written-inside\n<p>hi there from erb</p>')
+      expect(await on(host, `docker exec ${name} cat /data/probe /www/page.html`)).toBe(
+        'written-inside\n<p>hi there from erb</p>',
+      )
     }
   })
 

@@ -12,18 +12,24 @@ let v1 = ''
 
 /** `name state` of every container of the app on a host, sorted. */
 async function containers(host: string): Promise<string[]> {
-  const { stdout } = await sshExec(host, `docker ps -a --filter label=service=${app.service} --format '{{.Names}} {{.State}}'`)
+  const { stdout } = await sshExec(
+    host,
+    `docker ps -a --filter label=service=${app.service} --format '{{.Names}} {{.State}}'`,
+  )
   return stdout.trim().split('\n').filter(Boolean).sort()
 }
 
 /** GET through one server's own proxy port (caddy on :80), with the app's Host. */
 function viaServer(host: string, path = '/version'): Promise<{ status: number; body: string }> {
   return new Promise((done, fail) => {
-    const req = request({ host, port: 80, path, headers: { host: `${app.service}.test`, connection: 'close' }, timeout: 10_000 }, (res) => {
-      let body = ''
-      res.on('data', (c: Buffer) => (body += c.toString()))
-      res.on('end', () => done({ status: res.statusCode ?? 0, body }))
-    })
+    const req = request(
+      { host, port: 80, path, headers: { host: `${app.service}.test`, connection: 'close' }, timeout: 10_000 },
+      (res) => {
+        let body = ''
+        res.on('data', (c: Buffer) => (body += c.toString()))
+        res.on('end', () => done({ status: res.statusCode ?? 0, body }))
+      },
+    )
     req.on('error', fail).on('timeout', () => req.destroy(new Error(`GET ${host}${path} timed out`)))
     req.end()
   })
@@ -44,7 +50,12 @@ afterAll(() => app.cleanup())
 
 describe('tasks/app.ts', () => {
   test('details, containers, images and version report per host', async () => {
-    const [details, list, images, version] = await Promise.all([script('details'), script('containers'), script('images'), script('version')])
+    const [details, list, images, version] = await Promise.all([
+      script('details'),
+      script('containers'),
+      script('images'),
+      script('version'),
+    ])
     const web = `${app.service}-web-${v1}`
     expect(details).toMatch(new RegExp(`^Host: ${s1} \\(web\\)\\nCONTAINER ID .*\\n.*Up .*\\(healthy\\).*${web}\\n`))
     expect(details).toContain(`Host: ${s3} (workers)\n`)
@@ -53,7 +64,9 @@ describe('tasks/app.ts', () => {
     expect(images).toMatch(new RegExp(`${sandbox.registry}/e2e/${app.service} +${v1} `))
     expect(images).toMatch(new RegExp(`${sandbox.registry}/e2e/${app.service} +latest `))
     expect(version).toBe(`Host: ${s1}\n${v1}\n\nHost: ${s2}\n${v1}\n\nHost: ${s3}\n${v1}\n\n`)
-    expect(await script('stale_containers')).toBe(`Host: ${s1} (web)\n(none)\n\nHost: ${s2} (web)\n(none)\n\nHost: ${s3} (workers)\n(none)\n\n`)
+    expect(await script('stale_containers')).toBe(
+      `Host: ${s1} (web)\n(none)\n\nHost: ${s2} (web)\n(none)\n\nHost: ${s3} (workers)\n(none)\n\n`,
+    )
   })
 
   test('logs shows what the current container wrote, and grep filters it', async () => {
@@ -63,7 +76,9 @@ describe('tasks/app.ts', () => {
     const logs = await script('logs', '-r', 'web', '-g', marker)
     expect(logs).toBe(`Host: ${s1} (web)\n${marker}\n\nHost: ${s2} (web)\nNothing found\n\n`)
     // httpd -v logs every request (the health checks too), so the last line is some request's, one line long.
-    expect(await script('logs', '-h', s1, '-n', '1')).toMatch(new RegExp(`^Host: ${s1.replaceAll('.', '\\.')} \\(web\\)\\n[^\\n]+\\n\\n$`))
+    expect(await script('logs', '-h', s1, '-n', '1')).toMatch(
+      new RegExp(`^Host: ${s1.replaceAll('.', '\\.')} \\(web\\)\\n[^\\n]+\\n\\n$`),
+    )
     expect(await script('logs', '-h', s1, '-n', '20')).toContain('response:200')
   })
 

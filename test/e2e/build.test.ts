@@ -20,7 +20,11 @@ afterAll(() => {
   for (const step of cleanup.reverse()) step()
 })
 
-const docker = (...args: string[]): string => execFileSync('docker', args, { encoding: 'utf8', env: { ...process.env, DOCKER_CONFIG: sandbox.dockerConfig } }).trim()
+const docker = (...args: string[]): string =>
+  execFileSync('docker', args, {
+    encoding: 'utf8',
+    env: { ...process.env, DOCKER_CONFIG: sandbox.dockerConfig },
+  }).trim()
 
 function project(builder: Record<string, unknown>, dockerfile: string) {
   const root = tempRepo({
@@ -42,9 +46,13 @@ function project(builder: Record<string, unknown>, dockerfile: string) {
   // The sandbox's password, not makeConfig's placeholder.
   const registry = { ...config.registry, password: new Secret(sandbox.registryPassword) }
   const env = { DOCKER_CONFIG: sandbox.dockerConfig, E2E_BUILD_TOKEN: 'token-value-1234' }
-  const ctx = makeContext({ ...config, registry }, localExecutor({ cwd: root, env }), { version: git(root, 'rev-parse', 'HEAD') })
+  const ctx = makeContext({ ...config, registry }, localExecutor({ cwd: root, env }), {
+    version: git(root, 'rev-parse', 'HEAD'),
+  })
   cleanup.push(() => rmSync(root, { recursive: true, force: true }))
-  cleanup.push(() => rmSync(clonePaths(service, { projectDir: root, gitRoot: root }).cloneDir, { recursive: true, force: true }))
+  cleanup.push(() =>
+    rmSync(clonePaths(service, { projectDir: root, gitRoot: root }).cloneDir, { recursive: true, force: true }),
+  )
   return { root, ctx, repo: config.repository }
 }
 
@@ -58,23 +66,33 @@ describe('build and push through the sandbox registry', () => {
   test('clean clone → docker build → push; the pulled image has the commit only, with the service label', async () => {
     const p = project({ multiarch: false }, `FROM ${sandbox.baseImage}\nCOPY . /srv/\n`)
     const started = performance.now()
-    await new Listr([loginRegistryLocally(), buildImage(), pushImage()], { ctx: p.ctx, renderer: 'silent', exitOnError: true }).run()
+    await new Listr([loginRegistryLocally(), buildImage(), pushImage()], {
+      ctx: p.ctx,
+      renderer: 'silent',
+      exitOnError: true,
+    }).run()
     const seconds = (performance.now() - started) / 1000
     console.log(`build+push of a fresh clone: ${seconds.toFixed(2)}s`)
     const versioned = `${p.repo}:${p.ctx.version}`
-    cleanup.push(() => void execFileSync('docker', ['image', 'rm', '--force', versioned, `${p.repo}:latest`], { stdio: 'ignore' }))
+    cleanup.push(
+      () => void execFileSync('docker', ['image', 'rm', '--force', versioned, `${p.repo}:latest`], { stdio: 'ignore' }),
+    )
 
     docker('image', 'rm', '--force', versioned, `${p.repo}:latest`)
     docker('pull', versioned)
     expect(docker('image', 'inspect', '--format', '{{ .Config.Labels.service }}', versioned)).toBe(p.ctx.config.service)
     const container = docker('create', versioned, 'true')
     cleanup.push(() => void execFileSync('docker', ['rm', '--force', container], { stdio: 'ignore' }))
-    const files = execFileSync('sh', ['-c', 'docker cp "$1:/srv" - | tar -tf -', 'sh', container], { encoding: 'utf8' }).split('\n')
+    const files = execFileSync('sh', ['-c', 'docker cp "$1:/srv" - | tar -tf -', 'sh', container], {
+      encoding: 'utf8',
+    }).split('\n')
     expect(files).toContain('srv/app.txt')
     expect(files).toContain('srv/Dockerfile')
     expect(files).not.toContain('srv/secret.txt')
     expect(files).not.toContain('srv/wip.txt')
-    expect(p.ctx.found.warnings).toEqual(['Building from a local git clone, so ignoring these uncommitted changes:\n?? wip.txt'])
+    expect(p.ctx.found.warnings).toEqual([
+      'Building from a local git clone, so ignoring these uncommitted changes:\n?? wip.txt',
+    ])
     expect(docker('pull', `${p.repo}:latest`)).toContain('latest')
   })
 
@@ -83,7 +101,9 @@ describe('build and push through the sandbox registry', () => {
     const p = project({ multiarch: false, secrets: ['E2E_BUILD_TOKEN'] }, dockerfile)
     await new Listr([buildImage()], { ctx: p.ctx, renderer: 'silent', exitOnError: true }).run()
     const versioned = `${p.repo}:${p.ctx.version}`
-    cleanup.push(() => void execFileSync('docker', ['image', 'rm', '--force', versioned, `${p.repo}:latest`], { stdio: 'ignore' }))
+    cleanup.push(
+      () => void execFileSync('docker', ['image', 'rm', '--force', versioned, `${p.repo}:latest`], { stdio: 'ignore' }),
+    )
     expect(docker('run', '--rm', versioned, 'cat', '/token-length').trim()).toBe('16')
     expect(docker('history', '--no-trunc', versioned)).not.toContain('token-value-1234')
   })

@@ -17,7 +17,13 @@ test('SIGINT during boot stops the new containers, releases the lock and exits 1
   expect((await app.script('deploy')).code).toBe(0)
   // v2 never turns healthy, so it is still starting (Docker needs 3 failed checks) when SIGINT arrives.
   const yml = join(app.dir, 'deploy.yml')
-  writeFileSync(yml, readFileSync(yml, 'utf8').replace('  dockerfile: demo/Dockerfile', '  dockerfile: demo/Dockerfile\n  args:\n    BROKEN: "1"'))
+  writeFileSync(
+    yml,
+    readFileSync(yml, 'utf8').replace(
+      '  dockerfile: demo/Dockerfile',
+      '  dockerfile: demo/Dockerfile\n  args:\n    BROKEN: "1"',
+    ),
+  )
   await app.commit('v2 that never turns healthy')
   const child = spawn(join(SLIPWAY, 'node_modules/.bin/tsx'), [join(SLIPWAY, 'tasks/deploy.ts')], {
     cwd: app.dir,
@@ -41,10 +47,20 @@ test('SIGINT during boot stops the new containers, releases the lock and exits 1
   expect(code, stderr).toBe(130)
   expect(stderr).toContain('Cancelling')
   const running = async (host: string) =>
-    (await sshExec(host, `docker ps --filter label=service=${app.service} --format '{{.Names}}'`)).stdout.trim().split('\n').sort()
+    (await sshExec(host, `docker ps --filter label=service=${app.service} --format '{{.Names}}'`)).stdout
+      .trim()
+      .split('\n')
+      .sort()
   const after = { [s1]: await running(s1), [s2]: await running(s2), [s3]: await running(s3) }
-  expect(after, stderr).toEqual({ [s1]: [`${app.service}-web-${v1}`], [s2]: [`${app.service}-web-${v1}`], [s3]: [`${app.service}-workers-${v1}`] })
+  expect(after, stderr).toEqual({
+    [s1]: [`${app.service}-web-${v1}`],
+    [s2]: [`${app.service}-web-${v1}`],
+    [s3]: [`${app.service}-workers-${v1}`],
+  })
   // The workers' container created before the barrier was removed, never started: no v2 worker at all.
-  expect((await sshExec(s3, `docker ps -a --filter label=service=${app.service} --format '{{.Names}}'`)).stdout.trim(), stderr).toBe(`${app.service}-workers-${v1}`)
+  expect(
+    (await sshExec(s3, `docker ps -a --filter label=service=${app.service} --format '{{.Names}}'`)).stdout.trim(),
+    stderr,
+  ).toBe(`${app.service}-workers-${v1}`)
   expect((await sshExec(s1, `ls .kamal/locks/${app.service} 2>&1 || true`)).stdout).toContain('No such file')
 })

@@ -16,7 +16,10 @@ test('setup runs every hook in order with the run details, and a failing hook ab
   mkdirSync(join(app.dir, 'hooks'))
   for (const hook of HOOKS) {
     const file = join(app.dir, 'hooks', hook)
-    writeFileSync(file, `#!/bin/sh\necho "${hook} $KAMAL_COMMAND $KAMAL_HOSTS $KAMAL_SERVICE_VERSION runtime=\${KAMAL_RUNTIME:-none}" >> trail.log\n`)
+    writeFileSync(
+      file,
+      `#!/bin/sh\necho "${hook} $KAMAL_COMMAND $KAMAL_HOSTS $KAMAL_SERVICE_VERSION runtime=\${KAMAL_RUNTIME:-none}" >> trail.log\n`,
+    )
     chmodSync(file, 0o755)
   }
   writeFileSync(join(app.dir, '.gitignore'), 'trail.log\n')

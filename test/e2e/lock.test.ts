@@ -18,11 +18,20 @@ const lock = async (...args: string[]) => app.script('lock', args)
 /** GET /version through s1's own proxy port (the load balancer also reaches s2, which this app does not use). */
 function viaServer(): Promise<{ status: number; body: string }> {
   return new Promise((done, fail) => {
-    const req = request({ host: s1, port: 80, path: '/version', headers: { host: `${app.service}.test`, connection: 'close' }, timeout: 10_000 }, (res) => {
-      let body = ''
-      res.on('data', (c: Buffer) => (body += c.toString()))
-      res.on('end', () => done({ status: res.statusCode ?? 0, body }))
-    })
+    const req = request(
+      {
+        host: s1,
+        port: 80,
+        path: '/version',
+        headers: { host: `${app.service}.test`, connection: 'close' },
+        timeout: 10_000,
+      },
+      (res) => {
+        let body = ''
+        res.on('data', (c: Buffer) => (body += c.toString()))
+        res.on('end', () => done({ status: res.statusCode ?? 0, body }))
+      },
+    )
     req.on('error', fail).on('timeout', () => req.destroy(new Error('GET /version timed out')))
     req.end()
   })
@@ -30,7 +39,11 @@ function viaServer(): Promise<{ status: number; body: string }> {
 
 /** Every container of the app on every server with its id and state: "nothing changed" compares these. */
 async function snapshot(): Promise<string> {
-  const all = await Promise.all(sandbox.servers.map((h) => sshExec(h, `docker ps -a --filter label=service=${app.service} --format '{{.ID}} {{.Names}} {{.State}}'`)))
+  const all = await Promise.all(
+    sandbox.servers.map((h) =>
+      sshExec(h, `docker ps -a --filter label=service=${app.service} --format '{{.ID}} {{.Names}} {{.State}}'`),
+    ),
+  )
   return all.map((r) => r.stdout.trim()).join('\n')
 }
 
@@ -50,10 +63,15 @@ describe('tasks/lock.ts', () => {
   })
 
   test('acquire -m, status shows who and why, a second acquire fails naming the holder', async () => {
-    expect(await lock('acquire', '-m', 'Integration Tests')).toMatchObject({ code: 0, stdout: 'Acquired the deploy lock\n' })
+    expect(await lock('acquire', '-m', 'Integration Tests')).toMatchObject({
+      code: 0,
+      stdout: 'Acquired the deploy lock\n',
+    })
     const status = await lock('status')
     expect(status.code).toBe(0)
-    expect(status.stdout).toMatch(new RegExp(`^Locked by: .+ at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\nVersion: ${v1}\\nMessage: Integration Tests\\n$`))
+    expect(status.stdout).toMatch(
+      new RegExp(`^Locked by: .+ at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\nVersion: ${v1}\\nMessage: Integration Tests\\n$`),
+    )
     // It is a directory on the primary host, with the details base64-encoded inside.
     expect((await sshExec(s1, `test -d .kamal/locks/${app.service} && echo held`)).stdout).toBe('held\n')
 

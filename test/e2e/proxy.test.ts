@@ -24,18 +24,31 @@ interface Answer {
 /** One GET of `<base>/version` with the app's Host; an error is an answer with status 0. */
 const getVersion = (base: string, service: string): Promise<Answer> =>
   new Promise((resolve) => {
-    const req = request(`${base}/version`, { headers: { host: `${service}.test`, connection: 'close' }, timeout: 10_000 }, (res) => {
-      let body = ''
-      res.on('data', (c: Buffer) => (body += c.toString()))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim(), upstream: String(res.headers['x-sandbox-upstream'] ?? base) }))
-    })
+    const req = request(
+      `${base}/version`,
+      { headers: { host: `${service}.test`, connection: 'close' }, timeout: 10_000 },
+      (res) => {
+        let body = ''
+        res.on('data', (c: Buffer) => (body += c.toString()))
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: body.trim(),
+            upstream: String(res.headers['x-sandbox-upstream'] ?? base),
+          }),
+        )
+      },
+    )
     req.on('error', (e) => resolve({ status: 0, body: e.message, upstream: base }))
     req.on('timeout', () => req.destroy(new Error('timeout')))
     req.end()
   })
 
 /** GETs /version (through the LB, or from `urls` in turn) every 50 ms until stopped; every answer or error is kept. */
-function requestLoop(service: string, { everyMs = 50, urls = [sandbox.lbUrl] }: { everyMs?: number; urls?: string[] } = {}) {
+function requestLoop(
+  service: string,
+  { everyMs = 50, urls = [sandbox.lbUrl] }: { everyMs?: number; urls?: string[] } = {},
+) {
   const answers: Promise<Answer>[] = []
   let n = 0
   const timer = setInterval(() => answers.push(getVersion(urls[n++ % urls.length]!, service)), everyMs)
@@ -58,7 +71,11 @@ function versionRuns(answers: readonly Answer[]): Record<string, string[]> {
 }
 
 const inspect = async (host: string, format: string, name: string): Promise<string> =>
-  (await sshExec(host, `docker inspect --format '${format}' ${name} 2>/dev/null || echo missing`, { allowFailure: true })).stdout.trim()
+  (
+    await sshExec(host, `docker inspect --format '${format}' ${name} 2>/dev/null || echo missing`, {
+      allowFailure: true,
+    })
+  ).stdout.trim()
 
 beforeAll(async () => {
   v1 = await app.init()
@@ -72,7 +89,9 @@ beforeAll(async () => {
 afterAll(async () => {
   // Leave the shared proxy running for the next test file, whatever happened here.
   await app.script('proxy', ['boot'])
-  await Promise.all([s1, s2].map((h) => sshExec(h, `rm -f .kamal/proxy/routes/0-${app.service}-web.json`, { allowFailure: true })))
+  await Promise.all(
+    [s1, s2].map((h) => sshExec(h, `rm -f .kamal/proxy/routes/0-${app.service}-web.json`, { allowFailure: true })),
+  )
   await app.cleanup()
 })
 
@@ -107,7 +126,9 @@ describe('caddy', () => {
     expect(`${result.stdout}${result.stderr}`).toMatch(/caddy reloaded: routing to .*-web-/)
     expect(`${result.stdout}${result.stderr}`).toMatch(/-web-\w+ drained in \d/)
     const drained = [...`${result.stdout}${result.stderr}`.matchAll(/drained in ([\d.]+) s/g)].map((m) => m[1])
-    console.log(`caddy redeploy: ${answers.length} requests in ${seconds.toFixed(1)} s, ${answers.filter((a) => a.status !== 200).length} not 200; drains took ${drained.join(', ')} s`)
+    console.log(
+      `caddy redeploy: ${answers.length} requests in ${seconds.toFixed(1)} s, ${answers.filter((a) => a.status !== 200).length} not 200; drains took ${drained.join(', ')} s`,
+    )
     expect(answers.length).toBeGreaterThan(20)
     expect(answers.filter((a) => a.status !== 200)).toEqual([])
     const runs = versionRuns(answers)
@@ -118,7 +139,10 @@ describe('caddy', () => {
 
   test('a broken image keeps the old version serving with zero failed requests', async () => {
     const yml = readFileSync(join(app.dir, 'deploy.yml'), 'utf8')
-    writeFileSync(join(app.dir, 'deploy.yml'), yml.replace('  dockerfile: demo/Dockerfile', '  dockerfile: demo/Dockerfile\n  args:\n    BROKEN: "1"'))
+    writeFileSync(
+      join(app.dir, 'deploy.yml'),
+      yml.replace('  dockerfile: demo/Dockerfile', '  dockerfile: demo/Dockerfile\n  args:\n    BROKEN: "1"'),
+    )
     await app.commit('broken')
     const loop = requestLoop(app.service)
     const result = await app.script('deploy')
@@ -148,7 +172,10 @@ describe('proxy subcommands on real servers', () => {
   test('details and logs report per proxy host', async () => {
     const details = await app.script('proxy', ['details'])
     expect(details.code, details.stderr).toBe(0)
-    for (const h of [s1, s2]) expect(details.stdout).toMatch(new RegExp(`Host: ${h.replaceAll('.', '\\.')}\\nCONTAINER ID.*\\n\\w+ .*slipway-proxy`))
+    for (const h of [s1, s2])
+      expect(details.stdout).toMatch(
+        new RegExp(`Host: ${h.replaceAll('.', '\\.')}\\nCONTAINER ID.*\\n\\w+ .*slipway-proxy`),
+      )
     expect(details.stdout).not.toContain(`Host: ${sandbox.servers[2]}`) // workers only: no proxy there
     const logs = await app.script('proxy', ['logs', '-n', '3'])
     expect(logs.code, logs.stderr).toBe(0)
@@ -173,7 +200,9 @@ describe('proxy subcommands on real servers', () => {
     const result = await app.script('proxy', ['reboot'])
     expect(result.code, result.stderr).toBe(0)
     expect([await proxyId(s1), await proxyId(s2)]).not.toContain(before[0])
-    expect(readFileSync(join(app.dir, 'hooks.log'), 'utf8')).toBe(`pre-proxy-reboot ${s1},${s2}\npost-proxy-reboot ${s1},${s2}\n`)
+    expect(readFileSync(join(app.dir, 'hooks.log'), 'utf8')).toBe(
+      `pre-proxy-reboot ${s1},${s2}\npost-proxy-reboot ${s1},${s2}\n`,
+    )
     expect(await site(app.service)).toEqual({ status: 200, body: v2 })
   })
 
@@ -181,7 +210,10 @@ describe('proxy subcommands on real servers', () => {
     writeFileSync(join(app.dir, 'hooks.log'), '')
     // Both servers directly, every 50 ms (the LB would hide a moment when both are down).
     const ticks: Promise<[Answer, Answer]>[] = []
-    const timer = setInterval(() => ticks.push(Promise.all([getVersion(`http://${s1}`, app.service), getVersion(`http://${s2}`, app.service)])), 50)
+    const timer = setInterval(
+      () => ticks.push(Promise.all([getVersion(`http://${s1}`, app.service), getVersion(`http://${s2}`, app.service)])),
+      50,
+    )
     const result = await app.script('proxy', ['reboot', '--rolling'])
     clearInterval(timer)
     const pairs = await Promise.all(ticks)
@@ -190,7 +222,9 @@ describe('proxy subcommands on real servers', () => {
       `pre-proxy-reboot ${s1}\npost-proxy-reboot ${s1}\npre-proxy-reboot ${s2}\npost-proxy-reboot ${s2}\n`,
     )
     const down = (i: 0 | 1) => pairs.filter((p) => p[i].status !== 200).length
-    console.log(`caddy rolling reboot: ${pairs.length} ticks; ${s1} down in ${down(0)}, ${s2} down in ${down(1)}, both down in ${pairs.filter((p) => p[0].status !== 200 && p[1].status !== 200).length}`)
+    console.log(
+      `caddy rolling reboot: ${pairs.length} ticks; ${s1} down in ${down(0)}, ${s2} down in ${down(1)}, both down in ${pairs.filter((p) => p[0].status !== 200 && p[1].status !== 200).length}`,
+    )
     expect(down(0) + down(1)).toBeGreaterThan(0) // each proxy really was replaced while the loop ran
     expect(pairs.filter((p) => p[0].status !== 200 && p[1].status !== 200)).toEqual([])
   })
@@ -213,7 +247,7 @@ const TRAEFIK_TAR = process.env.SLIPWAY_TRAEFIK_IMAGE_TAR
 if (!TRAEFIK_TAR) {
   console.warn(
     'proxy e2e: traefik was NOT exercised on real servers (SLIPWAY_TRAEFIK_IMAGE_TAR is not set; no traefik image exists here). ' +
-      "Its docker run argv, labels and API polling are pinned by unit tests only.",
+      'Its docker run argv, labels and API polling are pinned by unit tests only.',
   )
 } else {
   describe('traefik (image from SLIPWAY_TRAEFIK_IMAGE_TAR)', () => {
@@ -226,7 +260,8 @@ if (!TRAEFIK_TAR) {
     }
     let t1 = ''
     beforeAll(async () => {
-      const docker = (...args: string[]) => exec([sandbox.docker, ...args], { env: { DOCKER_CONFIG: sandbox.dockerConfig } })
+      const docker = (...args: string[]) =>
+        exec([sandbox.docker, ...args], { env: { DOCKER_CONFIG: sandbox.dockerConfig } })
       const loaded = (await docker('load', '-i', TRAEFIK_TAR)).stdout.match(/Loaded image: (\S+)/)?.[1]
       if (!loaded) throw new Error(`${TRAEFIK_TAR} holds no tagged image (docker save traefik:v2.11 > file)`)
       const image = `${sandbox.registry}/sandbox/traefik:${loaded.split(':').pop()}`
@@ -235,11 +270,17 @@ if (!TRAEFIK_TAR) {
       const yml = readFileSync(join(tapp.dir, 'deploy.yml'), 'utf8')
       writeFileSync(
         join(tapp.dir, 'deploy.yml'),
-        yml.replace(/proxy:\n(  .*\n)+/, `traefik:\n  image: ${image}\n  host_port: ${PORT}\n  args:\n    api.insecure: true\n`),
+        yml.replace(
+          /proxy:\n(  .*\n)+/,
+          `traefik:\n  image: ${image}\n  host_port: ${PORT}\n  args:\n    api.insecure: true\n`,
+        ),
       )
       mkdirSync(join(tapp.dir, '.kamal/hooks'), { recursive: true })
       for (const name of ['pre-traefik-reboot', 'post-traefik-reboot']) {
-        writeFileSync(join(tapp.dir, '.kamal/hooks', name), `#!/bin/sh\necho "${name} $KAMAL_HOSTS" >> "$PWD/hooks.log"\n`)
+        writeFileSync(
+          join(tapp.dir, '.kamal/hooks', name),
+          `#!/bin/sh\necho "${name} $KAMAL_HOSTS" >> "$PWD/hooks.log"\n`,
+        )
         chmodSync(join(tapp.dir, '.kamal/hooks', name), 0o755)
       }
       t1 = await tapp.init()

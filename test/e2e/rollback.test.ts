@@ -13,7 +13,9 @@ let v1 = ''
 let v2 = ''
 
 const imageId = async (host: string, tag: string): Promise<string> =>
-  (await sshExec(host, `docker image inspect --format '{{.Id}}' ${sandbox.registry}/e2e/${app.service}:${tag}`)).stdout.trim()
+  (
+    await sshExec(host, `docker image inspect --format '{{.Id}}' ${sandbox.registry}/e2e/${app.service}:${tag}`)
+  ).stdout.trim()
 
 beforeAll(async () => {
   v1 = await app.init()
@@ -44,7 +46,9 @@ describe('tasks/rollback.ts', () => {
     polling = false
     await poller
     expect(result.code, result.stderr).toBe(0)
-    console.log(`rollback took ${seconds.toFixed(1)} s; answers while it ran: ${JSON.stringify(Object.fromEntries(statuses))}`)
+    console.log(
+      `rollback took ${seconds.toFixed(1)} s; answers while it ran: ${JSON.stringify(Object.fromEntries(statuses))}`,
+    )
     // Every answer was a 200 from one of the two versions.
     expect([...statuses.keys()].every((k) => k === `200 ${v1}` || k === `200 ${v2}`)).toBe(true)
 
@@ -53,7 +57,9 @@ describe('tasks/rollback.ts', () => {
     expect(version.stdout).toBe(`Host: ${s1}\n${v1}\n\nHost: ${s2}\n${v1}\n\nHost: ${s3}\n${v1}\n\n`)
     for (const host of [s1, s2, s3]) expect(await imageId(host, 'latest')).toBe(await imageId(host, v1))
     // The old v1 container was renamed out of the way; a fresh one serves; v2 is stopped, not gone.
-    const names = (await sshExec(s1, `docker ps -a --filter label=service=${app.service} --format '{{.Names}} {{.State}}'`)).stdout
+    const names = (
+      await sshExec(s1, `docker ps -a --filter label=service=${app.service} --format '{{.Names}} {{.State}}'`)
+    ).stdout
     expect(names).toContain(`${app.service}-web-${v1} running`)
     expect(names).toContain(`${app.service}-web-${v2} exited`)
     expect(names).toMatch(new RegExp(`${app.service}-web-${v1}_replaced_[0-9a-f]+ exited`))
@@ -63,7 +69,9 @@ describe('tasks/rollback.ts', () => {
   test('a version with no container fails naming where it is missing, and changes nothing', async () => {
     const result = await app.script('rollback', ['0000000'])
     expect(result.code).toBe(1)
-    expect(result.stderr).toContain(`error: the app version '0000000' is not available as a container: no ${app.service}-web-0000000 on ${s1}`)
+    expect(result.stderr).toContain(
+      `error: the app version '0000000' is not available as a container: no ${app.service}-web-0000000 on ${s1}`,
+    )
     expect(result.stderr).toContain(`no ${app.service}-workers-0000000 on ${s3}`)
     expect(await site(app.service)).toEqual({ status: 200, body: v1 })
     expect((await app.script('lock', ['status'])).stdout).toBe('There is no deploy lock\n')

@@ -14,16 +14,23 @@ import { exec, httpGet, readSandboxEnv, sshExec, uniqueService, waitForHealth } 
 
 const env = readSandboxEnv()
 const docker = (args: string[], input?: string) =>
-  exec([env.docker, ...args], { env: { DOCKER_CONFIG: env.dockerConfig, DOCKER_BUILDKIT: '0' }, ...(input !== undefined ? { input } : {}) })
+  exec([env.docker, ...args], {
+    env: { DOCKER_CONFIG: env.dockerConfig, DOCKER_BUILDKIT: '0' },
+    ...(input !== undefined ? { input } : {}),
+  })
 
 // Log every server in to the registry (password on stdin) and pull the test images once per file.
 let pulled: Promise<void> | undefined
 const pullEverywhere = (): Promise<void> =>
   (pulled ??= Promise.all(
     env.servers.map((ip) =>
-      sshExec(ip, `docker login ${quote(env.registry)} -u ${quote(env.registryUser)} --password-stdin >/dev/null && docker pull -q ${quote(env.appImage)} && docker pull -q ${quote(env.brokenImage)}`, {
-        input: env.registryPassword,
-      }),
+      sshExec(
+        ip,
+        `docker login ${quote(env.registry)} -u ${quote(env.registryUser)} --password-stdin >/dev/null && docker pull -q ${quote(env.appImage)} && docker pull -q ${quote(env.brokenImage)}`,
+        {
+          input: env.registryPassword,
+        },
+      ),
     ),
   ).then(() => undefined))
 
@@ -31,7 +38,13 @@ describe('sandbox layout and config (pure)', () => {
   test('layout: names, addresses and ports of an instance', () => {
     const l = layout({ name: 'x', servers: 4, subnet: '10.9.8', lbPort: 1234, lbBackends: 3 })
     expect(l.servers).toEqual([11, 12, 13, 14].map((n, i) => ({ container: `x-${i + 1}`, ip: `10.9.8.${n}` })))
-    expect([l.cidr, l.gateway, l.registry, l.lbUrl, l.network]).toEqual(['10.9.8.0/24', '10.9.8.1', '10.9.8.1:5443', 'http://127.0.0.1:1234', 'x'])
+    expect([l.cidr, l.gateway, l.registry, l.lbUrl, l.network]).toEqual([
+      '10.9.8.0/24',
+      '10.9.8.1',
+      '10.9.8.1:5443',
+      'http://127.0.0.1:1234',
+      'x',
+    ])
     expect(l.lbBackends).toEqual(['10.9.8.11', '10.9.8.12', '10.9.8.13'])
     expect(layout({ servers: 1 }).lbBackends).toEqual(['172.29.0.11'])
     expect(() => layout({ servers: 21 })).toThrow('servers: 21 is not between 1 and 20')
@@ -41,7 +54,13 @@ describe('sandbox layout and config (pure)', () => {
 
   test('optionsFromEnv takes counts, or the lists a sourced .sandbox/env holds', () => {
     expect(optionsFromEnv({ SANDBOX_SERVERS: '5', SANDBOX_LB_BACKENDS: '3' })).toEqual({ servers: 5, lbBackends: 3 })
-    expect(optionsFromEnv({ SANDBOX_SERVERS: '172.29.0.11 172.29.0.12', SANDBOX_LB_BACKENDS: '172.29.0.11', SANDBOX_SUBNET: '172.29.0.0/24' })).toEqual({
+    expect(
+      optionsFromEnv({
+        SANDBOX_SERVERS: '172.29.0.11 172.29.0.12',
+        SANDBOX_LB_BACKENDS: '172.29.0.11',
+        SANDBOX_SUBNET: '172.29.0.0/24',
+      }),
+    ).toEqual({
       servers: 2,
       lbBackends: 1,
       subnet: '172.29.0',
@@ -51,7 +70,9 @@ describe('sandbox layout and config (pure)', () => {
 
   test('the load balancer forwards to the chosen backends with short timeouts', () => {
     const conf = lbConfig(layout({ servers: 3 }))
-    expect(conf).toContain('server 172.29.0.11:80 max_fails=1 fail_timeout=1s;\n    server 172.29.0.12:80 max_fails=1 fail_timeout=1s;\n  }')
+    expect(conf).toContain(
+      'server 172.29.0.11:80 max_fails=1 fail_timeout=1s;\n    server 172.29.0.12:80 max_fails=1 fail_timeout=1s;\n  }',
+    )
     expect(conf).not.toContain('172.29.0.13')
     expect(conf).toContain('listen 127.0.0.1:19080;')
     expect(conf).toContain('proxy_connect_timeout 1s;')
@@ -59,7 +80,9 @@ describe('sandbox layout and config (pure)', () => {
   })
 
   test('a missing program names its Debian package and the line to run', () => {
-    expect(installHint(['docker.io', 'tini'])).toBe('apt-get update && apt-get install -y --no-install-recommends docker.io tini')
+    expect(installHint(['docker.io', 'tini'])).toBe(
+      'apt-get update && apt-get install -y --no-install-recommends docker.io tini',
+    )
     expect(missingPackages()).toEqual([])
   })
 })
@@ -118,14 +141,30 @@ describe('sandbox servers', () => {
 
 describe('sandbox registry', () => {
   test('refuses anonymous access and a wrong password', async () => {
-    const anonymous = await exec(['openssl', 's_client', '-quiet', '-connect', env.registry, '-CAfile', env.raw.SANDBOX_REGISTRY_CA!, '-verify_return_error'], {
-      input: `GET /v2/ HTTP/1.0\r\nHost: ${env.registry}\r\n\r\n`,
-      allowFailure: true,
-    })
+    const anonymous = await exec(
+      [
+        'openssl',
+        's_client',
+        '-quiet',
+        '-connect',
+        env.registry,
+        '-CAfile',
+        env.raw.SANDBOX_REGISTRY_CA!,
+        '-verify_return_error',
+      ],
+      {
+        input: `GET /v2/ HTTP/1.0\r\nHost: ${env.registry}\r\n\r\n`,
+        allowFailure: true,
+      },
+    )
     expect(anonymous.stdout).toMatch(/^HTTP\/1\.[01] 401/)
     const dir = mkdtempSync(join(tmpdir(), 'sbx-docker-'))
     try {
-      const wrong = await exec([env.docker, 'login', env.registry, '-u', env.registryUser, '--password-stdin'], { env: { DOCKER_CONFIG: dir }, input: 'not-the-password', allowFailure: true })
+      const wrong = await exec([env.docker, 'login', env.registry, '-u', env.registryUser, '--password-stdin'], {
+        env: { DOCKER_CONFIG: dir },
+        input: 'not-the-password',
+        allowFailure: true,
+      })
       expect(wrong.code).not.toBe(0)
       expect(wrong.stderr).toMatch(/unauthorized|401/)
       expect(wrong.stderr + wrong.stdout).not.toContain(env.registryPassword)
@@ -139,14 +178,21 @@ describe('sandbox registry', () => {
     const image = `${env.registry}/${service}:v1`
     const dir = mkdtempSync(join(tmpdir(), 'sbx-build-'))
     try {
-      writeFileSync(join(dir, 'Dockerfile'), `FROM ${env.baseImage}\nRUN echo ${service} > /marker\nCMD ["cat", "/marker"]\n`)
+      writeFileSync(
+        join(dir, 'Dockerfile'),
+        `FROM ${env.baseImage}\nRUN echo ${service} > /marker\nCMD ["cat", "/marker"]\n`,
+      )
       await docker(['build', '-q', '-t', image, dir])
       const started = performance.now()
       await docker(['push', '-q', image])
       const pushed = (performance.now() - started) / 1000
       const outputs = await Promise.all(
         env.servers.map((ip) =>
-          sshExec(ip, `docker login ${quote(env.registry)} -u ${quote(env.registryUser)} --password-stdin >/dev/null && docker run --rm ${quote(image)}`, { input: env.registryPassword }),
+          sshExec(
+            ip,
+            `docker login ${quote(env.registry)} -u ${quote(env.registryUser)} --password-stdin >/dev/null && docker run --rm ${quote(image)}`,
+            { input: env.registryPassword },
+          ),
         ),
       )
       for (const o of outputs) expect(o.stdout.trim()).toBe(service)
@@ -164,11 +210,17 @@ describe('test images', () => {
     await pullEverywhere()
     const name = uniqueService('demo')
     try {
-      await Promise.all(env.servers.map((ip, i) => sshExec(ip, `docker run -d --name ${name} -e SLIPWAY_VERSION=v${i} ${quote(env.appImage)}`)))
+      await Promise.all(
+        env.servers.map((ip, i) =>
+          sshExec(ip, `docker run -d --name ${name} -e SLIPWAY_VERSION=v${i} ${quote(env.appImage)}`),
+        ),
+      )
       const health = await Promise.all(env.servers.map((ip) => waitForHealth(ip, name, 'healthy', 10_000)))
       for (const h of health) expect(h.seconds).toBeLessThan(5)
       console.log(`demo healthy after ${health.map((h) => h.seconds.toFixed(1)).join('s, ')}s`)
-      const versions = await Promise.all(env.servers.map((ip) => sshExec(ip, `docker exec ${name} wget -q -O - http://127.0.0.1/version`)))
+      const versions = await Promise.all(
+        env.servers.map((ip) => sshExec(ip, `docker exec ${name} wget -q -O - http://127.0.0.1/version`)),
+      )
       expect(versions.map((v) => v.stdout)).toEqual(env.servers.map((_, i) => `v${i}`))
     } finally {
       await Promise.all(env.servers.map((ip) => sshExec(ip, `docker rm -f ${name}`, { allowFailure: true })))
@@ -208,7 +260,17 @@ describe('test images', () => {
   test('the demo Dockerfile builds FROM the base image with no registry', async () => {
     const tag = `${uniqueService('build')}:local`
     try {
-      await docker(['build', '-q', '--build-arg', 'BUILD_VERSION=b1', '-t', tag, '-f', join(REPO_ROOT, 'demo', 'Dockerfile'), REPO_ROOT])
+      await docker([
+        'build',
+        '-q',
+        '--build-arg',
+        'BUILD_VERSION=b1',
+        '-t',
+        tag,
+        '-f',
+        join(REPO_ROOT, 'demo', 'Dockerfile'),
+        REPO_ROOT,
+      ])
       const { stdout } = await docker(['run', '--rm', '--entrypoint', 'cat', tag, '/start.sh'])
       expect(stdout).toContain('httpd -f -v -p 80 -h /www')
     } finally {
@@ -220,17 +282,35 @@ describe('test images', () => {
     const ip = env.servers[0]!
     const name = uniqueService('caddy')
     try {
-      await sshExec(ip, `docker login ${quote(env.registry)} -u ${quote(env.registryUser)} --password-stdin >/dev/null && docker pull -q ${quote(env.caddyImage)} >/dev/null`, { input: env.registryPassword })
+      await sshExec(
+        ip,
+        `docker login ${quote(env.registry)} -u ${quote(env.registryUser)} --password-stdin >/dev/null && docker pull -q ${quote(env.caddyImage)} >/dev/null`,
+        { input: env.registryPassword },
+      )
       await sshExec(ip, `docker run -d --name ${name} ${quote(env.caddyImage)} run --resume`)
       // The image has no shell: `caddy reload` is the client that POSTs to the admin API; retry until caddy listens.
-      const config = JSON.stringify({ apps: { http: { servers: { s: { listen: [':80'], routes: [{ handle: [{ handler: 'static_response', body: 'caddy-ok' }] }] } } } } })
+      const config = JSON.stringify({
+        apps: {
+          http: {
+            servers: {
+              s: { listen: [':80'], routes: [{ handle: [{ handler: 'static_response', body: 'caddy-ok' }] }] },
+            },
+          },
+        },
+      })
       let loaded = { code: 1 as number | null, stderr: '' }
       for (let i = 0; i < 50 && loaded.code !== 0; i++) {
-        loaded = await sshExec(ip, `docker exec -i ${name} caddy reload --config /dev/stdin --address localhost:2019`, { input: config, allowFailure: true })
+        loaded = await sshExec(ip, `docker exec -i ${name} caddy reload --config /dev/stdin --address localhost:2019`, {
+          input: config,
+          allowFailure: true,
+        })
         if (loaded.code !== 0) await new Promise((r) => setTimeout(r, 100))
       }
       expect(loaded.code, loaded.stderr).toBe(0)
-      const body = await sshExec(ip, `docker run --rm --network container:${name} ${quote(env.appImage)} wget -q -O - http://127.0.0.1/`)
+      const body = await sshExec(
+        ip,
+        `docker run --rm --network container:${name} ${quote(env.appImage)} wget -q -O - http://127.0.0.1/`,
+      )
       expect(body.stdout).toBe('caddy-ok')
     } finally {
       await sshExec(ip, `docker rm -f ${name}`, { allowFailure: true })
@@ -245,7 +325,10 @@ describe('load balancer', () => {
     const [first, second] = env.lbBackends as [string, string]
     // Port 80 of a backend belongs to slipway's proxy once anything was deployed: park it for this test.
     const parked = await Promise.all(
-      [first, second].map(async (ip) => (await sshExec(ip, 'docker stop slipway-proxy 2>/dev/null || true')).stdout.trim() === 'slipway-proxy'),
+      [first, second].map(
+        async (ip) =>
+          (await sshExec(ip, 'docker stop slipway-proxy 2>/dev/null || true')).stdout.trim() === 'slipway-proxy',
+      ),
     )
     try {
       await sshExec(first, `docker run -d --name ${name} -p 80:80 -e SLIPWAY_VERSION=lb1 ${quote(env.appImage)}`)
@@ -272,14 +355,20 @@ describe('load balancer', () => {
       expect([...versions].sort()).toEqual(['lb1', 'lb2'])
     } finally {
       await Promise.all([first, second].map((ip) => sshExec(ip, `docker rm -f ${name}`, { allowFailure: true })))
-      await Promise.all([first, second].map((ip, i) => (parked[i] ? sshExec(ip, 'docker start slipway-proxy') : undefined)))
+      await Promise.all(
+        [first, second].map((ip, i) => (parked[i] ? sshExec(ip, 'docker start slipway-proxy') : undefined)),
+      )
     }
   })
 })
 
 describe('sandbox lifecycle', () => {
   test('a second up reuses everything that runs', async () => {
-    const again = await sandboxUp({ ...optionsFromEnv(env.raw), name: env.raw.SANDBOX_NAME!, lbPort: Number(new URL(env.lbUrl).port) })
+    const again = await sandboxUp({
+      ...optionsFromEnv(env.raw),
+      name: env.raw.SANDBOX_NAME!,
+      lbPort: Number(new URL(env.lbUrl).port),
+    })
     expect(again.started).toBe(0)
     expect(again.env.SANDBOX_SERVERS).toBe(env.servers.join(' '))
     expect(again.seconds).toBeLessThan(5)
@@ -295,7 +384,9 @@ describe('sandbox lifecycle', () => {
 
   test('the env file round-trips through a real shell', () => {
     const text = formatEnv({ ...(env.raw as unknown as WrittenEnv), SANDBOX_REGISTRY_PASSWORD: `pa'ss $x \`y\`` })
-    const printed = execFileSync('sh', ['-c', `${text}printf '%s' "$SANDBOX_REGISTRY_PASSWORD|$SANDBOX_SERVERS"`], { encoding: 'utf8' })
+    const printed = execFileSync('sh', ['-c', `${text}printf '%s' "$SANDBOX_REGISTRY_PASSWORD|$SANDBOX_SERVERS"`], {
+      encoding: 'utf8',
+    })
     expect(printed).toBe(`pa'ss $x \`y\`|${env.servers.join(' ')}`)
     expect(parseEnv(text).SANDBOX_REGISTRY_PASSWORD).toBe(`pa'ss $x \`y\``)
   })
@@ -308,18 +399,28 @@ describe('sandbox lifecycle', () => {
       const ips = up.env.SANDBOX_SERVERS.split(' ')
       expect(ips).toHaveLength(10)
       const tenEnv = readSandboxEnv(big.name)
-      const hostnames = await Promise.all(ips.map((ip) => sshExec(ip, 'docker info --format "{{.Name}}"', { env: tenEnv })))
-      expect(hostnames.map((h) => h.stdout.trim())).toEqual(layout({ ...big, servers: 10 }).servers.map((s) => s.container))
+      const hostnames = await Promise.all(
+        ips.map((ip) => sshExec(ip, 'docker info --format "{{.Name}}"', { env: tenEnv })),
+      )
+      expect(hostnames.map((h) => h.stdout.trim())).toEqual(
+        layout({ ...big, servers: 10 }).servers.map((s) => s.container),
+      )
       expect((await httpGet(up.env.SANDBOX_LB_URL)).status).toBe(502)
     } finally {
       await sandboxDown(big)
     }
     const l = layout(big)
-    expect((await docker(['ps', '-a', '--filter', `label=slipway.sandbox.instance=${big.name}`, '--format', '{{.Names}}'])).stdout.trim()).toBe('')
+    expect(
+      (
+        await docker(['ps', '-a', '--filter', `label=slipway.sandbox.instance=${big.name}`, '--format', '{{.Names}}'])
+      ).stdout.trim(),
+    ).toBe('')
     expect((await exec([env.docker, 'network', 'inspect', l.network], { allowFailure: true })).code).not.toBe(0)
     expect(existsSync(l.envFile)).toBe(false)
     expect(existsSync(join('/etc/docker/certs.d', l.registry))).toBe(false)
-    const procs = (await exec(['ps', '-eo', 'stat=,args='])).stdout.split('\n').filter((p) => !p.startsWith('Z') && p.includes(l.dir))
+    const procs = (await exec(['ps', '-eo', 'stat=,args='])).stdout
+      .split('\n')
+      .filter((p) => !p.startsWith('Z') && p.includes(l.dir))
     expect(procs).toEqual([])
     // The shared sandbox is untouched.
     expect((await sshExec(env.servers[0]!, 'true')).code).toBe(0)

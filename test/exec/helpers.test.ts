@@ -68,6 +68,8 @@ test('abortable and delay reject with CancelledError on abort', async () => {
 
 test('the executors load under plain Node ESM (tsx), not only through vitest transforms', async () => {
   const code = `Promise.all(['ssh', 'local', 'recorder', 'upload'].map((f) => import('./lib/exec/' + f + '.ts'))).then((m) => console.log(m.map((x) => Object.keys(x).sort().join(',')).join(' ')))`
-  const { stdout } = await promisify(execFile)('npx', ['tsx', '--eval', code], { cwd: new URL('../..', import.meta.url).pathname })
+  const { stdout } = await promisify(execFile)('npx', ['tsx', '--eval', code], {
+    cwd: new URL('../..', import.meta.url).pathname,
+  })
   expect(stdout.trim()).toBe('sshPool localExecutor recorder writeFile,writeFileCommand')
 }, 30_000)

@@ -60,7 +60,11 @@ describe('check', () => {
     )
     const kh = knownHosts(file)
     expect(await kh.check('web1', 22, ED)).toEqual({ status: 'known' })
-    expect(await kh.check('web1', 22, blob('ssh-ed25519', 'x'))).toEqual({ status: 'changed', line: 3, knownType: 'ssh-ed25519' })
+    expect(await kh.check('web1', 22, blob('ssh-ed25519', 'x'))).toEqual({
+      status: 'changed',
+      line: 3,
+      knownType: 'ssh-ed25519',
+    })
     expect(await kh.check('web2', 22, ED)).toEqual({ status: 'changed', line: 5, knownType: 'ssh-rsa' })
     expect(await kh.check('web9', 22, ED2)).toEqual({ status: 'revoked', line: 6, knownType: 'ssh-ed25519' })
     expect(await kh.check('web9', 22, ED)).toEqual({ status: 'new' })
@@ -78,11 +82,16 @@ describe('check', () => {
 test('add creates ~/.ssh-like dirs and the file (0600), and parallel adds never interleave', async () => {
   const file = join(dir, 'fresh', '.ssh', 'known_hosts')
   const kh = knownHosts(file)
-  await Promise.all(Array.from({ length: 20 }, (_, i) => kh.add(`h${i}`, i % 2 ? 22 : 2200, blob('ssh-ed25519', `k${i}`))))
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) => kh.add(`h${i}`, i % 2 ? 22 : 2200, blob('ssh-ed25519', `k${i}`))),
+  )
   const lines = (await readFile(file, 'utf8')).split('\n')
   expect(lines.pop()).toBe('')
   expect(lines.sort()).toEqual(
-    Array.from({ length: 20 }, (_, i) => `${i % 2 ? `h${i}` : `[h${i}]:2200`} ssh-ed25519 ${b64(blob('ssh-ed25519', `k${i}`))}`).sort(),
+    Array.from(
+      { length: 20 },
+      (_, i) => `${i % 2 ? `h${i}` : `[h${i}]:2200`} ssh-ed25519 ${b64(blob('ssh-ed25519', `k${i}`))}`,
+    ).sort(),
   )
   expect((await stat(file)).mode & 0o777).toBe(0o600)
   expect(await kh.check('h3', 22, blob('ssh-ed25519', 'k3'))).toEqual({ status: 'known' })

@@ -14,7 +14,25 @@ beforeAll(async () => {
 })
 afterAll(() => rm(dir, { recursive: true, force: true }))
 
-const NASTY = ['', ' ', "it's", '$HOME', '`id`', 'a\nb', '*', '~', 'name=^x$', '{a,b}', 'ünï', '\\', "'\\''", '-n', '--', '日本語 🚀', 'x'.repeat(5000)]
+const NASTY = [
+  '',
+  ' ',
+  "it's",
+  '$HOME',
+  '`id`',
+  'a\nb',
+  '*',
+  '~',
+  'name=^x$',
+  '{a,b}',
+  'ünï',
+  '\\',
+  "'\\''",
+  '-n',
+  '--',
+  '日本語 🚀',
+  'x'.repeat(5000),
+]
 
 describe('localExecutor', () => {
   test('runs under /bin/sh with POSIX quoting: every nasty value comes back byte-for-byte', async () => {
@@ -56,12 +74,15 @@ describe('localExecutor', () => {
     const seen = new Promise<void>((r) => (resolveSeen = r))
     // The command waits for the test to have seen the first line: proof that lines arrive while it runs.
     const flag = join(dir, 'seen')
-    const running = local.run(script('echo first; echo oops >&2; while [ ! -e "$1" ]; do sleep 0.01; done; printf last', flag), {
-      onOutput: (l) => {
-        lines.push(l)
-        if (l === 'first') resolveSeen()
+    const running = local.run(
+      script('echo first; echo oops >&2; while [ ! -e "$1" ]; do sleep 0.01; done; printf last', flag),
+      {
+        onOutput: (l) => {
+          lines.push(l)
+          if (l === 'first') resolveSeen()
+        },
       },
-    })
+    )
     await seen
     await fsWrite(flag, '')
     const result = await running
@@ -76,20 +97,26 @@ describe('localExecutor', () => {
     const error = await local.run(failing).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(CommandError)
     expect(error).toMatchObject({ host: 'localhost', exitCode: 4, stderr: 'bad [REDACTED]\n', stdout: '[REDACTED]\n' })
-    expect((error as CommandError).command).toBe(`echo '[REDACTED]' && sh -c 'echo "bad $1" >&2; exit 4' sh '[REDACTED]'`)
+    expect((error as CommandError).command).toBe(
+      `echo '[REDACTED]' && sh -c 'echo "bad $1" >&2; exit 4' sh '[REDACTED]'`,
+    )
     expect(JSON.stringify(error) + (error as Error).message).not.toContain('hunter2')
   })
 
   test('allowFailure resolves with the exit code and the raw output', async () => {
     const local = localExecutor({ cwd: dir })
     await expect(local.run(script('echo out; echo err >&2; exit 2'), { allowFailure: true })).resolves.toEqual({
-      stdout: 'out\n', stderr: 'err\n', exitCode: 2,
+      stdout: 'out\n',
+      stderr: 'err\n',
+      exitCode: 2,
     })
   })
 
   test('a missing cwd is a DeployError naming the directory', async () => {
     const local = localExecutor({ cwd: dir })
-    await expect(local.run(cmd('true'), { cwd: 'nope' })).rejects.toThrow(new DeployError(`cannot run \`true\` in ${join(dir, 'nope')}: ENOENT`))
+    await expect(local.run(cmd('true'), { cwd: 'nope' })).rejects.toThrow(
+      new DeployError(`cannot run \`true\` in ${join(dir, 'nope')}: ENOENT`),
+    )
   })
 
   test('abort kills the whole process group promptly and rejects with CancelledError', async () => {
@@ -109,7 +136,9 @@ describe('localExecutor', () => {
 
   test('an already aborted signal runs nothing', async () => {
     const local = localExecutor({ cwd: dir })
-    await expect(local.run(cmd('touch', join(dir, 'never')), { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(CancelledError)
+    await expect(local.run(cmd('touch', join(dir, 'never')), { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(
+      CancelledError,
+    )
     await expect(stat(join(dir, 'never'))).rejects.toThrow('ENOENT')
   })
 

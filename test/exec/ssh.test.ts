@@ -40,9 +40,17 @@ let files = 0
 /** A fresh known_hosts path per pool unless one is given, so tests don't see each other's entries. */
 function pool(over: Partial<SshPoolConfig> = {}, opts: SshPoolOptions = {}): SshPool {
   const config: SshPoolConfig = {
-    user: 'root', port: sshd.port, proxy: undefined, proxyCommand: undefined,
-    keys: [client.file], keyData: [], keysOnly: true, logLevel: 'fatal',
-    verifyHostKey: 'accept-new', maxConcurrentStarts: 30, poolIdleTimeout: 900,
+    user: 'root',
+    port: sshd.port,
+    proxy: undefined,
+    proxyCommand: undefined,
+    keys: [client.file],
+    keyData: [],
+    keysOnly: true,
+    logLevel: 'fatal',
+    verifyHostKey: 'accept-new',
+    maxConcurrentStarts: 30,
+    poolIdleTimeout: 900,
     knownHostsFile: join(dir, `known_hosts.${++files}`),
     ...over,
   } satisfies SshConfig & SshPoolConfig
@@ -51,7 +59,27 @@ function pool(over: Partial<SshPoolConfig> = {}, opts: SshPoolOptions = {}): Ssh
   return made
 }
 
-const NASTY = ['', ' ', "it's", '$HOME', '`id`', '$(id)', 'a\nb', '*', '~', 'name=^x$', '{a,b}', 'ünï', '\\', "'\\''", '-n', '--', '%s', '日本語 🚀', 'x'.repeat(20_000)]
+const NASTY = [
+  '',
+  ' ',
+  "it's",
+  '$HOME',
+  '`id`',
+  '$(id)',
+  'a\nb',
+  '*',
+  '~',
+  'name=^x$',
+  '{a,b}',
+  'ünï',
+  '\\',
+  "'\\''",
+  '-n',
+  '--',
+  '%s',
+  '日本語 🚀',
+  'x'.repeat(20_000),
+]
 
 describe('one connection per host', () => {
   test('is lazy: making executors dials nothing', async () => {
@@ -66,7 +94,9 @@ describe('one connection per host', () => {
     const before = sshd.accepted()
     const p = pool()
     const host = p.executor('127.0.0.1')
-    const outputs = await Promise.all(Array.from({ length: 40 }, (_, i) => host.run(script('sleep 0.05; printf "%s" "$1"', `n${i}`))))
+    const outputs = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => host.run(script('sleep 0.05; printf "%s" "$1"', `n${i}`))),
+    )
     expect(outputs.map((r) => r.stdout)).toEqual(Array.from({ length: 40 }, (_, i) => `n${i}`))
     expect(p.stats()).toEqual({ connections: 1, commands: { '127.0.0.1': 40 }, peakStarts: 1 })
     expect(sshd.accepted() - before).toBe(1)
@@ -136,7 +166,11 @@ describe('commands', () => {
 
   test('allowFailure resolves with the raw result', async () => {
     const host = pool().executor('127.0.0.1')
-    await expect(host.run(script('echo o; exit 5'), { allowFailure: true })).resolves.toEqual({ stdout: 'o\n', stderr: '', exitCode: 5 })
+    await expect(host.run(script('echo o; exit 5'), { allowFailure: true })).resolves.toEqual({
+      stdout: 'o\n',
+      stderr: '',
+      exitCode: 5,
+    })
   })
 
   test('abort signals the remote process group, closes the channel, rejects with CancelledError; the connection lives on', async () => {
@@ -198,10 +232,15 @@ describe('host keys', () => {
     const other = await keyPair(dir, 'other_host')
     const knownHostsFile = join(dir, 'kh-changed')
     await writeFile(knownHostsFile, `# first\n${name()} ssh-ed25519 ${other.blob.toString('base64')}\n`)
-    const error = await pool({ knownHostsFile }).executor('127.0.0.1').run(cmd('true')).catch((e: unknown) => e)
+    const error = await pool({ knownHostsFile })
+      .executor('127.0.0.1')
+      .run(cmd('true'))
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(SshError)
     expect((error as Error).message).toMatch(
-      new RegExp(`^cannot connect to root@127\\.0\\.0\\.1:${sshd.port}: host key changed: the server offers ssh-ed25519 SHA256:\\S+ but ${knownHostsFile}:2 has another ssh-ed25519 key`),
+      new RegExp(
+        `^cannot connect to root@127\\.0\\.0\\.1:${sshd.port}: host key changed: the server offers ssh-ed25519 SHA256:\\S+ but ${knownHostsFile}:2 has another ssh-ed25519 key`,
+      ),
     )
   })
 
@@ -217,8 +256,12 @@ describe('host keys', () => {
 
   test('always refuses unknown hosts; never skips the check entirely', async () => {
     const knownHostsFile = join(dir, 'kh-always')
-    await expect(pool({ knownHostsFile, verifyHostKey: 'always' }).executor('127.0.0.1').run(cmd('true'))).rejects.toThrow(
-      new RegExp(`^cannot connect to root@127\\.0\\.0\\.1:${sshd.port}: host key ssh-ed25519 SHA256:\\S+ is not in ${knownHostsFile} \\(verify_host_key: always\\)$`),
+    await expect(
+      pool({ knownHostsFile, verifyHostKey: 'always' }).executor('127.0.0.1').run(cmd('true')),
+    ).rejects.toThrow(
+      new RegExp(
+        `^cannot connect to root@127\\.0\\.0\\.1:${sshd.port}: host key ssh-ed25519 SHA256:\\S+ is not in ${knownHostsFile} \\(verify_host_key: always\\)$`,
+      ),
     )
     const other = await keyPair(dir, 'never_host')
     await writeFile(knownHostsFile, `${name()} ssh-ed25519 ${other.blob.toString('base64')}\n`)
@@ -246,7 +289,9 @@ describe('connecting', () => {
     const p = pool()
     const host = p.executor('127.0.0.1')
     // The nearest sshd above the command serves this connection: killing it drops the connection.
-    const dropper = script('p=$$; while [ "$(cat /proc/$p/comm)" != sshd ]; do p=$(cut -d " " -f 4 /proc/$p/stat); done; kill -TERM $p')
+    const dropper = script(
+      'p=$$; while [ "$(cat /proc/$p/comm)" != sshd ]; do p=$(cut -d " " -f 4 /proc/$p/stat); done; kill -TERM $p',
+    )
     await expect(host.run(dropper)).rejects.toThrow(`lost connection to root@127.0.0.1:${sshd.port} while running`)
     expect((await host.run(cmd('echo', 'back'))).stdout).toBe('back\n')
     expect(p.stats().connections).toBe(2)
@@ -283,16 +328,22 @@ describe('connecting', () => {
 
   test('an unauthorised key fails authentication clearly', async () => {
     const stranger = await keyPair(dir, 'stranger')
-    await expect(pool({ keys: [stranger.file] }).executor('127.0.0.1').run(cmd('true'))).rejects.toThrow(
-      `cannot connect to root@127.0.0.1:${sshd.port}: All configured authentication methods failed`,
-    )
+    await expect(
+      pool({ keys: [stranger.file] })
+        .executor('127.0.0.1')
+        .run(cmd('true')),
+    ).rejects.toThrow(`cannot connect to root@127.0.0.1:${sshd.port}: All configured authentication methods failed`)
   })
 
   test('keys: configured files must exist; default identity files are used when none are configured; key_data works', async () => {
-    await expect(pool({ keys: [join(dir, 'missing')] }).executor('127.0.0.1').run(cmd('true'))).rejects.toThrow(
-      `cannot read ssh key ${join(dir, 'missing')}: ENOENT`,
-    )
-    await pool({ keys: [], identityFiles: [join(dir, 'absent'), client.file] }).executor('127.0.0.1').run(cmd('true'))
+    await expect(
+      pool({ keys: [join(dir, 'missing')] })
+        .executor('127.0.0.1')
+        .run(cmd('true')),
+    ).rejects.toThrow(`cannot read ssh key ${join(dir, 'missing')}: ENOENT`)
+    await pool({ keys: [], identityFiles: [join(dir, 'absent'), client.file] })
+      .executor('127.0.0.1')
+      .run(cmd('true'))
     const keyData = [new Secret(await readFile(client.file, 'utf8'))]
     await pool({ keys: [], identityFiles: [], keyData }).executor('127.0.0.1').run(cmd('true'))
   })
@@ -321,9 +372,11 @@ describe('connecting', () => {
       await p.close()
       // A jump host that is down means no target is reachable: proof the traffic goes through it.
       const port = await freePort()
-      await expect(pool({ proxy: `root@127.0.0.1:${port}` }).executor('127.0.0.1').run(cmd('true'))).rejects.toThrow(
-        `cannot connect to root@127.0.0.1:${port}: connect ECONNREFUSED`,
-      )
+      await expect(
+        pool({ proxy: `root@127.0.0.1:${port}` })
+          .executor('127.0.0.1')
+          .run(cmd('true')),
+      ).rejects.toThrow(`cannot connect to root@127.0.0.1:${port}: connect ECONNREFUSED`)
     } finally {
       await jump.stop()
     }

@@ -65,7 +65,9 @@ export async function startSshd({ authorizedKey, hostKey, port, listen = ['127.0
     'SetEnv SHLVL=1',
   ]
   await writeFile(join(dir, 'sshd_config'), `${config.join('\n')}\n`)
-  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   const log: string[] = []
   let buffered = ''
   const waiters = new Set<() => void>()

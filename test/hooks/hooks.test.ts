@@ -19,7 +19,9 @@ describe('hookEnv', () => {
   const recordedAt = new Date('2024-05-10T12:34:56.789Z')
 
   test('the whole variable set, KAMAL_ and SLIPWAY_ prefixed', () => {
-    const ctx = makeContext(makeConfig({}, { destination: 'staging' }), recordingExecutor(), { version: '75bf6fa40b975cbd8aec05abf7164e0982f185ac' })
+    const ctx = makeContext(makeConfig({}, { destination: 'staging' }), recordingExecutor(), {
+      version: '75bf6fa40b975cbd8aec05abf7164e0982f185ac',
+    })
     const env = hookEnv({ ...ctx, subcommand: 'boot' }, { recordedAt, runtime: 12.6 })
     const kamal = {
       KAMAL_RECORDED_AT: '2024-05-10T12:34:56Z',
@@ -41,8 +43,14 @@ describe('hookEnv', () => {
   test('unset values are left out, not empty; a host group replaces the selection', () => {
     const ctx = makeContext(makeConfig(), recordingExecutor(), { version: 'abc_uncommitted_0123456789abcdef' })
     const env = hookEnv(ctx, { recordedAt, hosts: ['1.1.1.2'] })
-    expect(Object.keys(env).filter((k) => k.startsWith('KAMAL_')).sort()).toEqual(
-      ['COMMAND', 'HOSTS', 'PERFORMER', 'RECORDED_AT', 'ROLES', 'SERVICE', 'SERVICE_VERSION', 'VERSION'].map((k) => `KAMAL_${k}`),
+    expect(
+      Object.keys(env)
+        .filter((k) => k.startsWith('KAMAL_'))
+        .sort(),
+    ).toEqual(
+      ['COMMAND', 'HOSTS', 'PERFORMER', 'RECORDED_AT', 'ROLES', 'SERVICE', 'SERVICE_VERSION', 'VERSION'].map(
+        (k) => `KAMAL_${k}`,
+      ),
     )
     expect(env.KAMAL_HOSTS).toBe('1.1.1.2')
     expect(env.KAMAL_SERVICE_VERSION).toBe('app@abc_uncommitted_0123456789abcdef')

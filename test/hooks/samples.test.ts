@@ -17,7 +17,9 @@ const runSample = (name: string, env: Record<string, string>, cwd = tmpdir()) =>
 
 describe('sample hooks', () => {
   test('one executable, sh-valid sample per hook name and nothing else runnable', () => {
-    const files = readdirSync(HOOKS).filter((f) => f !== 'README.md').sort()
+    const files = readdirSync(HOOKS)
+      .filter((f) => f !== 'README.md')
+      .sort()
     expect(files).toEqual(HOOK_NAMES.map((n) => `${n}.sample`).sort())
     for (const file of files) {
       expect(() => accessSync(join(HOOKS, file), constants.X_OK)).not.toThrow()
@@ -26,7 +28,12 @@ describe('sample hooks', () => {
   })
 
   test('post-deploy reports version, hosts and runtime', () => {
-    const out = runSample('post-deploy', { KAMAL_SERVICE_VERSION: 'app@75bf6fa', KAMAL_HOSTS: '1.1.1.1,1.1.1.2', KAMAL_RUNTIME: '42', KAMAL_PERFORMER: 'dhh' })
+    const out = runSample('post-deploy', {
+      KAMAL_SERVICE_VERSION: 'app@75bf6fa',
+      KAMAL_HOSTS: '1.1.1.1,1.1.1.2',
+      KAMAL_RUNTIME: '42',
+      KAMAL_PERFORMER: 'dhh',
+    })
     expect(out.status).toBe(0)
     expect(out.stdout).toContain('Deployed app@75bf6fa to 1.1.1.1,1.1.1.2 in 42 s\n')
   })

@@ -41,7 +41,21 @@ export function staleSocket(dir: string): void {
 /** A PATH directory with the tools the caddy scripts use, except curl. */
 export function pathWithoutCurl(): string {
   const bin = mkdtempSync(join(tmpdir(), 'slipway-nocurl-'))
-  for (const tool of ['sh', 'cat', 'mkdir', 'mv', 'rm', 'flock', 'awk', 'wc', 'date', 'sleep', 'tail', 'nsenter', 'printf']) {
+  for (const tool of [
+    'sh',
+    'cat',
+    'mkdir',
+    'mv',
+    'rm',
+    'flock',
+    'awk',
+    'wc',
+    'date',
+    'sleep',
+    'tail',
+    'nsenter',
+    'printf',
+  ]) {
     const found = ['/usr/bin', '/bin', '/usr/sbin'].map((d) => join(d, tool)).find((p) => existsSync(p))
     if (found) symlinkSync(found, join(bin, tool))
   }
@@ -57,10 +71,17 @@ export interface Run {
 }
 
 /** Runs `command` in sh with cwd `home`, a fake `docker` (logs its argv, then runs `body`) first on PATH. */
-export function run(command: Command, body: string, { home, stdin = '', path }: { home: string; stdin?: string; path?: string }): Promise<Run> {
+export function run(
+  command: Command,
+  body: string,
+  { home, stdin = '', path }: { home: string; stdin?: string; path?: string },
+): Promise<Run> {
   const bin = mkdtempSync(join(tmpdir(), 'slipway-bin-'))
   const log = join(bin, 'calls.log')
-  writeFileSync(join(bin, 'docker'), `#!/bin/sh\nfor a in "$@"; do printf '%s\\037' "$a"; done >> "${log}"\necho >> "${log}"\n${body}\n`)
+  writeFileSync(
+    join(bin, 'docker'),
+    `#!/bin/sh\nfor a in "$@"; do printf '%s\\037' "$a"; done >> "${log}"\necho >> "${log}"\n${body}\n`,
+  )
   chmodSync(join(bin, 'docker'), 0o755)
   mkdirSync(home, { recursive: true })
   const child = spawn('/bin/sh', ['-c', render(command, { redact: false })], {
@@ -74,7 +95,12 @@ export function run(command: Command, body: string, { home, stdin = '', path }: 
   child.stdin.end(stdin)
   return new Promise((resolve) =>
     child.on('close', (code) => {
-      const calls = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => l.split('\x1f').slice(0, -1)) : []
+      const calls = existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => l.split('\x1f').slice(0, -1))
+        : []
       resolve({ code, stdout, stderr, calls })
     }),
   )

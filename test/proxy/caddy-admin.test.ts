@@ -41,7 +41,13 @@ describe('caddy-admin.reload', () => {
     expect([result.code, result.calls]).toEqual([0, []])
     expect(api.requests).toHaveLength(1)
     const [req] = api.requests
-    expect([req!.method, req!.url, req!.headers['host'], req!.headers['content-type'], req!.body]).toEqual(['POST', '/load', '', 'application/json', CADDY_JSON])
+    expect([req!.method, req!.url, req!.headers['host'], req!.headers['content-type'], req!.body]).toEqual([
+      'POST',
+      '/load',
+      '',
+      'application/json',
+      CADDY_JSON,
+    ])
     expect(req!.headers['cache-control']).toBeUndefined()
   })
 
@@ -103,7 +109,11 @@ describe('caddy-admin.waitReady', () => {
     // The admin socket appears a moment after the start; until then the fallback fails, as docker exec would.
     let api: Awaited<ReturnType<typeof adminSocket>> | undefined
     const later = setTimeout(async () => (api = await adminSocket(dir)), 300)
-    const result = await run(admin.waitReady(DIR, { interval: 0.02 }), `[ "$1" = inspect ] && { echo ${PID}; exit 0; }; echo "connection refused" >&2; exit 1`, { home: h })
+    const result = await run(
+      admin.waitReady(DIR, { interval: 0.02 }),
+      `[ "$1" = inspect ] && { echo ${PID}; exit 0; }; echo "connection refused" >&2; exit 1`,
+      { home: h },
+    )
     clearTimeout(later)
     await api?.close()
     // No such pid here, so the listener sysctl cannot be set: said, not fatal.
@@ -117,15 +127,25 @@ describe('caddy-admin.waitReady', () => {
 
   test("times out with exit 2 and caddy's last words", async () => {
     const { home: h } = home()
-    const never = await run(admin.waitReady(DIR, { timeoutSeconds: 0, interval: 0.01 }), 'echo "Error: connection refused" >&2; exit 1', { home: h })
+    const never = await run(
+      admin.waitReady(DIR, { timeoutSeconds: 0, interval: 0.01 }),
+      'echo "Error: connection refused" >&2; exit 1',
+      { home: h },
+    )
     expect([never.code, never.stdout]).toEqual([2, 'not ready: Error: connection refused\n'])
   })
 })
 
 describe('caddy boot where caddy may already run', () => {
-  const state = (s: string) => `[ "$1" = inspect ] && [ "$3" != "{{.State.Pid}}" ] && { echo "${s}"; exit 0; }; [ "$1" = inspect ] && { echo ${PID}; exit 0; }; exit 0`
+  const state = (s: string) =>
+    `[ "$1" = inspect ] && [ "$3" != "{{.State.Pid}}" ] && { echo "${s}"; exit 0; }; [ "$1" = inspect ] && { echo ${PID}; exit 0; }; exit 0`
   const RUNNING = `true ${PID} registry.example.com/caddy:2.6 ,bridge,slipway,`
-  const INSPECT = ['inspect', '-f', '{{.State.Running}} {{.State.Pid}} {{.Config.Image}} ,{{range $k, $v := .NetworkSettings.Networks}}{{$k}},{{end}}', 'slipway-proxy']
+  const INSPECT = [
+    'inspect',
+    '-f',
+    '{{.State.Running}} {{.State.Pid}} {{.Config.Image}} ,{{range $k, $v := .NetworkSettings.Networks}}{{$k}},{{end}}',
+    'slipway-proxy',
+  ]
 
   test('running the configured image: one docker inspect, caddy.json rebuilt and loaded over the socket, no login, no start', async () => {
     const { home: h, dir } = home()
@@ -168,7 +188,13 @@ describe('caddy boot where caddy may already run', () => {
     await api.close()
     expect(result.code).toBe(0)
     expect(result.stdout).not.toContain('logged-in')
-    expect(result.calls.map((c) => c.slice(0, 2))).toEqual([['inspect', '-f'], ['network', 'inspect'], ['container', 'start'], ['run', '--name'], ['inspect', '-f']])
+    expect(result.calls.map((c) => c.slice(0, 2))).toEqual([
+      ['inspect', '-f'],
+      ['network', 'inspect'],
+      ['container', 'start'],
+      ['run', '--name'],
+      ['inspect', '-f'],
+    ])
     expect(result.calls[3]).toContain(`${dir}:/etc/slipway`)
   })
 

@@ -21,7 +21,16 @@ const change = { name: 'blog-web', route: caddy.route(config, role(config, 'web'
 const stopOld = cmd('docker', 'stop', '-t', '2', 'blog-web-v1')
 // No admin socket in these temp dirs: every load takes the fallback (the socket path runs against
 // real caddy in caddy-local.test.ts).
-const RELOAD = ['exec', 'slipway-proxy', 'caddy', 'reload', '--config', '/etc/slipway/caddy.json', '--address', 'localhost:2019']
+const RELOAD = [
+  'exec',
+  'slipway-proxy',
+  'caddy',
+  'reload',
+  '--config',
+  '/etc/slipway/caddy.json',
+  '--address',
+  'localhost:2019',
+]
 const PIDS = ['inspect', '-f', '{{.Name}} {{.State.Pid}}', 'slipway-proxy', 'blog-web-v1']
 // Fake docker: reloads succeed; inspect answers `/name pid` with this process's pid, nothing for a
 // container named gone, and pid 999999999 (no such process) for one named exited; stop succeeds.
@@ -30,7 +39,9 @@ const docker = (extra = '') =>
 
 describe('cutover argv', () => {
   test('route args, then the proxy, the ports in /proc hex, the old container, the bounds, then stopOld', () => {
-    const a = argv(cutover('.kamal/proxy', change, { old: { name: 'blog-web-v1', port: 3000 }, stopOld, timeoutSeconds: 30 }))
+    const a = argv(
+      cutover('.kamal/proxy', change, { old: { name: 'blog-web-v1', port: 3000 }, stopOld, timeoutSeconds: 30 }),
+    )
     const { head, tail } = caddy.configParts()
     expect(a.slice(0, 3)).toEqual(['sh', '-c', a[2]])
     // prettier-ignore
@@ -42,7 +53,9 @@ describe('cutover argv', () => {
     ])
   })
   test('stopOld must be a simple command', () => {
-    expect(() => cutover('p', change, { stopOld: { kind: 'and', commands: [stopOld, stopOld] } })).toThrow('simple stop command')
+    expect(() => cutover('p', change, { stopOld: { kind: 'and', commands: [stopOld, stopOld] } })).toThrow(
+      'simple stop command',
+    )
   })
 })
 
@@ -54,7 +67,7 @@ describe('cutover through sh', () => {
     for (const s of servers) s.close()
   })
 
-  test('a failed reload exits 1 with caddy\'s error: nothing drained, nothing stopped', () => {
+  test("a failed reload exits 1 with caddy's error: nothing drained, nothing stopped", () => {
     const run = runWithFakeDocker(
       cutover('p', change, { old: { name: 'blog-web-v1', port: 3000 }, stopOld }),
       docker('[ "$1" = exec ] && { echo "Error: loading config: bad" >&2; exit 1; }; '),
@@ -73,7 +86,10 @@ describe('cutover through sh', () => {
 
   test('nothing open: both pids first (one inspect), reload, snapshot, forced reload, drained, then stopOld', () => {
     // Ports nobody uses here: no connection to wait for.
-    const run = runWithFakeDocker(cutover('p', change, { old: { name: 'blog-web-v1', port: 1 }, proxyPort: 2, stopOld, interval: 0.01 }), docker())
+    const run = runWithFakeDocker(
+      cutover('p', change, { old: { name: 'blog-web-v1', port: 1 }, proxyPort: 2, stopOld, interval: 0.01 }),
+      docker(),
+    )
     expect(run.code).toBe(0)
     expect(parseCutover(run.stdout)).toEqual({ switched: true, drain: 'drained', stopped: 0, forceFailed: false })
     expect(run.calls).toEqual([PIDS, RELOAD, [...RELOAD, '--force'], ['stop', '-t', '2', 'blog-web-v1']])
@@ -88,13 +104,28 @@ describe('cutover through sh', () => {
   })
 
   test('an old container that exited after its pid was read is gone too, not unobservable', () => {
-    const run = runWithFakeDocker(cutover('p', change, { old: { name: 'exited', port: 1 }, proxyPort: 2, stopOld: cmd('docker', 'stop', 'exited') }), docker())
+    const run = runWithFakeDocker(
+      cutover('p', change, {
+        old: { name: 'exited', port: 1 },
+        proxyPort: 2,
+        stopOld: cmd('docker', 'stop', 'exited'),
+      }),
+      docker(),
+    )
     expect(parseCutover(run.stdout)).toEqual({ switched: true, drain: 'gone', stopped: 0, forceFailed: false })
   })
 
   test('a failed forced reload is reported, the drain goes on', () => {
-    const run = runWithFakeDocker(cutover('p', change, { old: { name: 'blog-web-v1', port: 1 }, proxyPort: 2, interval: 0.01 }), docker('[ "$9" = --force ] && exit 1; '))
-    expect(parseCutover(run.stdout)).toEqual({ switched: true, drain: 'drained', stopped: undefined, forceFailed: true })
+    const run = runWithFakeDocker(
+      cutover('p', change, { old: { name: 'blog-web-v1', port: 1 }, proxyPort: 2, interval: 0.01 }),
+      docker('[ "$9" = --force ] && exit 1; '),
+    )
+    expect(parseCutover(run.stdout)).toEqual({
+      switched: true,
+      drain: 'drained',
+      stopped: undefined,
+      forceFailed: true,
+    })
   })
 
   const listenAndConnect = async (): Promise<number> => {
@@ -108,13 +139,36 @@ describe('cutover through sh', () => {
 
   test('an open connection to the old container holds the drain until the timeout, then it stops anyway', async () => {
     const port = await listenAndConnect()
-    const run = runWithFakeDocker(cutover('p', change, { old: { name: 'blog-web-v1', port }, proxyPort: 2, stopOld, timeoutSeconds: 0, interval: 0.01 }), docker())
+    const run = runWithFakeDocker(
+      cutover('p', change, {
+        old: { name: 'blog-web-v1', port },
+        proxyPort: 2,
+        stopOld,
+        timeoutSeconds: 0,
+        interval: 0.01,
+      }),
+      docker(),
+    )
     expect(parseCutover(run.stdout)).toEqual({ switched: true, drain: 'timeout app 1', stopped: 0, forceFailed: false })
   })
 
-  test("a client connection caddy held at the switch holds the drain (the previous config may still route it to the old container)", async () => {
+  test('a client connection caddy held at the switch holds the drain (the previous config may still route it to the old container)', async () => {
     const port = await listenAndConnect()
-    const run = runWithFakeDocker(cutover('p', change, { old: { name: 'blog-web-v1', port: 1 }, proxyPort: port, stopOld, timeoutSeconds: 0, interval: 0.01 }), docker())
-    expect(parseCutover(run.stdout)).toEqual({ switched: true, drain: 'timeout proxy 1', stopped: 0, forceFailed: false })
+    const run = runWithFakeDocker(
+      cutover('p', change, {
+        old: { name: 'blog-web-v1', port: 1 },
+        proxyPort: port,
+        stopOld,
+        timeoutSeconds: 0,
+        interval: 0.01,
+      }),
+      docker(),
+    )
+    expect(parseCutover(run.stdout)).toEqual({
+      switched: true,
+      drain: 'timeout proxy 1',
+      stopped: 0,
+      forceFailed: false,
+    })
   })
 })

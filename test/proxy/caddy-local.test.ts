@@ -20,7 +20,8 @@ import { makeConfig, role } from '../support/config.ts'
 // this caddy), which moves the admin API to the socket; every later load is curl on the socket.
 
 const CADDY = '/usr/bin/caddy'
-if (!existsSync(CADDY)) throw new Error(`${CADDY} is missing: apt-get install caddy (Debian's package) to run the proxy tests`)
+if (!existsSync(CADDY))
+  throw new Error(`${CADDY} is missing: apt-get install caddy (Debian's package) to run the proxy tests`)
 
 const freePort = (): Promise<number> =>
   new Promise((resolve) => {
@@ -57,7 +58,9 @@ const get = (port: number, path = '/'): Promise<{ status: number; body: string }
   new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
       let body = ''
-      res.on('data', (c: Buffer) => (body += c.toString())).on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      res
+        .on('data', (c: Buffer) => (body += c.toString()))
+        .on('end', () => resolve({ status: res.statusCode ?? 0, body }))
     })
     req.on('error', reject).end()
   })
@@ -70,7 +73,9 @@ function straggler(port: number): { finish(): void; answer: Promise<{ line: stri
   let out = ''
   const answer = new Promise<{ line: string; at: number }>((resolve) => {
     socket.on('data', (c: Buffer) => (out += c.toString()))
-    socket.on('close', () => resolve({ line: `${out.split('\r\n')[0]} ${out.split('\r\n\r\n')[1]?.trim() ?? ''}`, at: Date.now() }))
+    socket.on('close', () =>
+      resolve({ line: `${out.split('\r\n')[0]} ${out.split('\r\n\r\n')[1]?.trim() ?? ''}`, at: Date.now() }),
+    )
     socket.on('error', () => undefined)
   })
   return { finish: () => socket.write('Connection: close\r\n\r\n'), answer }
@@ -112,7 +117,9 @@ describe('caddy on loopback', () => {
       writeFileSync(MIGRATE, '1')
       migrateWas = was
     } catch {
-      console.warn(`caddy loopback test: cannot set ${MIGRATE}; a reload may reset a queued connection (caddy 2.6's listener swap)`)
+      console.warn(
+        `caddy loopback test: cannot set ${MIGRATE}; a reload may reset a queued connection (caddy 2.6's listener swap)`,
+      )
     }
     httpPort = await freePort()
     listen = { listen: `127.0.0.1:${httpPort}`, admin: `unix/${dir}/${caddy.SOCKET}` }
@@ -130,10 +137,16 @@ esac
 `)
     chmodSync(join(bin, 'docker'), 0o755)
     await local.run(caddy.apply(dir, undefined, { listen }))
-    writeFileSync(join(dir, 'legacy.json'), JSON.stringify(caddy.serverConfig([], { listen: listen.listen, admin: legacy })))
+    writeFileSync(
+      join(dir, 'legacy.json'),
+      JSON.stringify(caddy.serverConfig([], { listen: listen.listen, admin: legacy })),
+    )
     proc = spawn(CADDY, ['run', '--config', join(dir, 'legacy.json')], { stdio: 'ignore' })
     for (let i = 0; ; i++) {
-      const ok = await get(httpPort).then(() => true, () => false)
+      const ok = await get(httpPort).then(
+        () => true,
+        () => false,
+      )
       if (ok) break
       if (i > 200) throw new Error('caddy did not start')
       await new Promise((r) => setTimeout(r, 25))
@@ -150,15 +163,23 @@ esac
     expect(await get(httpPort)).toEqual({ status: 502, body: 'Bad Gateway\n' })
   })
 
-  const calls = (): string[] => (existsSync(join(bin, 'calls.log')) ? readFileSync(join(bin, 'calls.log'), 'utf8').split('\n').filter(Boolean) : [])
+  const calls = (): string[] =>
+    existsSync(join(bin, 'calls.log')) ? readFileSync(join(bin, 'calls.log'), 'utf8').split('\n').filter(Boolean) : []
 
   test('a first cutover (no old container) only switches; on a caddy whose admin is on TCP the fallback moves it to the socket', async () => {
     ups = [await upstream('v1', ports[0]), await upstream('v2', ports[1])]
     expect(existsSync(join(dir, caddy.SOCKET))).toBe(false)
     const first = await local.run(cutover(dir, routeTo(ports[0], '127.0.0.1'), { listen, proxyPort: httpPort }))
-    expect(parseCutover(first.stdout)).toEqual({ switched: true, drain: undefined, stopped: undefined, forceFailed: false })
+    expect(parseCutover(first.stdout)).toEqual({
+      switched: true,
+      drain: undefined,
+      stopped: undefined,
+      forceFailed: false,
+    })
     expect(await get(httpPort)).toEqual({ status: 200, body: 'v1\n' })
-    expect(calls()).toEqual([`exec slipway-proxy caddy reload --config ${caddy.MOUNT}/caddy.json --address ${caddy.LEGACY_ADMIN}`])
+    expect(calls()).toEqual([
+      `exec slipway-proxy caddy reload --config ${caddy.MOUNT}/caddy.json --address ${caddy.LEGACY_ADMIN}`,
+    ])
     expect(existsSync(join(dir, caddy.SOCKET))).toBe(true)
   })
 
@@ -166,13 +187,28 @@ esac
     const [v1] = ups as [Upstream, Upstream]
     // A bounded request loop (one request every 10 ms, 100/s) for the whole cutover.
     const requests: Promise<string>[] = []
-    const timer = setInterval(() => requests.push(get(httpPort).then((r) => `${r.status} ${r.body.trim()}`, (e: Error) => `0 ${e.message}`)), 10)
+    const timer = setInterval(
+      () =>
+        requests.push(
+          get(httpPort).then(
+            (r) => `${r.status} ${r.body.trim()}`,
+            (e: Error) => `0 ${e.message}`,
+          ),
+        ),
+      10,
+    )
     const slow = get(httpPort, '/slow').then((r) => ({ ...r, at: Date.now() }))
     const late = straggler(httpPort)
     await new Promise((r) => setTimeout(r, 200))
     const t0 = Date.now()
     const running = local.run(
-      cutover(dir, routeTo(ports[1], '127.0.0.1'), { listen, proxyPort: httpPort, old: { name: 'blog-web-v1', port: ports[0] }, stopOld: cmd('kill', String(v1.proc.pid)), interval: 0.02 }),
+      cutover(dir, routeTo(ports[1], '127.0.0.1'), {
+        listen,
+        proxyPort: httpPort,
+        old: { name: 'blog-web-v1', port: ports[0] },
+        stopOld: cmd('kill', String(v1.proc.pid)),
+        interval: 0.02,
+      }),
     )
     // The straggler's headers complete well after the switch, and after the slow request has been answered.
     setTimeout(() => late.finish(), 1800)
@@ -196,7 +232,9 @@ esac
     const firstNew = seen.indexOf('200 v2')
     expect(firstNew).toBeGreaterThan(0)
     expect(seen.slice(firstNew).filter((s) => s === '200 v1').length).toBeLessThanOrEqual(3) // only those already in flight at the switch
-    expect(JSON.parse(readFileSync(join(dir, 'caddy.json'), 'utf8'))).toEqual(caddy.serverConfig([routeTo(ports[1], '127.0.0.1').route], listen))
+    expect(JSON.parse(readFileSync(join(dir, 'caddy.json'), 'utf8'))).toEqual(
+      caddy.serverConfig([routeTo(ports[1], '127.0.0.1').route], listen),
+    )
     // Both loads went through the socket: docker was asked only for the two pids, once.
     expect(calls().slice(1)).toEqual([`inspect -f {{.Name}} {{.State.Pid}} slipway-proxy blog-web-v1`])
   }, 30_000)

@@ -20,7 +20,9 @@ describe('parseProxyFlags', () => {
     expect(parseProxyFlags(flags('reboot', '--rolling'))).toMatchObject({ subcommand: 'reboot', rolling: true })
   })
   test('errors name the problem', () => {
-    expect(() => parseProxyFlags(flags())).toThrow('missing subcommand: use one of boot, reboot, start, stop, restart, details, logs, remove (see --help)')
+    expect(() => parseProxyFlags(flags())).toThrow(
+      'missing subcommand: use one of boot, reboot, start, stop, restart, details, logs, remove (see --help)',
+    )
     expect(() => parseProxyFlags(flags('reload'))).toThrow('unknown subcommand reload')
     expect(() => parseProxyFlags(flags('logs', '-n', 'ten'))).toThrow('--lines must be a whole number, got ten')
   })
@@ -36,7 +38,9 @@ servers:
   test('tasks/traefik.ts refuses a caddy config before touching a host', async () => {
     const { ctx, log } = recordingContext({ config: makeConfig(`${YML}proxy: { kind: caddy, image: c }\n`) })
     const steps = proxySteps('traefik', parseFlags(['stop'], proxyEntry('traefik')))
-    await expect(new Listr(steps, { ctx, renderer: 'silent' }).run()).rejects.toThrow('proxy.kind is caddy: use tasks/proxy.ts stop')
+    await expect(new Listr(steps, { ctx, renderer: 'silent' }).run()).rejects.toThrow(
+      'proxy.kind is caddy: use tasks/proxy.ts stop',
+    )
     expect(log).toEqual([])
   })
   test('changing subcommands take the deploy lock; details does not', async () => {
@@ -45,7 +49,10 @@ servers:
     expect(log[0]).toMatch(/^1\.1\.1\.1: .*mkdir .*locks/)
     expect(log).toContain('1.1.1.1: docker container stop traefik')
     const other = recordingContext({ config: makeConfig(YML) })
-    await new Listr(proxySteps('traefik', parseFlags(['details'], proxyEntry('traefik'))), { ctx: other.ctx, renderer: 'silent' }).run()
+    await new Listr(proxySteps('traefik', parseFlags(['details'], proxyEntry('traefik'))), {
+      ctx: other.ctx,
+      renderer: 'silent',
+    }).run()
     expect(other.log).toEqual(["1.1.1.1: docker ps --filter 'name=^traefik$'"])
   })
 })

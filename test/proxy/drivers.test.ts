@@ -27,8 +27,22 @@ function drive(yml: string, reply: Reply = () => undefined) {
   const rec = recorder({ reply })
   const said: string[] = []
   const stopOld = cmd('docker', 'stop', 'app-web-v1')
-  const params = { host: '1.1.1.1', newContainer: 'app-web-v2', oldContainer: 'app-web-v1' as string | undefined, stopOld: stopOld as Command | undefined, log: (l: string) => said.push(l) }
-  return { config, web: role(config, 'web'), driver: proxyDriver(config), remote: rec.executor('1.1.1.1'), log: rec.log, said, params }
+  const params = {
+    host: '1.1.1.1',
+    newContainer: 'app-web-v2',
+    oldContainer: 'app-web-v1' as string | undefined,
+    stopOld: stopOld as Command | undefined,
+    log: (l: string) => said.push(l),
+  }
+  return {
+    config,
+    web: role(config, 'web'),
+    driver: proxyDriver(config),
+    remote: rec.executor('1.1.1.1'),
+    log: rec.log,
+    said,
+    params,
+  }
 }
 
 afterEach(() => void vi.useRealTimers())
@@ -37,7 +51,11 @@ describe('traefik driver', () => {
   test('appRun: the role labels and a cord', () => {
     const { config, web, driver } = drive(BASE)
     expect(driver.kind).toBe('traefik')
-    expect(driver.appRun(config, web, { version: 'v2', host: '1.1.1.1' })).toEqual({ labels: traefik.appLabels(config, web), args: [], cord: true })
+    expect(driver.appRun(config, web, { version: 'v2', host: '1.1.1.1' })).toEqual({
+      labels: traefik.appLabels(config, web),
+      args: [],
+      cord: true,
+    })
     const noCord = makeConfig(`${BASE}healthcheck: { cord: false }\n`)
     expect(proxyDriver(noCord).appRun(noCord, role(noCord, 'web'), { version: 'v2', host: '1.1.1.1' }).cord).toBe(false)
   })
@@ -78,7 +96,9 @@ describe('traefik driver', () => {
     vi.useFakeTimers()
     const { config, web, driver, remote, said, params } = drive(BASE, () => ({ stdout: 'unreachable\n', exitCode: 3 }))
     let done = false
-    const switching = driver.cutover(remote, config, web, { ...params, oldContainer: undefined }).then(() => (done = true))
+    const switching = driver
+      .cutover(remote, config, web, { ...params, oldContainer: undefined })
+      .then(() => (done = true))
     await vi.advanceTimersByTimeAsync(4900)
     expect(done).toBe(false)
     await vi.advanceTimersByTimeAsync(200)
@@ -87,10 +107,16 @@ describe('traefik driver', () => {
   })
 
   test('cutover: an old container without a cord is stopped without draining', async () => {
-    const { config, web, driver, remote, log, said, params } = drive(BASE, (l) => (l.includes('app-web-v2') ? { stdout: 'present\n' } : undefined))
+    const { config, web, driver, remote, log, said, params } = drive(BASE, (l) =>
+      l.includes('app-web-v2') ? { stdout: 'present\n' } : undefined,
+    )
     await driver.cutover(remote, config, web, params)
     expect(log).toHaveLength(3)
-    expect(said).toEqual(['traefik API confirmed it routes to app-web-v2', 'app-web-v1 has no cord: stopping it without draining', 'Stopping app-web-v1'])
+    expect(said).toEqual([
+      'traefik API confirmed it routes to app-web-v2',
+      'app-web-v1 has no cord: stopping it without draining',
+      'Stopping app-web-v1',
+    ])
   })
 })
 
@@ -98,14 +124,28 @@ describe('caddy driver', () => {
   test('appRun: the slipway network, no labels, no cord', () => {
     const { config, web, driver } = drive(CADDY)
     expect(driver.kind).toBe('caddy')
-    expect(driver.appRun(config, web, { version: 'v2', host: '1.1.1.1' })).toEqual({ labels: {}, args: ['--network', 'slipway'], cord: false })
+    expect(driver.appRun(config, web, { version: 'v2', host: '1.1.1.1' })).toEqual({
+      labels: {},
+      args: ['--network', 'slipway'],
+      cord: false,
+    })
   })
 
   test('cutover: one round trip writes the route, reloads, drains and stops the old container', async () => {
-    const { config, web, driver, remote, log, said, params } = drive(CADDY, () => ({ stdout: 'switched\ndrain=drained\nstopped=0\n' }))
+    const { config, web, driver, remote, log, said, params } = drive(CADDY, () => ({
+      stdout: 'switched\ndrain=drained\nstopped=0\n',
+    }))
     await driver.cutover(remote, config, web, params)
     const route = caddy.route(config, web, 'app-web-v2')
-    expect(log).toEqual([line(cutover('.kamal/proxy', { name: 'app-web', route }, { old: { name: 'app-web-v1', port: 3000 }, stopOld: params.stopOld, timeoutSeconds: 30 }))])
+    expect(log).toEqual([
+      line(
+        cutover(
+          '.kamal/proxy',
+          { name: 'app-web', route },
+          { old: { name: 'app-web-v1', port: 3000 }, stopOld: params.stopOld, timeoutSeconds: 30 },
+        ),
+      ),
+    ])
     expect(said[0]).toBe('caddy reloaded: routing to app-web-v2:3000')
     expect(said[1]).toMatch(/^app-web-v1 drained in \d+\.\d s$/)
     expect(said).toHaveLength(2)
@@ -114,20 +154,37 @@ describe('caddy driver', () => {
   test('cutover on a first deploy: route and reload only', async () => {
     const { config, web, driver, remote, log, said, params } = drive(CADDY, () => ({ stdout: 'switched\n' }))
     await driver.cutover(remote, config, web, { ...params, oldContainer: undefined, stopOld: undefined })
-    expect(log).toEqual([line(cutover('.kamal/proxy', { name: 'app-web', route: caddy.route(config, web, 'app-web-v2') }, { old: undefined, stopOld: undefined, timeoutSeconds: 30 }))])
+    expect(log).toEqual([
+      line(
+        cutover(
+          '.kamal/proxy',
+          { name: 'app-web', route: caddy.route(config, web, 'app-web-v2') },
+          { old: undefined, stopOld: undefined, timeoutSeconds: 30 },
+        ),
+      ),
+    ])
     expect(said).toEqual(['caddy reloaded: routing to app-web-v2:3000'])
   })
 
   test('cutover: a failed reload fails it (the old container keeps serving)', async () => {
-    const { config, web, driver, remote, params } = drive(CADDY, () => ({ exitCode: 1, stderr: 'Error: loading config' }))
+    const { config, web, driver, remote, params } = drive(CADDY, () => ({
+      exitCode: 1,
+      stderr: 'Error: loading config',
+    }))
     await expect(driver.cutover(remote, config, web, params)).rejects.toThrow('loading config')
   })
 
   test.each([
     ['drain=timeout app 2\nstopped=0', 'app-web-v1 not drained after 30 s (2 open connections): stopped it'],
-    ['drain=timeout proxy 1\nstopped=0', 'app-web-v1 not drained after 30 s (1 caddy connections from before the switch still open): stopped it'],
+    [
+      'drain=timeout proxy 1\nstopped=0',
+      'app-web-v1 not drained after 30 s (1 caddy connections from before the switch still open): stopped it',
+    ],
     ['drain=gone\nstopped=1', 'app-web-v1 is not running'],
-    ['drain=unobservable\nstopped=0', 'cannot see connections in /proc: stopped app-web-v1 without draining (docker stop lets it finish)'],
+    [
+      'drain=unobservable\nstopped=0',
+      'cannot see connections in /proc: stopped app-web-v1 without draining (docker stop lets it finish)',
+    ],
   ])('cutover reports %j', async (out, expected) => {
     const { config, web, driver, remote, said, params } = drive(CADDY, () => ({ stdout: `switched\n${out}\n` }))
     await driver.cutover(remote, config, web, params)
@@ -137,9 +194,15 @@ describe('caddy driver', () => {
 })
 
 // waitForServer through real sh, with fake docker and curl first on PATH.
-function runApiScript(command: Command, { services, traefikUp = true }: { services: string[]; traefikUp?: boolean }): { code: number | null; stdout: string } {
+function runApiScript(
+  command: Command,
+  { services, traefikUp = true }: { services: string[]; traefikUp?: boolean },
+): { code: number | null; stdout: string } {
   const bin = mkdtempSync(join(tmpdir(), 'slipway-api-'))
-  writeFileSync(join(bin, 'docker'), `#!/bin/sh\ncase "$4" in traefik) ${traefikUp ? 'echo "172.17.0.2 "' : 'exit 1'};; app-web-v2) echo "172.17.0.3 ";; *) exit 1;; esac\n`)
+  writeFileSync(
+    join(bin, 'docker'),
+    `#!/bin/sh\ncase "$4" in traefik) ${traefikUp ? 'echo "172.17.0.2 "' : 'exit 1'};; app-web-v2) echo "172.17.0.3 ";; *) exit 1;; esac\n`,
+  )
   // Each services call answers the next canned body (the last one repeats).
   services.forEach((body, i) => writeFileSync(join(bin, `body${i}`), body))
   writeFileSync(
@@ -148,7 +211,11 @@ function runApiScript(command: Command, { services, traefikUp = true }: { servic
       `f=${bin}/body$n; [ -e "$f" ] || f=${bin}/body${services.length - 1}; cat "$f";;\n*) exit 7;;\nesac\n`,
   )
   for (const f of ['docker', 'curl']) chmodSync(join(bin, f), 0o755)
-  const r = spawnSync('sh', ['-c', render(command, { redact: false })], { encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin` }, timeout: 10_000 })
+  const r = spawnSync('sh', ['-c', render(command, { redact: false })], {
+    encoding: 'utf8',
+    env: { PATH: `${bin}:/usr/bin:/bin` },
+    timeout: 10_000,
+  })
   return { code: r.status, stdout: r.stdout }
 }
 
@@ -159,25 +226,47 @@ describe('traefik.waitForServer through sh', () => {
   const other = '{"loadBalancer":{"servers":[{"url":"http://172.17.0.33:80"}]}}'
 
   test('present once the new container is among the servers (not a longer address)', () => {
-    const r = runApiScript(traefik.waitForServer(config, web, { container: 'app-web-v2', want: 'present', interval: 0.01 }), { services: ['', other, served] })
+    const r = runApiScript(
+      traefik.waitForServer(config, web, { container: 'app-web-v2', want: 'present', interval: 0.01 }),
+      { services: ['', other, served] },
+    )
     expect(r).toEqual({ code: 0, stdout: 'present\n' })
   })
   test('absent once the old container left the servers', () => {
-    const r = runApiScript(traefik.waitForServer(config, web, { container: 'app-web-v2', want: 'absent', interval: 0.01 }), { services: [served, served, other] })
+    const r = runApiScript(
+      traefik.waitForServer(config, web, { container: 'app-web-v2', want: 'absent', interval: 0.01 }),
+      { services: [served, served, other] },
+    )
     expect(r).toEqual({ code: 0, stdout: 'absent\n' })
   })
   test('times out with exit 2', () => {
-    const r = runApiScript(traefik.waitForServer(config, web, { container: 'app-web-v2', want: 'present', timeoutSeconds: 0, interval: 0.01 }), { services: [other] })
+    const r = runApiScript(
+      traefik.waitForServer(config, web, {
+        container: 'app-web-v2',
+        want: 'present',
+        timeoutSeconds: 0,
+        interval: 0.01,
+      }),
+      { services: [other] },
+    )
     expect(r.code).toBe(2)
   })
   test('unreachable (exit 3) when traefik is not running', () => {
-    expect(runApiScript(traefik.waitForServer(config, web, { container: 'app-web-v2', want: 'present' }), { services: [served], traefikUp: false })).toEqual({
+    expect(
+      runApiScript(traefik.waitForServer(config, web, { container: 'app-web-v2', want: 'present' }), {
+        services: [served],
+        traefikUp: false,
+      }),
+    ).toEqual({
       code: 3,
       stdout: 'unreachable\n',
     })
   })
   test('a container without an address is never present', () => {
-    const r = runApiScript(traefik.waitForServer(config, web, { container: 'gone', want: 'present', timeoutSeconds: 0, interval: 0.01 }), { services: [served] })
+    const r = runApiScript(
+      traefik.waitForServer(config, web, { container: 'gone', want: 'present', timeoutSeconds: 0, interval: 0.01 }),
+      { services: [served] },
+    )
     expect(r.code).toBe(2)
   })
 })

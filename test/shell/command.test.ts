@@ -1,20 +1,34 @@
 import { execFileSync } from 'node:child_process'
 import { describe, expect, test } from 'vitest'
-import { and, argv, cmd, each, opt, or, pipe, quote, render, script, Secret, secretsOf, seq } from '../../lib/shell/command.ts'
+import {
+  and,
+  argv,
+  cmd,
+  each,
+  opt,
+  or,
+  pipe,
+  quote,
+  render,
+  script,
+  Secret,
+  secretsOf,
+  seq,
+} from '../../lib/shell/command.ts'
 
 const show = (c: Parameters<typeof render>[0]) => render(c, { redact: true })
 const run = (c: Parameters<typeof render>[0]) => render(c, { redact: false })
 
 describe('cmd', () => {
   test('drops false, null and undefined, keeps empty strings, flattens arrays', () => {
-    expect(argv(cmd('docker', 'ps', false && '--all', undefined, null, '', ['--filter', 'label=x'], [false, 'q']))).toEqual([
-      'docker', 'ps', '', '--filter', 'label=x', 'q',
-    ])
+    expect(
+      argv(cmd('docker', 'ps', false && '--all', undefined, null, '', ['--filter', 'label=x'], [false, 'q'])),
+    ).toEqual(['docker', 'ps', '', '--filter', 'label=x', 'q'])
   })
   test('renders safe words bare and everything else single-quoted', () => {
-    expect(show(cmd('docker', 'run', '--name', 'app-web-v1', '--label', 'traefik.http.routers.app.rule=PathPrefix(`/`)'))).toBe(
-      "docker run --name app-web-v1 --label 'traefik.http.routers.app.rule=PathPrefix(`/`)'",
-    )
+    expect(
+      show(cmd('docker', 'run', '--name', 'app-web-v1', '--label', 'traefik.http.routers.app.rule=PathPrefix(`/`)')),
+    ).toBe("docker run --name app-web-v1 --label 'traefik.http.routers.app.rule=PathPrefix(`/`)'")
   })
 })
 
@@ -56,7 +70,9 @@ describe('operators', () => {
     expect(execFileSync('sh', ['-c', text], { encoding: 'utf8' })).toBe('')
   })
   test('script passes values as positional parameters after $0', () => {
-    expect(show(script('printf "%s" "$1" > "$2"', "it's", '/tmp/x y'))).toBe(`sh -c 'printf "%s" "$1" > "$2"' sh 'it'\\''s' '/tmp/x y'`)
+    expect(show(script('printf "%s" "$1" > "$2"', "it's", '/tmp/x y'))).toBe(
+      `sh -c 'printf "%s" "$1" > "$2"' sh 'it'\\''s' '/tmp/x y'`,
+    )
   })
 })
 
@@ -87,9 +103,33 @@ test('argv refuses operator lists', () => {
 
 // Values that broke shell quoting somewhere (STYLE.md §2.9), plus long and unicode ones.
 const NASTY = [
-  '', ' ', "it's", '$HOME', '`id`', '$(id)', 'a\nb', '*', '~', 'name=^x$', '{a,b}', 'ünï', '\\', "'\\''", '-n', '--', '-e',
-  '"quoted"', 'tab\there', ';rm -rf /', 'a && b', '!event', '#comment', '%s%n', '日本語 🚀', 'x'.repeat(10_000),
-  "mix 'single' \"double\" `tick` $var \\ back",
+  '',
+  ' ',
+  "it's",
+  '$HOME',
+  '`id`',
+  '$(id)',
+  'a\nb',
+  '*',
+  '~',
+  'name=^x$',
+  '{a,b}',
+  'ünï',
+  '\\',
+  "'\\''",
+  '-n',
+  '--',
+  '-e',
+  '"quoted"',
+  'tab\there',
+  ';rm -rf /',
+  'a && b',
+  '!event',
+  '#comment',
+  '%s%n',
+  '日本語 🚀',
+  'x'.repeat(10_000),
+  'mix \'single\' "double" `tick` $var \\ back',
 ]
 
 describe.each(['sh', 'bash', 'dash'])('quoting round-trips through %s', (shell) => {

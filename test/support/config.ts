@@ -22,7 +22,10 @@ env:
 `
 
 /** The secrets BASE_YML needs (values are fake). */
-export const BASE_ENV: Readonly<Record<string, string>> = { KAMAL_REGISTRY_PASSWORD: 'registry-pw', DATABASE_PASSWORD: 'db-pw' }
+export const BASE_ENV: Readonly<Record<string, string>> = {
+  KAMAL_REGISTRY_PASSWORD: 'registry-pw',
+  DATABASE_PASSWORD: 'db-pw',
+}
 
 /**
  * A Config built by the real parser (schema → normalize → rules), so test fixtures cannot drift
@@ -30,7 +33,12 @@ export const BASE_ENV: Readonly<Record<string, string>> = { KAMAL_REGISTRY_PASSW
  */
 export function makeConfig(
   yml: string = BASE_YML,
-  { env = BASE_ENV, destination, file = 'deploy.yml', root = '/app' }: { env?: Readonly<Record<string, string | undefined>>; destination?: string; file?: string; root?: string } = {},
+  {
+    env = BASE_ENV,
+    destination,
+    file = 'deploy.yml',
+    root = '/app',
+  }: { env?: Readonly<Record<string, string | undefined>>; destination?: string; file?: string; root?: string } = {},
 ): Config {
   return parseConfig(yml, { file, destination, env, root })
 }

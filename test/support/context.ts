@@ -26,7 +26,15 @@ export const defaultFlags: Flags = {
 export type Reply = (line: string) => Partial<Result> | undefined | Promise<Partial<Result> | undefined>
 
 /** A DeployContext whose executors record redacted shell text instead of running it. */
-export function recordingContext({ config, reply, flags = {} }: { config: Config; reply?: Reply; flags?: Partial<Flags> }) {
+export function recordingContext({
+  config,
+  reply,
+  flags = {},
+}: {
+  config: Config
+  reply?: Reply
+  flags?: Partial<Flags>
+}) {
   const rec = recorder({ reply })
   const allFlags = { ...defaultFlags, ...flags }
   const controller = new AbortController()

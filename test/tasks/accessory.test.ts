@@ -8,7 +8,14 @@ import * as lock from '../../lib/commands/lock.ts'
 import type { DeployContext, DeployTask, Flags } from '../../lib/context.ts'
 import { ConfigError, DeployError, HostsError } from '../../lib/errors.ts'
 import { render, type Command } from '../../lib/shell/command.ts'
-import { bootAccessory, rebootAccessory, removeAccessory, restartAccessory, startAccessory, stopAccessory } from '../../tasks/steps/accessory.ts'
+import {
+  bootAccessory,
+  rebootAccessory,
+  removeAccessory,
+  restartAccessory,
+  startAccessory,
+  stopAccessory,
+} from '../../tasks/steps/accessory.ts'
 import { accessoryDetails, accessoryLogs } from '../../tasks/steps/accessory-report.ts'
 import { accessorySteps } from '../../tasks/steps/accessory-commands.ts'
 import { makeConfig } from '../support/config.ts'
@@ -36,7 +43,10 @@ accessories:
 `
 const root = mkdtempSync(join(tmpdir(), 'acc-task-'))
 mkdirSync(join(root, 'config'))
-writeFileSync(join(root, 'config/my.cnf.erb'), '[mysqld]\ndatabase=<%= ENV["MYSQL_DATABASE"] %>\nsecret=<%= ENV["MYSQL_ROOT_PASSWORD"] %>\n')
+writeFileSync(
+  join(root, 'config/my.cnf.erb'),
+  '[mysqld]\ndatabase=<%= ENV["MYSQL_DATABASE"] %>\nsecret=<%= ENV["MYSQL_ROOT_PASSWORD"] %>\n',
+)
 writeFileSync(join(root, 'config/init.sql'), 'CREATE TABLE t (x int); -- <%= not erb here %>\n')
 const env = { KAMAL_REGISTRY_PASSWORD: 'registry-pw', MYSQL_ROOT_PASSWORD: 'root-pw' }
 const config = makeConfig(YML, { env, root })
@@ -44,7 +54,11 @@ const [db, cache] = config.accessories as [(typeof config.accessories)[number], 
 const r = (c: Command): string => render(c, { redact: true })
 const prepared: Reply = (l) => (l.includes('envfile=$2') ? { stdout: 'home=/root\nstate=\n' } : undefined)
 
-function setup({ reply = prepared, flags = {}, cfg = config }: { reply?: Reply; flags?: Partial<Flags>; cfg?: typeof config } = {}) {
+function setup({
+  reply = prepared,
+  flags = {},
+  cfg = config,
+}: { reply?: Reply; flags?: Partial<Flags>; cfg?: typeof config } = {}) {
   const { ctx: base, log } = recordingContext({ config: cfg, reply, flags })
   const stdin: string[] = []
   // Keeps what went to stdin per recorded line, to check that secrets and file contents travel there.
@@ -52,7 +66,10 @@ function setup({ reply = prepared, flags = {}, cfg = config }: { reply?: Reply; 
     ...base,
     remote: (host) => {
       const e = base.remote(host)
-      return { host, run: (c, o) => (o?.stdin !== undefined && stdin.push(`${host}: ${r(c)} <<< ${o.stdin}`), e.run(c, o)) }
+      return {
+        host,
+        run: (c, o) => (o?.stdin !== undefined && stdin.push(`${host}: ${r(c)} <<< ${o.stdin}`), e.run(c, o)),
+      }
     },
   }
   const run = (tasks: DeployTask[]) => new Listr(tasks, { ctx, renderer: 'silent' }).run()
@@ -72,8 +89,10 @@ describe('bootAccessory', () => {
       `1.1.1.3: ${r(accessoryCmd.uploadFile('/root/app-db/docker-entrypoint-initdb.d/init.sql'))} (stdin)`,
       `1.1.1.3: ${login} && ${r(accessoryCmd.run(config, db, { home: '/root' }))} (stdin)`,
     ])
-    expect(log[0]).toContain("sh app-db .kamal/env/accessories/app-db.env app-db/data")
-    expect(log[3]).toContain('--env-file .kamal/env/accessories/app-db.env --env MYSQL_DATABASE=app_db --volume /root/app-db/etc/mysql/my.cnf:/etc/mysql/my.cnf')
+    expect(log[0]).toContain('sh app-db .kamal/env/accessories/app-db.env app-db/data')
+    expect(log[3]).toContain(
+      '--env-file .kamal/env/accessories/app-db.env --env MYSQL_DATABASE=app_db --volume /root/app-db/etc/mysql/my.cnf:/etc/mysql/my.cnf',
+    )
     // The ERB file sees the clear env only: the secret renders empty; other files are sent as written.
     expect(stdin.map((s) => s.slice(s.indexOf(' <<< ') + 5))).toEqual([
       'MYSQL_ROOT_PASSWORD=root-pw\n',
@@ -113,17 +132,23 @@ describe('bootAccessory', () => {
   })
 
   test('a container that exists already: says to use reboot before any upload, and the other host still boots', async () => {
-    const exists: Reply = (l) => (l.startsWith('1.1.1.3: ') && l.includes('envfile=$2') ? { stdout: 'home=/root\nstate=running\n' } : prepared(l))
+    const exists: Reply = (l) =>
+      l.startsWith('1.1.1.3: ') && l.includes('envfile=$2') ? { stdout: 'home=/root\nstate=running\n' } : prepared(l)
     const { log, run } = setup({ reply: exists })
     const error = await run([bootAccessory('cache')]).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(HostsError)
-    expect((error as Error).message).toBe('1.1.1.3: accessory cache is already booted (container app-cache is running): use reboot to replace it')
+    expect((error as Error).message).toBe(
+      '1.1.1.3: accessory cache is already booted (container app-cache is running): use reboot to replace it',
+    )
     expect(on(log, '1.1.1.3')).toEqual([`1.1.1.3: ${r(accessoryCmd.bootPrepare(config, cache))} (stdin)`])
     expect(on(log, '1.1.1.4')).toHaveLength(2)
   })
 
   test('skipExisting leaves a host with the container alone: no upload, no run', async () => {
-    const { log, run } = setup({ reply: (l) => (l.startsWith('1.1.1.3: ') && l.includes('envfile=$2') ? { stdout: 'home=/root\nstate=exited\n' } : prepared(l)) })
+    const { log, run } = setup({
+      reply: (l) =>
+        l.startsWith('1.1.1.3: ') && l.includes('envfile=$2') ? { stdout: 'home=/root\nstate=exited\n' } : prepared(l),
+    })
     await run([bootAccessory('all', { skipExisting: true })])
     expect(on(log, '1.1.1.3')).toEqual([
       `1.1.1.3: ${r(accessoryCmd.bootPrepare(config, db))} (stdin)`,
@@ -135,25 +160,33 @@ describe('bootAccessory', () => {
   test('a missing local file or unsupported ERB fails before any host is touched', async () => {
     const missing = makeConfig(YML.replace('config/init.sql:', 'config/nope.sql:'), { env, root })
     const a = setup({ cfg: missing })
-    await expect(a.run([bootAccessory('db')])).rejects.toThrow(/^accessories\.db\.files: cannot read config\/nope\.sql \(ENOENT\)$/)
+    await expect(a.run([bootAccessory('db')])).rejects.toThrow(
+      /^accessories\.db\.files: cannot read config\/nope\.sql \(ENOENT\)$/,
+    )
     expect(a.log).toEqual([])
     writeFileSync(join(root, 'config/bad.erb'), 'ok\nx=<%= `id` %>\n')
     const bad = setup({ cfg: makeConfig(YML.replace('config/init.sql:', 'config/bad.erb:'), { env, root }) })
     const error = await bad.run([bootAccessory('db')]).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ConfigError)
-    expect((error as Error).message).toBe('config/bad.erb:2:3 <%= `id` %>: unsupported ERB: only <%= ENV["X"] %> and <%= ENV.fetch("X"[, "default"]) %> are evaluated')
+    expect((error as Error).message).toBe(
+      'config/bad.erb:2:3 <%= `id` %>: unsupported ERB: only <%= ENV["X"] %> and <%= ENV.fetch("X"[, "default"]) %> are evaluated',
+    )
     expect(bad.log).toEqual([])
   })
 
   test('an unknown name lists the accessories', async () => {
     const { run } = setup()
-    await expect(run([bootAccessory('redis')])).rejects.toThrow('no accessory named redis in deploy.yml (accessories: db, cache)')
+    await expect(run([bootAccessory('redis')])).rejects.toThrow(
+      'no accessory named redis in deploy.yml (accessories: db, cache)',
+    )
   })
 })
 
 describe('reboot, start, stop, restart, remove', () => {
   test('reboot: an existing container is no obstacle; uploads first, then stop ; prune && login && run in one round trip', async () => {
-    const { log, run } = setup({ reply: (l) => (l.includes('envfile=$2') ? { stdout: 'home=/root\nstate=running\n' } : undefined) })
+    const { log, run } = setup({
+      reply: (l) => (l.includes('envfile=$2') ? { stdout: 'home=/root\nstate=running\n' } : undefined),
+    })
     await run([rebootAccessory('cache')])
     expect(on(log, '1.1.1.4')).toEqual([
       `1.1.1.4: ${r(accessoryCmd.bootPrepare(config, cache))} (stdin)`,
@@ -163,11 +196,15 @@ describe('reboot, start, stop, restart, remove', () => {
   })
 
   test('start, stop (a missing container is fine), restart in one trip', async () => {
-    const s = setup({ reply: (l) => (l.includes('stop') ? { exitCode: 1, stderr: 'No such container: app-cache' } : undefined) })
+    const s = setup({
+      reply: (l) => (l.includes('stop') ? { exitCode: 1, stderr: 'No such container: app-cache' } : undefined),
+    })
     await s.run([stopAccessory('cache'), startAccessory('cache')])
     expect(s.log.sort()).toEqual([
-      '1.1.1.3: docker container start app-cache', '1.1.1.3: docker container stop app-cache',
-      '1.1.1.4: docker container start app-cache', '1.1.1.4: docker container stop app-cache',
+      '1.1.1.3: docker container start app-cache',
+      '1.1.1.3: docker container stop app-cache',
+      '1.1.1.4: docker container start app-cache',
+      '1.1.1.4: docker container stop app-cache',
     ])
     const t = setup()
     await t.run([restartAccessory('db')])
@@ -177,7 +214,9 @@ describe('reboot, start, stop, restart, remove', () => {
   test('remove: stop, prune, image, service dir and env file, in one round trip per host', async () => {
     const { log, run } = setup()
     await run([removeAccessory('db')])
-    expect(log).toEqual([`1.1.1.3: ${r(accessoryCmd.remove(config, db, { home: '.' }))} && rm -f .kamal/env/accessories/app-db.env`])
+    expect(log).toEqual([
+      `1.1.1.3: ${r(accessoryCmd.remove(config, db, { home: '.' }))} && rm -f .kamal/env/accessories/app-db.env`,
+    ])
     expect(log[0]).toContain(' sh app-db mysql:8 ./app-db && rm -f')
   })
 })
@@ -212,24 +251,38 @@ describe('accessorySteps', () => {
     const { log, run } = setup()
     await run(accessorySteps(flags('restart', 'db')))
     expect(log[0]).toMatch(/^1\.1\.1\.1: sh -c 'mkdir -p "\$1" && mkdir "\$2"/)
-    expect(log.slice(1)).toEqual(['1.1.1.3: docker container stop app-db ; docker container start app-db', `1.1.1.1: ${r(lock.release(config))}`])
+    expect(log.slice(1)).toEqual([
+      '1.1.1.3: docker container stop app-db ; docker container start app-db',
+      `1.1.1.1: ${r(lock.release(config))}`,
+    ])
   })
 
   test('details and logs do not lock', async () => {
     const { log, run } = setup()
     await run(accessorySteps({ ...flags('logs', 'cache'), extra: { lines: '5', grep: 'x' } }))
-    expect(log.sort()).toEqual(['1.1.1.3', '1.1.1.4'].map((h) => `${h}: ${r(accessoryCmd.logs(config, cache, { lines: 5, grep: 'x' }))}`))
+    expect(log.sort()).toEqual(
+      ['1.1.1.3', '1.1.1.4'].map((h) => `${h}: ${r(accessoryCmd.logs(config, cache, { lines: 5, grep: 'x' }))}`),
+    )
   })
 
   test.each([
     [[], 'missing subcommand: use one of boot, reboot, start, stop, restart, details, logs, remove (see --help)'],
-    [['exec', 'db'], 'unknown subcommand exec: use one of boot, reboot, start, stop, restart, details, logs, remove (see --help)'],
+    [
+      ['exec', 'db'],
+      'unknown subcommand exec: use one of boot, reboot, start, stop, restart, details, logs, remove (see --help)',
+    ],
     [['boot'], "accessory boot needs the accessory's NAME (or all)"],
     [['logs'], "accessory logs needs the accessory's NAME"],
     [['start', 'all'], "accessory start needs one accessory's NAME (all works for boot, reboot, details, remove)"],
     [['boot', 'db', 'cache'], 'accessory boot takes one NAME, got also: cache'],
-    [['remove', 'db'], 'accessory remove deletes the container, image and data directories of db: run it again with -y (--confirmed) to go ahead'],
-    [['remove', 'all'], 'accessory remove deletes the container, image and data directories of every accessory: run it again with -y (--confirmed) to go ahead'],
+    [
+      ['remove', 'db'],
+      'accessory remove deletes the container, image and data directories of db: run it again with -y (--confirmed) to go ahead',
+    ],
+    [
+      ['remove', 'all'],
+      'accessory remove deletes the container, image and data directories of every accessory: run it again with -y (--confirmed) to go ahead',
+    ],
   ])('%j is refused before anything runs', (args, message) => {
     expect(() => accessorySteps(flags(...args))).toThrow(new DeployError(message))
   })

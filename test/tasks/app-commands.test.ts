@@ -10,8 +10,24 @@ import * as lock from '../../lib/commands/lock.ts'
 import type { DeployTask, Flags } from '../../lib/context.ts'
 import { DeployError, HostsError } from '../../lib/errors.ts'
 import { render, type Command } from '../../lib/shell/command.ts'
-import { appContainers, appDetails, appImages, appLogs, appSteps, appVersion, removeApp, staleContainers, startApp, stopApp } from '../../tasks/steps/app-commands.ts'
-import { checkVersionAvailable, rollbackSteps, rollbackVersion, VersionNotAvailableError } from '../../tasks/steps/rollback.ts'
+import {
+  appContainers,
+  appDetails,
+  appImages,
+  appLogs,
+  appSteps,
+  appVersion,
+  removeApp,
+  staleContainers,
+  startApp,
+  stopApp,
+} from '../../tasks/steps/app-commands.ts'
+import {
+  checkVersionAvailable,
+  rollbackSteps,
+  rollbackVersion,
+  VersionNotAvailableError,
+} from '../../tasks/steps/rollback.ts'
 import { makeConfig, role } from '../support/config.ts'
 import { defaultFlags, recordingContext, type Reply } from '../support/context.ts'
 
@@ -31,7 +47,11 @@ const r = (c: Command): string => render(c, { redact: true })
 
 // bootPrepare's answer (no current container), and the ready wait's.
 const booting: Reply = (l) =>
-  l.includes('mkdir -p "$run"') ? { stdout: 'home=/root\ncurrent=\ncurrent_version=\n' } : l.includes('deadline=') ? { stdout: 'healthy\n' } : undefined
+  l.includes('mkdir -p "$run"')
+    ? { stdout: 'home=/root\ncurrent=\ncurrent_version=\n' }
+    : l.includes('deadline=')
+      ? { stdout: 'healthy\n' }
+      : undefined
 
 function setup({ reply, flags }: { reply?: Reply; flags?: Partial<Flags> } = {}) {
   const { ctx, log } = recordingContext({ config, reply, flags })
@@ -46,14 +66,25 @@ describe('start and stop', () => {
     const { log, run } = setup({ reply: (l) => (l.includes('deadline=') ? { stdout: 'healthy\n' } : undefined) })
     await run([startApp()])
     for (const host of ['1.1.1.1', '1.1.1.2']) {
-      expect(hostLines(log, host)).toEqual([`${host}: docker start app-web-v2`, `${host}: ${r(health.waitHealthy(config, web, 'app-web-v2'))}`])
+      expect(hostLines(log, host)).toEqual([
+        `${host}: docker start app-web-v2`,
+        `${host}: ${r(health.waitHealthy(config, web, 'app-web-v2'))}`,
+      ])
     }
-    expect(hostLines(log, '1.1.1.3')).toEqual(['1.1.1.3: docker start app-workers-v2', `1.1.1.3: ${r(health.waitHealthy(config, workers, 'app-workers-v2'))}`])
+    expect(hostLines(log, '1.1.1.3')).toEqual([
+      '1.1.1.3: docker start app-workers-v2',
+      `1.1.1.3: ${r(health.waitHealthy(config, workers, 'app-workers-v2'))}`,
+    ])
   })
 
   test('start: a container that is not ready fails its host, the others still start', async () => {
     const { log, run } = setup({
-      reply: (l) => (l.includes('deadline=') ? (l.startsWith('1.1.1.2') ? { stdout: 'unhealthy\n', exitCode: 1 } : { stdout: 'healthy\n' }) : undefined),
+      reply: (l) =>
+        l.includes('deadline=')
+          ? l.startsWith('1.1.1.2')
+            ? { stdout: 'unhealthy\n', exitCode: 1 }
+            : { stdout: 'healthy\n' }
+          : undefined,
     })
     const error = await run([startApp()]).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(HostsError)
@@ -64,7 +95,11 @@ describe('start and stop', () => {
   test('stop: the current container of each role, with stop_wait_time', async () => {
     const { log, run } = setup()
     await run([stopApp()])
-    expect(log.sort()).toEqual([`1.1.1.1: ${r(app.stopCurrent(config, web))}`, `1.1.1.2: ${r(app.stopCurrent(config, web))}`, `1.1.1.3: ${r(app.stopCurrent(config, workers))}`])
+    expect(log.sort()).toEqual([
+      `1.1.1.1: ${r(app.stopCurrent(config, web))}`,
+      `1.1.1.2: ${r(app.stopCurrent(config, web))}`,
+      `1.1.1.3: ${r(app.stopCurrent(config, workers))}`,
+    ])
     expect(r(app.stopCurrent(config, web))).toMatch(/\| xargs -r docker stop -t 3$/)
   })
 
@@ -73,7 +108,11 @@ describe('start and stop', () => {
     await run(appSteps(flags('stop')))
     expect(log[0]).toMatch(/^1\.1\.1\.1: sh -c 'mkdir -p "\$1" && mkdir "\$2"/)
     expect(log.at(-1)).toBe(`1.1.1.1: ${r(lock.release(config))}`)
-    expect(log.slice(1, -1).sort()).toEqual([`1.1.1.1: ${r(app.stopCurrent(config, web))}`, `1.1.1.2: ${r(app.stopCurrent(config, web))}`, `1.1.1.3: ${r(app.stopCurrent(config, workers))}`])
+    expect(log.slice(1, -1).sort()).toEqual([
+      `1.1.1.1: ${r(app.stopCurrent(config, web))}`,
+      `1.1.1.2: ${r(app.stopCurrent(config, web))}`,
+      `1.1.1.3: ${r(app.stopCurrent(config, workers))}`,
+    ])
   })
 })
 
@@ -81,28 +120,48 @@ describe('read-only commands report per host, in host order, without the lock', 
   test('details: docker ps per role', async () => {
     const { ctx, log, run } = setup({ reply: (l) => ({ stdout: `ps of ${l.split(':')[0]}\n` }) })
     await run([appDetails()])
-    expect(log.sort()).toEqual([`1.1.1.1: ${r(app.details(config, web))}`, `1.1.1.2: ${r(app.details(config, web))}`, `1.1.1.3: ${r(app.details(config, workers))}`])
-    expect(ctx.found.report).toEqual(['Host: 1.1.1.1 (web)\nps of 1.1.1.1\n', 'Host: 1.1.1.2 (web)\nps of 1.1.1.2\n', 'Host: 1.1.1.3 (workers)\nps of 1.1.1.3\n'])
+    expect(log.sort()).toEqual([
+      `1.1.1.1: ${r(app.details(config, web))}`,
+      `1.1.1.2: ${r(app.details(config, web))}`,
+      `1.1.1.3: ${r(app.details(config, workers))}`,
+    ])
+    expect(ctx.found.report).toEqual([
+      'Host: 1.1.1.1 (web)\nps of 1.1.1.1\n',
+      'Host: 1.1.1.2 (web)\nps of 1.1.1.2\n',
+      'Host: 1.1.1.3 (workers)\nps of 1.1.1.3\n',
+    ])
   })
 
   test('containers and images: one block per host', async () => {
     const { ctx, log, run } = setup({ flags: { hosts: ['1.1.1.3'] }, reply: () => ({ stdout: 'listing\n' }) })
     await run([appContainers(), appImages()])
-    expect(log).toEqual([`1.1.1.3: ${r(app.containers(config))}`, '1.1.1.3: docker image ls registry.example.com/dhh/app'])
+    expect(log).toEqual([
+      `1.1.1.3: ${r(app.containers(config))}`,
+      '1.1.1.3: docker image ls registry.example.com/dhh/app',
+    ])
     expect(ctx.found.report).toEqual(['Host: 1.1.1.3\nlisting\n', 'Host: 1.1.1.3\nlisting\n'])
   })
 
   test('version: the current version of the first role on each host, or (none)', async () => {
     const { ctx, log, run } = setup({ reply: (l) => (l.startsWith('1.1.1.2') ? undefined : { stdout: 'v1\n' }) })
     await run([appVersion()])
-    expect(log.sort()).toEqual([`1.1.1.1: ${r(app.currentRunningVersion(config, web))}`, `1.1.1.2: ${r(app.currentRunningVersion(config, web))}`, `1.1.1.3: ${r(app.currentRunningVersion(config, workers))}`])
+    expect(log.sort()).toEqual([
+      `1.1.1.1: ${r(app.currentRunningVersion(config, web))}`,
+      `1.1.1.2: ${r(app.currentRunningVersion(config, web))}`,
+      `1.1.1.3: ${r(app.currentRunningVersion(config, workers))}`,
+    ])
     expect(ctx.found.report).toEqual(['Host: 1.1.1.1\nv1\n', 'Host: 1.1.1.2\n(none)\n', 'Host: 1.1.1.3\nv1\n'])
   })
 
   test('logs: 100 lines by default; all lines with --since or --grep; no match or nothing running is "Nothing found"', async () => {
     const { ctx, log, run } = setup({
       flags: { hosts: ['1.1.1.1'] },
-      reply: (l) => (l.includes('grep') ? { exitCode: 1 } : l.includes('10m') ? { exitCode: 1, stderr: 'no running container\n' } : { stdout: 'GET /up\n' }),
+      reply: (l) =>
+        l.includes('grep')
+          ? { exitCode: 1 }
+          : l.includes('10m')
+            ? { exitCode: 1, stderr: 'no running container\n' }
+            : { stdout: 'GET /up\n' },
     })
     await run([appLogs(), appLogs({ grep: 'boom', grepOptions: '-i' }), appLogs({ since: '10m' })])
     expect(log).toEqual([
@@ -111,20 +170,33 @@ describe('read-only commands report per host, in host order, without the lock', 
       `1.1.1.1: ${r(app.logs(config, web, { since: '10m' }))}`,
     ])
     expect(log[1]).toMatch(/ \| grep -i -- boom$/)
-    expect(ctx.found.report).toEqual(['Host: 1.1.1.1 (web)\nGET /up\n', 'Host: 1.1.1.1 (web)\nNothing found\n', 'Host: 1.1.1.1 (web)\nNothing found\n'])
+    expect(ctx.found.report).toEqual([
+      'Host: 1.1.1.1 (web)\nGET /up\n',
+      'Host: 1.1.1.1 (web)\nNothing found\n',
+      'Host: 1.1.1.1 (web)\nNothing found\n',
+    ])
   })
 
   test('logs: a real failure is an error, and the hosts that answered are still reported', async () => {
-    const { ctx, run } = setup({ flags: { roles: ['web'] }, reply: (l) => (l.startsWith('1.1.1.2') ? { exitCode: 255, stderr: 'Cannot connect to the Docker daemon' } : { stdout: 'ok\n' }) })
+    const { ctx, run } = setup({
+      flags: { roles: ['web'] },
+      reply: (l) =>
+        l.startsWith('1.1.1.2') ? { exitCode: 255, stderr: 'Cannot connect to the Docker daemon' } : { stdout: 'ok\n' },
+    })
     await expect(run([appLogs()])).rejects.toThrow('Cannot connect to the Docker daemon')
     expect(ctx.found.report).toEqual(['Host: 1.1.1.1 (web)\nok\n'])
   })
 
   test('stale_containers lists; --stop stops them under the lock', async () => {
-    const { ctx, log, run } = setup({ flags: { hosts: ['1.1.1.1'] }, reply: (l) => (l.includes('while read') ? { stdout: 'v0\nv1\n' } : undefined) })
+    const { ctx, log, run } = setup({
+      flags: { hosts: ['1.1.1.1'] },
+      reply: (l) => (l.includes('while read') ? { stdout: 'v0\nv1\n' } : undefined),
+    })
     await run([staleContainers()])
     expect(log).toEqual([`1.1.1.1: ${r(app.staleContainers(config, web))}`])
-    expect(ctx.found.report).toEqual(['Host: 1.1.1.1 (web)\nStale container for role web with version v0\nStale container for role web with version v1\n'])
+    expect(ctx.found.report).toEqual([
+      'Host: 1.1.1.1 (web)\nStale container for role web with version v0\nStale container for role web with version v1\n',
+    ])
     log.length = 0
     await run(appSteps({ ...flags('stale_containers'), hosts: ['1.1.1.1'], extra: { stop: true } }))
     expect(log.slice(1, -1)).toEqual([`1.1.1.1: ${r(app.staleContainers(config, web, { stop: true }))}`])
@@ -155,9 +227,15 @@ test('boot: lock, boot this version, tag latest', async () => {
 })
 
 test('subcommands and flags are checked before anything runs', () => {
-  expect(() => appSteps(flags())).toThrow(new DeployError('missing subcommand: use one of boot, start, stop, details, containers, images, logs, version, stale_containers, remove (see --help)'))
+  expect(() => appSteps(flags())).toThrow(
+    new DeployError(
+      'missing subcommand: use one of boot, start, stop, details, containers, images, logs, version, stale_containers, remove (see --help)',
+    ),
+  )
   expect(() => appSteps(flags('reboot'))).toThrow('unknown subcommand reboot')
-  expect(() => appSteps({ ...flags('logs'), extra: { lines: '1e3' } })).toThrow('--lines must be a whole number, got 1e3')
+  expect(() => appSteps({ ...flags('logs'), extra: { lines: '1e3' } })).toThrow(
+    '--lines must be a whole number, got 1e3',
+  )
 })
 
 describe('rollback', () => {
@@ -173,19 +251,29 @@ describe('rollback', () => {
       "1.1.1.3: docker container ls --all --filter 'name=^app-workers-v2$' --quiet",
     ])
     // Every check answered before the first host is touched.
-    expect(log.findIndex((l) => l.includes('mkdir -p "$run"'))).toBeGreaterThan(log.findLastIndex((l) => l.includes(': docker container ls --all')))
-    expect(log.filter((l) => l.includes('docker tag')).sort()).toEqual(['1.1.1.1', '1.1.1.2', '1.1.1.3'].map((h) => `${h}: docker tag registry.example.com/dhh/app:v2 registry.example.com/dhh/app:latest`))
+    expect(log.findIndex((l) => l.includes('mkdir -p "$run"'))).toBeGreaterThan(
+      log.findLastIndex((l) => l.includes(': docker container ls --all')),
+    )
+    expect(log.filter((l) => l.includes('docker tag')).sort()).toEqual(
+      ['1.1.1.1', '1.1.1.2', '1.1.1.3'].map(
+        (h) => `${h}: docker tag registry.example.com/dhh/app:v2 registry.example.com/dhh/app:latest`,
+      ),
+    )
     expect(log.at(-1)).toBe(`1.1.1.1: ${r(lock.release(config))}`)
   })
 
   test('a version missing anywhere changes nothing, names every gap and releases the lock', async () => {
-    const { ctx, log, run } = setup({ reply: (l) => (l.startsWith('1.1.1.2') || l.startsWith('1.1.1.3') ? undefined : present(l)) })
+    const { ctx, log, run } = setup({
+      reply: (l) => (l.startsWith('1.1.1.2') || l.startsWith('1.1.1.3') ? undefined : present(l)),
+    })
     const error = await run(rollbackSteps()).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(VersionNotAvailableError)
     expect((error as Error).message).toBe(
       "the app version 'v2' is not available as a container: no app-web-v2 on 1.1.1.2, no app-workers-v2 on 1.1.1.3 (`npx tsx tasks/app.ts containers` lists the versions there are)",
     )
-    expect(log.some((l) => l.includes('docker run') || l.includes('docker tag') || l.includes('mkdir -p "$run"'))).toBe(false)
+    expect(log.some((l) => l.includes('docker run') || l.includes('docker tag') || l.includes('mkdir -p "$run"'))).toBe(
+      false,
+    )
     expect(log.at(-1)).toBe(`1.1.1.1: ${r(lock.release(config))}`)
     expect(ctx.found.holdingLock).toBe(false)
   })
@@ -209,15 +297,23 @@ describe('rollback', () => {
 test('tasks/init.ts scaffolds the current dir, then keeps what exists, without any config', () => {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-init-'))
   const root = resolve(import.meta.dirname, '../..')
-  const init = () => spawnSync(join(root, 'node_modules/.bin/tsx'), [join(root, 'tasks/init.ts')], { cwd: dir, encoding: 'utf8' })
+  const init = () =>
+    spawnSync(join(root, 'node_modules/.bin/tsx'), [join(root, 'tasks/init.ts')], { cwd: dir, encoding: 'utf8' })
   const first = init()
   expect(first.status, first.stderr).toBe(0)
   const samples = readdirSync(join(dir, 'hooks')).sort()
   expect(samples).toContain('pre-deploy.sample')
-  expect(first.stdout).toBe(['deploy.yml', '.env.example', ...samples.map((f) => `hooks/${f}`)].map((f) => `Created ${f}\n`).join(''))
+  expect(first.stdout).toBe(
+    ['deploy.yml', '.env.example', ...samples.map((f) => `hooks/${f}`)].map((f) => `Created ${f}\n`).join(''),
+  )
   expect(statSync(join(dir, 'hooks/pre-deploy.sample')).mode & 0o111).not.toBe(0)
   const second = init()
   expect(second.status).toBe(0)
   expect(second.stdout).toMatch(/^Kept deploy.yml \(already exists\)\nKept .env.example \(already exists\)\n/)
-  expect(spawnSync(join(root, 'node_modules/.bin/tsx'), [join(root, 'tasks/init.ts'), '--bogus'], { cwd: dir, encoding: 'utf8' }).status).toBe(1)
+  expect(
+    spawnSync(join(root, 'node_modules/.bin/tsx'), [join(root, 'tasks/init.ts'), '--bogus'], {
+      cwd: dir,
+      encoding: 'utf8',
+    }).status,
+  ).toBe(1)
 }, 30_000)

@@ -28,13 +28,28 @@ const current = (line: string) => {
   return { stdout: `home=/root\ncurrent=app-${role}-v1\ncurrent_version=v1\n` }
 }
 const waits = (line: string): boolean => line.includes('deadline=')
-const runs = (line: string): boolean => / docker run /.test(` ${line.split(': ').slice(1).join(': ')} `) || line.includes(' && docker run ')
+const runs = (line: string): boolean =>
+  / docker run /.test(` ${line.split(': ').slice(1).join(': ')} `) || line.includes(' && docker run ')
 const creates = (line: string): boolean => line.includes(' && docker create ')
 const starts = (line: string): boolean => / docker start app-\w+-v2$/.test(line)
 const removes = (line: string): boolean => line.includes('| xargs -r docker container rm')
 /** What a recorded line does, for per-host sequences. */
 const kind = (line: string): string =>
-  creates(line) ? 'prepare+create' : prepared(line) ? 'prepare' : runs(line) ? 'run' : starts(line) ? 'start' : waits(line) ? 'wait' : removes(line) ? 'rm' : / docker stop /.test(line) ? 'stop' : line
+  creates(line)
+    ? 'prepare+create'
+    : prepared(line)
+      ? 'prepare'
+      : runs(line)
+        ? 'run'
+        : starts(line)
+          ? 'start'
+          : waits(line)
+            ? 'wait'
+            : removes(line)
+              ? 'rm'
+              : / docker stop /.test(line)
+                ? 'stop'
+                : line
 
 // traefik routes web (1.1.1.1) and api (1.1.1.3): both containers carry a cord.
 const YML_TRAEFIK = `service: app
@@ -84,23 +99,44 @@ describe('bootApp', () => {
     await done
     expect(order.indexOf('create 1.1.1.3')).toBeLessThan(order.indexOf('healthy 1.1.1.1'))
     expect(order.indexOf('start 1.1.1.3')).toBeGreaterThan(order.indexOf('healthy 1.1.1.1'))
-    expect(order.filter((e) => !e.startsWith('create')).slice(0, 2).sort()).toEqual(['run 1.1.1.1', 'run 1.1.1.2'])
+    expect(
+      order
+        .filter((e) => !e.startsWith('create'))
+        .slice(0, 2)
+        .sort(),
+    ).toEqual(['run 1.1.1.1', 'run 1.1.1.2'])
     // Nothing of the new version runs on the worker host before the barrier opens: one line, the prepare and the create.
     expect(atBarrier).toHaveLength(1)
-    expect(atBarrier[0]).toMatch(/^1\.1\.1\.3: sh -c .* && docker create --restart unless-stopped --name app-workers-v2 .* registry\.example\.com\/dhh\/app:v2 bin\/jobs \(stdin\)$/)
+    expect(atBarrier[0]).toMatch(
+      /^1\.1\.1\.3: sh -c .* && docker create --restart unless-stopped --name app-workers-v2 .* registry\.example\.com\/dhh\/app:v2 bin\/jobs \(stdin\)$/,
+    )
     // Per host the same round trips as before: the create rides on the prepare, the start replaces the run.
     expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'start', 'wait', 'stop'])
-    for (const host of ['1.1.1.1', '1.1.1.2']) expect(log.filter((l) => l.startsWith(`${host}:`)).map(kind)).toEqual(['prepare', 'run', 'wait', 'stop'])
+    for (const host of ['1.1.1.1', '1.1.1.2'])
+      expect(log.filter((l) => l.startsWith(`${host}:`)).map(kind)).toEqual(['prepare', 'run', 'wait', 'stop'])
     // The old version is stopped on every host once the new one is healthy.
     for (const host of ['1.1.1.1', '1.1.1.2']) expect(log).toContain(`${host}: docker stop app-web-v1`)
     expect(log).toContain('1.1.1.3: docker stop app-workers-v1')
   })
 
   test('a role that finds the barrier already open runs its container as the primary does (no separate create)', async () => {
-    const { log, done } = runTree([bootApp()], async (line) => (prepared(line) ? current(line) : waits(line) ? { stdout: 'healthy\n' } : undefined), YML_SHARED)
+    const { log, done } = runTree(
+      [bootApp()],
+      async (line) => (prepared(line) ? current(line) : waits(line) ? { stdout: 'healthy\n' } : undefined),
+      YML_SHARED,
+    )
     await done
     // On 1.1.1.1 workers boot after web (same host, in turn): the barrier is open by then.
-    expect(log.filter((l) => l.startsWith('1.1.1.1:')).map(kind)).toEqual(['prepare', 'run', 'wait', 'stop', 'prepare', 'run', 'wait', 'stop'])
+    expect(log.filter((l) => l.startsWith('1.1.1.1:')).map(kind)).toEqual([
+      'prepare',
+      'run',
+      'wait',
+      'stop',
+      'prepare',
+      'run',
+      'wait',
+      'stop',
+    ])
     expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'start', 'wait', 'stop'])
   })
 
@@ -108,7 +144,8 @@ describe('bootApp', () => {
     const { log, done } = runTree([bootApp()], async (line) => {
       if (prepared(line)) return current(line)
       if (waits(line)) return { stdout: 'unhealthy\n', exitCode: 1 }
-      if (line.includes('docker logs --tail')) return { stdout: 'boom: config error\n{"Status":"unhealthy","FailingStreak":3,"Log":[]}\n' }
+      if (line.includes('docker logs --tail'))
+        return { stdout: 'boom: config error\n{"Status":"unhealthy","FailingStreak":3,"Log":[]}\n' }
       return undefined
     })
     const error = await done.catch((e: unknown) => e)
@@ -124,7 +161,9 @@ describe('bootApp', () => {
     expect(log.some((l) => l.includes('docker stop app-web-v1'))).toBe(false)
     // The worker's created container is removed, never started; its old container is left alone.
     expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'rm'])
-    expect(log).toContain("1.1.1.3: docker container ls --all --filter 'name=^app-workers-v2$' --quiet | xargs -r docker container rm")
+    expect(log).toContain(
+      "1.1.1.3: docker container ls --all --filter 'name=^app-workers-v2$' --quiet | xargs -r docker container rm",
+    )
   })
 
   test('Ctrl-C while a worker waits at the barrier: its created container is removed, never started, and the old one is untouched', async () => {
@@ -148,13 +187,16 @@ describe('bootApp', () => {
 
   test('a failed docker create fails that host as a failed docker run did, with the create as the command', async () => {
     const { log, done } = runTree([bootApp()], async (line) => {
-      if (creates(line)) return { ...current(line), exitCode: 125, stderr: 'docker: Error response from daemon: Conflict.\n' }
+      if (creates(line))
+        return { ...current(line), exitCode: 125, stderr: 'docker: Error response from daemon: Conflict.\n' }
       if (prepared(line)) return current(line)
       if (waits(line)) return { stdout: 'healthy\n' }
       return undefined
     })
     const message = ((await done.catch((e: unknown) => e)) as Error).message
-    expect(message).toMatch(/^1\.1\.1\.3: `docker create --restart unless-stopped --name app-workers-v2 .*bin\/jobs` exited with 125:\ndocker: Error response from daemon: Conflict\.$/)
+    expect(message).toMatch(
+      /^1\.1\.1\.3: `docker create --restart unless-stopped --name app-workers-v2 .*bin\/jobs` exited with 125:\ndocker: Error response from daemon: Conflict\.$/,
+    )
     expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create'])
     for (const host of ['1.1.1.1', '1.1.1.2']) expect(log).toContain(`${host}: docker stop app-web-v1`)
   })
@@ -167,7 +209,9 @@ describe('bootApp', () => {
       return undefined
     })
     const message = ((await done.catch((e: unknown) => e)) as Error).message
-    expect(message).toMatch(/^1\.1\.1\.3: `sh -c 'run=\$1 .* && docker create .*` exited with 1:\nCannot connect to the Docker daemon$/)
+    expect(message).toMatch(
+      /^1\.1\.1\.3: `sh -c 'run=\$1 .* && docker create .*` exited with 1:\nCannot connect to the Docker daemon$/,
+    )
   })
 
   test('a failed docker start removes the created container and fails that host', async () => {
@@ -178,33 +222,54 @@ describe('bootApp', () => {
       return undefined
     })
     const message = ((await done.catch((e: unknown) => e)) as Error).message
-    expect(message).toBe('1.1.1.3: `docker start app-workers-v2` exited with 1:\nError response from daemon: OCI runtime create failed')
+    expect(message).toBe(
+      '1.1.1.3: `docker start app-workers-v2` exited with 1:\nError response from daemon: OCI runtime create failed',
+    )
     expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'start', 'rm'])
     expect(log).not.toContain('1.1.1.3: docker stop app-workers-v1')
   })
 
   test("traefik: a proxied worker-side role ties its cord in the create's round trip, under the host's home", async () => {
-    const { log, done } = runTree([bootApp()], async (line) => (prepared(line) ? current(line) : waits(line) ? { stdout: 'healthy\n' } : line.includes('cutCord') ? {} : undefined), YML_TRAEFIK)
+    const { log, done } = runTree(
+      [bootApp()],
+      async (line) =>
+        prepared(line)
+          ? current(line)
+          : waits(line)
+            ? { stdout: 'healthy\n' }
+            : line.includes('cutCord')
+              ? {}
+              : undefined,
+      YML_TRAEFIK,
+    )
     await done.catch(() => undefined)
     const web = log.find((l) => l.startsWith('1.1.1.1:') && runs(l))!
     const api = log.find((l) => l.startsWith('1.1.1.3:') && prepared(l))!
     // The primary knows home from its prepare: an absolute cord dir, tied before docker run.
-    expect(web).toMatch(/^1\.1\.1\.1: mkdir -p \/root\/\.kamal\/cords\/app-web-(\w+) && touch \/root\/\.kamal\/cords\/app-web-\1\/cord && docker run /)
+    expect(web).toMatch(
+      /^1\.1\.1\.1: mkdir -p \/root\/\.kamal\/cords\/app-web-(\w+) && touch \/root\/\.kamal\/cords\/app-web-\1\/cord && docker run /,
+    )
     // The api's create shares the prepare round trip, so the host resolves its (relative) cord dir.
     const runId = /app-web-(\w+)/.exec(web)![1]!
-    expect(api).toContain(` && sh -c 'c=$1; shift; for a do shift; case $a in "$c:"*) a="$(pwd)/$a" ;; esac; set -- "$@" "$a"; done; mkdir -p "$c" && touch "$c/cord" && exec "$@"' sh .kamal/cords/app-api-${runId} docker create `)
+    expect(api).toContain(
+      ` && sh -c 'c=$1; shift; for a do shift; case $a in "$c:"*) a="$(pwd)/$a" ;; esac; set -- "$@" "$a"; done; mkdir -p "$c" && touch "$c/cord" && exec "$@"' sh .kamal/cords/app-api-${runId} docker create `,
+    )
     expect(api).toContain(` --volume .kamal/cords/app-api-${runId}:/tmp/kamal-cord `)
   })
 
   test('a failing worker shows its own logs and leaves the web hosts booted', async () => {
     const { log, done } = runTree([bootApp()], async (line) => {
       if (prepared(line)) return current(line)
-      if (waits(line)) return line.startsWith('1.1.1.3') ? { stdout: 'restarting\n', exitCode: 1 } : { stdout: 'healthy\n' }
-      if (line.startsWith('1.1.1.3') && line.includes('docker logs --tail')) return { stdout: 'jobs: cannot reach the queue\nnull\n' }
+      if (waits(line))
+        return line.startsWith('1.1.1.3') ? { stdout: 'restarting\n', exitCode: 1 } : { stdout: 'healthy\n' }
+      if (line.startsWith('1.1.1.3') && line.includes('docker logs --tail'))
+        return { stdout: 'jobs: cannot reach the queue\nnull\n' }
       return undefined
     })
     const error = await done.catch((e: unknown) => e)
-    expect((error as Error).message).toBe('1.1.1.3: app-workers-v2 did not become healthy (restarting)\njobs: cannot reach the queue\nnull')
+    expect((error as Error).message).toBe(
+      '1.1.1.3: app-workers-v2 did not become healthy (restarting)\njobs: cannot reach the queue\nnull',
+    )
     expect(log).toContain('1.1.1.3: docker stop app-workers-v2')
     expect(log).not.toContain('1.1.1.3: docker stop app-workers-v1')
     for (const host of ['1.1.1.1', '1.1.1.2']) expect(log).toContain(`${host}: docker stop app-web-v1`)
@@ -214,7 +279,8 @@ describe('bootApp', () => {
     let slowCleanupDone = false
     const { done } = runTree([bootApp()], async (line) => {
       if (prepared(line)) return current(line)
-      if (waits(line)) return line.startsWith('1.1.1.1') ? { stdout: 'unhealthy\n', exitCode: 1 } : { stdout: 'healthy\n' }
+      if (waits(line))
+        return line.startsWith('1.1.1.1') ? { stdout: 'unhealthy\n', exitCode: 1 } : { stdout: 'healthy\n' }
       if (line.startsWith('1.1.1.2') && line.includes('docker stop app-web-v1')) {
         await new Promise((r) => setTimeout(r, 80))
         slowCleanupDone = true
@@ -230,7 +296,8 @@ describe('withLock', () => {
   test('reports a held lock and leaves it alone', async () => {
     const { log, done } = runTree([withLock([bootApp()])], (line) => {
       if (line.includes('&& mkdir "$2"')) return { exitCode: 1, stderr: 'mkdir: cannot create directory: File exists' }
-      if (line.includes('base64 -d')) return { stdout: 'Locked by: Someone at 2026-11-26T08:00:00Z\nVersion: v1\nMessage: hotfix\n' }
+      if (line.includes('base64 -d'))
+        return { stdout: 'Locked by: Someone at 2026-11-26T08:00:00Z\nVersion: v1\nMessage: hotfix\n' }
       return undefined
     })
     const error = await done.catch((e: unknown) => e)

@@ -26,14 +26,16 @@ function machine(root: string, docker: Docker, fail: (line: string) => boolean =
     host: 'localhost',
     async run(command: Command, options: RunOptions = {}) {
       const line = render(command, { redact: true })
-      if (line.startsWith('git ') || line.startsWith('mkdir ') || line.startsWith('rm ')) return real.run(command, options)
+      if (line.startsWith('git ') || line.startsWith('mkdir ') || line.startsWith('rm '))
+        return real.run(command, options)
       calls.push({ line, cwd: options.cwd, stdin: options.stdin })
       let exitCode = 0
       let stdout = ''
       if (line === 'docker buildx version') exitCode = docker === 'buildx' ? 0 : 1
       else if (line.endsWith('--version')) stdout = 'Docker version 28.2.2, build e6534b4'
       else if (line.startsWith('docker buildx inspect')) exitCode = 1
-      else if (line.includes(' build ')) (options.onOutput?.('Step 1/2 : FROM scratch'), options.onOutput?.('Successfully built 0123abcd'))
+      else if (line.includes(' build '))
+        (options.onOutput?.('Step 1/2 : FROM scratch'), options.onOutput?.('Successfully built 0123abcd'))
       if (fail(line)) exitCode = 1
       if (exitCode !== 0 && !options.allowFailure) throw new BuildError(`recorded failure of ${line}`)
       return { stdout, stderr: '', exitCode }
@@ -48,10 +50,17 @@ function setup(docker: Docker, overrides: Record<string, unknown> = {}, flags = 
   made.push(root, clonePaths(config.service, { projectDir: root, gitRoot: root }).cloneDir)
   const m = machine(root, docker)
   const ctx = makeContext(config, m.local, { flags, version: git(root, 'rev-parse', 'HEAD') })
-  return { root, config, ctx, calls: m.calls, docker: () => m.calls.map((c) => c.line).filter((l) => !l.includes('version')) }
+  return {
+    root,
+    config,
+    ctx,
+    calls: m.calls,
+    docker: () => m.calls.map((c) => c.line).filter((l) => !l.includes('version')),
+  }
 }
 
-const run = (ctx: DeployContext, ...tasks: ReturnType<typeof buildImage>[]) => new Listr(tasks, { ctx, renderer: 'silent', exitOnError: true }).run()
+const run = (ctx: DeployContext, ...tasks: ReturnType<typeof buildImage>[]) =>
+  new Listr(tasks, { ctx, renderer: 'silent', exitOnError: true }).run()
 
 describe('buildImage + pushImage without buildx (this machine)', () => {
   test('builds in the clean clone with the legacy builder, then pushes both tags', async () => {
@@ -80,7 +89,9 @@ describe('buildImage + pushImage without buildx (this machine)', () => {
     const s = setup('legacy')
     writeFileSync(join(s.root, 'app.txt'), 'edited\n')
     await run(s.ctx, buildImage())
-    expect(s.ctx.found.warnings).toEqual(['Building from a local git clone, so ignoring these uncommitted changes:\n M app.txt'])
+    expect(s.ctx.found.warnings).toEqual([
+      'Building from a local git clone, so ignoring these uncommitted changes:\n M app.txt',
+    ])
   })
 
   test('a missing Dockerfile is a BuildError before docker runs', async () => {
@@ -115,7 +126,10 @@ describe('buildImage: engine and clone side by side', () => {
         const line = render(command, { redact: true })
         if (line.startsWith('git ')) gitSeen()
         if (line === 'docker buildx version') {
-          await Promise.race([git, new Promise((_, reject) => setTimeout(() => reject(new Error('the clone waited for the engine')), 2000))])
+          await Promise.race([
+            git,
+            new Promise((_, reject) => setTimeout(() => reject(new Error('the clone waited for the engine')), 2000)),
+          ])
           detectionWaited = true
         }
         return real.run(command, options)
@@ -134,12 +148,17 @@ describe('buildImage + pushImage with buildx', () => {
     expect(s.docker()).toEqual([
       'docker buildx inspect slipway-app-multiarch',
       'docker buildx create --use --name slipway-app-multiarch',
-      expect.stringMatching(/^docker buildx build --push --platform linux\/amd64,linux\/arm64 --builder slipway-app-multiarch -t /),
+      expect.stringMatching(
+        /^docker buildx build --push --platform linux\/amd64,linux\/arm64 --builder slipway-app-multiarch -t /,
+      ),
     ])
   })
 
   test("remote builder: pre-connects as the URI's user and port, then creates context and builder", async () => {
-    const s = setup('buildx', { ssh: { user: 'root', port: 22 }, builder: { remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5:2122' } } })
+    const s = setup('buildx', {
+      ssh: { user: 'root', port: 22 },
+      builder: { remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5:2122' } },
+    })
     await run(s.ctx, buildImage())
     expect(s.docker().slice(0, 4)).toEqual([
       'docker buildx inspect slipway-app-native-remote',
@@ -160,7 +179,9 @@ describe('loginRegistryLocally and --skip-push', () => {
   test('logs in with the password on stdin only', async () => {
     const s = setup('legacy')
     await run(s.ctx, loginRegistryLocally())
-    expect(s.calls).toEqual([{ line: 'docker login registry.example.com -u dhh --password-stdin', cwd: undefined, stdin: 'hunter2' }])
+    expect(s.calls).toEqual([
+      { line: 'docker login registry.example.com -u dhh --password-stdin', cwd: undefined, stdin: 'hunter2' },
+    ])
   })
 
   test('--skip-push disables login, build and push', async () => {
@@ -184,7 +205,10 @@ describe('--dry-run', () => {
   test('records the build of the project dir without preparing a clone', async () => {
     const s = setup('legacy', {}, { dryRun: true })
     await run(s.ctx, buildImage(), pushImage())
-    expect(s.docker()).toEqual([expect.stringMatching(/^env DOCKER_BUILDKIT=0 docker build /), expect.stringMatching(/^docker push /)])
+    expect(s.docker()).toEqual([
+      expect.stringMatching(/^env DOCKER_BUILDKIT=0 docker build /),
+      expect.stringMatching(/^docker push /),
+    ])
     expect(s.calls.find((c) => c.line.includes(' build '))!.cwd).toBe(s.root)
     expect(existsSync(clonePaths('app', { projectDir: s.root, gitRoot: s.root }).cloneDir)).toBe(false)
   })

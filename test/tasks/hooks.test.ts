@@ -14,7 +14,10 @@ afterAll(() => {
 })
 
 // A project whose hooks/ holds real sh scripts; runs go through the real local executor.
-function project(hooks: Record<string, string>, { mode = 0o755, flags = {} }: { mode?: number; flags?: Record<string, unknown> } = {}) {
+function project(
+  hooks: Record<string, string>,
+  { mode = 0o755, flags = {} }: { mode?: number; flags?: Record<string, unknown> } = {},
+) {
   const root = mkdtempSync(join(tmpdir(), 'slipway-hook-task-'))
   dirs.push(root)
   mkdirSync(join(root, 'hooks'))
@@ -26,7 +29,8 @@ function project(hooks: Record<string, string>, { mode = 0o755, flags = {} }: { 
   return { root, ctx }
 }
 
-const run = (ctx: DeployContext, ...tasks: ReturnType<typeof runHook>[]) => new Listr(tasks, { ctx, renderer: 'silent', exitOnError: true }).run()
+const run = (ctx: DeployContext, ...tasks: ReturnType<typeof runHook>[]) =>
+  new Listr(tasks, { ctx, renderer: 'silent', exitOnError: true }).run()
 
 describe('runHook', () => {
   test('runs in the project root with the hook variables in its env only', async () => {
@@ -53,7 +57,10 @@ describe('runHook', () => {
   })
 
   test('a non-zero exit aborts the run with HookError and the output tail', async () => {
-    const { root, ctx } = project({ 'pre-deploy': 'echo "checking CI"\necho "CI is red" >&2\nexit 3', 'post-deploy': 'touch after.txt' })
+    const { root, ctx } = project({
+      'pre-deploy': 'echo "checking CI"\necho "CI is red" >&2\nexit 3',
+      'post-deploy': 'touch after.txt',
+    })
     const error = await run(ctx, runHook('pre-deploy'), runHook('post-deploy')).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(HookError)
     expect((error as Error).message).toMatch(/^hook pre-deploy failed with exit 3:\n/)

@@ -19,7 +19,7 @@ servers:
   { env: { KAMAL_REGISTRY_PASSWORD: 'registry-pw' } },
 )
 const DETAILS = 'Locked by: Someone at 2026-11-26T08:00:00Z\nVersion: v1\nMessage: Integration Tests'
-const NO_DIR = { exitCode: 1, stderr: 'stat: cannot statx \'.kamal/locks/app\': No such file or directory\n' }
+const NO_DIR = { exitCode: 1, stderr: "stat: cannot statx '.kamal/locks/app': No such file or directory\n" }
 const status = `1.1.1.1: ${render(lock.status(config), { redact: true })}`
 const release = `1.1.1.1: ${render(lock.release(config), { redact: true })}`
 
@@ -56,24 +56,33 @@ describe('lock acquire', () => {
     await done
     expect(log).toHaveLength(1)
     const encoded = /sh \.kamal\/locks \.kamal\/locks\/app (\S+)$/.exec(log[0]!)![1]!
-    expect(Buffer.from(encoded, 'base64').toString()).toMatch(/^Locked by: Tester at \d{4}-\d\d-\d\dT[\d:.]+Z\nVersion: v2\nMessage: Integration Tests, it's \$HOME$/)
+    expect(Buffer.from(encoded, 'base64').toString()).toMatch(
+      /^Locked by: Tester at \d{4}-\d\d-\d\dT[\d:.]+Z\nVersion: v2\nMessage: Integration Tests, it's \$HOME$/,
+    )
     expect(ctx.found.report).toEqual(['Acquired the deploy lock'])
   })
 
   test('a held lock fails with who holds it and is left alone', async () => {
     const { log, done } = run(['acquire'], {
       extra: { message: 'mine' },
-      reply: (l) => (l.includes('&& mkdir "$2"') ? { exitCode: 1, stderr: "mkdir: cannot create directory '.kamal/locks/app': File exists" } : { stdout: `${DETAILS}\n` }),
+      reply: (l) =>
+        l.includes('&& mkdir "$2"')
+          ? { exitCode: 1, stderr: "mkdir: cannot create directory '.kamal/locks/app': File exists" }
+          : { stdout: `${DETAILS}\n` },
     })
     const error = await done.catch((e: unknown) => e)
     expect(error).toBeInstanceOf(LockError)
-    expect((error as Error).message).toBe(`deploy lock found on 1.1.1.1:\n${DETAILS}\nRun \`npx tsx tasks/lock.ts release\` if it is stale.`)
+    expect((error as Error).message).toBe(
+      `deploy lock found on 1.1.1.1:\n${DETAILS}\nRun \`npx tsx tasks/lock.ts release\` if it is stale.`,
+    )
     expect(log).toHaveLength(2)
     expect(log[1]).toBe(status)
   })
 
   test('needs a message', () => {
-    expect(() => lockSteps({ ...defaultFlags, args: ['acquire'] })).toThrow(new DeployError('lock acquire needs a message: -m MESSAGE'))
+    expect(() => lockSteps({ ...defaultFlags, args: ['acquire'] })).toThrow(
+      new DeployError('lock acquire needs a message: -m MESSAGE'),
+    )
     expect(() => lockSteps({ ...defaultFlags, args: ['acquire'], extra: { message: ' ' } })).toThrow('needs a message')
   })
 })
@@ -87,13 +96,17 @@ describe('lock release', () => {
   })
 
   test('"There is no deploy lock" when there is none', async () => {
-    const { ctx, done } = run(['release'], { reply: () => ({ exitCode: 1, stderr: "rm: cannot remove '.kamal/locks/app/details': No such file or directory" }) })
+    const { ctx, done } = run(['release'], {
+      reply: () => ({ exitCode: 1, stderr: "rm: cannot remove '.kamal/locks/app/details': No such file or directory" }),
+    })
     await done
     expect(ctx.found.report).toEqual([NO_LOCK])
   })
 })
 
 test('unknown or missing subcommands name the valid ones', () => {
-  expect(() => lockSteps({ ...defaultFlags, args: ['steal'] })).toThrow(new DeployError('unknown subcommand steal: use one of status, acquire, release (see --help)'))
+  expect(() => lockSteps({ ...defaultFlags, args: ['steal'] })).toThrow(
+    new DeployError('unknown subcommand steal: use one of status, acquire, release (see --help)'),
+  )
   expect(() => lockSteps(defaultFlags)).toThrow('missing subcommand')
 })

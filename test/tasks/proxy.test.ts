@@ -13,7 +13,16 @@ import * as proxy from '../../lib/commands/proxy.ts'
 import { andAll } from '../../lib/commands/args.ts'
 import * as docker from '../../lib/commands/docker.ts'
 import * as registry from '../../lib/commands/registry.ts'
-import { bootProxy, proxyDetails, proxyLogs, rebootProxy, removeProxy, restartProxy, startProxy, stopProxy } from '../../tasks/steps/proxy.ts'
+import {
+  bootProxy,
+  proxyDetails,
+  proxyLogs,
+  rebootProxy,
+  removeProxy,
+  restartProxy,
+  startProxy,
+  stopProxy,
+} from '../../tasks/steps/proxy.ts'
 import { makeConfig } from '../support/config.ts'
 import { recordingContext, type Reply } from '../support/context.ts'
 
@@ -31,7 +40,10 @@ const PW = { KAMAL_REGISTRY_PASSWORD: 'registry-pw', TRAEFIK_TOKEN: 'token-secre
 const r = (c: Command): string => render(c, { redact: true })
 const run = (ctx: DeployContext, task: DeployTask) => new Listr([task], { ctx, renderer: 'silent' }).run()
 
-function setup(yml: string, { reply, root, flags }: { reply?: Reply; root?: string; flags?: Partial<DeployContext['flags']> } = {}) {
+function setup(
+  yml: string,
+  { reply, root, flags }: { reply?: Reply; root?: string; flags?: Partial<DeployContext['flags']> } = {},
+) {
   const config = makeConfig(yml, { env: PW, ...(root ? { root } : {}) })
   return recordingContext({ config, reply, flags })
 }
@@ -55,19 +67,31 @@ describe('bootProxy', () => {
   })
 
   test("traefik: secret env goes to traefik's env file from stdin first", async () => {
-    const { ctx, log } = setup(`${YML}traefik: { env: { secret: [TRAEFIK_TOKEN] } }\n`, { flags: { hosts: ['1.1.1.1'] } })
+    const { ctx, log } = setup(`${YML}traefik: { env: { secret: [TRAEFIK_TOKEN] } }\n`, {
+      flags: { hosts: ['1.1.1.1'] },
+    })
     await run(ctx, bootProxy())
-    expect(log[0]).toBe("1.1.1.1: sh -c 'umask 077 && mkdir -p \"$(dirname \"$1\")\" && cat > \"$1\" && chmod 600 \"$1\"' sh .kamal/env/traefik/traefik.env (stdin)")
+    expect(log[0]).toBe(
+      '1.1.1.1: sh -c \'umask 077 && mkdir -p "$(dirname "$1")" && cat > "$1" && chmod 600 "$1"\' sh .kamal/env/traefik/traefik.env (stdin)',
+    )
     expect(log).toHaveLength(2)
     expect(log.join('\n')).not.toContain('token-secret')
   })
 
   test('caddy: one round trip per host (caddy.json; a load where it runs, else network, login, start or run, ready), password on stdin only', async () => {
-    const { ctx, log } = setup(CADDY, { reply: (l) => (l.startsWith('1.1.1.1') ? { stdout: '/root/.kamal/proxy\nlogged-in\nready\n' } : undefined) })
+    const { ctx, log } = setup(CADDY, {
+      reply: (l) => (l.startsWith('1.1.1.1') ? { stdout: '/root/.kamal/proxy\nlogged-in\nready\n' } : undefined),
+    })
     await run(ctx, bootProxy())
     const boot = r(proxy.caddyBoot(ctx.config))
     const dir = '.kamal/proxy'
-    const full = andAll(docker.networkEnsure('slipway'), registry.login(ctx.config), cmd('echo', 'logged-in'), caddy.startOrRunIn(ctx.config, dir), caddyAdmin.waitReady(dir))
+    const full = andAll(
+      docker.networkEnsure('slipway'),
+      registry.login(ctx.config),
+      cmd('echo', 'logged-in'),
+      caddy.startOrRunIn(ctx.config, dir),
+      caddyAdmin.waitReady(dir),
+    )
     expect(boot).toBe(r(and(caddy.apply(dir, undefined), or(caddyAdmin.reloadRunning(ctx.config, dir), full))))
     expect(log.sort()).toEqual([`1.1.1.1: ${boot} (stdin)`, `1.1.1.2: ${boot} (stdin)`])
     expect(log.join('\n')).not.toContain('registry-pw')
@@ -84,7 +108,9 @@ describe('bootProxy', () => {
   })
 
   test('every host runs to completion; failures come together', async () => {
-    const { ctx, log } = setup(YML, { reply: (l) => (l.startsWith('1.1.1.1') ? { exitCode: 1, stderr: 'no space left' } : undefined) })
+    const { ctx, log } = setup(YML, {
+      reply: (l) => (l.startsWith('1.1.1.1') ? { exitCode: 1, stderr: 'no space left' } : undefined),
+    })
     const error = await run(ctx, bootProxy()).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(HostsError)
     expect((error as HostsError).message).toContain('no space left')
@@ -182,9 +208,15 @@ describe('simple subcommands', () => {
   })
 
   test('logs: each host under its name, grep allowed to match nothing', async () => {
-    const { ctx, log } = setup(CADDY, { reply: (l) => (l.startsWith('1.1.1.2') ? { exitCode: 1 } : { stdout: 'GET / 200\n' }) })
+    const { ctx, log } = setup(CADDY, {
+      reply: (l) => (l.startsWith('1.1.1.2') ? { exitCode: 1 } : { stdout: 'GET / 200\n' }),
+    })
     await run(ctx, proxyLogs({ lines: 3, grep: 'GET' }))
-    expect(log.sort()).toEqual(['1.1.1.1', '1.1.1.2'].map((h) => `${h}: sh -c 'docker logs "$@" 2>&1' sh slipway-proxy --tail 3 --timestamps | grep -- GET`))
+    expect(log.sort()).toEqual(
+      ['1.1.1.1', '1.1.1.2'].map(
+        (h) => `${h}: sh -c 'docker logs "$@" 2>&1' sh slipway-proxy --tail 3 --timestamps | grep -- GET`,
+      ),
+    )
     expect(ctx.found.report).toEqual(['Host: 1.1.1.1\nGET / 200\n', 'Host: 1.1.1.2\n(no output)\n'])
   })
 })

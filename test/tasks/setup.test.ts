@@ -7,7 +7,10 @@ import { recordingContext } from '../support/context.ts'
 test('bootstrapServers installs Docker only where it is missing, and creates the run directory everywhere', async () => {
   const { ctx, log } = recordingContext({
     config: makeConfig(),
-    reply: (line) => (line === '1.1.1.2: docker -v' ? { exitCode: 127, stderr: 'sh: docker: not found' } : { stdout: 'Docker version 20.10' }),
+    reply: (line) =>
+      line === '1.1.1.2: docker -v'
+        ? { exitCode: 127, stderr: 'sh: docker: not found' }
+        : { stdout: 'Docker version 20.10' },
   })
   await new Listr([bootstrapServers()], { ctx, renderer: 'silent' }).run()
   expect(log.filter((l) => l.includes('get.docker.com')).map((l) => l.split(':')[0])).toEqual(['1.1.1.2'])
@@ -17,7 +20,10 @@ test('bootstrapServers installs Docker only where it is missing, and creates the
 test('bootstrapServers says which host cannot get Docker', async () => {
   const { ctx } = recordingContext({
     config: makeConfig(),
-    reply: (line) => (line.startsWith('1.1.1.3: docker -v') || line.startsWith('1.1.1.3: sh -c') ? { exitCode: 1 } : undefined),
+    reply: (line) =>
+      line.startsWith('1.1.1.3: docker -v') || line.startsWith('1.1.1.3: sh -c') ? { exitCode: 1 } : undefined,
   })
-  await expect(new Listr([bootstrapServers()], { ctx, renderer: 'silent' }).run()).rejects.toThrow('1.1.1.3: Docker is not installed and root cannot install it')
+  await expect(new Listr([bootstrapServers()], { ctx, renderer: 'silent' }).run()).rejects.toThrow(
+    '1.1.1.3: Docker is not installed and root cannot install it',
+  )
 })

@@ -12,7 +12,10 @@ import { together } from '../../tasks/steps/together.ts'
 import { makeConfig } from '../support/config.ts'
 import { recordingContext } from '../support/context.ts'
 
-const step = (title: string, run: () => Promise<void> | void): DeployTask => ({ title, task: async () => void (await run()) })
+const step = (title: string, run: () => Promise<void> | void): DeployTask => ({
+  title,
+  task: async () => void (await run()),
+})
 
 describe('together', () => {
   test('runs its lanes side by side, each lane in order', async () => {
@@ -22,10 +25,18 @@ describe('together', () => {
     const released = new Promise<void>((resolve) => (release = resolve))
     // Lane a can only finish once lane b has started: run one after the other, this would never end.
     const lanes = [
-      { title: 'a', steps: [step('a1', () => void events.push('a1')), step('a2', async () => void (await released, events.push('a2')))] },
+      {
+        title: 'a',
+        steps: [
+          step('a1', () => void events.push('a1')),
+          step('a2', async () => void (await released, events.push('a2'))),
+        ],
+      },
       { title: 'b', steps: [step('b1', () => void (events.push('b1'), release()))] },
     ]
-    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('lanes ran one after the other')), 2000))
+    const timeout = new Promise((_, reject) =>
+      setTimeout(() => reject(new Error('lanes ran one after the other')), 2000),
+    )
     await Promise.race([new Listr([together('both', lanes)], { ctx, renderer: 'silent' }).run(), timeout])
     expect(events.indexOf('a1')).toBeLessThan(events.indexOf('a2'))
     expect(events.indexOf('b1')).toBeLessThan(events.indexOf('a2'))
@@ -35,9 +46,27 @@ describe('together', () => {
     const { ctx } = recordingContext({ config: makeConfig() })
     const done: string[] = []
     const lanes = [
-      { title: 'build', steps: [step('slow', () => new Promise((r) => setTimeout(r, 50))), step('push', () => void done.push('push'))] },
-      { title: 'connect', steps: [step('hook', () => { throw new Error('pre-connect hook failed') }), step('login', () => void done.push('login'))] },
-      { title: 'other', steps: [step('boom', () => { throw new Error('no route to host') })] },
+      {
+        title: 'build',
+        steps: [step('slow', () => new Promise((r) => setTimeout(r, 50))), step('push', () => void done.push('push'))],
+      },
+      {
+        title: 'connect',
+        steps: [
+          step('hook', () => {
+            throw new Error('pre-connect hook failed')
+          }),
+          step('login', () => void done.push('login')),
+        ],
+      },
+      {
+        title: 'other',
+        steps: [
+          step('boom', () => {
+            throw new Error('no route to host')
+          }),
+        ],
+      },
     ]
     const error = await new Listr([together('both', lanes)], { ctx, renderer: 'silent' }).run().catch((e: unknown) => e)
     expect(done).toEqual(['push'])
@@ -79,12 +108,18 @@ describe('registry login on the servers', () => {
     const { ctx, log } = recordingContext({ config: makeConfig() })
     await new Listr([pullImage()], { ctx, renderer: 'silent' }).run()
     expect(log).toHaveLength(3)
-    for (const line of log) expect(line).toMatch(/^1\.1\.1\.\d: docker login registry\.example\.com -u user --password-stdin && .*docker pull registry\.example\.com\/dhh\/app:v2/)
+    for (const line of log)
+      expect(line).toMatch(
+        /^1\.1\.1\.\d: docker login registry\.example\.com -u user --password-stdin && .*docker pull registry\.example\.com\/dhh\/app:v2/,
+      )
     expect([...ctx.found.loggedIn].sort()).toEqual(['1.1.1.1', '1.1.1.2', '1.1.1.3'])
   })
 
   test('a failed login leaves the host out of loggedIn, and the error names the host', async () => {
-    const { ctx } = recordingContext({ config: makeConfig(), reply: (line) => (line.startsWith('1.1.1.2:') ? { exitCode: 1, stderr: 'unauthorized' } : undefined) })
+    const { ctx } = recordingContext({
+      config: makeConfig(),
+      reply: (line) => (line.startsWith('1.1.1.2:') ? { exitCode: 1, stderr: 'unauthorized' } : undefined),
+    })
     await expect(new Listr([loginRegistryRemotely()], { ctx, renderer: 'silent' }).run()).rejects.toThrow(/1\.1\.1\.2/)
     expect([...ctx.found.loggedIn].sort()).toEqual(['1.1.1.1', '1.1.1.3'])
   })

@@ -126,15 +126,26 @@ ${extra}`,
 }
 
 /** GET `path` of a test app through the sandbox load balancer (caddy routes on the Host). */
-export async function site(service: string, path = '/version', sandbox: SandboxEnv = readSandboxEnv()): Promise<{ status: number; body: string }> {
+export async function site(
+  service: string,
+  path = '/version',
+  sandbox: SandboxEnv = readSandboxEnv(),
+): Promise<{ status: number; body: string }> {
   const { status, body } = await httpGet(`${sandbox.lbUrl}${path}`, 10_000, { host: `${service}.test` })
   return { status, body }
 }
 
 /** Runs a TypeScript entry script with tsx as a separate process. */
-export function runScript(file: string, args: readonly string[], { cwd, env }: { cwd: string; env: Record<string, string> }): Promise<ScriptResult> {
+export function runScript(
+  file: string,
+  args: readonly string[],
+  { cwd, env }: { cwd: string; env: Record<string, string> },
+): Promise<ScriptResult> {
   return new Promise((done, fail) => {
-    const child = spawn(join(SLIPWAY, 'node_modules/.bin/tsx'), [file, ...args], { cwd, env: { ...process.env, ...env } })
+    const child = spawn(join(SLIPWAY, 'node_modules/.bin/tsx'), [file, ...args], {
+      cwd,
+      env: { ...process.env, ...env },
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))

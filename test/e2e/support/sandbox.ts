@@ -32,7 +32,10 @@ export function readSandboxEnv(name = process.env.SANDBOX_NAME): SandboxEnv {
   try {
     raw = readEnv(name ? { name } : {})
   } catch (cause) {
-    throw new Error('the sandbox is not up (no .sandbox/env): run `npm run sandbox:up` (the e2e global setup does it)', { cause })
+    throw new Error(
+      'the sandbox is not up (no .sandbox/env): run `npm run sandbox:up` (the e2e global setup does it)',
+      { cause },
+    )
   }
   const get = (k: string): string => raw[k] ?? ''
   return {
@@ -64,7 +67,10 @@ export interface Output {
 }
 
 /** Runs a local program (argv, no shell); rejects on a non-zero exit unless `allowFailure`. */
-export function exec(argv: readonly string[], { input, env, allowFailure = false }: { input?: string; env?: Record<string, string>; allowFailure?: boolean } = {}): Promise<Output> {
+export function exec(
+  argv: readonly string[],
+  { input, env, allowFailure = false }: { input?: string; env?: Record<string, string>; allowFailure?: boolean } = {},
+): Promise<Output> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, ...env } })
     let stdout = ''
@@ -73,7 +79,8 @@ export function exec(argv: readonly string[], { input, env, allowFailure = false
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
     child.on('error', reject)
     child.on('close', (code) => {
-      if (code !== 0 && !allowFailure) reject(new Error(`${argv.slice(0, 3).join(' ')} … exited with ${code}: ${stderr.trim() || stdout.trim()}`))
+      if (code !== 0 && !allowFailure)
+        reject(new Error(`${argv.slice(0, 3).join(' ')} … exited with ${code}: ${stderr.trim() || stdout.trim()}`))
       else resolve({ stdout, stderr, code })
     })
     child.stdin.on('error', () => {})
@@ -86,7 +93,11 @@ export function exec(argv: readonly string[], { input, env, allowFailure = false
  * script goes through `sh -c` so the remote login shell's grammar never matters. Connections are
  * multiplexed (10 s persist), so repeated calls cost milliseconds, not a handshake each.
  */
-export function sshExec(host: string, script: string, options: { input?: string; allowFailure?: boolean; env?: SandboxEnv } = {}): Promise<Output> {
+export function sshExec(
+  host: string,
+  script: string,
+  options: { input?: string; allowFailure?: boolean; env?: SandboxEnv } = {},
+): Promise<Output> {
   const env = options.env ?? readSandboxEnv()
   // prettier-ignore
   const argv = ['ssh', '-F', 'none', '-i', env.sshKey, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
@@ -94,7 +105,10 @@ export function sshExec(host: string, script: string, options: { input?: string;
     // One master per host *and key*: a call with another key must authenticate for itself.
     '-o', 'ControlMaster=auto', '-o', `ControlPath=/tmp/slipway-sbx-${createHash('sha256').update(env.sshKey).digest('hex').slice(0, 8)}-%C`, '-o', 'ControlPersist=10',
     `${env.sshUser}@${host}`, `sh -c ${quote(script)}`]
-  return exec(argv, { ...(options.input !== undefined ? { input: options.input } : {}), allowFailure: options.allowFailure ?? false })
+  return exec(argv, {
+    ...(options.input !== undefined ? { input: options.input } : {}),
+    allowFailure: options.allowFailure ?? false,
+  })
 }
 
 /** A service name no other test or run uses: `prefix-<8 hex>`, lowercase as service names must be. */
@@ -119,7 +133,12 @@ export function httpGet(
 }
 
 /** Polls a container's health on a server until `want` (resolves with the seconds it took) or throws after `timeoutMs`. */
-export async function waitForHealth(host: string, container: string, want: 'healthy' | 'unhealthy', timeoutMs = 15_000): Promise<{ seconds: number; seen: string[] }> {
+export async function waitForHealth(
+  host: string,
+  container: string,
+  want: 'healthy' | 'unhealthy',
+  timeoutMs = 15_000,
+): Promise<{ seconds: number; seen: string[] }> {
   const started = performance.now()
   const seen: string[] = []
   for (;;) {
@@ -127,7 +146,8 @@ export async function waitForHealth(host: string, container: string, want: 'heal
     const status = stdout.trim()
     if (seen.at(-1) !== status) seen.push(status)
     if (status === want) return { seconds: (performance.now() - started) / 1000, seen }
-    if (performance.now() - started > timeoutMs) throw new Error(`${container} on ${host} not ${want} after ${timeoutMs} ms (states: ${seen.join(' → ')})`)
+    if (performance.now() - started > timeoutMs)
+      throw new Error(`${container} on ${host} not ${want} after ${timeoutMs} ms (states: ${seen.join(' → ')})`)
     await new Promise((r) => setTimeout(r, 100))
   }
 }

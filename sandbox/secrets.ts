@@ -88,10 +88,13 @@ async function ensureTls(l: Layout, p: SecretPaths): Promise<void> {
       p.caCert,
     ])
   }
-  if (!existsSync(crt)) {
-    const csr = join(p.tlsDir, 'registry.csr')
-    const ext = join(p.tlsDir, 'registry.ext')
-    writeFileSync(ext, `subjectAltName=IP:${l.gateway},IP:127.0.0.1\nextendedKeyUsage=serverAuth\n`)
+  const csr = join(p.tlsDir, 'registry.csr')
+  const ext = join(p.tlsDir, 'registry.ext')
+  const extension = `subjectAltName=IP:${l.gateway},IP:127.0.0.1\nextendedKeyUsage=serverAuth\n`
+  // An instance brought up again on another subnet needs a leaf for its new gateway address.
+  const sameAddress = existsSync(ext) && readFileSync(ext, 'utf8') === extension
+  if (!existsSync(crt) || !sameAddress) {
+    writeFileSync(ext, extension)
     await run([
       'openssl',
       'req',

@@ -392,7 +392,10 @@ describe('sandbox lifecycle', () => {
   })
 
   test('a 10-server sandbox comes up as its own instance and goes away without a trace', async () => {
-    const big = { name: 'slipway-sandbox-ten', subnet: '172.29.10', lbPort: 19090 }
+    // Named and numbered after this run's own instance, so two checkouts' test runs never share it.
+    const own = layout(optionsFromEnv(process.env))
+    const [a, b, c] = own.subnet.split('.').map(Number) as [number, number, number]
+    const big = { name: `${own.name}-ten`, subnet: `${a}.${b}.${(c + 100) % 256}`, lbPort: own.lbPort + 100 }
     try {
       const up = await sandboxUp({ ...big, servers: 10 })
       console.log(`10-server sandbox ready in ${up.seconds.toFixed(1)}s`)

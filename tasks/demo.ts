@@ -1,10 +1,11 @@
 import { sandboxUp } from '../sandbox/api.ts'
+import { optionsFromEnv } from '../sandbox/layout.ts'
 import { run } from '../lib/main.ts'
 import { deploySteps } from './steps/recipes.ts'
 
 // `npm run demo`: bring the local sandbox up, then deploy deploy.yml's demo app to it.
 const log = (line: string): void => void process.stderr.write(`${line}\n`)
-const { env: sandbox, seconds } = await sandboxUp({}, (line) => log(`sandbox: ${line}`))
+const { env: sandbox, seconds } = await sandboxUp(optionsFromEnv(process.env), (line) => log(`sandbox: ${line}`))
 log(`sandbox: ready in ${seconds.toFixed(1)} s`)
 
 // deploy.yml reads the sandbox's servers one by one, and a demo secret that shows how secrets reach containers.

@@ -75,6 +75,8 @@ export interface Found {
    * builds, so the pull (and a proxy boot that must pull its image) skip a second login.
    */
   readonly loggedIn: Set<string>
+  /** Hosts where `latest` now points at this run's version: the end-of-run line names them. */
+  readonly live: Set<string>
   /** Warnings to repeat in the final summary. */
   readonly warnings: string[]
   /**

@@ -141,3 +141,40 @@ export const failureReport = (config: Config, role: Role, name: string): Command
     name,
     String(role.healthcheck.logLines),
   )
+
+/** One entry of Docker's health log. */
+interface HealthCheckRun {
+  readonly ExitCode?: number
+  readonly Output?: string
+}
+
+/**
+ * {@link failureReport}'s output made readable: the container's last log lines, then its last
+ * health checks with their exit code and output, identical runs counted once (`×3`).
+ */
+export function describeFailure(stdout: string): string {
+  const lines = stdout.trimEnd().split('\n')
+  const last = lines.pop() ?? ''
+  let runs: readonly HealthCheckRun[] = []
+  try {
+    runs = (JSON.parse(last) as { Log?: HealthCheckRun[] } | null)?.Log ?? []
+  } catch {
+    lines.push(last)
+  }
+  const logs = lines.filter((l) => l.trim() !== '')
+  const checks: { text: string; times: number }[] = []
+  for (const run of runs) {
+    const text = `exit ${run.ExitCode ?? '?'}: ${(run.Output ?? '').trim().replaceAll('\n', ' ') || '(no output)'}`
+    const previous = checks.at(-1)
+    if (previous?.text === text) previous.times++
+    else checks.push({ text, times: 1 })
+  }
+  return [
+    ...(logs.length
+      ? [`container log (last ${logs.length} line${logs.length === 1 ? '' : 's'}):`, ...logs.map((l) => `  ${l}`)]
+      : []),
+    ...(checks.length
+      ? ['last health checks:', ...checks.map((c) => `  ${c.text}${c.times > 1 ? ` (×${c.times})` : ''}`)]
+      : []),
+  ].join('\n')
+}

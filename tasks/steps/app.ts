@@ -25,6 +25,7 @@ export const tagLatest = (): DeployTask =>
     (ctx) => ctx.selection.hosts,
     async (ctx, host) => {
       await ctx.remote(host).run(app.tagLatest(ctx.config, ctx.version))
+      ctx.found.live.add(host)
     },
   )
 

@@ -151,12 +151,11 @@ async function bootRole(
     if (closedIt) say(`First ${role.name} container is unhealthy on ${host}, not booting any other roles`)
     // The logs are shown once for the primary role (by the host that closed the barrier; the
     // others failed the same way) and for every failing container of the other roles.
-    const detail =
+    const report =
       closedIt || !gatekeeper
-        ? ((
-            await remote.run(health.failureReport(config, role, name), { allowFailure: true }).catch(() => undefined)
-          )?.stdout.trim() ?? '')
-        : ''
+        ? await remote.run(health.failureReport(config, role, name), { allowFailure: true }).catch(() => undefined)
+        : undefined
+    const detail = report ? health.describeFailure(report.stdout) : ''
     // Stop the new container: the old one keeps serving.
     await remote.run(app.stopContainer(config, name), { allowFailure: true }).catch(() => undefined)
     if (ctx.signal.aborted) throw new CancelledError(`${host}: cancelled while ${name} was starting; it was stopped`)

@@ -1,6 +1,6 @@
 import { Listr, type ListrTaskWrapper } from 'listr2'
 import type { DeployContext, DeployTask } from '../../lib/context.ts'
-import { HostsError } from '../../lib/errors.ts'
+import { DeployError, HostsError } from '../../lib/errors.ts'
 
 // listr2's own task wrapper type, loosened on the renderer parameters we never touch.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -28,6 +28,36 @@ export function whenDone(list: Subtasks, settle: () => void): Subtasks {
   return list
 }
 
+/** What a task function may give listr2: nothing, a promise, or subtasks to run. */
+type Work = void | Promise<void> | Subtasks
+
+/**
+ * Calls `record` with the error of a task's work, whether it threw, rejected or returned subtasks
+ * that failed; the error (or what `shown` makes of it) still fails the task. This is how lists that
+ * go on after a failure (`exitOnError: false`) still learn what failed.
+ */
+export function onFailure(
+  work: () => Work,
+  record: (error: unknown) => void,
+  shown: (error: unknown) => unknown = (error) => error,
+): Work {
+  const fail = (error: unknown): never => {
+    record(error)
+    throw shown(error)
+  }
+  try {
+    const result = work()
+    if (result instanceof Listr) {
+      const run = result.run.bind(result)
+      result.run = (ctx) => run(ctx).catch(fail)
+      return result
+    }
+    return result instanceof Promise ? result.catch(fail) : result
+  } catch (error) {
+    return fail(error)
+  }
+}
+
 /**
  * Subtasks running `jobs` concurrently (at most `limit` at once); every job finishes its own
  * cleanup, then the failures are thrown together (`where` words the summary; default `on <n>
@@ -39,27 +69,21 @@ export function fanOut(
   jobs: readonly HostJob[],
   { limit, where }: { limit?: number | undefined; where?: ((failures: number) => string) | undefined } = {},
 ): Subtasks {
-  const errors: Error[] = []
-  const record = (error: unknown): never => {
-    errors.push(error instanceof Error ? error : new Error(String(error)))
-    throw error
-  }
-  const subtasks: DeployTask[] = jobs.map((job) => ({
+  // By job, not by arrival: the summary lists failures in host order, primary first.
+  const errors: (Error | undefined)[] = jobs.map(() => undefined)
+  const subtasks: DeployTask[] = jobs.map((job, index) => ({
     title: job.title,
-    task: (c, t) => {
-      try {
-        const work = job.run(c, t)
-        if (!(work instanceof Listr)) return work.catch(record)
-        const run = work.run.bind(work)
-        work.run = (ctx) => run(ctx).catch(record)
-        return work
-      } catch (error) {
-        return record(error)
-      }
-    },
+    task: (c, t) =>
+      onFailure(
+        () => job.run(c, t),
+        (error) => (errors[index] = error instanceof Error ? error : new Error(String(error))),
+        // The tree shows each job's first line; the details come once, in the summary after the run.
+        (error) => (error instanceof DeployError ? new DeployError(firstLine(error.message)) : error),
+      ),
   }))
   return whenDone(task.newListr(subtasks, { concurrent: limit ?? true, exitOnError: false }), () => {
-    if (errors.length > 0) throw new HostsError(errors, where?.(errors.length))
+    const failed = errors.filter((e): e is Error => e !== undefined)
+    if (failed.length > 0) throw new HostsError(failed, where?.(failed.length))
   })
 }
 
@@ -111,3 +135,5 @@ export const reportOnHosts = (
     })
   },
 })
+
+const firstLine = (text: string): string => text.split('\n', 1)[0] ?? ''

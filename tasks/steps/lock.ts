@@ -1,6 +1,7 @@
 import type { DeployContext, DeployTask } from '../../lib/context.ts'
 import { CommandError, LockError } from '../../lib/errors.ts'
 import * as lock from '../../lib/commands/lock.ts'
+import { onFailure, whenDone } from './fan-out.ts'
 
 /** Takes the deploy lock on the primary host, or fails with who holds it. */
 export async function acquireLock(ctx: DeployContext, message = 'Automatic deploy lock'): Promise<void> {
@@ -38,11 +39,28 @@ export const withLock = (steps: readonly DeployTask[], message?: string): Deploy
   title: 'Deploy lock',
   task: (ctx, task) => {
     if (ctx.found.holdingLock) return task.newListr([...steps])
-    return task.newListr([
-      { title: `Acquire on ${ctx.selection.primaryHost}`, task: (c) => acquireLock(c, message) },
-      // The release sits after the steps and in their rollback, never on Acquire: a lock we failed to take is someone else's.
-      { title: 'Locked', task: (_, locked) => locked.newListr([...steps]), rollback: releaseLock },
-      { title: 'Release', task: releaseLock },
-    ])
+    let failure: unknown
+    const first = (error: unknown): void => void (failure ??= error)
+    const holding = (c: DeployContext): boolean => c.found.holdingLock
+    // The list goes on past a failed step so that Release runs, and shows, whatever happened; the
+    // steps and the release are enabled only once the lock is ours: a lock we failed to take is someone else's.
+    const list = task.newListr(
+      [
+        {
+          title: `Acquire on ${ctx.selection.primaryHost}`,
+          task: (c) => onFailure(() => acquireLock(c, message), first),
+        },
+        {
+          title: 'Locked',
+          enabled: holding,
+          task: (_, locked) => onFailure(() => locked.newListr([...steps], { exitOnError: true }), first),
+        },
+        { title: 'Release', enabled: holding, task: releaseLock },
+      ],
+      { exitOnError: false },
+    )
+    return whenDone(list, () => {
+      if (failure !== undefined) throw failure
+    })
   },
 })

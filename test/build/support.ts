@@ -99,7 +99,7 @@ export function makeContext(
     signal: new AbortController().signal,
     startedAt: Date.now(),
     performer: 'Tester',
-    found: { holdingLock: false, loggedIn: new Set(), warnings: [], report: [] },
+    found: { holdingLock: false, loggedIn: new Set(), live: new Set(), warnings: [], report: [] },
   }
   return ctx
 }

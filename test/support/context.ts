@@ -50,7 +50,7 @@ export function recordingContext({
     signal: controller.signal,
     startedAt: Date.now(),
     performer: 'Tester',
-    found: { holdingLock: false, loggedIn: new Set(), warnings: [], report: [] },
+    found: { holdingLock: false, loggedIn: new Set(), live: new Set(), warnings: [], report: [] },
   }
   return { ctx, log: rec.log, abort: () => controller.abort() }
 }

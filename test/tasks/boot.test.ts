@@ -268,7 +268,7 @@ describe('bootApp', () => {
     })
     const error = await done.catch((e: unknown) => e)
     expect((error as Error).message).toBe(
-      '1.1.1.3: app-workers-v2 did not become healthy (restarting)\njobs: cannot reach the queue\nnull',
+      '1.1.1.3: app-workers-v2 did not become healthy (restarting)\ncontainer log (last 1 line):\n  jobs: cannot reach the queue',
     )
     expect(log).toContain('1.1.1.3: docker stop app-workers-v2')
     expect(log).not.toContain('1.1.1.3: docker stop app-workers-v1')

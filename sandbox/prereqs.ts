@@ -2,7 +2,7 @@ import { existsSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { DOCKER, RunError, docker, run, waitFor } from './run.ts'
 
-/** Each program the sandbox runs, and the Debian package that ships it. */
+/** Each program the sandbox and the e2e tests run, and the Debian package that ships it. */
 export const PROGRAMS: readonly { readonly path: string; readonly pkg: string }[] = [
   { path: '/usr/bin/docker', pkg: 'docker.io' },
   { path: '/usr/sbin/dockerd', pkg: 'docker.io' },
@@ -19,6 +19,8 @@ export const PROGRAMS: readonly { readonly path: string; readonly pkg: string }[
   { path: '/usr/bin/caddy', pkg: 'caddy' },
   { path: '/usr/bin/openssl', pkg: 'openssl' },
   { path: '/usr/bin/tar', pkg: 'tar' },
+  // Not run by the sandbox itself: the e2e tests drive slipway on a real terminal through tmux.
+  { path: '/usr/bin/tmux', pkg: 'tmux' },
 ]
 
 /** Debian packages whose programs are missing here (empty when all are present). */

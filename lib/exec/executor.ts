@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream'
 import type { Command } from '../shell/command.ts'
 
 /** What a finished command left behind. */
@@ -11,8 +12,12 @@ export interface Result {
 export interface RunOptions {
   /** Resolve with the result instead of throwing CommandError on a non-zero exit. */
   readonly allowFailure?: boolean
-  /** Written to the command's stdin, e.g. for `docker login --password-stdin`. Never logged. */
-  readonly stdin?: string
+  /**
+   * Written to the command's stdin, e.g. for `docker login --password-stdin`. Never logged. A stream
+   * is piped in whole (a build context for `docker build -`); the executor destroys it if the command
+   * ends first.
+   */
+  readonly stdin?: string | Readable
   /** Streams output lines as they arrive (long builds, pulls, hooks). */
   readonly onOutput?: (line: string) => void
   /** Cancels the command (kills the local process or closes the remote channel). */

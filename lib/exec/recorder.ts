@@ -28,6 +28,8 @@ export function recorder({ reply, log = [], onRecord }: RecorderOptions = {}): {
       if (signal?.aborted) throw new CancelledError(`cancelled \`${shown}\` on ${host}`)
       // Stdin is never logged (it carries passwords and env files); the marker shows that some was sent.
       const line = `${host}: ${shown}${stdin === undefined ? '' : ' (stdin)'}`
+      // A stream (a build context) is never read: a dry run sends nothing anywhere.
+      if (typeof stdin === 'object') stdin.destroy()
       log.push(line)
       onRecord?.(line)
       const result: Result = { stdout: '', stderr: '', exitCode: 0, ...((await reply?.(line)) ?? {}) }

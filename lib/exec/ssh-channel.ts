@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream'
 import type { Client } from 'ssh2'
 import { CancelledError, SshError } from '../errors.ts'
 import { quote, script as shScript, type Command } from '../shell/command.ts'
@@ -18,7 +19,7 @@ export interface ChannelRun {
   readonly script: string
   /** The redacted rendering, for messages. */
   readonly shown: string
-  readonly stdin: string | undefined
+  readonly stdin: string | Readable | undefined
   readonly onOutput: ((line: string) => void) | undefined
   readonly signal: AbortSignal | undefined
   /** Called on abort with the remote pid, to kill its process group over another channel. */
@@ -116,7 +117,14 @@ export function runChannel({
         if (!exited) return reject(new SshError(`lost connection to ${where} while running \`${shown}\``))
         resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errs).toString(), exitCode })
       })
-      channel.end(stdin)
+      if (typeof stdin === 'string' || stdin === undefined) return void channel.end(stdin)
+      // A stream: the command may exit before reading it all (a failed build), which must not wait for it.
+      channel.once('close', () => (stdin.unpipe(channel), stdin.destroy()))
+      stdin.once('error', (error: Error) => {
+        reject(new SshError(`cannot send stdin of \`${shown}\` to ${where}: ${error.message}`, { cause: error }))
+        channel.close()
+      })
+      stdin.pipe(channel)
     })
   })
 }

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, stat, writeFile as fsWrite } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { CancelledError, CommandError, DeployError } from '../../lib/errors.ts'
 import { localExecutor } from '../../lib/exec/local.ts'
@@ -65,6 +66,9 @@ describe('localExecutor', () => {
     const local = localExecutor({ cwd: dir })
     expect((await local.run(cmd('cat'), { stdin: 'line 1\nline 2' })).stdout).toBe('line 1\nline 2')
     expect((await local.run(cmd('cat'))).stdout).toBe('')
+    expect((await local.run(cmd('cat'), { stdin: Readable.from(['streamed ', 'in parts']) })).stdout).toBe(
+      'streamed in parts',
+    )
   })
 
   test('onOutput streams stdout and stderr lines before the command ends', async () => {

@@ -1,5 +1,6 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { createHmac, randomBytes } from 'node:crypto'
+import { createHash, createHmac, randomBytes } from 'node:crypto'
+import { Readable } from 'node:stream'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -139,6 +140,34 @@ describe('commands', () => {
     await upload(host, file, 'PASSWORD=hunter2\n', { mode: '600' })
     expect(await readFile(file, 'utf8')).toBe('PASSWORD=hunter2\n')
     expect((await stat(file)).mode & 0o777).toBe(0o600)
+  })
+
+  test('a stream on stdin is piped in whole; a command that exits early ends it instead of waiting', async () => {
+    const host = pool().executor('127.0.0.1')
+    const chunks = Array.from({ length: 64 }, () => randomBytes(16 * 1024))
+    const sent = Buffer.concat(chunks)
+    const result = await host.run(script('sha256sum | cut -d " " -f 1'), { stdin: Readable.from(chunks) })
+    expect(result.stdout.trim()).toBe(createHash('sha256').update(sent).digest('hex'))
+    // An endless stream: `head` stops reading after one line and exits; the run must still finish.
+    const endless = new Readable({
+      read() {
+        this.push('y\n'.repeat(1024))
+      },
+    })
+    expect((await host.run(cmd('head', '-n', '1'), { stdin: endless })).stdout).toBe('y\n')
+    expect(await eventually(() => endless.destroyed)).toBe(true)
+  })
+
+  test('a stream that fails mid-way fails the command with SshError naming host and command', async () => {
+    const host = pool().executor('127.0.0.1')
+    const broken = new Readable({
+      read() {
+        this.destroy(new Error('disk on fire'))
+      },
+    })
+    await expect(host.run(cmd('cat'), { stdin: broken })).rejects.toThrow(
+      /cannot send stdin of `cat` to root@127\.0\.0\.1:\d+: disk on fire/,
+    )
   })
 
   test('onOutput streams stdout and stderr lines, secrets scrubbed', async () => {

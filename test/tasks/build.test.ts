@@ -28,7 +28,7 @@ function machine(root: string, docker: Docker, fail: (line: string) => boolean =
       const line = render(command, { redact: true })
       if (line.startsWith('git ') || line.startsWith('mkdir ') || line.startsWith('rm '))
         return real.run(command, options)
-      calls.push({ line, cwd: options.cwd, stdin: options.stdin })
+      calls.push({ line, cwd: options.cwd, stdin: typeof options.stdin === 'string' ? options.stdin : undefined })
       let exitCode = 0
       let stdout = ''
       if (line === 'docker buildx version') exitCode = docker === 'buildx' ? 0 : 1

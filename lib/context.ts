@@ -1,7 +1,7 @@
 import type { ListrTask } from 'listr2'
 import type { Config, Role } from './config/types.ts'
 import type { Executor } from './exec/executor.ts'
-import type { BuildEngine } from './commands/builder.ts'
+import type { BuildRoute } from './build/route.ts'
 
 /** Flags shared by every entry script (parsed once in main.ts). */
 export interface Flags {
@@ -68,8 +68,8 @@ export interface DeployContext {
 export interface Found {
   /** Whether this run holds the deploy lock (nested withLock skips re-acquiring). */
   holdingLock: boolean
-  /** How this machine builds, once detected (build and push both need it). */
-  engine?: BuildEngine | undefined
+  /** How and where images are built, once decided (build, push and `build details` need it). */
+  route?: BuildRoute | undefined
   /**
    * Hosts whose docker this run logged in to the registry: the deploy logs in while the image
    * builds, so the pull (and a proxy boot that must pull its image) skip a second login.

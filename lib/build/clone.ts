@@ -20,11 +20,18 @@ export function clonePaths(
   service: string,
   { projectDir, gitRoot }: { projectDir: string; gitRoot: string },
 ): ClonePaths {
-  const project = realpathSync(projectDir)
+  const cloneDir = cloneDirOf(service, projectDir)
+  return {
+    cloneDir,
+    buildDir: join(cloneDir, basename(gitRoot), relative(realpathSync(gitRoot), realpathSync(projectDir))),
+  }
+}
+
+/** `<tmpdir>/slipway-clones/<service>-<sha256(real project dir)[0..12]>`: this project's build state lives here. */
+export function cloneDirOf(service: string, projectDir: string): string {
   // Ruby's [0..12] is inclusive: 13 hex characters, kept so the digest matches Kamal's.
-  const digest = createHash('sha256').update(project).digest('hex').slice(0, 13)
-  const cloneDir = join(tmpdir(), 'slipway-clones', `${service}-${digest}`)
-  return { cloneDir, buildDir: join(cloneDir, basename(gitRoot), relative(realpathSync(gitRoot), project)) }
+  const digest = createHash('sha256').update(realpathSync(projectDir)).digest('hex').slice(0, 13)
+  return join(tmpdir(), 'slipway-clones', `${service}-${digest}`)
 }
 
 /** Inputs of clone preparation. */

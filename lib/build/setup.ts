@@ -2,6 +2,7 @@ import * as builder from '../commands/builder.ts'
 import type { BuilderTarget } from '../commands/builder.ts'
 import type { Config } from '../config/types.ts'
 import type { Executor } from '../exec/executor.ts'
+import { remoteBuilderHost } from './remote-host.ts'
 
 /** Inputs of builder setup. */
 export interface SetupInputs {
@@ -27,7 +28,7 @@ export async function ensureBuilder({ local, config, target, log, signal }: Setu
     log(`Builder ${name} points at other hosts than deploy.yml: recreating it`)
     for (const step of builder.remove(config, target)) await local.run(step, { allowFailure: true, signal })
   }
-  const ssh = builder.remoteBuilderSsh(config.builder, config.ssh)
+  const ssh = remoteBuilderHost(config.builder, config.ssh)
   if (ssh) {
     log(`Connecting to the remote builder ${ssh.user}@${ssh.host}:${ssh.port}`)
     await local.run(builder.preconnect(ssh), { signal })

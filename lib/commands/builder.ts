@@ -1,5 +1,5 @@
 import { BuildError } from '../errors.ts'
-import type { Builder, Config, SshConfig } from '../config/types.ts'
+import type { Builder, Config } from '../config/types.ts'
 import { and, cmd, each, opt, type Arg, type Command } from '../shell/command.ts'
 
 /** Where and how images are built: Kamal 1.x's builder targets (kamal.md §4.6), picked from `builder:`. */
@@ -52,8 +52,16 @@ export function tags(config: Config, version: string): [string, string] {
   return [`${config.repository}:${version}`, `${config.repository}:${latest}`]
 }
 
+/** Where a build on another engine finds its Dockerfile and secrets (see lib/build/remote.ts). */
+export interface RemoteInputs {
+  /** The Dockerfile's path inside the streamed context. */
+  readonly dockerfile: string
+  /** The file on the builder holding each secret's value, by secret name. */
+  readonly secretFile: (name: string) => string
+}
+
 /** Build options in Kamal's order: tags, cache, service label, args, secrets, file, target, ssh. */
-export function buildOptions(config: Config, version: string, engine: BuildEngine): Arg[] {
+export function buildOptions(config: Config, version: string, engine: BuildEngine, remote?: RemoteInputs): Arg[] {
   const b = config.builder
   const buildkit = engine.kind !== 'legacy'
   return [
@@ -69,11 +77,11 @@ export function buildOptions(config: Config, version: string, engine: BuildEngin
     ...(buildkit
       ? each(
           '--secret',
-          b.secrets.map((name) => `id=${name}`),
+          b.secrets.map((name) => (remote ? `id=${name},src=${remote.secretFile(name)}` : `id=${name}`)),
         )
       : []),
     '--file',
-    b.dockerfile,
+    remote?.dockerfile ?? b.dockerfile,
     ...opt('--target', b.target),
     ...(buildkit ? opt('--ssh', b.ssh) : []),
   ]
@@ -197,20 +205,6 @@ export const buildxVersion = (): Command => cmd('docker', 'buildx', 'version')
 
 /** `<docker> --version` of one client binary (its major version tells whether BuildKit is built in). */
 export const clientVersion = (docker: string): Command => cmd(docker, '--version')
-
-/** Where and as whom to pre-connect to a remote builder: defaults < global `ssh:` < the URI's own user and port. */
-export function remoteBuilderSsh(
-  builder: Builder,
-  ssh: Pick<SshConfig, 'user' | 'port'>,
-): { host: string; user: string; port: number } | undefined {
-  if (!builder.remoteHost?.startsWith('ssh://')) return undefined
-  const uri = new URL(builder.remoteHost)
-  return {
-    host: uri.hostname,
-    user: decodeURIComponent(uri.username) || ssh.user || 'root',
-    port: uri.port ? Number(uri.port) : (ssh.port ?? 22),
-  }
-}
 
 /** Accepts a remote builder's host key into known_hosts as docker's own ssh transport will read it. */
 // prettier-ignore

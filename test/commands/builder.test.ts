@@ -347,13 +347,8 @@ describe('builder.create / remove', () => {
   })
 })
 
-describe('builder.remoteBuilderSsh', () => {
-  test("Kamal's fixture: the URI's user and port win over ssh: root/22", () => {
-    const config = makeConfig({
-      ssh: { user: 'root', port: 22 },
-      builder: { remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5:2122' } },
-    })
-    expect(builder.remoteBuilderSsh(config.builder, config.ssh)).toEqual({ host: '1.1.1.5', user: 'app', port: 2122 })
+describe('builder.preconnect', () => {
+  test('accepts the host key with the URI user and port, as docker ssh transport will read it', () => {
     expect(argv(builder.preconnect({ host: '1.1.1.5', user: 'app', port: 2122 }))).toEqual([
       'ssh',
       '-o',
@@ -365,29 +360,5 @@ describe('builder.remoteBuilderSsh', () => {
       'app@1.1.1.5',
       'true',
     ])
-  })
-
-  test('global ssh: fills what the URI leaves out, defaults fill the rest', () => {
-    const global = makeConfig({
-      ssh: { user: 'deploy', port: 2200 },
-      builder: { remote: { arch: 'amd64', host: 'ssh://1.1.1.5' } },
-    })
-    expect(builder.remoteBuilderSsh(global.builder, global.ssh)).toEqual({
-      host: '1.1.1.5',
-      user: 'deploy',
-      port: 2200,
-    })
-    const defaults = makeConfig({ builder: { remote: { arch: 'amd64', host: 'ssh://1.1.1.5' } } })
-    expect(builder.remoteBuilderSsh(defaults.builder, defaults.ssh)).toEqual({
-      host: '1.1.1.5',
-      user: 'root',
-      port: 22,
-    })
-  })
-
-  test('no pre-connect for non-ssh hosts or without a remote', () => {
-    const tcp = makeConfig({ builder: { remote: { arch: 'amd64', host: 'tcp://1.1.1.5:2375' } } })
-    expect(builder.remoteBuilderSsh(tcp.builder, tcp.ssh)).toBeUndefined()
-    expect(builder.remoteBuilderSsh(makeConfig().builder, makeConfig().ssh)).toBeUndefined()
   })
 })

@@ -103,12 +103,6 @@ describe('buildImage + pushImage without buildx (this machine)', () => {
     expect((error as Error).message).toMatch(/^missing Dockerfile in /)
     expect(s.docker()).toEqual([])
   })
-
-  test('a remote builder without buildx is refused before docker is asked to build', async () => {
-    const s = setup('legacy', { builder: { remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5:2122' } } })
-    await expect(run(s.ctx, buildImage())).rejects.toThrow('builder.remote needs docker buildx')
-    expect(s.docker()).toEqual([])
-  })
 })
 
 describe('buildImage: engine and clone side by side', () => {

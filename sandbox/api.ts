@@ -82,6 +82,11 @@ async function up(l: Layout, started: number, log: Log): Promise<UpResult> {
     SANDBOX_NETWORK: l.network,
     SANDBOX_SUBNET: l.cidr,
     SANDBOX_DOCKER: DOCKER,
+    SANDBOX_BUILDER_HOST: l.builder.ip,
+    SANDBOX_BUILDER_USER: l.builder.user,
+    SANDBOX_BUILDER_PORT: String(l.builder.port),
+    SANDBOX_BUILDER_SSHD_LOG: '/var/log/sshd-builder.log',
+    SANDBOX_REGISTRY_BASE_IMAGE: images.base,
   }
   writeEnv(l.envFile, env)
   return { env, envFile: l.envFile, seconds: (performance.now() - started) / 1000, started: startedServers }

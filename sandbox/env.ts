@@ -31,6 +31,13 @@ export interface SandboxEnv {
   readonly SANDBOX_NAME: string
   /** The host docker client that matches the 20.10 engine. */
   readonly SANDBOX_DOCKER: string
+  /** The builder server's IP (the last server), its non-root user and second sshd port and that sshd's log there. */
+  readonly SANDBOX_BUILDER_HOST: string
+  readonly SANDBOX_BUILDER_USER: string
+  readonly SANDBOX_BUILDER_PORT: string
+  readonly SANDBOX_BUILDER_SSHD_LOG: string
+  /** The base image of demo/Dockerfile in the registry, for builds on a server (`--build-arg BASE_IMAGE=…`). */
+  readonly SANDBOX_REGISTRY_BASE_IMAGE: string
 }
 
 /** Shell-sourceable text: `export KEY='value'` lines, quoted by the project's one POSIX quoting function. */

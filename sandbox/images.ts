@@ -9,6 +9,7 @@ export const BASE_IMAGE = 'slipway-sandbox-base:latest'
 
 /** The images an instance pushes to its registry. */
 export const imageNames = (registry: string) => ({
+  base: `${registry}/sandbox/base:latest`,
   app: `${registry}/sandbox/demo:latest`,
   broken: `${registry}/sandbox/demo-broken:latest`,
   caddy: `${registry}/sandbox/caddy:latest`,

@@ -10,6 +10,9 @@ export const DEFAULT_NAME = 'slipway-sandbox'
 /** The most servers one sandbox holds (addresses .11 to .30 of its /24). */
 export const MAX_SERVERS = 20
 
+/** The builder server's second sshd port. */
+export const BUILDER_SSH_PORT = 2222
+
 /** What a caller may choose about one sandbox instance. */
 export interface SandboxOptions {
   /** Instance name: prefix of its containers and network. @default 'slipway-sandbox' */
@@ -37,6 +40,8 @@ export interface Layout {
   readonly lbUrl: string
   readonly lbPort: number
   readonly lbBackends: readonly string[]
+  /** The builder server (the last one): a second sshd for the non-root `builder` user on `port`. */
+  readonly builder: { readonly container: string; readonly ip: string; readonly user: string; readonly port: number }
   readonly dir: string
   readonly envFile: string
 }
@@ -76,6 +81,7 @@ export function layout(options: SandboxOptions = {}): Layout {
     lbUrl: `http://127.0.0.1:${lbPort}`,
     lbPort,
     lbBackends,
+    builder: { ...servers.at(-1)!, user: 'builder', port: BUILDER_SSH_PORT },
     dir,
     envFile: join(dir, 'env'),
   }

@@ -56,7 +56,13 @@ export async function publishImages(l: Layout, s: SecretPaths): Promise<'pushed'
   }
   await Promise.all([
     login,
-    buildBase().then(() => Promise.all([buildDemo(images.app), buildDemo(images.broken, { broken: true })])),
+    buildBase().then(() =>
+      Promise.all([
+        docker(['tag', BASE_IMAGE, images.base]),
+        buildDemo(images.app),
+        buildDemo(images.broken, { broken: true }),
+      ]),
+    ),
     buildCaddy(images.caddy),
   ])
   await Promise.all(Object.values(images).map((image) => docker(['push', '--quiet', image], { env })))

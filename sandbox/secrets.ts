@@ -48,7 +48,8 @@ export async function ensureSecrets(l: Layout): Promise<SecretPaths> {
   // sshd's StrictModes refuses an authorized_keys that others can write; 0644 root-owned is what it wants.
   writeFileSync(join(p.serverSshDir, 'authorized_keys'), readFileSync(`${p.sshKey}.pub`), { mode: 0o644 })
   const hostPub = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ')
-  writeFileSync(p.knownHosts, l.servers.map((s) => `${s.ip} ${hostPub}\n`).join(''))
+  const builderPort = `[${l.builder.ip}]:${l.builder.port} ${hostPub}\n`
+  writeFileSync(p.knownHosts, `${l.servers.map((s) => `${s.ip} ${hostPub}\n`).join('')}${builderPort}`)
 
   await ensureTls(l, p)
   if (!existsSync(p.passwordFile)) {

@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto'
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import {
+  appendFileSync,
+  chownSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { REPO_ROOT } from './layout.ts'
@@ -7,7 +17,7 @@ import { docker, run } from './run.ts'
 
 // The host's private keys stay on the host.
 const PRIVATE = /^\/etc\/(ssl\/private|ssh\/ssh_host_)/
-const SOURCES = ['sandbox/server/start.sh', 'sandbox/server/sshd_config']
+const SOURCES = ['sandbox/server/start.sh', 'sandbox/server/sshd_config', 'sandbox/server/sshd_builder_config']
 // Host files a server must not inherit: they are the host's identity or docker's to write.
 const ETC_EXCLUDES = [
   'docker',
@@ -22,11 +32,32 @@ const ETC_EXCLUDES = [
   'docker-registry',
 ]
 
+/** The non-root user of the builder server's second sshd (uid and gid). */
+export const BUILDER_USER = { name: 'builder', id: 1500 } as const
+
+// Written into the skeleton's copy of the host's /etc, so starting a server runs no useradd.
+function addBuilderUser(root: string): void {
+  const { name, id } = BUILDER_USER
+  const etc = (f: string) => join(root, 'etc', f)
+  appendFileSync(etc('passwd'), `${name}:x:${id}:${id}:slipway sandbox builder:/home/${name}:/bin/sh\n`)
+  appendFileSync(etc('shadow'), `${name}:*:19000:0:99999:7:::\n`)
+  // Its own group, and the docker group (the inner dockerd gives its socket to that group).
+  const groups = readFileSync(etc('group'), 'utf8').replace(
+    /^docker:([^:]*):(\d+):(.*)$/m,
+    (_, x, gid, members) => `docker:${x}:${gid}:${[members, name].filter(Boolean).join(',')}`,
+  )
+  if (!/^docker:/m.test(groups)) throw new Error('the host has no docker group to give the sandbox builder user')
+  writeFileSync(etc('group'), `${groups}${name}:x:${id}:\n`)
+  mkdirSync(join(root, 'home'), { mode: 0o755 })
+  mkdirSync(join(root, 'home', name), { mode: 0o700 })
+  chownSync(join(root, 'home', name), id, id)
+}
+
 /** The server image name: tagged by a hash of its sources, so a changed start script means a new image. */
 export function serverImage(): string {
   const hash = createHash('sha256')
   for (const f of SOURCES) hash.update(readFileSync(join(REPO_ROOT, f)))
-  hash.update(ETC_EXCLUDES.join(','))
+  hash.update(ETC_EXCLUDES.join(',')).update(addBuilderUser.toString())
   return `slipway-sandbox-server:${hash.digest('hex').slice(0, 12)}`
 }
 
@@ -72,6 +103,8 @@ export async function ensureServerImage(log: (line: string) => void): Promise<st
     }
     cpSync(join(REPO_ROOT, 'sandbox/server/start.sh'), join(root, 'sandbox/start.sh'))
     cpSync(join(REPO_ROOT, 'sandbox/server/sshd_config'), join(root, 'etc/ssh/sshd_config'))
+    cpSync(join(REPO_ROOT, 'sandbox/server/sshd_builder_config'), join(root, 'etc/ssh/sshd_builder_config'))
+    addBuilderUser(root)
     const tarball = `${root}.tar`
     await run(['tar', '-C', root, '--numeric-owner', '-cf', tarball, '.'])
     // prettier-ignore

@@ -69,6 +69,7 @@ export async function startServer(
     '--mount', `type=bind,src=${s.certsD},dst=/etc/docker/certs.d,readonly`,
     // An anonymous volume: the inner engine's overlay2 needs a real filesystem, and `rm -v` drops it.
     '--mount', 'type=volume,dst=/var/lib/docker',
+    ...(server.container === l.builder.container ? ['--env', `SANDBOX_BUILDER_PORT=${l.builder.port}`] : []),
     image])
 }
 

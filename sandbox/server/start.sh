@@ -10,4 +10,10 @@ done
 mount --make-rshared /
 mkdir -p /run/sshd /var/log
 dockerd --log-level warn >/var/log/dockerd.log 2>&1 &
+# The builder server: a second sshd for the non-root `builder` user on its own port, with its own log.
+if [ -n "${SANDBOX_BUILDER_PORT:-}" ]; then
+  install -d -m 700 -o builder -g builder /home/builder/.ssh
+  install -m 600 -o builder -g builder /etc/ssh/sandbox/authorized_keys /home/builder/.ssh/authorized_keys
+  /usr/sbin/sshd -f /etc/ssh/sshd_builder_config -p "$SANDBOX_BUILDER_PORT" -E /var/log/sshd-builder.log
+fi
 exec /usr/sbin/sshd -D -e -f /etc/ssh/sshd_config

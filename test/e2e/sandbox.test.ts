@@ -47,6 +47,7 @@ describe('sandbox layout and config (pure)', () => {
     ])
     expect(l.lbBackends).toEqual(['10.9.8.11', '10.9.8.12', '10.9.8.13'])
     expect(layout({ servers: 1 }).lbBackends).toEqual(['172.29.0.11'])
+    expect(l.builder).toEqual({ container: 'x-4', ip: '10.9.8.14', user: 'builder', port: 2222 })
     expect(() => layout({ servers: 21 })).toThrow('servers: 21 is not between 1 and 20')
     expect(() => layout({ subnet: '10.0.0.0/24' })).toThrow('subnet "10.0.0.0/24": give three octets')
     expect(() => layout({ name: 'Bad_Name' })).toThrow('use lowercase letters')
@@ -123,6 +124,33 @@ describe('sandbox servers', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+
+  test('the builder server: `builder` (not root, in the docker group) on its own port only, logged there', async () => {
+    const b = {
+      host: env.raw.SANDBOX_BUILDER_HOST!,
+      user: env.raw.SANDBOX_BUILDER_USER!,
+      port: env.raw.SANDBOX_BUILDER_PORT!,
+    }
+    expect(b).toEqual({ host: env.servers.at(-1), user: 'builder', port: '2222' })
+    // prettier-ignore
+    const ssh = (user: string, port: string, command: string, host = b.host) =>
+      exec(['ssh', '-F', 'none', '-i', env.sshKey, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
+        '-o', `UserKnownHostsFile=${env.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'LogLevel=ERROR',
+        '-p', port, `${user}@${host}`, command], { allowFailure: true })
+    const builder = await ssh(
+      b.user,
+      b.port,
+      'id -un; id -u; docker info --format "{{.ID}}" >/dev/null && echo docker ok',
+    )
+    expect(builder.stdout.trim().split('\n')).toEqual(['builder', '1500', 'docker ok'])
+    expect((await ssh('root', b.port, 'true')).stderr).toMatch(/Permission denied/)
+    expect((await ssh(b.user, '22', 'true')).stderr).toMatch(/Permission denied/)
+    // Only the builder server has the second port.
+    expect((await ssh(b.user, b.port, 'true', env.servers[0])).stderr).toMatch(/Connection refused/)
+    const { stdout: log } = await sshExec(b.host, `cat ${env.raw.SANDBOX_BUILDER_SSHD_LOG}`)
+    expect(log).toMatch(new RegExp(`Connection from \\S+ port \\d+ on ${b.host.replaceAll('.', '\\.')} port 2222`))
+    expect(log).toMatch(/Accepted publickey for builder from /)
   })
 
   test('same-named containers on two servers never collide', async () => {

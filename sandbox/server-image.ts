@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import {
   appendFileSync,
+  chmodSync,
   chownSync,
   cpSync,
   mkdirSync,
@@ -57,7 +58,7 @@ function addBuilderUser(root: string): void {
 export function serverImage(): string {
   const hash = createHash('sha256')
   for (const f of SOURCES) hash.update(readFileSync(join(REPO_ROOT, f)))
-  hash.update(ETC_EXCLUDES.join(',')).update(addBuilderUser.toString())
+  hash.update(ETC_EXCLUDES.join(','))
   return `slipway-sandbox-server:${hash.digest('hex').slice(0, 12)}`
 }
 
@@ -101,6 +102,8 @@ export async function ensureServerImage(log: (line: string) => void): Promise<st
     ] as const) {
       symlinkSync(target, join(root, link))
     }
+    // As on any server: every user may make temp files (sticky, world-writable).
+    for (const d of ['tmp', 'var/tmp']) chmodSync(join(root, d), 0o1777)
     cpSync(join(REPO_ROOT, 'sandbox/server/start.sh'), join(root, 'sandbox/start.sh'))
     cpSync(join(REPO_ROOT, 'sandbox/server/sshd_config'), join(root, 'etc/ssh/sshd_config'))
     cpSync(join(REPO_ROOT, 'sandbox/server/sshd_builder_config'), join(root, 'etc/ssh/sshd_builder_config'))

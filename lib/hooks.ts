@@ -3,6 +3,7 @@ import { isAbsolute, join } from 'node:path'
 import type { Config } from './config/types.ts'
 import type { DeployContext } from './context.ts'
 import { serviceWithVersion } from './commands/naming.ts'
+import { remoteBuilderHost } from './build/remote-host.ts'
 
 /** Every hook point. A file in the hooks dir runs only if its name is exactly one of these. */
 export const HOOK_NAMES = [
@@ -56,6 +57,8 @@ export interface HookDetails {
   readonly hosts?: readonly string[]
   /** Seconds since the run started (post-deploy). */
   readonly runtime?: number
+  /** The remote builder (`ssh://user@host:port`, or the configured URI): pre-build and post-push only. */
+  readonly builderHost?: string | undefined
   readonly recordedAt?: Date
 }
 
@@ -64,6 +67,11 @@ export type HookContext = Pick<
   DeployContext,
   'config' | 'version' | 'command' | 'subcommand' | 'selection' | 'performer'
 >
+
+/** Where a build with a remote builder runs, as build hooks get it; undefined when images are built here. */
+export function builderHostOf(config: Pick<Config, 'builder' | 'ssh'>): string | undefined {
+  return remoteBuilderHost(config.builder, config.ssh)?.uri ?? config.builder.remoteHost
+}
 
 /**
  * The hook's environment (Kamal 1.x's `Kamal::Tags` plus KAMAL_ROLES): KAMAL_* and the same names
@@ -83,6 +91,7 @@ export function hookEnv(ctx: HookContext, details: HookDetails = {}): Record<str
     SUBCOMMAND: ctx.subcommand,
     RUNTIME: details.runtime === undefined ? undefined : String(Math.round(details.runtime)),
     ROLES: ctx.selection.roles.map((role) => role.name).join(','),
+    BUILDER_HOST: details.builderHost,
   }
   const env: Record<string, string> = {}
   for (const [key, value] of Object.entries(values)) {

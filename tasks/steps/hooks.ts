@@ -1,7 +1,7 @@
 import * as hook from '../../lib/commands/hook.ts'
 import type { DeployContext, DeployTask } from '../../lib/context.ts'
 import { HookError } from '../../lib/errors.ts'
-import { hookEnv, hookPath, isRunnable, type HookName } from '../../lib/hooks.ts'
+import { builderHostOf, hookEnv, hookPath, isRunnable, type HookName } from '../../lib/hooks.ts'
 
 /** Options of one hook firing. */
 export interface RunHookOptions {
@@ -23,7 +23,9 @@ export const runHook = (name: HookName, options: RunHookOptions = {}): DeployTas
   task: async (ctx, task) => {
     const path = hookPath(ctx.config, name)
     const runtime = name === 'post-deploy' ? (Date.now() - ctx.startedAt) / 1000 : undefined
-    const env = hookEnv(ctx, { hosts: options.hosts?.(ctx), runtime })
+    // A build hook learns where the image is built: the remote builder, if there is one.
+    const builderHost = name === 'pre-build' || name === 'post-push' ? builderHostOf(ctx.config) : undefined
+    const env = hookEnv(ctx, { hosts: options.hosts?.(ctx), runtime, builderHost })
     const tail: string[] = []
     const onOutput = (line: string): void => {
       tail.push(line)

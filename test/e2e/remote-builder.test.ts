@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -58,6 +58,13 @@ beforeAll(async () => {
     'COPY demo/www/ /www/',
     'COPY demo/www/ /www/\nRUN --mount=type=secret,id=DEMO_BUILD_TOKEN wc -c < /run/secrets/DEMO_BUILD_TOKEN > /token-length',
   )
+  // Build hooks name the builder: each writes what it was given into the scratch dir.
+  mkdirSync(join(app.dir, '.kamal/hooks'), { recursive: true })
+  for (const hook of ['pre-build', 'post-push']) {
+    const file = join(app.dir, '.kamal/hooks', hook)
+    writeFileSync(file, `#!/bin/sh\necho "$KAMAL_BUILDER_HOST $SLIPWAY_BUILDER_HOST" > ${join(scratch, hook)}\n`)
+    chmodSync(file, 0o755)
+  }
   v1 = await app.init()
 })
 afterAll(async () => {
@@ -110,6 +117,9 @@ describe('remote builder without buildx here', () => {
     )
     expect(log).toMatch(new RegExp(`Accepted publickey for ${builderUser} from `))
     expect(readFileSync(knownHosts, 'utf8')).toContain(`[${builderHost}]:${builderPort} ssh-ed25519 `)
+
+    for (const hook of ['pre-build', 'post-push'])
+      expect(readFileSync(join(scratch, hook), 'utf8')).toBe(`ssh://${builder} ssh://${builder}\n`)
 
     // `build details` shows where the last build ran.
     const details = await app.script('build', ['details'], env)

@@ -50,6 +50,35 @@ describe('runHook', () => {
     expect(readFileSync(join(root, 'runtime.txt'), 'utf8')).toBe('3\n')
   })
 
+  test('build hooks name the remote builder as its URI user and port layered over ssh:, other hooks do not', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'slipway-hook-task-'))
+    dirs.push(root)
+    mkdirSync(join(root, 'hooks'))
+    for (const name of ['pre-build', 'post-push', 'pre-deploy']) {
+      writeFileSync(
+        join(root, 'hooks', name),
+        `#!/bin/sh\necho "\${KAMAL_BUILDER_HOST:-none} \${SLIPWAY_BUILDER_HOST:-none}" > ${name}.txt\n`,
+      )
+      chmodSync(join(root, 'hooks', name), 0o755)
+    }
+    const config = makeConfig(
+      { ssh: { user: 'root', port: 22 }, builder: { remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5' } } },
+      { root },
+    )
+    await run(
+      makeContext(config, localRunner({ cwd: root })),
+      runHook('pre-build'),
+      runHook('post-push'),
+      runHook('pre-deploy'),
+    )
+    expect(readFileSync(join(root, 'pre-build.txt'), 'utf8')).toBe('ssh://app@1.1.1.5:22 ssh://app@1.1.1.5:22\n')
+    expect(readFileSync(join(root, 'post-push.txt'), 'utf8')).toBe('ssh://app@1.1.1.5:22 ssh://app@1.1.1.5:22\n')
+    expect(readFileSync(join(root, 'pre-deploy.txt'), 'utf8')).toBe('none none\n')
+    const local = project({ 'pre-build': 'echo "${KAMAL_BUILDER_HOST:-none}" > local.txt' })
+    await run(local.ctx, runHook('pre-build'))
+    expect(readFileSync(join(local.root, 'local.txt'), 'utf8')).toBe('none\n')
+  })
+
   test('a host group replaces KAMAL_HOSTS', async () => {
     const { root, ctx } = project({ 'pre-proxy-reboot': 'echo "$KAMAL_HOSTS" > hosts.txt' })
     await run(ctx, runHook('pre-proxy-reboot', { hosts: () => ['1.1.1.2'] }))

@@ -26,10 +26,13 @@ export interface ChannelRun {
   readonly kill: (pid: number) => void
 }
 
-// The script announces its pid on stderr before anything else, so a cancelled command can be killed:
-// sshd refuses `signal` requests in root sessions (no privilege separation there) and never signals
-// non-pty commands when their channel closes. The line is taken out of stderr again below.
+// The script announces its process group on stderr before anything else, so a cancelled command can
+// be killed: sshd refuses `signal` requests in root sessions (no privilege separation there) and
+// never signals non-pty commands when their channel closes. The group, not the shell's pid: the
+// group outlives shells that die first, and a command they leave behind (a `docker build`) is
+// still in it. Where /proc is missing it falls back to the pid. The line is taken out of stderr below.
 const MARK = '__slipway_pid='
+const ANNOUNCE = `{ read -r _ _ _ _ __slipway_pg _ < /proc/$$/stat; } 2>/dev/null; echo ${MARK}\${__slipway_pg:-$$} >&2`
 const MARK_RE = new RegExp(`(?:^|\\n)${MARK}(\\d+)\\n`)
 
 /** Kills the process group of a cancelled command (its sh, as session leader under sshd, leads the group). */
@@ -54,7 +57,7 @@ export function runChannel({
     const cancelled = () => new CancelledError(`cancelled \`${shown}\` on ${where}`)
     if (signal?.aborted) return reject(cancelled())
     // sshd hands the string to the user's login shell; `sh -c` pins the grammar to POSIX sh.
-    client.exec(`sh -c ${quote(`echo ${MARK}$$ >&2\n${script}`)}`, (err, channel) => {
+    client.exec(`sh -c ${quote(`${ANNOUNCE}\n${script}`)}`, (err, channel) => {
       if (err) {
         const Err = (err as { reason?: unknown }).reason === undefined ? SshError : ChannelRefused
         return reject(new Err(`cannot run \`${shown}\` on ${where}: ${err.message}`, { cause: err }))
@@ -76,8 +79,10 @@ export function runChannel({
       const onAbort = () => {
         aborted = true
         reject(cancelled())
-        signalTerm(channel) // enough for non-root users; harmless otherwise
-        if (pid === undefined) return // the pid line is on its way: the stderr handler finishes this
+        // Before the shell announced itself nothing of the command runs yet: a `signal` request (honoured
+        // in non-root sessions) stops it there, and the stderr handler kills the group once it is known.
+        // Not after: it would kill only the session's shell and orphan the command.
+        if (pid === undefined) return signalTerm(channel)
         kill(pid)
         channel.close()
       }

@@ -52,6 +52,9 @@ interface Conn {
   readonly endpoint: Endpoint
 }
 
+// How long close() waits for kills of cancelled commands to reach unresponsive hosts.
+const KILL_GRACE_MS = 5_000
+
 /** The ssh2 executor pool for one run; nothing is dialled until a command needs it. */
 export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPool {
   const sources = { ...config, agent: 'agent' in opts ? opts.agent : process.env.SSH_AUTH_SOCK }
@@ -71,6 +74,7 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
   const open = new Set<Client>()
   let connections = 0
   let jump: Promise<Client> | undefined
+  const kills = new Set<Promise<void>>()
 
   const track = (client: Client): Client => {
     connections++
@@ -124,7 +128,14 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
     const where = address(endpoint)
 
     // Cleanup after a cancel: best effort, never with the caller's (aborted) signal.
-    const killer = (pid: number) => run(killRemote(pid), { allowFailure: true }).catch(() => {})
+    const killer = (pid: number) => {
+      const killing = run(killRemote(pid), { allowFailure: true }).then(
+        () => {},
+        () => {},
+      )
+      kills.add(killing)
+      void killing.finally(() => kills.delete(killing))
+    }
 
     async function run(command: Command, options: RunOptions = {}): Promise<Result> {
       const { allowFailure = false, stdin, onOutput, signal } = options
@@ -147,7 +158,7 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
             stdin,
             onOutput: lines,
             signal,
-            kill: (pid) => void killer(pid),
+            kill: killer,
           })
         } catch (error) {
           if (!(error instanceof ChannelRefused) || attempt >= 30) throw error
@@ -174,6 +185,14 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
   }
 
   async function close(): Promise<void> {
+    // A cancelled command is killed over another channel (ssh-channel.ts): that must run before the
+    // connection ends, or the remote command is orphaned (a `docker build` would run to its end).
+    if (kills.size > 0) {
+      let timer: NodeJS.Timeout | undefined
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, KILL_GRACE_MS)))
+      await Promise.race([Promise.all(kills), grace])
+      clearTimeout(timer)
+    }
     const ended = (c: Client) =>
       new Promise<void>((resolve) => (open.has(c) ? (c.once('close', () => resolve()), c.end()) : resolve()))
     const targets = [...conns.values()].map((c) => c.client?.then(ended, () => {}))

@@ -113,9 +113,7 @@ export const builderDetails = (): DeployTask => ({
     }
     const last = await lastBuild(config)
     lines.push(
-      last
-        ? `Last build: ${last.image} on ${last.host} at ${last.at} (${last.how})`
-        : 'Last build: none recorded on this machine',
+      last ? `Last build: ${last.image} on ${last.host} at ${last.at}` : 'Last build: none recorded on this machine',
     )
     ctx.found.report.push(lines.join('\n'))
   },

@@ -187,6 +187,8 @@ describe('remote builder without buildx here', () => {
     const sleeping = async () => (await onBuilder(`pgrep -f 'sleep 12[0]' || true`)).split('\n').filter(Boolean)
     for (let i = 0; i < 100 && (await sleeping()).length > 0; i++) await new Promise((r) => setTimeout(r, 100))
     expect(await sleeping()).toEqual([])
+    // The docker client there was killed too (not orphaned to finish the build on its own).
+    expect(await onBuilder(`pgrep -u ${builderUser} -f 'docker buil[d]' || true`)).toBe('')
     expect(await onBuilder('ls -d /tmp/slipway-build.* 2>/dev/null || true')).toBe('')
     expect(await site(app.service)).toEqual({ status: 200, body: v1 })
   })

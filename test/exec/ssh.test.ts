@@ -220,6 +220,22 @@ describe('commands', () => {
     await expect(host.run(cmd('true'), { signal: ac.signal })).rejects.toThrow(CancelledError)
   })
 
+  test('close() right after an abort still kills the command (as main() does on Ctrl-C): nothing is orphaned', async () => {
+    const p = pool()
+    const host = p.executor('127.0.0.1')
+    const pidFile = join(dir, 'orphan.pid')
+    const ac = new AbortController()
+    // `sh` ignores nothing here: TERM on the session's shell alone would leave the sleeps running.
+    const running = host.run(script('sleep 31 & echo $! > "$1"; wait', pidFile), { signal: ac.signal })
+    expect(await eventually(async () => (await readFile(pidFile, 'utf8').catch(() => '')) !== '', 10_000)).toBe(true)
+    ac.abort()
+    await expect(running).rejects.toThrow(CancelledError)
+    await p.close()
+    const pid = Number(await readFile(pidFile, 'utf8'))
+    // close() waited for the kill; the signal itself may take a moment on a loaded machine.
+    expect(await eventually(async () => !(await alive(pid)), 10_000)).toBe(true)
+  })
+
   test('an abort as the remote shell starts (before its pid is known) still kills it', async () => {
     const host = pool().executor('127.0.0.1')
     await host.run(cmd('true')) // connected, so the abort lands while the channel opens

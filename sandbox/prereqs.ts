@@ -21,6 +21,8 @@ export const PROGRAMS: readonly { readonly path: string; readonly pkg: string }[
   { path: '/usr/bin/tar', pkg: 'tar' },
   // Not run by the sandbox itself: the e2e tests drive slipway on a real terminal through tmux.
   { path: '/usr/bin/tmux', pkg: 'tmux' },
+  // Not run by the sandbox either: npm test lints the remote programs (lib/commands/sh) with it.
+  { path: '/usr/bin/shellcheck', pkg: 'shellcheck' },
 ]
 
 /** Debian packages whose programs are missing here (empty when all are present). */

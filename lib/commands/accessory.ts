@@ -1,5 +1,6 @@
 import type { Accessory, Config } from '../config/types.ts'
 import { cmd, pipe, script, type Command } from '../shell/command.ts'
+import { program } from './program.ts'
 import { cmdWords, envArgs, labelArgs, loggingArgs, optionize } from './args.ts'
 import { grepCommand } from './logs.ts'
 import { absolutePath, accessoryEnvFilePath } from './naming.ts'
@@ -120,35 +121,24 @@ export const removeImage = (config: Config, accessory: Accessory): Command =>
 export const removeServiceDirectory = (config: Config, accessory: Accessory, { home }: { home: string }): Command =>
   cmd('rm', '-rf', serviceDirectory(accessory, home))
 
+const REMOVE = program<'name' | 'image' | 'dir'>('accessory-remove.sh')
+const PREPARE = program<'name' | 'envfile'>('accessory-prepare.sh')
+
 /** `accessory remove` in one round trip: stop, remove the container and image, delete the service dir; each step runs even if an earlier one failed (already gone). */
 export const remove = (config: Config, accessory: Accessory, params: { home: string }): Command =>
-  script(
-    'docker container stop "$1" >/dev/null 2>&1; docker container prune --force --filter "label=service=$1" && ' +
-      '{ docker image rm --force "$2" >/dev/null 2>&1 || true; } && rm -rf "$3"',
-    accessory.service,
-    accessory.image,
-    serviceDirectory(accessory, params.home),
-  )
+  REMOVE({ name: accessory.service, image: accessory.image, dir: serviceDirectory(accessory, params.home) })
 
 /**
- * Everything a host needs before its uploads, in ONE round trip: write the accessory's env file
- * from stdin (mode 600), create `directories:` (relative ones under `<service>/`, since ssh
- * commands start in the user's home), then print `home=<pwd>` for the absolute `--volume` paths
- * and `state=<status>` of an existing container (`running`, `exited`…; empty when there is none).
- * Run it with `{ stdin: envFileContent(accessory.env) }`; read the answer with `parsePrepare`.
+ * Everything a host needs before its uploads, in ONE round trip (sh/accessory-prepare.sh): the env
+ * file from stdin (mode 600), `directories:` (relative ones under `<service>/`, since ssh commands
+ * start in the user's home), then `home` and the state of an existing container. Run it with
+ * `{ stdin: envFileContent(accessory.env) }`; read the answer with `parsePrepare`.
  */
 export function bootPrepare(config: Config, accessory: Accessory): Command {
   const dirs = accessory.directories.map((d) =>
     d.host.startsWith('/') ? d.host : `${accessory.service}/${d.host.replace(/^\.\//, '')}`,
   )
-  return script(
-    'name=$1 envfile=$2; shift 2; (umask 077 && mkdir -p "$(dirname "$envfile")" && cat > "$envfile" && chmod 600 "$envfile") || exit 1; ' +
-      'if [ "$#" -gt 0 ]; then mkdir -p -- "$@" || exit 1; fi; printf "home=%s\\n" "$(pwd)"; ' +
-      'printf "state=%s\\n" "$(docker container inspect --format "{{.State.Status}}" "$name" 2>/dev/null)"',
-    accessory.service,
-    accessoryEnvFilePath(config, accessory),
-    ...dirs,
-  )
+  return PREPARE({ name: accessory.service, envfile: accessoryEnvFilePath(config, accessory) }, dirs)
 }
 
 /** `bootPrepare`'s answer: the ssh user's home, and the state of an existing container (undefined when none). */

@@ -1,5 +1,6 @@
 import type { Config, Env, Role } from '../config/types.ts'
 import { cmd, or, pipe, script, type Arg, type Command } from '../shell/command.ts'
+import { program } from './program.ts'
 import { andAll, cmdWords, envArgs, filterArgs, labelArgs, loggingArgs, optionize } from './args.ts'
 import { tieCord } from './cord.ts'
 import { absoluteImage, containerName, envFilePath, hostnameFor, latestImage } from './naming.ts'
@@ -50,6 +51,8 @@ export function run(config: Config, role: Role, params: RunParams): Command {
   return cord ? andAll(tieCord(cord), docker) : docker
 }
 
+const CREATE_WITH_CORD = program<'cord'>('create-with-cord.sh')
+
 /**
  * `docker create` with exactly `run`'s arguments minus `--detach`: the image config, filesystem and
  * name are set up while nothing runs yet; `start` runs it. The cord is tied first, as in `run`. A
@@ -60,13 +63,7 @@ export function create(config: Config, role: Role, params: RunParams): Command {
   const { docker, cord } = dockerCommand(config, role, params, ['create'])
   if (!cord) return docker
   if (cord.startsWith('/') || docker.kind !== 'exec') return andAll(tieCord(cord), docker)
-  // The one argument `<cord>:<path>` becomes `$(pwd)/<cord>:<path>`; every other argument passes as it is.
-  return script(
-    'c=$1; shift; for a do shift; case $a in "$c:"*) a="$(pwd)/$a" ;; esac; set -- "$@" "$a"; done; ' +
-      'mkdir -p "$c" && touch "$c/cord" && exec "$@"',
-    cord,
-    ...docker.argv,
-  )
+  return CREATE_WITH_CORD({ cord }, docker.argv)
 }
 
 /** `docker <subcommand…> <run's arguments>`, and the cord host dir to tie before it (if any). */

@@ -1,8 +1,8 @@
 import type { Config, Role } from '../config/types.ts'
-import { script, type Command } from '../shell/command.ts'
+import type { Command } from '../shell/command.ts'
 import { filterArgs } from './args.ts'
 import { containerName, containerPrefix, envFilePath, latestImage, replacedName } from './naming.ts'
-import { currentSnippet } from './versions.ts'
+import { program } from './program.ts'
 
 /** What `bootPrepare` needs besides config and role. */
 export interface PrepareParams {
@@ -13,39 +13,26 @@ export interface PrepareParams {
   readonly cordDir?: string | undefined
 }
 
+const PREPARE = program<'run' | 'envfile' | 'name' | 'renamed' | 'ref' | 'prefix' | 'cord'>('boot-prepare.sh')
+
 /**
- * Everything a host needs before `docker run`, in ONE round trip (Kamal's Boot#run up to
- * start_new_version, plus `env push`): create the run directory, write the role's env file from
- * stdin (mode 600), optionally tie a cord, rename a container that already has this version's
- * name (redeploy/rollback), then find the role's current container. Run it with
- * `{ stdin: envFileContent(env) }`.
- *
- * Output protocol, one `key=value` line each, in this order (parse with `parsePrepare`):
- * - `home=<pwd>`: the ssh user's home, to make absolute host paths for `--volume`;
- * - `renamed=<name>`: only when a same-version container was renamed to this name;
- * - `current=<container name>`: the current container after the rename (empty when none);
- * - `current_version=<version>`: its version (empty when none).
+ * Everything a host needs before `docker run`, in ONE round trip (sh/boot-prepare.sh): run dir, the
+ * role's env file from stdin (mode 600), an optional cord, a same-version container renamed out of
+ * the way, the current container. Run it with `{ stdin: envFileContent(env) }`; read its answer
+ * with `parsePrepare`.
  */
 export function bootPrepare(config: Config, role: Role, { version, renameSuffix, cordDir }: PrepareParams): Command {
-  const name = containerName(config, role, version)
-  return script(
-    'run=$1 envfile=$2 name=$3 renamed=$4 ref=$5 p=$6 cord=$7; shift 7; ' +
-      'mkdir -p "$run" || exit 1; ' +
-      '(umask 077 && mkdir -p "$(dirname "$envfile")" && cat > "$envfile" && chmod 600 "$envfile") || exit 1; ' +
-      'if [ -n "$cord" ]; then { mkdir -p "$cord" && touch "$cord/cord"; } || exit 1; fi; ' +
-      'printf "home=%s\\n" "$(pwd)"; ' +
-      'ids=$(docker container ls --all --filter "name=^$name\\$" --quiet) || exit 1; ' +
-      'if [ -n "$ids" ]; then docker rename "$name" "$renamed" >/dev/null || exit 1; printf "renamed=%s\\n" "$renamed"; fi; ' +
-      `cur=$(${currentSnippet('--format "{{.Names}}"')}); ` +
-      'printf "current=%s\\n" "$cur"; if [ -n "$cur" ]; then printf "current_version=%s\\n" "${cur#"$p-"}"; else echo current_version=; fi',
-    config.runDirectory,
-    envFilePath(config, role),
-    name,
-    replacedName(config, role, version, renameSuffix),
-    latestImage(config),
-    containerPrefix(config, role),
-    cordDir ?? '',
-    ...filterArgs(config, { role }),
+  return PREPARE(
+    {
+      run: config.runDirectory,
+      envfile: envFilePath(config, role),
+      name: containerName(config, role, version),
+      renamed: replacedName(config, role, version, renameSuffix),
+      ref: latestImage(config),
+      prefix: containerPrefix(config, role),
+      cord: cordDir,
+    },
+    filterArgs(config, { role }),
   )
 }
 

@@ -1,7 +1,8 @@
 import type { Config, Role } from '../config/types.ts'
-import { cmd, or, script, type Arg, type Command } from '../shell/command.ts'
+import { cmd, or, type Command } from '../shell/command.ts'
 import { loggingArgs, optionize } from './args.ts'
 import { containerPrefix } from './naming.ts'
+import { program } from './program.ts'
 import { containerLogs, type LogsParams } from './traefik.ts'
 
 // Caddy as slipway's imperative proxy (the kamal-proxy idea on Debian's caddy): one container per
@@ -89,41 +90,33 @@ export function configParts(listen: Listen = {}): { head: string; tail: string }
 /** What `apply` does to this role's route file before rebuilding caddy.json. */
 export type RouteChange = { readonly name: string; readonly route: Record<string, unknown> | undefined } | undefined
 
-/**
- * Shell text shared by `apply` and the cutover: in "$dir", under a lock on fd 9 (flock where the host
- * has it), replace route file "$name" by "$route" (none when empty) and rebuild caddy.json from every
- * `routes/[01]-*.json` between "$head" and "$tail". Only those names count: a stray file (an editor's
- * backup, an older slipway's `routes/<name>.json`) must never become a route.
- */
-export const WRITE_ROUTES =
-  'mkdir -p "$dir/routes" && cd "$dir" || exit 1; exec 9>>.lock; if command -v flock >/dev/null 2>&1; then flock 9; fi; ' +
-  'if [ -n "$name" ]; then rm -f "routes/0-$name.json" "routes/1-$name.json" "routes/$name.json" || exit 1; fi; ' +
-  'if [ -n "$name" ] && [ -n "$route" ]; then printf "%s" "$route" > "routes/$name.tmp" && mv "routes/$name.tmp" "routes/$prio-$name.json" || exit 1; fi; ' +
-  'routes=; for f in routes/[01]-*.json; do [ -e "$f" ] || continue; routes="$routes$(cat "$f"),"; done; ' +
-  'printf "%s%s%s" "$head" "$routes" "$tail" > caddy.json.tmp && mv caddy.json.tmp caddy.json || exit 1; '
-
-/** The positional parameters WRITE_ROUTES reads ($1..$6: dir name route prio head tail). */
-export function routeArgs(dir: string, change: RouteChange, listen: Listen = {}): string[] {
+/** The parameters sh/caddy-apply.sh (and the cutover) take for one route change. */
+export function routeValues(dir: string, change: RouteChange, listen: Listen = {}): Record<RouteParam, string> {
   const { head, tail } = configParts(listen)
-  return [
+  return {
     dir,
-    change?.name ?? '',
-    change?.route ? JSON.stringify(change.route) : '',
-    change?.route?.['match'] ? '0' : '1',
+    name: change?.name ?? '',
+    route: change?.route ? JSON.stringify(change.route) : '',
+    prio: change?.route?.['match'] ? '0' : '1',
     head,
     tail,
-  ]
+  }
 }
+
+/** The names of {@link routeValues}. */
+export type RouteParam = 'dir' | 'name' | 'route' | 'prio' | 'head' | 'tail'
+
+const APPLY = program<RouteParam>('caddy-apply.sh')
 
 /**
  * In `configDir`, under a lock: write (or delete, with route undefined) one route file and rebuild
- * caddy.json from every route file; prints the config dir's absolute path. The lock keeps two
- * services deploying on one host from reloading each other's stale view. Routes matching host names
- * are files `0-<name>.json`, others `1-<name>.json`, so a service answering every host never shadows
- * one bound to its host names. Loading it into caddy is the caller's (boot, or the cutover's reload).
+ * caddy.json from every route file (sh/caddy-apply.sh); prints the config dir's absolute path. The
+ * lock keeps two services deploying on one host from reloading each other's stale view. Routes
+ * matching host names come first, so a service answering every host never shadows one bound to its
+ * host names.
  */
 export const apply = (dir: string, change: RouteChange, { listen }: { listen?: Listen } = {}): Command =>
-  script('dir=$1 name=$2 route=$3 prio=$4 head=$5 tail=$6; ' + WRITE_ROUTES + 'pwd', ...routeArgs(dir, change, listen))
+  APPLY(routeValues(dir, change, listen))
 
 /** The docker run of the caddy container; `hostDir` is configDir as an absolute path on the host. */
 export function run(config: Config, hostDir: string): Command {
@@ -142,22 +135,19 @@ export function run(config: Config, hostDir: string): Command {
 /** `docker container start slipway-proxy || docker run …` */
 export const startOrRun = (config: Config, hostDir: string): Command => or(start(), run(config, hostDir))
 
-const execArgv = (c: Command): readonly Arg[] => (c.kind === 'exec' ? c.argv : [])
-
 // Stands for the config dir's absolute path in run()'s argv until the host knows it.
 const HERE = '@slipway-proxy-dir@'
 
+const RUN_IN_DIR = program<'dir' | 'here'>('run-in-dir.sh')
+
 /**
  * run() with the config dir given relative to the ssh user's home: the host resolves its absolute
- * path for `--volume`, so booting needs no round trip just to learn it.
+ * path for `--volume` (sh/run-in-dir.sh), so booting needs no round trip just to learn it.
  */
-export const runIn = (config: Config, dir: string): Command =>
-  script(
-    'dir=$1 here=$2; shift 2; cd "$dir" || exit 1; for a; do shift; case $a in "$here"*) a="$PWD${a#"$here"}";; esac; set -- "$@" "$a"; done; "$@"',
-    dir,
-    HERE,
-    ...execArgv(run(config, HERE)),
-  )
+export function runIn(config: Config, dir: string): Command {
+  const docker = run(config, HERE)
+  return RUN_IN_DIR({ dir, here: HERE }, docker.kind === 'exec' ? docker.argv : [])
+}
 
 /** `docker container start slipway-proxy || <runIn>` */
 export const startOrRunIn = (config: Config, dir: string): Command => or(start(), runIn(config, dir))

@@ -1,4 +1,5 @@
-import { and, cmd, script, type Command } from '../shell/command.ts'
+import { and, cmd, type Command } from '../shell/command.ts'
+import { program } from './program.ts'
 
 // Kamal's cord (kamal.md §6.6): a proxied container's health check also requires a file on a
 // host-mounted dir. Deleting the dir ("cutting the cord") makes the old container unhealthy, so
@@ -7,16 +8,8 @@ import { and, cmd, script, type Command } from '../shell/command.ts'
 /** `mkdir -p DIR && touch DIR/cord` */
 export const tieCord = (dir: string): Command => and(cmd('mkdir', '-p', dir), cmd('touch', `${dir}/cord`))
 
-/**
- * Finds the host dir mounted at `cordPath` in `containerName` (docker inspect of the mounts + awk,
- * as Kamal) and removes it. Prints the removed dir; prints nothing when the container has no cord
- * or no longer exists (both are fine: there is nothing to drain through the cord).
- */
+const CUT = program<'name' | 'path'>('cord-cut.sh')
+
+/** Removes the host dir mounted at `cordPath` in `containerName` (sh/cord-cut.sh); prints it, or nothing without a cord. */
 export const cutCord = (containerName: string, cordPath: string): Command =>
-  script(
-    'dir=$(docker inspect -f "{{ range .Mounts }}{{printf \\"%s %s\\n\\" .Source .Destination}}{{ end }}" "$1" 2>/dev/null | ' +
-      'p="$2" awk \'$2 == ENVIRON["p"] {print $1}\'); ' +
-      'if [ -n "$dir" ]; then rm -r "$dir" && printf "%s\\n" "$dir"; fi',
-    containerName,
-    cordPath,
-  )
+  CUT({ name: containerName, path: cordPath })

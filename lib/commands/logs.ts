@@ -2,7 +2,9 @@ import type { Config, Role } from '../config/types.ts'
 import { cmd, pipe, script, type Command } from '../shell/command.ts'
 import { filterArgs, splitWords } from './args.ts'
 import { latestImage } from './naming.ts'
-import { currentSnippet } from './versions.ts'
+import { program } from './program.ts'
+
+const CURRENT_LOGS = program<'ref' | 'since' | 'tail' | 'timestamps' | 'follow'>('app-logs.sh')
 
 /** `app logs` / `accessory logs` options (Kamal's -s, -n, -g, -o, -f). */
 export interface LogsParams {
@@ -35,19 +37,7 @@ export function logs(config: Config, role: Role, params: LogsParams = {}): Comma
   const read =
     containerName !== undefined
       ? script('docker logs "$@" 2>&1', ...flags, containerName)
-      : script(
-          `ref=$1 since=$2 tail=$3 ts=$4 follow=$5; shift 5; id=$(${currentSnippet('--quiet')}); ` +
-            `[ -n "$id" ] || { echo "no running container" >&2; exit 1; }; set --; ` +
-            `[ -z "$since" ] || set -- "$@" --since "$since"; [ -z "$tail" ] || set -- "$@" --tail "$tail"; ` +
-            `[ -z "$ts" ] || set -- "$@" --timestamps; [ -z "$follow" ] || set -- "$@" --follow; ` +
-            `docker logs "$@" "$id" 2>&1`,
-          latestImage(config),
-          since ?? '',
-          lines === undefined ? '' : String(lines),
-          timestamps ? '1' : '',
-          follow ? '1' : '',
-          ...filterArgs(config, { role }),
-        )
+      : CURRENT_LOGS({ ref: latestImage(config), since, tail: lines, timestamps, follow }, filterArgs(config, { role }))
   return grep === undefined ? read : pipe(read, grepCommand(grep, grepOptions))
 }
 

@@ -1,7 +1,8 @@
 import type { Config } from '../config/types.ts'
-import { script, type Command } from '../shell/command.ts'
+import type { Command } from '../shell/command.ts'
 import { andAll } from './args.ts'
 import { latestImage } from './naming.ts'
+import { program } from './program.ts'
 
 // Kamal's `prune` (kamal.md §4.7). Containers: keep the newest `retain_containers` stopped ones,
 // which is what bounds rollback. Images: keep every image some container of the service uses
@@ -11,44 +12,20 @@ import { latestImage } from './naming.ts'
 // more and prune ends every deploy, so both scripts read docker's state once and act in one call:
 // 2 to 5 docker calls in all, depending on what there is to remove.
 
+const CONTAINERS = program<'service' | 'destination' | 'keep'>('prune-containers.sh')
+const IMAGES = program<'service' | 'latest' | 'repository'>('prune-images.sh')
+
 /**
- * Removes stopped containers: the service's beyond the newest `retain` (docker lists newest first),
- * and every stopped leftover of Kamal ≤ 1.5's healthcheck step (label `service=healthcheck-S`). One
- * `docker ps` of all stopped containers, then one `docker rm` when there is something to remove.
+ * Removes stopped containers beyond the newest `retain` of the service (sh/prune-containers.sh).
  * With a destination only its containers count, so one destination's prune never eats another's
  * rollback history on a shared host (Kamal 1.9 did not filter by destination; Kamal 2 does).
  */
 export const containers = (config: Config, { retain = config.retainContainers }: { retain?: number } = {}): Command =>
-  script(
-    's=$1 d=$2 keep=$3; ' +
-      'stopped=$(docker ps -a --filter status=created --filter status=exited --filter status=dead ' +
-      '--format "{{.ID}} {{.Label \\"service\\"}} {{.Label \\"destination\\"}}") || exit 1; ' +
-      'ids=$(printf "%s\\n" "$stopped" | awk -v s="$s" -v d="$d" -v keep="$keep" ' +
-      '\'$2 == s && (d == "" || $3 == d) { if (++n > keep) print $1; next } $2 == "healthcheck-" s { print $1 }\'); ' +
-      'if [ -n "$ids" ]; then docker rm $ids >/dev/null || exit 1; fi',
-    config.service,
-    config.destination ?? '',
-    String(retain),
-  )
+  CONTAINERS({ service: config.service, destination: config.destination, keep: retain })
 
-/**
- * Removes the service's images that no container uses: tags other than `latest[-dest]`,
- * `<repo>:<none>` and those any container of the service runs (Kamal's `docker image ls … | grep -v -w
- * "<in use>\|<latest>\|<repo>:<none>"`), in one `docker rmi`; then, only when there are any, dangling
- * ones through `docker image prune`, which leaves those a container still uses.
- */
+/** Removes the service's images that no container uses, keeping the latest tag (sh/prune-images.sh). */
 export const images = (config: Config): Command =>
-  script(
-    's=$1 latest=$2 repo=$3; ' +
-      'used=$(docker container ls -a --format "{{.Image}}\\|" --filter "label=service=$s" | tr -d "\\n") || exit 1; ' +
-      'list=$(docker image ls --filter "label=service=$s" --format "{{.ID}} {{.Repository}}:{{.Tag}}") || exit 1; ' +
-      'tags=$(printf "%s\\n" "$list" | grep -v -w "$used$latest\\|$repo:<none>" | awk \'$2 != "<none>:<none>" { print $2 }\'); ' +
-      'if [ -n "$tags" ]; then docker rmi $tags >/dev/null || exit 1; fi; ' +
-      'case $list in *"<none>:<none>"*) docker image prune --force --filter "label=service=$s" >/dev/null;; esac',
-    config.service,
-    latestImage(config),
-    config.repository,
-  )
+  IMAGES({ service: config.service, latest: latestImage(config), repository: config.repository })
 
 /** `prune all` in one round trip: stopped containers first (so their images become unused), then images. */
 export const all = (config: Config, options: { retain?: number } = {}): Command =>

@@ -3,6 +3,7 @@ import { cmd, or, pipe, script, type Command } from '../shell/command.ts'
 import { envArgs, labelArgs, loggingArgs, optionize } from './args.ts'
 import { grepCommand } from './logs.ts'
 import { containerPrefix } from './naming.ts'
+import { program } from './program.ts'
 
 // Traefik exactly as Kamal 1.9 runs it (lib/kamal/commands/traefik.rb, configuration/traefik.rb):
 // one `traefik` container per proxy host, routing by the labels of the app containers it sees
@@ -129,12 +130,12 @@ export function appLabels(config: Config, role: Role): Record<string, string> {
 /** Port of traefik's API inside its container (the `traefik` entrypoint, with `api.insecure`). */
 export const API_PORT = 8080
 
+const WAIT = program<'service' | 'name' | 'want' | 'timeout' | 'interval' | 'port'>('traefik-wait.sh')
+
 /**
- * Polls traefik's API (`/api/http/services/<svc>@docker`) from the host until the container's
- * address is `present` in the service's servers (the route is live) or `absent` (drained). One
- * round trip, no fixed sleep. Exit 0 with `present`/`absent`; exit 2 on timeout; exit 3 with
- * `unreachable` when the API cannot be reached (no `api.insecure`, no curl on the host): the
- * caller then falls back to Kamal's fixed wait.
+ * Polls traefik's API from the host until `container` is `present` in the role's service (the route
+ * is live) or `absent` (drained), in one round trip (sh/traefik-wait.sh): exit 0, 2 on timeout, 3
+ * when the API cannot be reached (the caller then falls back to Kamal's fixed wait).
  */
 export function waitForServer(
   config: Config,
@@ -146,22 +147,12 @@ export function waitForServer(
     interval = 0.2,
   }: { container: string; want: 'present' | 'absent'; timeoutSeconds?: number; interval?: number },
 ): Command {
-  return script(
-    'svc=$1 name=$2 want=$3 timeout=$4 interval=$5 port=$6; ' +
-      'ipof() { docker inspect -f "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}" "$1" 2>/dev/null | cut -d " " -f 1; }; ' +
-      'api=$(ipof traefik); ' +
-      '{ [ -n "$api" ] && command -v curl >/dev/null 2>&1 && curl -fsS -m 2 -o /dev/null "http://$api:$port/api/version" 2>/dev/null; } || { echo unreachable; exit 3; }; ' +
-      'ip=$(ipof "$name"); deadline=$(( $(date +%s) + timeout )); ' +
-      'while :; do body=$(curl -fsS -m 2 "http://$api:$port/api/http/services/$svc@docker" 2>/dev/null); ' +
-      'case $body in *"\\"http://$ip:"*) seen=1;; *) seen=0;; esac; [ -n "$ip" ] || seen=0; ' +
-      'if [ "$want" = present ] && [ "$seen" = 1 ]; then echo present; exit 0; fi; ' +
-      'if [ "$want" = absent ] && [ "$seen" = 0 ]; then echo absent; exit 0; fi; ' +
-      'if [ "$(date +%s)" -gt "$deadline" ]; then echo timeout; exit 2; fi; sleep "$interval"; done',
-    serviceName(config, role),
-    container,
+  return WAIT({
+    service: serviceName(config, role),
+    name: container,
     want,
-    String(timeoutSeconds),
-    String(interval),
-    String(API_PORT),
-  )
+    timeout: timeoutSeconds,
+    interval,
+    port: API_PORT,
+  })
 }

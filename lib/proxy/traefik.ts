@@ -57,7 +57,9 @@ async function drain(
     signal,
   })
   if (waited.exitCode !== 0)
-    log?.(`${oldContainer} still ${waited.stdout.trim() || 'healthy'} after its cord was cut; stopping it anyway`)
+    log?.(
+      `${oldContainer} still ${health.finalStatus(waited.stdout) ?? 'healthy'} after its cord was cut; stopping it anyway`,
+    )
   await confirm(remote, config, role, { container: oldContainer, want: 'absent', signal, log })
 }
 

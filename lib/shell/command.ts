@@ -15,9 +15,13 @@ export class Secret {
 /** One argument: plain text, or a secret that only the executor ever sees in clear. */
 export type Arg = string | Secret
 
-/** A command as data: argv leaves joined by shell operators. Only `render()` makes shell text of it. */
+/**
+ * A command as data: argv leaves joined by shell operators. Only `render()` makes shell text of it.
+ * `program` names the file of a `sh -c <text> sh …` leaf (lib/commands/program.ts), so logs, errors
+ * and dry runs show `sh <file> <args…>` instead of its whole text.
+ */
 export type Command =
-  | { readonly kind: 'exec'; readonly argv: readonly [string, ...Arg[]] }
+  | { readonly kind: 'exec'; readonly argv: readonly [string, ...Arg[]]; readonly program?: string }
   | { readonly kind: 'pipe' | 'and' | 'or' | 'seq'; readonly commands: readonly Command[] }
 
 type MaybeArg = Arg | false | undefined | null
@@ -65,7 +69,9 @@ export function quote(arg: string): string {
 /** Shell text for execution (`redact: false`) or for logs, errors and dry runs (`redact: true`). */
 export function render(command: Command, { redact }: { redact: boolean }): string {
   if (command.kind === 'exec') {
-    return command.argv.map((a) => quote(a instanceof Secret ? (redact ? String(a) : a.value) : a)).join(' ')
+    const shown =
+      redact && command.program !== undefined ? ['sh', command.program, ...command.argv.slice(4)] : command.argv
+    return shown.map((a) => quote(a instanceof Secret ? (redact ? String(a) : a.value) : a)).join(' ')
   }
   return command.commands.map((c) => group(c, redact)).join(OPERATORS[command.kind])
 }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { render, type Command } from '../../lib/shell/command.ts'
+import { render, Secret, type Command } from '../../lib/shell/command.ts'
 
 // Runs a built command through a real POSIX shell with a fake `docker` first on PATH, so the
 // scripts' control flow is proven, not just their text. The fake logs each call's argv and then
@@ -17,11 +17,17 @@ export interface FakeRun {
   readonly home: string
 }
 
+/** The POSIX shells every remote program must run under: Debian's sh, bash, and busybox's ash. */
+export const SHELLS: readonly (readonly [string, ...string[]])[] = [['dash'], ['bash'], ['busybox', 'sh']]
+
 /** Extras for one run; all optional. */
 export interface FakeOptions {
   readonly stdin?: string
-  /** The shell that runs the command (default dash as `sh`). */
-  readonly shell?: string
+  /**
+   * The shell that runs the command (default `sh`, Debian's dash). A program (lib/commands/sh) runs
+   * in it directly, as `<shell…> -c <text> sh <args…>`, instead of in the `sh -c` it renders to.
+   */
+  readonly shell?: readonly [string, ...string[]]
   /** Run in this directory instead of a fresh temp home. */
   readonly home?: string
   /** More environment variables (PATH and HOME are set by the fake). */
@@ -34,7 +40,7 @@ export interface FakeOptions {
 export function runWithFakeDocker(
   command: Command,
   body: string,
-  { stdin = '', shell = 'sh', home, env = {}, tools = {} }: FakeOptions = {},
+  { stdin = '', shell = ['sh'], home, env = {}, tools = {} }: FakeOptions = {},
 ): FakeRun {
   const dir = home ?? mkdtempSync(join(tmpdir(), 'slipway-cmd-'))
   const bin = mkdtempSync(join(tmpdir(), 'slipway-bin-'))
@@ -48,7 +54,12 @@ export function runWithFakeDocker(
     writeFileSync(join(bin, name), `#!/bin/sh\n${text}\n`)
     chmodSync(join(bin, name), 0o755)
   }
-  const result = spawnSync(shell, ['-c', render(command, { redact: false })], {
+  const [program, ...shellArgs] = shell
+  const args =
+    command.kind === 'exec' && command.program !== undefined
+      ? [...shellArgs, ...command.argv.slice(1).map((a) => (a instanceof Secret ? a.value : a))]
+      : [...shellArgs, '-c', render(command, { redact: false })]
+  const result = spawnSync(program, args, {
     cwd: dir,
     input: stdin,
     encoding: 'utf8',

@@ -4,8 +4,8 @@ import { cutCord, tieCord } from '../../lib/commands/cord.ts'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { argv, cmd, render, script, type Command } from '../../lib/shell/command.ts'
-import { runWithFakeDocker, type FakeOptions, type FakeRun } from './fake-docker.ts'
+import { argv, render, script, type Command } from '../../lib/shell/command.ts'
+import { runWithFakeDocker, SHELLS, type FakeOptions, type FakeRun } from './fake-docker.ts'
 import { makeConfig, role, web } from './fixture.ts'
 
 const config = makeConfig()
@@ -290,29 +290,40 @@ describe('waitHealthy: one remote script on docker events', () => {
     expect(ns(events![2]!)).toBeLessThanOrEqual(BigInt(file(run, 'inspected.1')))
   })
 
-  test('a TERM (Ctrl-C on the host) kills docker events and removes the fifo', () => {
-    const [, , text, ...rest] = argv(health.waitHealthy(config, web, 'c'))
-    const cancel = script(
-      'text=$1; shift; sh -c "$text" "$@" & p=$!; while [ ! -s events.pid ]; do sleep 0.01; done; kill -TERM "$p"; wait "$p"; echo "rc=$?"',
-      text!,
-      ...rest,
-    )
-    const run = waitWith(cancel, 'running starting 0')
-    expect(run.stdout).toBe('rc=143\n')
-    expect(run.ms).toBeLessThan(5000)
-  })
+  test.each(SHELLS.map((shell) => [shell.join(' '), shell] as const))(
+    '%s: a TERM (Ctrl-C on the host) kills docker events and removes the fifo',
+    (_, shell) => {
+      const [, , text, ...rest] = argv(health.waitHealthy(config, web, 'c'))
+      const cancel = script(
+        '"$@" & p=$!; while [ ! -s events.pid ]; do sleep 0.01; done; kill -TERM "$p"; wait "$p"; echo "rc=$?"',
+        ...shell,
+        '-c',
+        text!,
+        ...rest,
+      )
+      const run = waitWith(cancel, 'running starting 0')
+      expect(run.stdout).toBe('rc=143\n')
+      expect(run.ms).toBeLessThan(5000)
+    },
+  )
 
-  test('works under bash and busybox sh too', () => {
-    const [, , text, ...rest] = argv(health.waitHealthy(config, web, 'c'))
-    for (const shell of [['bash'], ['busybox', 'sh']] as const) {
+  test.each(SHELLS.map((shell) => [shell.join(' '), shell] as const))(
+    '%s: healthy at the health_status event',
+    (_, shell) => {
       const run = waitWith(
-        cmd(shell[0], ...shell.slice(1), '-c', text!, ...rest),
+        health.waitHealthy(config, web, 'c'),
         'running starting 0',
         '[ $n = 1 ] && later 0.2 healthy',
+        { shell },
       )
-      expect([shell, run.code, run.stdout]).toEqual([shell, 0, 'healthy\n'])
-    }
-  })
+      expect([run.code, run.stdout, inspects(run)]).toEqual([0, 'healthy\n', 1])
+    },
+  )
+})
+
+test('finalStatus: the last line of a wait', () => {
+  expect(health.finalStatus('starting\nhealthy\n')).toBe('healthy')
+  expect(health.finalStatus('\n')).toBeUndefined()
 })
 
 describe('after the cord is cut', () => {

@@ -38,35 +38,42 @@ describe('current container (latest image first, then newest running)', () => {
     ])
   })
 
-  test('currentRunningContainer renders as one sh script with values as parameters', () => {
+  test('currentRunningContainer is current-container.sh, every value a parameter', () => {
     expect(render(versions.currentRunningContainer(staging(), web), { redact: true })).toBe(
-      `sh -c 'ref=$1; shift; { _img=$(docker image ls --filter "reference=$ref" --format "{{.ID}}" | head -n 1); _cur=; ` +
-        `if [ -n "$_img" ]; then _cur=$(docker ps --latest --quiet "$@" --filter status=running --filter status=restarting --filter "ancestor=$_img" | head -n 1); fi; ` +
-        `if [ -n "$_cur" ]; then printf "%s\\n" "$_cur"; else docker ps --latest --quiet "$@" --filter status=running --filter status=restarting | head -n 1; fi; }' ` +
-        'sh dhh/app:latest-staging --filter label=service=app --filter label=destination=staging --filter label=role=web',
+      'sh current-container.sh dhh/app:latest-staging app-web-staging id ' +
+        '--filter label=service=app --filter label=destination=staging --filter label=role=web',
     )
   })
 
-  test('name, version and stale lookups pass prefix, latest image and filters as parameters', () => {
+  test('name, version and stale lookups pass latest image, prefix and filters as parameters', () => {
     const filters = ['--filter', 'label=service=app', '--filter', 'label=role=web']
-    expect(argv(versions.currentRunningName(config, web)).slice(3)).toEqual(['sh', 'dhh/app:latest', ...filters])
+    expect(argv(versions.currentRunningName(config, web)).slice(3)).toEqual([
+      'sh',
+      'dhh/app:latest',
+      'app-web',
+      'name',
+      ...filters,
+    ])
     expect(argv(versions.currentRunningVersion(config, web)).slice(3)).toEqual([
       'sh',
-      'app-web',
       'dhh/app:latest',
+      'app-web',
+      'version',
       ...filters,
     ])
     expect(argv(versions.staleContainers(config, web)).slice(3)).toEqual([
       'sh',
-      'app-web',
       'dhh/app:latest',
+      'app-web',
+      '',
       '',
       ...filters,
     ])
     expect(argv(versions.staleContainers(config, web, { stop: true, stopWaitTime: 9 })).slice(3)).toEqual([
       'sh',
-      'app-web',
       'dhh/app:latest',
+      'app-web',
+      '1',
       '9',
       ...filters,
     ])
@@ -113,10 +120,10 @@ describe('current container (latest image first, then newest running)', () => {
 
   test('listVersions strips the prefix', () => {
     const command = versions.listVersions(config, web, { all: true })
-    expect(argv(command)).toEqual([
-      'sh',
-      '-c',
-      'p=$1; shift; docker ps "$@" --format "{{.Names}}" | while read -r line; do printf "%s\\n" "${line#"$p-"}"; done',
+    expect(render(command, { redact: true })).toBe(
+      'sh versions.sh app-web --all --filter label=service=app --filter label=role=web',
+    )
+    expect(argv(command).slice(3)).toEqual([
       'sh',
       'app-web',
       '--all',

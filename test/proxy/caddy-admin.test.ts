@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
@@ -106,15 +106,22 @@ describe('caddy-admin.waitReady', () => {
 
   test('polls until caddy answers on its socket, then sets tcp_migrate_req in its netns', async () => {
     const { home: h, dir } = home()
-    // The admin socket appears a moment after the start; until then the fallback fails, as docker exec would.
+    // The admin socket appears after the third failed try (the fake docker then leaves a file behind);
+    // until then the fallback fails, as docker exec would.
     let api: Awaited<ReturnType<typeof adminSocket>> | undefined
-    const later = setTimeout(async () => (api = await adminSocket(dir)), 300)
+    const third = join(h, 'third-try')
+    const appear = setInterval(() => {
+      if (!existsSync(third)) return
+      clearInterval(appear)
+      void adminSocket(dir).then((a) => (api = a))
+    }, 10)
     const result = await run(
       admin.waitReady(DIR, { interval: 0.02 }),
-      `[ "$1" = inspect ] && { echo ${PID}; exit 0; }; echo "connection refused" >&2; exit 1`,
+      `[ "$1" = inspect ] && { echo ${PID}; exit 0; }; n=$(grep -c . "$(dirname "$0")/calls.log"); ` +
+        `[ "$n" -ge 3 ] && touch ${third}; echo "connection refused" >&2; exit 1`,
       { home: h },
     )
-    clearTimeout(later)
+    clearInterval(appear)
     await api?.close()
     // No such pid here, so the listener sysctl cannot be set: said, not fatal.
     expect([result.code, result.stdout]).toEqual([0, 'ready\nmigrate=unavailable\n'])

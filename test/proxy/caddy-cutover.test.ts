@@ -38,7 +38,7 @@ const docker = (extra = '') =>
   `${extra}case $1 in inspect) shift 2; for n; do case $n in gone) ;; exited) echo "/$n 999999999";; *) echo "/$n ${process.pid}";; esac; done;; esac; exit 0`
 
 describe('cutover argv', () => {
-  test('route args, then the proxy, the ports in /proc hex, the old container, the bounds, then stopOld', () => {
+  test('route values, the admin values, the ports in /proc hex, the old container, the bounds, then stopOld', () => {
     const a = argv(
       cutover('.kamal/proxy', change, { old: { name: 'blog-web-v1', port: 3000 }, stopOld, timeoutSeconds: 30 }),
     )
@@ -47,8 +47,8 @@ describe('cutover argv', () => {
     // prettier-ignore
     expect(a.slice(3)).toEqual([
       'sh', '.kamal/proxy', 'blog-web', JSON.stringify(change.route), '1', head, tail,
-      'slipway-proxy', '/etc/slipway/caddy.json', '0050',
-      'blog-web-v1', '0BB8', '30', '0.05', 'admin.sock', 'unix//etc/slipway/admin.sock', 'localhost:2019',
+      'slipway-proxy', '/etc/slipway/caddy.json', 'admin.sock', 'unix//etc/slipway/admin.sock', 'localhost:2019',
+      '0050', 'blog-web-v1', '0BB8', '30', '0.05',
       'docker', 'stop', '-t', '2', 'blog-web-v1',
     ])
   })

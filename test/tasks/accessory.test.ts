@@ -52,7 +52,7 @@ const env = { KAMAL_REGISTRY_PASSWORD: 'registry-pw', MYSQL_ROOT_PASSWORD: 'root
 const config = makeConfig(YML, { env, root })
 const [db, cache] = config.accessories as [(typeof config.accessories)[number], (typeof config.accessories)[number]]
 const r = (c: Command): string => render(c, { redact: true })
-const prepared: Reply = (l) => (l.includes('envfile=$2') ? { stdout: 'home=/root\nstate=\n' } : undefined)
+const prepared: Reply = (l) => (l.includes('sh accessory-prepare.sh ') ? { stdout: 'home=/root\nstate=\n' } : undefined)
 
 function setup({
   reply = prepared,
@@ -133,7 +133,9 @@ describe('bootAccessory', () => {
 
   test('a container that exists already: says to use reboot before any upload, and the other host still boots', async () => {
     const exists: Reply = (l) =>
-      l.startsWith('1.1.1.3: ') && l.includes('envfile=$2') ? { stdout: 'home=/root\nstate=running\n' } : prepared(l)
+      l.startsWith('1.1.1.3: ') && l.includes('sh accessory-prepare.sh ')
+        ? { stdout: 'home=/root\nstate=running\n' }
+        : prepared(l)
     const { log, run } = setup({ reply: exists })
     const error = await run([bootAccessory('cache')]).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(HostsError)
@@ -147,7 +149,9 @@ describe('bootAccessory', () => {
   test('skipExisting leaves a host with the container alone: no upload, no run', async () => {
     const { log, run } = setup({
       reply: (l) =>
-        l.startsWith('1.1.1.3: ') && l.includes('envfile=$2') ? { stdout: 'home=/root\nstate=exited\n' } : prepared(l),
+        l.startsWith('1.1.1.3: ') && l.includes('sh accessory-prepare.sh ')
+          ? { stdout: 'home=/root\nstate=exited\n' }
+          : prepared(l),
     })
     await run([bootAccessory('all', { skipExisting: true })])
     expect(on(log, '1.1.1.3')).toEqual([
@@ -185,7 +189,7 @@ describe('bootAccessory', () => {
 describe('reboot, start, stop, restart, remove', () => {
   test('reboot: an existing container is no obstacle; uploads first, then stop ; prune && login && run in one round trip', async () => {
     const { log, run } = setup({
-      reply: (l) => (l.includes('envfile=$2') ? { stdout: 'home=/root\nstate=running\n' } : undefined),
+      reply: (l) => (l.includes('sh accessory-prepare.sh ') ? { stdout: 'home=/root\nstate=running\n' } : undefined),
     })
     await run([rebootAccessory('cache')])
     expect(on(log, '1.1.1.4')).toEqual([
@@ -217,7 +221,7 @@ describe('reboot, start, stop, restart, remove', () => {
     expect(log).toEqual([
       `1.1.1.3: ${r(accessoryCmd.remove(config, db, { home: '.' }))} && rm -f .kamal/env/accessories/app-db.env`,
     ])
-    expect(log[0]).toContain(' sh app-db mysql:8 ./app-db && rm -f')
+    expect(log[0]).toContain('sh accessory-remove.sh app-db mysql:8 ./app-db && rm -f')
   })
 })
 
@@ -290,6 +294,6 @@ describe('accessorySteps', () => {
   test('remove -y runs under the lock', async () => {
     const { log, run } = setup()
     await run(accessorySteps({ ...flags('remove', 'all'), confirmed: true }))
-    expect(log.filter((l) => l.includes('docker container prune'))).toHaveLength(3)
+    expect(log.filter((l) => l.includes('sh accessory-remove.sh '))).toHaveLength(3)
   })
 })

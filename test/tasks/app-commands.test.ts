@@ -47,9 +47,9 @@ const r = (c: Command): string => render(c, { redact: true })
 
 // bootPrepare's answer (no current container), and the ready wait's.
 const booting: Reply = (l) =>
-  l.includes('mkdir -p "$run"')
+  l.includes('sh boot-prepare.sh ')
     ? { stdout: 'home=/root\ncurrent=\ncurrent_version=\n' }
-    : l.includes('deadline=')
+    : l.includes('sh health-wait.sh ')
       ? { stdout: 'healthy\n' }
       : undefined
 
@@ -63,7 +63,9 @@ const flags = (...args: string[]): Flags => ({ ...defaultFlags, args })
 
 describe('start and stop', () => {
   test('start: docker start of this version, then the ready wait, per role on each host', async () => {
-    const { log, run } = setup({ reply: (l) => (l.includes('deadline=') ? { stdout: 'healthy\n' } : undefined) })
+    const { log, run } = setup({
+      reply: (l) => (l.includes('sh health-wait.sh ') ? { stdout: 'healthy\n' } : undefined),
+    })
     await run([startApp()])
     for (const host of ['1.1.1.1', '1.1.1.2']) {
       expect(hostLines(log, host)).toEqual([
@@ -80,7 +82,7 @@ describe('start and stop', () => {
   test('start: a container that is not ready fails its host, the others still start', async () => {
     const { log, run } = setup({
       reply: (l) =>
-        l.includes('deadline=')
+        l.includes('sh health-wait.sh ')
           ? l.startsWith('1.1.1.2')
             ? { stdout: 'unhealthy\n', exitCode: 1 }
             : { stdout: 'healthy\n' }
@@ -190,7 +192,7 @@ describe('read-only commands report per host, in host order, without the lock', 
   test('stale_containers lists; --stop stops them under the lock', async () => {
     const { ctx, log, run } = setup({
       flags: { hosts: ['1.1.1.1'] },
-      reply: (l) => (l.includes('while read') ? { stdout: 'v0\nv1\n' } : undefined),
+      reply: (l) => (l.includes('sh stale-containers.sh ') ? { stdout: 'v0\nv1\n' } : undefined),
     })
     await run([staleContainers()])
     expect(log).toEqual([`1.1.1.1: ${r(app.staleContainers(config, web))}`])
@@ -251,7 +253,7 @@ describe('rollback', () => {
       "1.1.1.3: docker container ls --all --filter 'name=^app-workers-v2$' --quiet",
     ])
     // Every check answered before the first host is touched.
-    expect(log.findIndex((l) => l.includes('mkdir -p "$run"'))).toBeGreaterThan(
+    expect(log.findIndex((l) => l.includes('sh boot-prepare.sh '))).toBeGreaterThan(
       log.findLastIndex((l) => l.includes(': docker container ls --all')),
     )
     expect(log.filter((l) => l.includes('docker tag')).sort()).toEqual(
@@ -271,9 +273,9 @@ describe('rollback', () => {
     expect((error as Error).message).toBe(
       "the app version 'v2' is not available as a container: no app-web-v2 on 1.1.1.2, no app-workers-v2 on 1.1.1.3 (`npx tsx tasks/app.ts containers` lists the versions there are)",
     )
-    expect(log.some((l) => l.includes('docker run') || l.includes('docker tag') || l.includes('mkdir -p "$run"'))).toBe(
-      false,
-    )
+    expect(
+      log.some((l) => l.includes('docker run') || l.includes('docker tag') || l.includes('sh boot-prepare.sh ')),
+    ).toBe(false)
     expect(log.at(-1)).toBe(`1.1.1.1: ${r(lock.release(config))}`)
     expect(ctx.found.holdingLock).toBe(false)
   })

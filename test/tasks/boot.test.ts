@@ -21,13 +21,13 @@ servers:
 healthcheck: { cmd: check }
 `
 
-const prepared = (line: string): boolean => line.includes('mkdir -p "$run"')
+const prepared = (line: string): boolean => line.includes('sh boot-prepare.sh ')
 // bootPrepare's answer: the role's v1 container is the current one.
 const current = (line: string) => {
   const role = line.includes(' app-workers ') ? 'workers' : 'web'
   return { stdout: `home=/root\ncurrent=app-${role}-v1\ncurrent_version=v1\n` }
 }
-const waits = (line: string): boolean => line.includes('deadline=')
+const waits = (line: string): boolean => line.includes('sh health-wait.sh ')
 const runs = (line: string): boolean =>
   / docker run /.test(` ${line.split(': ').slice(1).join(': ')} `) || line.includes(' && docker run ')
 const creates = (line: string): boolean => line.includes(' && docker create ')
@@ -108,7 +108,7 @@ describe('bootApp', () => {
     // Nothing of the new version runs on the worker host before the barrier opens: one line, the prepare and the create.
     expect(atBarrier).toHaveLength(1)
     expect(atBarrier[0]).toMatch(
-      /^1\.1\.1\.3: sh -c .* && docker create --restart unless-stopped --name app-workers-v2 .* registry\.example\.com\/dhh\/app:v2 bin\/jobs \(stdin\)$/,
+      /^1\.1\.1\.3: sh boot-prepare\.sh .* && docker create --restart unless-stopped --name app-workers-v2 .* registry\.example\.com\/dhh\/app:v2 bin\/jobs \(stdin\)$/,
     )
     // Per host the same round trips as before: the create rides on the prepare, the start replaces the run.
     expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'start', 'wait', 'stop'])
@@ -144,7 +144,7 @@ describe('bootApp', () => {
     const { log, done } = runTree([bootApp()], async (line) => {
       if (prepared(line)) return current(line)
       if (waits(line)) return { stdout: 'unhealthy\n', exitCode: 1 }
-      if (line.includes('docker logs --tail'))
+      if (line.includes('sh health-report.sh '))
         return { stdout: 'boom: config error\n{"Status":"unhealthy","FailingStreak":3,"Log":[]}\n' }
       return undefined
     })
@@ -210,7 +210,7 @@ describe('bootApp', () => {
     })
     const message = ((await done.catch((e: unknown) => e)) as Error).message
     expect(message).toMatch(
-      /^1\.1\.1\.3: `sh -c 'run=\$1 .* && docker create .*` exited with 1:\nCannot connect to the Docker daemon$/,
+      /^1\.1\.1\.3: `sh boot-prepare\.sh .* && docker create .*` exited with 1:\nCannot connect to the Docker daemon$/,
     )
   })
 
@@ -251,9 +251,7 @@ describe('bootApp', () => {
     )
     // The api's create shares the prepare round trip, so the host resolves its (relative) cord dir.
     const runId = /app-web-(\w+)/.exec(web)![1]!
-    expect(api).toContain(
-      ` && sh -c 'c=$1; shift; for a do shift; case $a in "$c:"*) a="$(pwd)/$a" ;; esac; set -- "$@" "$a"; done; mkdir -p "$c" && touch "$c/cord" && exec "$@"' sh .kamal/cords/app-api-${runId} docker create `,
-    )
+    expect(api).toContain(` && sh create-with-cord.sh .kamal/cords/app-api-${runId} docker create `)
     expect(api).toContain(` --volume .kamal/cords/app-api-${runId}:/tmp/kamal-cord `)
   })
 
@@ -262,7 +260,7 @@ describe('bootApp', () => {
       if (prepared(line)) return current(line)
       if (waits(line))
         return line.startsWith('1.1.1.3') ? { stdout: 'restarting\n', exitCode: 1 } : { stdout: 'healthy\n' }
-      if (line.startsWith('1.1.1.3') && line.includes('docker logs --tail'))
+      if (line.startsWith('1.1.1.3') && line.includes('sh health-report.sh '))
         return { stdout: 'jobs: cannot reach the queue\nnull\n' }
       return undefined
     })

@@ -8,7 +8,7 @@ import * as caddyAdmin from '../../lib/commands/caddy-admin.ts'
 import * as traefik from '../../lib/commands/traefik.ts'
 import type { DeployContext, DeployTask } from '../../lib/context.ts'
 import { HostsError } from '../../lib/errors.ts'
-import { and, cmd, or, render, type Command } from '../../lib/shell/command.ts'
+import { and, argv, cmd, or, render, type Command } from '../../lib/shell/command.ts'
 import * as proxy from '../../lib/commands/proxy.ts'
 import { andAll } from '../../lib/commands/args.ts'
 import * as docker from '../../lib/commands/docker.ts'
@@ -183,7 +183,7 @@ test('caddy start waits until caddy serves its config', async () => {
   const { ctx, log } = setup(CADDY, { flags: { hosts: ['1.1.1.1'] } })
   await run(ctx, startProxy())
   expect(log).toEqual([`1.1.1.1: ${r(caddy.start())}`, `1.1.1.1: ${r(caddyAdmin.waitReady('.kamal/proxy'))}`])
-  expect(r(caddyAdmin.waitReady('.kamal/proxy'))).toContain('tcp_migrate_req')
+  expect(argv(caddyAdmin.waitReady('.kamal/proxy'))[2]).toContain('tcp_migrate_req')
 })
 
 describe('simple subcommands', () => {

@@ -1,0 +1,69 @@
+# Waits in one round trip until a new container is ready (Kamal's Healthcheck::Poller), reacting to
+# its Docker events (see include/container-events.sh).
+#
+# Parameters:
+#   name        the container
+#   timeout_ms  give up after this many milliseconds
+#   ready_ms    a container without a health check must stay `running` this long
+#   interval    seconds between two looks, only when `docker events` cannot be followed
+#
+# Output: the last line is the final status, Kamal's words.
+#   exit 0  `healthy`, or `running` for a container without a health check that stayed running ready_ms;
+#   exit 1  at once: `unhealthy`, `exited`, `dead`, `restarting` (it crashed at least once) or
+#           `missing` (no such container);
+#   exit 2  timed out; the line is the last status seen (e.g. `starting`).
+name=$1 timeout_ms=$2 ready_ms=$3 interval=$4
+. ./include/container-events.sh
+
+now
+deadline=$((t + timeout_ms * 1000000))
+ready=$((ready_ms * 1000000))
+up='' died=''
+while :; do
+  look
+  [ "$id" = missing ] && quit missing 1
+  # A restart means the process died: a new container that restarts is failing, whatever its health
+  # says yet. A stopped container keeps a health status (docker sets `unhealthy`), but the state says more.
+  if [ "$state" = restarting ] || [ "$restarts" -gt 0 ]; then
+    status=restarting
+  elif [ "$state" = exited ] || [ "$state" = dead ] || [ "$health" = - ]; then
+    status=$state
+  else
+    status=$health
+  fi
+  # A die event seen earlier: whatever the container does now (restart policy), it crashed.
+  if [ -n "$died" ]; then
+    case $status in exited | dead) ;; *) status=restarting ;; esac
+  fi
+  until=$deadline
+  case $status in
+    healthy) quit healthy 0 ;;
+    unhealthy | exited | dead | restarting) quit "$status" 1 ;;
+    running)
+      up=${up:-$since}
+      [ $((since - up)) -ge "$ready" ] && quit running 0
+      [ $((up + ready)) -lt "$deadline" ] && until=$((up + ready))
+      ;;
+    *) up= ;;
+  esac
+  [ "$since" -ge "$deadline" ] && quit "$status" 2
+  # `start` too: a container seen `created` has no health or die event to wait for until it runs.
+  if listen "$id" --filter event=health_status --filter event=die --filter event=start; then
+    ev=
+    while IFS= read -r ev <&3; do
+      case $ev in
+        "health_status: healthy") quit healthy 0 ;;
+        "health_status: unhealthy") quit unhealthy 1 ;;
+        die)
+          died=1
+          break
+          ;;
+        start) break ;;
+      esac
+    done
+    # die/start: look again at once; the end of the subscription (until reached): look again.
+    case $ev in die | start) hush ;; *) ended ;; esac
+  else
+    sleep "$interval"
+  fi
+done

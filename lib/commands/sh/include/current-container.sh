@@ -1,0 +1,28 @@
+# Which container of a role is "current": the newest running container of the latest image, else
+# the newest running one. The latest tag only moves after a deploy succeeded on every host, so it
+# survives a half-failed deploy that left a crash-looping newer container behind. The fallback
+# `docker ps` runs only when the latest image has no running container: each docker call costs
+# 50 ms or more on a busy server, and this sits on every deploy's critical path.
+
+# current_container ids|names REF FILTER…: prints the current container's id or name (nothing when
+# there is none) among the containers matching the `docker ps` filters; REF is the latest image.
+current_container() {
+  _show=$1 _ref=$2
+  shift 2
+  if [ "$_show" = names ]; then set -- --format "{{.Names}}" "$@"; else set -- --quiet "$@"; fi
+  _img=$(docker image ls --filter "reference=$_ref" --format "{{.ID}}" | head -n 1)
+  _cur=''
+  if [ -n "$_img" ]; then
+    _cur=$(docker ps --latest "$@" --filter status=running --filter status=restarting --filter "ancestor=$_img" | head -n 1)
+  fi
+  if [ -n "$_cur" ]; then
+    printf "%s\n" "$_cur"
+  else
+    docker ps --latest "$@" --filter status=running --filter status=restarting | head -n 1
+  fi
+}
+
+# versions PREFIX: each container name on stdin minus `PREFIX-`, i.e. its version.
+versions() {
+  while read -r _line; do printf "%s\n" "${_line#"$1-"}"; done
+}

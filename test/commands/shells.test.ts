@@ -1,0 +1,210 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import * as accessory from '../../lib/commands/accessory.ts'
+import * as app from '../../lib/commands/app.ts'
+import * as caddy from '../../lib/commands/caddy.ts'
+import * as caddyAdmin from '../../lib/commands/caddy-admin.ts'
+import * as cord from '../../lib/commands/cord.ts'
+import * as health from '../../lib/commands/health.ts'
+import { logs } from '../../lib/commands/logs.ts'
+import * as prune from '../../lib/commands/prune.ts'
+import * as traefik from '../../lib/commands/traefik.ts'
+import * as versions from '../../lib/commands/versions.ts'
+import { cutover } from '../../lib/proxy/caddy-cutover.ts'
+import { cmd, type Command } from '../../lib/shell/command.ts'
+import { runWithFakeDocker, SHELLS, type FakeOptions, type FakeRun } from './fake-docker.ts'
+import { accessory as anAccessory, makeConfig, noEnv, web } from './fixture.ts'
+import { programFiles } from './programs.ts'
+
+// Every remote program, run by each POSIX shell a server may have as `sh` (dash, bash, busybox ash)
+// against a fake docker: one scenario per program, so a new program without one fails here. The
+// programs' other paths are proven under dash in their builders' tests.
+
+const config = makeConfig()
+const caddyConfig = makeConfig({ proxy: { ...config.proxy, kind: 'caddy', image: 'caddy:2.6' } })
+const CURRENT = `[ "$1" = logs ] && { echo "a log line"; exit 0; }; case "$1 $2" in "image ls") echo abc ;; "ps --latest") case "$*" in *--quiet*) echo 111 ;; *) echo app-web-v1 ;; esac ;; "ps --format"|"ps --filter"|"ps --all") printf 'app-web-v2\\napp-web-v1\\n' ;; esac`
+
+interface Scenario {
+  readonly command: Command
+  readonly docker: string
+  readonly options?: FakeOptions
+  readonly check: (run: FakeRun) => void
+}
+
+const scenarios: Record<string, () => Scenario> = {
+  'health-wait.sh': () => ({
+    command: health.waitHealthy(config, web, 'app-web-v2'),
+    docker: 'echo "c0ffee running healthy 0"',
+    check: (run) => expect([run.code, run.stdout]).toEqual([0, 'healthy\n']),
+  }),
+  'health-wait-unhealthy.sh': () => ({
+    command: health.waitUnhealthy('app-web-v1'),
+    docker: 'echo "c0ffee exited - 0"',
+    check: (run) => expect([run.code, run.stdout]).toEqual([0, 'exited\n']),
+  }),
+  'health-report.sh': () => ({
+    command: health.failureReport(config, web, 'app-web-v2'),
+    docker: 'case $1 in logs) echo boom ;; inspect) echo null ;; esac',
+    check: (run) => expect([run.code, run.stdout]).toEqual([0, 'boom\nnull\n']),
+  }),
+  'boot-prepare.sh': () => ({
+    command: app.bootPrepare(config, web, { version: 'v2', renameSuffix: 'ab', cordDir: 'cords/x' }),
+    docker: CURRENT,
+    options: { stdin: 'SECRET=1\n' },
+    check: (run) => {
+      expect(run.stdout).toBe(`home=${run.home}\ncurrent=app-web-v1\ncurrent_version=v1\n`)
+      expect(statSync(join(run.home, '.kamal/env/roles/app-web.env')).mode & 0o777).toBe(0o600)
+      expect(existsSync(join(run.home, 'cords/x/cord'))).toBe(true)
+    },
+  }),
+  'current-container.sh': () => ({
+    command: versions.currentRunningVersion(config, web),
+    docker: CURRENT,
+    check: (run) => expect([run.code, run.stdout]).toEqual([0, 'v1\n']),
+  }),
+  'versions.sh': () => ({
+    command: versions.listVersions(config, web),
+    docker: CURRENT,
+    check: (run) => expect(run.stdout).toBe('v2\nv1\n'),
+  }),
+  'stale-containers.sh': () => ({
+    command: versions.staleContainers(config, web, { stop: true, stopWaitTime: 3 }),
+    docker: CURRENT,
+    check: (run) => {
+      expect(run.stdout).toBe('v2\n')
+      expect(run.calls.at(-1)).toEqual(['stop', '-t', '3', 'app-web-v2'])
+    },
+  }),
+  'app-logs.sh': () => ({
+    command: logs(config, web, { lines: 5, follow: true }),
+    docker: CURRENT,
+    check: (run) => {
+      expect(run.stdout).toBe('a log line\n')
+      expect(run.calls.at(-1)).toEqual(['logs', '--tail', '5', '--follow', '111'])
+    },
+  }),
+  'prune-containers.sh': () => ({
+    command: prune.containers(config, { retain: 1 }),
+    docker: `[ "$1" = ps ] && printf 'c3 app \\nc2 app \\nc1 app \\nh1 healthcheck-app \\n'; exit 0`,
+    check: (run) => expect(run.calls.at(-1)).toEqual(['rm', 'c2', 'c1', 'h1']),
+  }),
+  'prune-images.sh': () => ({
+    command: prune.images(config),
+    docker: `case "$1 $2" in "container ls") echo 'dhh/app:v2\\|' ;; "image ls") printf 'i1 dhh/app:v1\\ni2 dhh/app:v2\\ni3 dhh/app:latest\\n' ;; esac`,
+    check: (run) => expect(run.calls.at(-1)).toEqual(['rmi', 'dhh/app:v1']),
+  }),
+  'traefik-wait.sh': () => ({
+    command: traefik.waitForServer(config, web, { container: 'app-web-v2', want: 'present', interval: 0.01 }),
+    docker: 'case "$4" in traefik) echo "172.17.0.2 " ;; *) echo "172.17.0.3 " ;; esac',
+    options: {
+      tools: {
+        curl: 'for a; do u=$a; done; case $u in */api/version) ;; *) echo \'[{"url":"http://172.17.0.3:80"}]\' ;; esac',
+      },
+    },
+    check: (run) => expect([run.code, run.stdout]).toEqual([0, 'present\n']),
+  }),
+  'cord-cut.sh': () => {
+    const home = mkdtempSync(join(tmpdir(), 'slipway-cord-'))
+    mkdirSync(join(home, 'cords/x'), { recursive: true })
+    return {
+      command: cord.cutCord('app-web-v1', '/tmp/kamal-cord'),
+      docker: `printf '%s %s\\n' /data /data '${home}/cords/x' /tmp/kamal-cord`,
+      options: { home },
+      check: (run) => expect([run.code, run.stdout]).toEqual([0, `${home}/cords/x\n`]),
+    }
+  },
+  'create-with-cord.sh': () => ({
+    command: app.create(config, web, {
+      version: 'v2',
+      host: 'h',
+      hostnameSuffix: 'ab',
+      env: noEnv,
+      cordHostDir: 'cords/x',
+    }),
+    docker: 'echo created',
+    check: (run) => {
+      expect(run.stdout).toBe('created\n')
+      expect(run.calls[0]).toContain(`${run.home}/cords/x:/tmp/kamal-cord`)
+    },
+  }),
+  'run-in-dir.sh': () => {
+    const home = mkdtempSync(join(tmpdir(), 'slipway-dir-'))
+    mkdirSync(join(home, 'proxy'))
+    return {
+      command: caddy.runIn(caddyConfig, 'proxy'),
+      docker: 'exit 0',
+      options: { home },
+      check: (run) => expect(run.calls[0]).toContain(`${home}/proxy:/etc/slipway`),
+    }
+  },
+  'caddy-apply.sh': () => ({
+    command: caddy.apply('proxy', { name: 'app-web', route: { '@id': 'app-web' } }),
+    docker: 'exit 0',
+    check: (run) => {
+      expect(run.stdout).toBe(`${run.home}/proxy\n`)
+      expect(readFileSync(join(run.home, 'proxy/caddy.json'), 'utf8')).toContain('"routes":[{"@id":"app-web"},')
+    },
+  }),
+  'caddy-reload.sh': () => ({
+    command: caddyAdmin.reload('.', { force: true }),
+    docker: 'exit 0',
+    check: (run) => expect(run.calls[0]?.slice(0, 4)).toEqual(['exec', 'slipway-proxy', 'caddy', 'reload']),
+  }),
+  // Pid 999999999 is no process's: busybox ash runs its own nsenter applet before one on PATH, and it
+  // must fail as the fake one does.
+  'caddy-wait-ready.sh': () => ({
+    command: caddyAdmin.waitReady('.'),
+    docker: '[ "$1" = inspect ] && echo 999999999; exit 0',
+    options: { tools: { nsenter: 'exit 1' } },
+    check: (run) => expect([run.code, run.stdout]).toEqual([0, 'ready\nmigrate=unavailable\n']),
+  }),
+  'caddy-reload-running.sh': () => ({
+    command: caddyAdmin.reloadRunning(caddyConfig, '.'),
+    docker: '[ "$1" = inspect ] && echo "true 999999999 caddy:2.6 ,slipway,"; exit 0',
+    options: { tools: { nsenter: 'exit 1' } },
+    check: (run) => expect([run.code, run.stdout]).toEqual([0, 'ready\nmigrate=unavailable\n']),
+  }),
+  'caddy-cutover.sh': () => ({
+    command: cutover(
+      'proxy',
+      { name: 'app-web', route: { '@id': 'app-web' } },
+      {
+        old: { name: 'gone', port: 1 },
+        stopOld: cmd('docker', 'stop', 'gone'),
+      },
+    ),
+    docker: 'exit 0',
+    check: (run) => expect(run.stdout).toBe('switched\ndrain=gone\nstopped=0\n'),
+  }),
+  'accessory-prepare.sh': () => ({
+    command: accessory.bootPrepare(config, anAccessory({ directories: [{ host: 'data', container: '/data' }] })),
+    docker: 'echo running',
+    options: { stdin: 'A=1\n' },
+    check: (run) => {
+      expect(run.stdout).toBe(`home=${run.home}\nstate=running\n`)
+      expect(existsSync(join(run.home, 'app-mysql/data'))).toBe(true)
+    },
+  }),
+  'accessory-remove.sh': () => ({
+    command: accessory.remove(config, anAccessory(), { home: '/nowhere' }),
+    docker: 'exit 0',
+    check: (run) =>
+      expect(run.calls.map((c) => c.slice(0, 2).join(' '))).toEqual(['container stop', 'container prune', 'image rm']),
+  }),
+}
+
+test('every program has a scenario here', () => {
+  expect(Object.keys(scenarios).sort()).toEqual(programFiles())
+})
+
+describe.each(SHELLS.map((shell) => [shell.join(' '), shell] as const))('%s', (_, shell) => {
+  test.each(Object.keys(scenarios))('%s', (file) => {
+    const { command, docker, options = {}, check } = scenarios[file]!()
+    expect(command.kind === 'exec' && command.program).toBe(file)
+    const run = runWithFakeDocker(command, docker, { ...options, shell })
+    expect(run.stderr).toBe('')
+    check(run)
+  })
+})

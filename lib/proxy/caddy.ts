@@ -1,13 +1,17 @@
 import type { Config, Role } from '../config/types.ts'
 import type { Executor } from '../exec/executor.ts'
 import * as caddy from '../commands/caddy.ts'
+import * as caddyAdmin from '../commands/caddy-admin.ts'
+import * as caddyBoot from '../commands/caddy-boot.ts'
+import * as registry from '../commands/registry.ts'
+import type { Command } from '../shell/command.ts'
 import { cutover, parseCutover } from './caddy-cutover.ts'
-import type { AppRunExtras, CutoverParams, ProxyDriver } from './driver.ts'
+import type { AppRunExtras, CutoverParams, ProxyDriver, ProxyHost } from './driver.ts'
 
 // Caddy is switched imperatively, as Kamal 2's kamal-proxy: once the new container is healthy, one
-// script on the host writes its route, reloads caddy (graceful: requests in flight finish on the old
-// upstream), waits until nothing can reach the old container any more, and stops it. See
-// caddy-cutover.ts for why "nothing can reach it" takes more than counting its connections.
+// program on the host writes its route, reloads caddy (graceful: requests in flight finish on the
+// old upstream), waits until nothing can reach the old container any more, and stops it (see
+// sh/caddy-cutover.sh for why "nothing can reach it" takes more than counting its connections).
 
 /** Seconds the cutover waits for in-flight requests before the old container is stopped anyway. */
 export const DRAIN_TIMEOUT = 30
@@ -15,6 +19,10 @@ export const DRAIN_TIMEOUT = 30
 /** The caddy driver. */
 export const caddyDriver: ProxyDriver = {
   kind: 'caddy',
+  entries: ['proxy'],
+  rebootHooks: ['pre-proxy-reboot', 'post-proxy-reboot'],
+  container: () => caddy.CONTAINER,
+  image: (config) => config.proxy.image,
 
   appRun(): AppRunExtras {
     // No cord: caddy is told which container to use, so nothing has to make the old one unhealthy.
@@ -50,9 +58,38 @@ export const caddyDriver: ProxyDriver = {
     if (result.stopped !== undefined && result.stopped !== 0)
       log?.(`stopping ${oldContainer} failed (exit ${result.stopped})`)
   },
+
+  // Where caddy already runs its image, the boot is a config load: no login, no start, no wait.
+  boot: (host) => loggingIn(host, (login) => caddyBoot.boot(host.config, { login })),
+  reboot: (host) => loggingIn(host, (login) => caddyBoot.reboot(host.config, { login })),
+
+  async start({ remote, config, signal }) {
+    await remote.run(caddy.start(), { signal })
+    // Until the started container has loaded its config, so the next host group or step meets a serving proxy.
+    await remote.run(caddyAdmin.waitReady(caddy.configDir(config)), { signal })
+  },
+
+  stop: () => caddy.stop(),
+  details: () => caddy.details(),
+  logs: (_, params) => caddy.logs(params),
+
+  async remove({ remote, config, signal }) {
+    await remote.run(caddy.stop(), { allowFailure: true, signal })
+    // Route files stay, so a new caddy serves the same apps.
+    await remote.run(caddy.removeContainer(), { signal })
+    await remote.run(caddy.removeImage(config), { allowFailure: true, signal })
+  },
 }
 
-// `timeout proxy 2` / `timeout app 3` from the script, in words.
+// A boot or reboot round trip that logs in (password on stdin) only where this run has not yet.
+async function loggingIn(host: ProxyHost, command: (login: boolean) => Command): Promise<void> {
+  const login = !host.loggedIn()
+  const stdin = login ? registry.passwordStdin(host.config) : undefined
+  const result = await host.remote.run(command(login), { stdin, signal: host.signal })
+  if (login && caddyBoot.loggedIn(result.stdout)) host.markLoggedIn()
+}
+
+// `timeout proxy 2` / `timeout app 3` from the cutover, in words.
 const timeoutReason = (drain: string): string => {
   const [, what, n] = drain.split(' ')
   return what === 'proxy'

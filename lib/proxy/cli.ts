@@ -1,7 +1,7 @@
 import type { Flags } from '../context.ts'
 import { DeployError } from '../errors.ts'
 import type { EntryOptions } from '../main.ts'
-import type { LogsParams } from '../commands/proxy.ts'
+import type { LogsParams } from '../commands/traefik.ts'
 
 /** The subcommands of `tasks/proxy.ts` and `tasks/traefik.ts`. */
 export const PROXY_SUBCOMMANDS = ['boot', 'reboot', 'start', 'stop', 'restart', 'details', 'logs', 'remove'] as const

@@ -1,6 +1,14 @@
 import type { Config, Role } from '../config/types.ts'
 import type { Executor } from '../exec/executor.ts'
+import type { HookName } from '../hooks.ts'
+import type { LogsParams } from '../commands/traefik.ts'
 import type { Arg, Command } from '../shell/command.ts'
+
+/** The proxy kinds `proxy.kind` selects from; each has one driver (index.ts). */
+export type ProxyKind = Config['proxy']['kind']
+
+/** The entry scripts that manage a proxy: tasks/proxy.ts for every kind, Kamal 1.x's tasks/traefik.ts for traefik. */
+export type ProxyEntry = 'proxy' | 'traefik'
 
 /** What a proxy adds to the `docker run` of a proxied role's app container. */
 export interface AppRunExtras {
@@ -25,13 +33,38 @@ export interface CutoverParams {
   readonly log?: ((line: string) => void) | undefined
 }
 
+/** One proxy host as the proxy subcommands see it: where to run, and this run's registry login there. */
+export interface ProxyHost {
+  readonly remote: Executor
+  readonly config: Config
+  readonly signal?: AbortSignal | undefined
+  /** Whether this run has logged the host in to the registry already (then no second `docker login`). */
+  readonly loggedIn: () => boolean
+  /** Records a login the driver ran on the host. */
+  readonly markLoggedIn: () => void
+}
+
 /**
- * How the boot step talks to the proxy in front of a role. The boot order is:
- * `docker run` (with appRun extras) → wait healthy → cutover (switch, drain old, stopOld).
- * A role that is not proxied never meets the driver: the boot step stops its old container itself.
+ * Everything that depends on the proxy kind, and the only place that does: the deploy's boot step
+ * (`appRun`, `cutover`) and the proxy subcommands (boot, reboot, start, stop, details, logs, remove)
+ * ask the driver of the configured kind. A new kind is one file implementing this interface, plus
+ * its line in index.ts.
+ *
+ * The boot order of an app container is: `docker run` (with appRun extras) → wait healthy →
+ * cutover (switch, drain old, stopOld). A role that is not proxied never meets the driver: the boot
+ * step stops its old container itself.
  */
 export interface ProxyDriver {
-  readonly kind: 'traefik' | 'caddy'
+  readonly kind: ProxyKind
+  /** The entry scripts that may manage this proxy. */
+  readonly entries: readonly ProxyEntry[]
+  /** The hooks run before and after each group of hosts a reboot replaces. */
+  readonly rebootHooks: readonly [HookName, HookName]
+  /** The proxy container's name on every proxy host. */
+  container(config: Config): string
+  /** The image the proxy container runs. */
+  image(config: Config): string
+
   /** Pure: what `docker run` of a proxied container needs. */
   appRun(config: Config, role: Role, params: { readonly version: string; readonly host: string }): AppRunExtras
   /**
@@ -40,4 +73,21 @@ export interface ProxyDriver {
    * failed, and then the old container keeps serving; a failing `stopOld` is reported, not thrown.
    */
   cutover(remote: Executor, config: Config, role: Role, params: CutoverParams): Promise<void>
+
+  /** Starts the proxy where it is stopped, runs it where it does not exist, and returns once it serves. */
+  boot(host: ProxyHost): Promise<void>
+  /** Replaces the proxy container with a fresh one (picks up changed proxy config) that serves. */
+  reboot(host: ProxyHost): Promise<void>
+  /** Starts the stopped proxy container and returns once it serves. */
+  start(host: ProxyHost): Promise<void>
+  /** Stops the proxy container: one command. */
+  stop(config: Config): Command
+  /** `docker ps` of the proxy container: one command. */
+  details(config: Config): Command
+  /** The proxy container's logs: one command (with `follow`, it streams until cancelled). */
+  logs(config: Config, params: LogsParams): Command
+  /** Stops the proxy and removes its container and image. */
+  remove(host: ProxyHost): Promise<void>
 }
+
+export type { LogsParams }

@@ -1,94 +1,69 @@
 import type { Config, Role } from '../config/types.ts'
-import type { Executor } from '../exec/executor.ts'
-import * as cord from '../commands/cord.ts'
-import * as health from '../commands/health.ts'
 import * as traefik from '../commands/traefik.ts'
-import type { AppRunExtras, CutoverParams, ProxyDriver } from './driver.ts'
-import { pause } from '../run/pause.ts'
+import * as registry from '../commands/registry.ts'
+import { envFileContent, writeEnvFile } from '../commands/env-file.ts'
+import { andAll } from '../commands/args.ts'
+import type { AppRunExtras, ProxyDriver, ProxyHost } from './driver.ts'
+import { cutover } from './traefik-cutover.ts'
 
-/** Kamal's TRAEFIK_UPDATE_DELAY: seconds it waits for traefik to notice a health change, used only when traefik's API cannot confirm. */
-export const TRAEFIK_UPDATE_DELAY = 5
-
-// Traefik routes to every healthy container carrying a role's labels. Switching is therefore
-// declarative: the new container joins once healthy; the old one leaves once its cord is cut
-// (its health check then fails). Where traefik's API is reachable (`traefik.args: {api.insecure: true}`
-// and curl on the host) we poll it instead of Kamal's fixed 5 s waits.
+// Traefik exactly as Kamal 1.x runs it: one `traefik` container per proxy host, routing by the
+// labels of the app containers (traefik-cutover.ts for the switch).
 
 /** The traefik driver (Kamal 1.x). */
 export const traefikDriver: ProxyDriver = {
   kind: 'traefik',
+  entries: ['proxy', 'traefik'],
+  rebootHooks: ['pre-traefik-reboot', 'post-traefik-reboot'],
+  container: () => traefik.CONTAINER,
+  image: (config) => config.traefik.image,
 
   appRun(config: Config, role: Role): AppRunExtras {
     return { labels: traefik.appLabels(config, role), args: [], cord: role.healthcheck.cord !== false }
   },
 
-  async cutover(remote: Executor, config: Config, role: Role, params: CutoverParams): Promise<void> {
-    const { newContainer, oldContainer, stopOld, signal, log } = params
-    await confirm(remote, config, role, { container: newContainer, want: 'present', signal, log })
-    if (!oldContainer) return
-    await drain(remote, config, role, { oldContainer, signal, log })
-    if (!stopOld) return
-    log?.(`Stopping ${oldContainer}`)
-    const stopped = await remote.run(stopOld, { allowFailure: true })
-    if (stopped.exitCode !== 0) log?.(`stopping ${oldContainer} failed (exit ${stopped.exitCode})`)
+  cutover,
+
+  async boot(host) {
+    const { remote, config, signal } = host
+    await writeEnv(host)
+    // Kamal logs in before every traefik boot; a host this run already logged in needs no second login.
+    if (host.loggedIn()) await remote.run(traefik.startOrRun(config), { signal })
+    else {
+      const stdin = registry.passwordStdin(config)
+      await remote.run(andAll(registry.login(config), traefik.startOrRun(config)), { stdin, signal })
+    }
+    host.markLoggedIn()
+  },
+
+  async reboot(host) {
+    const { remote, config, signal } = host
+    await writeEnv(host)
+    await remote.run(registry.login(config), { stdin: registry.passwordStdin(config), signal })
+    host.markLoggedIn()
+    await remote.run(traefik.stop(), { allowFailure: true, signal })
+    await remote.run(traefik.removeContainer(), { signal })
+    await remote.run(traefik.run(config), { signal })
+  },
+
+  // Traefik serves as soon as it runs; Kamal waits for nothing either.
+  async start({ remote, signal }) {
+    await remote.run(traefik.start(), { signal })
+  },
+
+  stop: () => traefik.stop(),
+  details: () => traefik.details(),
+  logs: (_, params) => traefik.logs(params),
+
+  async remove({ remote, signal }) {
+    await remote.run(traefik.stop(), { allowFailure: true, signal })
+    await remote.run(traefik.removeContainer(), { signal })
+    await remote.run(traefik.removeImage(), { allowFailure: true, signal })
   },
 }
 
-// Cut the old container's cord, wait until it is unhealthy, then until traefik dropped it.
-async function drain(
-  remote: Executor,
-  config: Config,
-  role: Role,
-  {
-    oldContainer,
-    signal,
-    log,
-  }: { oldContainer: string; signal?: AbortSignal | undefined; log?: ((line: string) => void) | undefined },
-): Promise<void> {
-  const cordPath = role.healthcheck.cord
-  if (cordPath === false)
-    return log?.(`${oldContainer} has no cord (healthcheck.cord: false): stopping it without draining`)
-  const cut = await remote.run(cord.cutCord(oldContainer, cordPath), { signal })
-  if (!cut.stdout.trim()) return log?.(`${oldContainer} has no cord: stopping it without draining`)
-  log?.(`Cut the cord of ${oldContainer}; waiting for it to turn unhealthy`)
-  const max = role.healthcheck.maxAttempts
-  const waited = await remote.run(health.waitUnhealthy(oldContainer, { timeoutSeconds: (max * (max + 1)) / 2 }), {
-    allowFailure: true,
-    signal,
-  })
-  if (waited.exitCode !== 0)
-    log?.(
-      `${oldContainer} still ${health.finalStatus(waited.stdout) ?? 'healthy'} after its cord was cut; stopping it anyway`,
-    )
-  await confirm(remote, config, role, { container: oldContainer, want: 'absent', signal, log })
-}
-
-async function confirm(
-  remote: Executor,
-  config: Config,
-  role: Role,
-  {
-    container,
-    want,
-    signal,
-    log,
-  }: {
-    container: string
-    want: 'present' | 'absent'
-    signal?: AbortSignal | undefined
-    log?: ((line: string) => void) | undefined
-  },
-): Promise<void> {
-  const result = await remote.run(traefik.waitForServer(config, role, { container, want }), {
-    allowFailure: true,
-    signal,
-  })
-  const verb = want === 'present' ? 'routes to' : 'dropped'
-  if (result.exitCode === 0) return log?.(`traefik API confirmed it ${verb} ${container}`)
-  const why =
-    result.exitCode === 3
-      ? 'traefik API not reachable'
-      : `traefik API did not confirm within 30 s (${result.stdout.trim() || 'no answer'})`
-  log?.(`${why}: waiting ${TRAEFIK_UPDATE_DELAY} s as Kamal does for traefik to notice ${container}`)
-  await pause(TRAEFIK_UPDATE_DELAY, signal)
+// Traefik's secret env lives in a mode-600 file written from stdin, never in argv.
+async function writeEnv({ remote, config, signal }: ProxyHost): Promise<void> {
+  const env = config.traefik.env
+  if (Object.keys(env.secret).length === 0) return
+  await remote.run(writeEnvFile(traefik.envFilePath(config)), { stdin: envFileContent(env), signal })
 }

@@ -1,40 +1,38 @@
 import type { DeployContext, DeployTask, Flags } from '../../lib/context.ts'
 import { DeployError } from '../../lib/errors.ts'
 import { parseProxyFlags, type ProxySubcommand } from '../../lib/proxy/cli.ts'
-import type { Executor } from '../../lib/exec/executor.ts'
 import type { HookName } from '../../lib/hooks.ts'
 import type { Command } from '../../lib/shell/command.ts'
-import * as proxy from '../../lib/commands/proxy.ts'
-import * as registry from '../../lib/commands/registry.ts'
-import * as traefik from '../../lib/commands/traefik.ts'
-import { envFileContent, writeEnvFile } from '../../lib/commands/env-file.ts'
+import { proxyDriver } from '../../lib/proxy/index.ts'
+import type { LogsParams, ProxyHost } from '../../lib/proxy/driver.ts'
 import { fanOut, onHosts, reportOnHosts, type Task } from './fan-out.ts'
 import { runHook } from './hooks.ts'
-import { runLoggedIn } from './registry-login.ts'
 import { withLock } from './lock.ts'
 
-// The proxy as discrete tasks (Kamal's `traefik boot|reboot|start|stop|…`, Kamal 2's `proxy …`),
-// for whichever proxy `proxy.kind` selects. Each runs on the proxy hosts of the selection: hosts
-// with at least one role behind the proxy. Every host runs to completion; failures come together.
+// The proxy as discrete tasks (Kamal's `traefik boot|reboot|start|stop|…`, Kamal 2's `proxy …`).
+// What each does on a host is the configured kind's driver (lib/proxy): these tasks only choose the
+// hosts, the order and the hooks. Each runs on the proxy hosts of the selection: hosts with at least
+// one role behind the proxy. Every host runs to completion; failures come together.
 
 /** Selected hosts that run a proxied role. */
 export const proxyHosts = (ctx: DeployContext): string[] =>
   ctx.selection.hosts.filter((host) => ctx.selection.rolesOn(host).some((role) => role.proxy))
 
-/** Start the proxy where it is stopped, run it where it does not exist (`docker start || docker run`). */
+/** The driver's view of one proxy host: its executor, and this run's registry login there. */
+const proxyHost = (ctx: DeployContext, host: string): ProxyHost => ({
+  remote: ctx.remote(host),
+  config: ctx.config,
+  signal: ctx.signal,
+  loggedIn: () => ctx.found.loggedIn.has(host),
+  markLoggedIn: () => void ctx.found.loggedIn.add(host),
+})
+
+/** Start the proxy where it is stopped, run it where it does not exist, until it serves. */
 export const bootProxy = (): DeployTask =>
   onHosts('Boot proxy', proxyHosts, async (ctx, host, task) => {
-    const remote = ctx.remote(host)
-    const { config } = ctx
-    say(task, `${proxy.containerName(config)} (${proxy.image(config)})`)
-    if (config.proxy.kind === 'traefik') {
-      await writeTraefikEnv(ctx, remote)
-      // Kamal logs in before every traefik boot; a host this run already logged in needs no second login.
-      await runLoggedIn(ctx, host, traefik.startOrRun(config))
-    } else {
-      // Where caddy already runs its image, the boot is a config load: no login, no start, no wait.
-      await caddyRun(ctx, host, (login) => proxy.caddyBoot(config, { login }))
-    }
+    const driver = proxyDriver(ctx.config)
+    say(task, `${driver.container(ctx.config)} (${driver.image(ctx.config)})`)
+    await driver.boot(proxyHost(ctx, host))
   })
 
 /** Options of {@link rebootProxy}. */
@@ -45,8 +43,8 @@ export interface RebootOptions {
 
 /**
  * Replace the proxy container with a fresh one (picks up changed proxy config), host group by host
- * group, with the pre/post reboot hooks around each group: `pre-traefik-reboot`/`post-traefik-reboot`
- * for traefik, `pre-proxy-reboot`/`post-proxy-reboot` for caddy.
+ * group, with the driver's pre/post reboot hooks around each group (`pre-traefik-reboot`/
+ * `post-traefik-reboot` for traefik, `pre-proxy-reboot`/`post-proxy-reboot` for caddy).
  */
 export const rebootProxy = ({ rolling = false }: RebootOptions = {}): DeployTask => ({
   title: rolling ? 'Reboot proxy (rolling)' : 'Reboot proxy',
@@ -54,6 +52,7 @@ export const rebootProxy = ({ rolling = false }: RebootOptions = {}): DeployTask
     const hosts = proxyHosts(ctx)
     const groups = rolling ? hosts.map((host) => [host]) : [hosts]
     const [pre, post] = rebootHooks(ctx)
+    const driver = proxyDriver(ctx.config)
     return task.newListr(
       groups.map((group) => ({
         title: group.join(', '),
@@ -65,7 +64,13 @@ export const rebootProxy = ({ rolling = false }: RebootOptions = {}): DeployTask
               task: (_: DeployContext, r: Task) =>
                 fanOut(
                   r,
-                  group.map((host) => ({ title: host, run: (cc, rt) => rebootOn(cc, host, rt) })),
+                  group.map((host) => ({
+                    title: host,
+                    run: (cc, rt) => {
+                      say(rt, `Replacing ${driver.container(cc.config)}`)
+                      return driver.reboot(proxyHost(cc, host))
+                    },
+                  })),
                 ),
             },
             runHook(post, { hosts: () => group }),
@@ -75,38 +80,36 @@ export const rebootProxy = ({ rolling = false }: RebootOptions = {}): DeployTask
   },
 })
 
-/** `docker container start <proxy>` on every proxy host (then, for caddy, until it serves). */
+/** `docker container start <proxy>` on every proxy host, each until it serves. */
 export const startProxy = (): DeployTask =>
-  onHosts('Start proxy', proxyHosts, async (ctx, host) => {
-    await ctx.remote(host).run(proxy.start(ctx.config), { signal: ctx.signal })
-    await ready(ctx, ctx.remote(host))
-  })
+  onHosts('Start proxy', proxyHosts, (ctx, host) => proxyDriver(ctx.config).start(proxyHost(ctx, host)))
 
 /** `docker container stop <proxy>` on every proxy host. */
-export const stopProxy = (): DeployTask => simple('Stop proxy', (ctx) => proxy.stop(ctx.config))
+export const stopProxy = (): DeployTask => simple('Stop proxy', (ctx) => proxyDriver(ctx.config).stop(ctx.config))
 
-/** Stop, then start the proxy container on every proxy host (Kamal's `traefik restart`). */
+/** Stop, then start the proxy container on every proxy host (Kamal's `traefik restart`), each until it serves. */
 export const restartProxy = (): DeployTask =>
   onHosts('Restart proxy', proxyHosts, async (ctx, host) => {
-    await ctx.remote(host).run(proxy.stop(ctx.config), { signal: ctx.signal })
-    await ctx.remote(host).run(proxy.start(ctx.config), { signal: ctx.signal })
-    await ready(ctx, ctx.remote(host))
+    const driver = proxyDriver(ctx.config)
+    await ctx.remote(host).run(driver.stop(ctx.config), { signal: ctx.signal })
+    await driver.start(proxyHost(ctx, host))
   })
 
 /** `docker ps` of the proxy container on every proxy host, reported per host after all answered. */
 export const proxyDetails = (): DeployTask =>
   perHostOutput(
     'Proxy details',
-    async (ctx, host) => (await ctx.remote(host).run(proxy.details(ctx.config), { signal: ctx.signal })).stdout,
+    async (ctx, host) =>
+      (await ctx.remote(host).run(proxyDriver(ctx.config).details(ctx.config), { signal: ctx.signal })).stdout,
   )
 
 /** Options of {@link proxyLogs} (Kamal's `traefik logs -n -s -g -f`). */
-export type ProxyLogsOptions = proxy.LogsParams
+export type ProxyLogsOptions = LogsParams
 
 /** The proxy container's logs on every proxy host, reported per host; with `follow` they stream into the task until Ctrl-C. */
 export const proxyLogs = (options: ProxyLogsOptions = {}): DeployTask =>
   perHostOutput('Proxy logs', async (ctx, host, task) => {
-    const result = await ctx.remote(host).run(proxy.logs(ctx.config, options), {
+    const result = await ctx.remote(host).run(proxyDriver(ctx.config).logs(ctx.config, options), {
       signal: ctx.signal,
       allowFailure: options.grep !== undefined, // grep exits 1 when nothing matches
       onOutput: options.follow ? (line) => say(task, line) : undefined,
@@ -116,57 +119,12 @@ export const proxyLogs = (options: ProxyLogsOptions = {}): DeployTask =>
 
 /** Stop the proxy, remove its container and its image on every proxy host (Kamal's `traefik remove`). */
 export const removeProxy = (): DeployTask =>
-  onHosts('Remove proxy', proxyHosts, async (ctx, host) => {
-    const remote = ctx.remote(host)
-    await remote.run(proxy.stop(ctx.config), { allowFailure: true, signal: ctx.signal })
-    await remote.run(proxy.removeContainer(ctx.config), { signal: ctx.signal })
-    await remote.run(proxy.removeImage(ctx.config), { allowFailure: true, signal: ctx.signal })
-  })
+  onHosts('Remove proxy', proxyHosts, (ctx, host) => proxyDriver(ctx.config).remove(proxyHost(ctx, host)))
 
 /** The reboot hooks of the configured proxy kind. */
-export const rebootHooks = (ctx: DeployContext): [HookName, HookName] =>
-  ctx.config.proxy.kind === 'traefik'
-    ? ['pre-traefik-reboot', 'post-traefik-reboot']
-    : ['pre-proxy-reboot', 'post-proxy-reboot']
+export const rebootHooks = (ctx: DeployContext): readonly [HookName, HookName] => proxyDriver(ctx.config).rebootHooks
 
-async function rebootOn(ctx: DeployContext, host: string, task: Task): Promise<void> {
-  const remote = ctx.remote(host)
-  const { config, signal } = ctx
-  say(task, `Replacing ${proxy.containerName(config)}`)
-  if (config.proxy.kind === 'caddy') {
-    await caddyRun(ctx, host, (login) => proxy.caddyReboot(config, { login }))
-    return
-  }
-  await writeTraefikEnv(ctx, remote)
-  await remote.run(registry.login(config), { stdin: registry.passwordStdin(config), signal })
-  await remote.run(proxy.stop(config), { allowFailure: true, signal })
-  await remote.run(proxy.removeContainer(config), { signal })
-  await remote.run(traefik.run(config), { signal })
-}
-
-// Caddy's boot or reboot round trip, logging in only where this run has not yet (the password then on stdin).
-async function caddyRun(ctx: DeployContext, host: string, command: (login: boolean) => Command): Promise<void> {
-  const login = !ctx.found.loggedIn.has(host)
-  const result = await ctx
-    .remote(host)
-    .run(command(login), { stdin: login ? registry.passwordStdin(ctx.config) : undefined, signal: ctx.signal })
-  if (login && result.stdout.split('\n').includes('logged-in')) ctx.found.loggedIn.add(host)
-}
-
-// Caddy: until the (re)started container has loaded its config, so the next host group or step meets a serving proxy.
-async function ready(ctx: DeployContext, remote: Executor): Promise<void> {
-  const wait = proxy.waitReady(ctx.config)
-  if (wait) await remote.run(wait, { signal: ctx.signal })
-}
-
-// Traefik's secret env lives in a mode-600 file written from stdin, never in argv.
-async function writeTraefikEnv(ctx: DeployContext, remote: Executor): Promise<void> {
-  const env = ctx.config.traefik.env
-  if (Object.keys(env.secret).length === 0) return
-  await remote.run(writeEnvFile(traefik.envFilePath(ctx.config)), { stdin: envFileContent(env), signal: ctx.signal })
-}
-
-const simple = (title: string, command: (ctx: DeployContext) => ReturnType<typeof proxy.start>): DeployTask =>
+const simple = (title: string, command: (ctx: DeployContext) => Command): DeployTask =>
   onHosts(
     title,
     proxyHosts,
@@ -189,10 +147,11 @@ export function proxySteps(command: 'proxy' | 'traefik', flags: Flags): DeployTa
   const { subcommand, rolling, logs } = parseProxyFlags(flags)
   const kind: DeployTask = {
     title: 'Check proxy kind',
-    enabled: () => command === 'traefik',
+    enabled: () => command !== 'proxy',
     task: (ctx) => {
-      if (ctx.config.proxy.kind !== 'traefik')
-        throw new DeployError(`proxy.kind is ${ctx.config.proxy.kind}: use tasks/proxy.ts ${subcommand}`)
+      const driver = proxyDriver(ctx.config)
+      if (!driver.entries.includes(command))
+        throw new DeployError(`proxy.kind is ${driver.kind}: use tasks/proxy.ts ${subcommand}`)
     },
   }
   const steps: Record<ProxySubcommand, () => DeployTask[]> = {

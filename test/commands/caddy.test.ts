@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import * as caddy from '../../lib/commands/caddy.ts'
-import * as proxy from '../../lib/commands/proxy.ts'
 import { argv, render } from '../../lib/shell/command.ts'
 import { makeConfig, role } from '../support/config.ts'
 import { runWithFakeDocker } from './fake-docker.ts'
@@ -43,21 +42,6 @@ describe('caddy.run', () => {
     expect(render(caddy.logs({ lines: 5 }), { redact: true })).toBe(
       `sh -c 'docker logs "$@" 2>&1' sh slipway-proxy --tail 5 --timestamps`,
     )
-  })
-  test('proxy.* dispatches on proxy.kind', () => {
-    expect(proxy.containerName(config)).toBe('slipway-proxy')
-    expect(argv(proxy.start(config))).toEqual(argv(caddy.start()))
-    expect(proxy.image(config)).toBe('registry.example.com/caddy:2.6')
-    const t = makeConfig(YML.replace(/proxy: .*\n/, ''))
-    expect(proxy.containerName(t)).toBe('traefik')
-    expect(argv(proxy.removeContainer(t))).toEqual([
-      'docker',
-      'container',
-      'prune',
-      '--force',
-      '--filter',
-      'label=org.opencontainers.image.title=Traefik',
-    ])
   })
 })
 

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import * as caddy from '../../lib/commands/caddy.ts'
 import * as admin from '../../lib/commands/caddy-admin.ts'
-import * as proxy from '../../lib/commands/proxy.ts'
+import * as caddyBoot from '../../lib/commands/caddy-boot.ts'
 import { makeConfig } from '../support/config.ts'
 import { adminSocket, pathWithoutCurl, run, staleSocket } from './admin-socket.ts'
 
@@ -157,7 +157,7 @@ describe('caddy boot where caddy may already run', () => {
   test('running the configured image: one docker inspect, caddy.json rebuilt and loaded over the socket, no login, no start', async () => {
     const { home: h, dir } = home()
     const api = await adminSocket(dir)
-    const result = await run(proxy.caddyBoot(config), state(RUNNING), { home: h, stdin: 'registry-pw' })
+    const result = await run(caddyBoot.boot(config), state(RUNNING), { home: h, stdin: 'registry-pw' })
     await api.close()
     expect(result.code).toBe(0)
     expect(result.stdout).toBe(`${dir}\nready\nmigrate=unavailable\n`)
@@ -173,7 +173,7 @@ describe('caddy boot where caddy may already run', () => {
   ])('%s: the full boot (network, login, start or run, wait until it serves)', async (_, s) => {
     const { home: h, dir } = home()
     const api = await adminSocket(dir)
-    const result = await run(proxy.caddyBoot(config), state(s), { home: h, stdin: 'registry-pw' })
+    const result = await run(caddyBoot.boot(config), state(s), { home: h, stdin: 'registry-pw' })
     await api.close()
     expect(result.code).toBe(0)
     expect(result.stdout).toBe(`${dir}\nlogged-in\nready\nmigrate=unavailable\n`)
@@ -191,7 +191,7 @@ describe('caddy boot where caddy may already run', () => {
     const { home: h, dir } = home()
     const api = await adminSocket(dir)
     const body = `[ "$1" = inspect ] && [ "$3" != "{{.State.Pid}}" ] && exit 1; [ "$1" = inspect ] && { echo ${PID}; exit 0; }; [ "$1" = container ] && exit 1; exit 0`
-    const result = await run(proxy.caddyBoot(config, { login: false }), body, { home: h })
+    const result = await run(caddyBoot.boot(config, { login: false }), body, { home: h })
     await api.close()
     expect(result.code).toBe(0)
     expect(result.stdout).not.toContain('logged-in')

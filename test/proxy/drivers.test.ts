@@ -47,6 +47,34 @@ function drive(yml: string, reply: Reply = () => undefined) {
 
 afterEach(() => void vi.useRealTimers())
 
+describe('proxyDriver: the one place that knows the proxy kind', () => {
+  test('traefik (the default): its container, image, entries and reboot hooks', () => {
+    const config = makeConfig(BASE)
+    const driver = proxyDriver(config)
+    expect([driver.kind, driver.container(config), driver.image(config)]).toEqual([
+      'traefik',
+      'traefik',
+      'traefik:v2.11',
+    ])
+    expect(driver.entries).toEqual(['proxy', 'traefik'])
+    expect(driver.rebootHooks).toEqual(['pre-traefik-reboot', 'post-traefik-reboot'])
+    expect(render(driver.stop(config), { redact: true })).toBe('docker container stop traefik')
+  })
+
+  test('caddy: its container, image, entries and reboot hooks', () => {
+    const config = makeConfig(CADDY)
+    const driver = proxyDriver(config)
+    expect([driver.kind, driver.container(config), driver.image(config)]).toEqual([
+      'caddy',
+      'slipway-proxy',
+      'caddy:2.6',
+    ])
+    expect(driver.entries).toEqual(['proxy'])
+    expect(driver.rebootHooks).toEqual(['pre-proxy-reboot', 'post-proxy-reboot'])
+    expect(render(driver.details(config), { redact: true })).toBe("docker ps --filter 'name=^slipway-proxy$'")
+  })
+})
+
 describe('traefik driver', () => {
   test('appRun: the role labels and a cord', () => {
     const { config, web, driver } = drive(BASE)

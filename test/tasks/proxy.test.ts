@@ -9,7 +9,7 @@ import * as traefik from '../../lib/commands/traefik.ts'
 import type { DeployContext, DeployTask } from '../../lib/context.ts'
 import { HostsError } from '../../lib/errors.ts'
 import { and, argv, cmd, or, render, type Command } from '../../lib/shell/command.ts'
-import * as proxy from '../../lib/commands/proxy.ts'
+import * as caddyBoot from '../../lib/commands/caddy-boot.ts'
 import { andAll } from '../../lib/commands/args.ts'
 import * as docker from '../../lib/commands/docker.ts'
 import * as registry from '../../lib/commands/registry.ts'
@@ -83,7 +83,7 @@ describe('bootProxy', () => {
       reply: (l) => (l.startsWith('1.1.1.1') ? { stdout: '/root/.kamal/proxy\nlogged-in\nready\n' } : undefined),
     })
     await run(ctx, bootProxy())
-    const boot = r(proxy.caddyBoot(ctx.config))
+    const boot = r(caddyBoot.boot(ctx.config))
     const dir = '.kamal/proxy'
     const full = andAll(
       docker.networkEnsure('slipway'),
@@ -103,7 +103,7 @@ describe('bootProxy', () => {
     const { ctx, log } = setup(CADDY, { flags: { hosts: ['1.1.1.1'] } })
     ctx.found.loggedIn.add('1.1.1.1')
     await run(ctx, bootProxy())
-    expect(log).toEqual([`1.1.1.1: ${r(proxy.caddyBoot(ctx.config, { login: false }))}`])
+    expect(log).toEqual([`1.1.1.1: ${r(caddyBoot.boot(ctx.config, { login: false }))}`])
     expect(log[0]).not.toContain('docker login')
   })
 
@@ -151,7 +151,7 @@ describe('rebootProxy', () => {
     expect(log[0]).toBe(`localhost: ${join(root, '.kamal/hooks/pre-proxy-reboot')}`)
     expect(log.at(-1)).toBe(`localhost: ${join(root, '.kamal/hooks/post-proxy-reboot')}`)
     // One round trip per host: login, stop, remove, run with the config dir, ready.
-    const reboot = r(proxy.caddyReboot(ctx.config))
+    const reboot = r(caddyBoot.reboot(ctx.config))
     expect(reboot).toBe(
       r(
         andAll(

@@ -8,8 +8,9 @@ import { containerLogs, type LogsParams } from './traefik.ts'
 // Caddy as slipway's imperative proxy (the kamal-proxy idea on Debian's caddy): one container per
 // proxy host on the `slipway` network; each role's route is a JSON file on the host, and the
 // whole config is rebuilt from those files and loaded through caddy's admin socket (graceful:
-// requests in flight finish on the old config; see caddy-admin.ts). A route per role means one service's switch never clobbers
-// another's. With no route, or a dead upstream, caddy answers 502.
+// requests in flight finish on the old config; see sh/include/caddy-admin.sh). A route per role
+// means one service's switch never clobbers another's. With no route, or a dead upstream, caddy
+// answers 502.
 
 /** The proxy container's name on every proxy host. */
 export const CONTAINER = 'slipway-proxy'

@@ -52,7 +52,7 @@ export function cutover(dir: string, change: caddy.RouteChange, params: CutoverP
   )
 }
 
-/** What the cutover script reported. */
+/** What the cutover program reported. */
 export interface CutoverResult {
   readonly switched: boolean
   /** `drained`, `gone`, `unobservable`, `timeout proxy <n>` or `timeout app <n>`; undefined without an old container. */
@@ -63,7 +63,7 @@ export interface CutoverResult {
   readonly forceFailed: boolean
 }
 
-/** Parses the cutover script's stdout. */
+/** Parses the cutover program's stdout (its protocol: sh/caddy-cutover.sh). */
 export function parseCutover(stdout: string): CutoverResult {
   const lines = stdout.split('\n').map((l) => l.trim())
   const value = (key: string): string | undefined => lines.find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1)

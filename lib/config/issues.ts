@@ -1,37 +1,68 @@
-import type { Document, LineCounter } from 'yaml'
 import type { z } from 'zod'
 import type { ConfigIssue, KeyPath, LocatedIssue } from '../errors.ts'
-
-/** One parsed YAML file: its name for messages, the document (with ranges) and its line counter. */
-export interface SourceDoc {
-  readonly file: string
-  readonly doc: Document
-  readonly lines: LineCounter
-}
+import type { SourceDoc } from './yaml.ts'
 
 /**
- * zod issues → one ConfigIssue per problem. A failed union reports one bare "Invalid input";
- * the useful issues are in the branch whose shape matched (an object where an object was
- * allowed), so those are surfaced; when several match, the one with the fewest problems wins.
+ * zod issues → one ConfigIssue per problem, in the user's words: what the key must be and what
+ * was found there (`must be a map of options, found nothing`). A failed union reports one bare
+ * "Invalid input"; the useful issues are in the branch whose shape matched (an object where an
+ * object was allowed), so those are surfaced; when several match, the one with the fewest wins.
+ * `raw` is the parsed file, to say what was found.
  */
-export function flatten(issue: z.core.$ZodIssue): ConfigIssue[] {
+export function flatten(issue: z.core.$ZodIssue, raw: unknown): ConfigIssue[] {
   const path = keyPath(issue.path)
   if (issue.code === 'unrecognized_keys')
     return issue.keys.map((key) => ({ path: [...path, key], message: 'unknown key' }))
-  // zod says "expected object, received undefined" for an absent key; users think "missing".
-  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined'))
-    return [{ path, message: 'missing required key' }]
-  if (issue.code !== 'invalid_union') return [{ path, message: issue.message }]
+  const found = valueAt(raw, path)
+  if (found.absent) return [{ path, message: 'missing required key' }]
+  if (issue.code !== 'invalid_union') return [{ path, message: words(issue, found.value) }]
   const atRoot = (i: z.core.$ZodIssue): boolean => i.path.length === 0 && i.code !== 'unrecognized_keys'
   const shapeMatched = issue.errors.filter((branch) => !branch.every(atRoot))
   const flattened = shapeMatched.map((branch) =>
-    branch.flatMap((i) => flatten({ ...i, path: [...issue.path, ...i.path] })),
+    branch.flatMap((i) => flatten({ ...i, path: [...issue.path, ...i.path] }, raw)),
   )
-  if (flattened.length === 0) {
-    const absent = issue.errors.every((b) => b.every((i) => i.message.endsWith('received undefined')))
-    return [{ path, message: absent ? 'missing required key' : issue.message }]
-  }
+  if (flattened.length === 0) return [{ path, message: words(issue, found.value) }]
   return flattened.reduce((best, b) => (b.length < best.length ? b : best))
+}
+
+const TYPES: Readonly<Record<string, string>> = {
+  record: 'a map of options',
+  object: 'a map of options',
+  map: 'a map of options',
+  array: 'a list',
+  tuple: 'a list',
+  string: 'text',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+}
+
+// zod's "Invalid input: expected record, received null" → "must be a map of options, found nothing".
+function words(issue: z.core.$ZodIssue, value: unknown): string {
+  const found = `found ${describe(value)}`
+  if (issue.code === 'invalid_type') return `must be ${TYPES[issue.expected] ?? issue.expected}, ${found}`
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map((v) => String(v)).join(', ')}, ${found}`
+  const expected = /^expected (.*)$/.exec(issue.message)
+  if (expected) return `must be ${expected[1]}, ${found}`
+  return issue.message
+}
+
+/** What a value is, as a user would say it. */
+export function describe(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing'
+  if (Array.isArray(value)) return 'a list'
+  if (typeof value === 'object') return 'a map'
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)
+  return String(value)
+}
+
+function valueAt(raw: unknown, path: KeyPath): { absent: boolean; value: unknown } {
+  let value = raw
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null || !(key in value)) return { absent: true, value: undefined }
+    value = (value as Record<string | number, unknown>)[key]
+  }
+  return { absent: false, value }
 }
 
 // zod paths may hold symbols in theory; YAML keys are strings and indexes.
@@ -47,15 +78,16 @@ export function locate(docs: readonly SourceDoc[], issue: ConfigIssue): LocatedI
   for (let depth = issue.path.length; depth >= 0; depth--) {
     const candidates = depth === 0 ? docs.slice(0, 1) : [...docs].reverse()
     for (const source of candidates) {
-      const node = nodeAt(source.doc, issue.path.slice(0, depth))
-      if (node?.range) return { ...issue, file: source.file, ...source.lines.linePos(node.range[0]) }
+      const node = nodeAt(source, issue.path.slice(0, depth))
+      if (node?.range) return { ...issue, file: source.file, ...source.position(node.range[0]) }
     }
   }
   return { ...issue, file: base?.file }
 }
 
 // `getIn(path, true)` gives the value node: a scalar points at its value, a map at its first key.
-function nodeAt(doc: Document, path: KeyPath): { range?: [number, number, number] | null | undefined } | undefined {
+function nodeAt(source: SourceDoc, path: KeyPath): { range?: [number, number, number] | null | undefined } | undefined {
+  const { doc } = source
   if (path.length === 0) return (doc.contents as { range?: [number, number, number] } | null) ?? undefined
   const node = doc.getIn(path, true) as { range?: [number, number, number] } | null | undefined
   return node ?? undefined

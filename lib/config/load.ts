@@ -1,14 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, relative, resolve } from 'node:path'
-import { LineCounter, parseDocument } from 'yaml'
-import { ConfigError, DeployError, type LocatedIssue } from '../errors.ts'
+import { ConfigError, DeployError, formatPath, type LocatedIssue } from '../errors.ts'
 import { loadSecrets } from './dotenv.ts'
-import { evaluateErb } from './erb.ts'
-import { flatten, locate, type SourceDoc } from './issues.ts'
-import { normalize } from './normalize.ts'
+import { renderErb } from './erb.ts'
+import { flatten, locate } from './issues.ts'
+import { kamal2Error } from './kamal2.ts'
+import { deepFreeze, normalize } from './normalize.ts'
+import { secretScope } from './secrets.ts'
 import { check } from './rules.ts'
 import { DeployYml } from './schema.ts'
-import type { Config } from './types.ts'
+import type { Config, MissingSecret } from './types.ts'
+import { identityMap } from './source-map.ts'
+import { readYaml } from './yaml.ts'
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -18,6 +21,11 @@ export interface LoadOptions {
   readonly file?: string | undefined
   readonly destination?: string | undefined
   readonly env: Env
+  /**
+   * Told what Kamal would have done silently (a duplicate key, Ruby's ERB used for a tag).
+   * Default: a `warning: ...` line on stderr.
+   */
+  readonly warn?: ((message: string) => void) | undefined
 }
 
 /**
@@ -30,7 +38,7 @@ export async function loadConfig(options: LoadOptions): Promise<Config> {
 }
 
 /** loadConfig without the promise. */
-export function loadConfigSync({ cwd, file, destination, env }: LoadOptions): Config {
+export function loadConfigSync({ cwd, file, destination, env, warn = warnOnStderr }: LoadOptions): Config {
   const base = findConfigFile(cwd, file)
   const secrets = loadSecrets(cwd, destination, env)
   const files = [base]
@@ -41,8 +49,10 @@ export function loadConfigSync({ cwd, file, destination, env }: LoadOptions): Co
     files.push(overlay)
   }
   const sources = files.map((path) => ({ file: show(cwd, path), text: readFileSync(path, 'utf8') }))
-  return fromSources(sources, { root: cwd, destination, secrets })
+  return fromSources(sources, { root: cwd, destination, secrets, warn })
 }
+
+const warnOnStderr = (message: string): void => void process.stderr.write(`warning: ${message}\n`)
 
 /** Parses one deploy.yml text (no destination file, no `.env`): for tests and tools. */
 export function parseConfig(
@@ -52,9 +62,16 @@ export function parseConfig(
     destination,
     env = {},
     root = '.',
-  }: { file?: string; destination?: string | undefined; env?: Env; root?: string } = {},
+    warn = () => {},
+  }: {
+    file?: string
+    destination?: string | undefined
+    env?: Env
+    root?: string
+    warn?: (message: string) => void
+  } = {},
 ): Config {
-  return fromSources([{ file, text: source }], { root, destination, secrets: env })
+  return fromSources([{ file, text: source }], { root, destination, secrets: env, warn })
 }
 
 function findConfigFile(cwd: string, file: string | undefined): string {
@@ -76,41 +93,68 @@ const show = (cwd: string, path: string): string => {
 // Base first, destination overlay second: the order locate() and the merge rely on.
 function fromSources(
   sources: { file: string; text: string }[],
-  opts: { root: string; destination: string | undefined; secrets: Env },
+  opts: { root: string; destination: string | undefined; secrets: Env; warn: (message: string) => void },
 ): Config {
-  const docs: SourceDoc[] = sources.map(({ file, text }) =>
-    parseYaml(file, evaluateErb(text, { file, env: opts.secrets })),
-  )
+  const read = sources.map(({ file, text }) => {
+    const rendered = kamal2First(file, text, () => renderErb(text, { file, env: opts.secrets, root: opts.root }))
+    const yaml = readYaml(file, rendered.text, rendered.map)
+    for (const warning of [...rendered.warnings, ...yaml.warnings]) opts.warn(warning)
+    return yaml
+  })
+  const docs = read.map((r) => r.source)
   const base = docs[0]!
-  const raw = docs.map((d) => d.doc.toJS() as unknown).reduce(deepMerge)
-  const parsed = DeployYml.safeParse(withoutExtensions(raw))
+  const raw = read.map((r) => r.value).reduce(deepMerge)
   const fail = (issues: LocatedIssue[]): never => {
-    throw new ConfigError(base.file, issues)
+    throw new ConfigError(
+      base.file,
+      issues.map((i) => withErbHint(i, sources)),
+    )
   }
-  if (!parsed.success) fail(parsed.error.issues.flatMap(flatten).map((i) => locate(docs, i)))
+  const kamal2 = kamal2Error(raw)
+  if (kamal2) fail([locate(docs, kamal2)])
+  const parsed = DeployYml.safeParse(withoutExtensions(raw))
+  if (!parsed.success) fail(parsed.error.issues.flatMap((i) => flatten(i, raw)).map((i) => locate(docs, i)))
   const yml = parsed.data!
-  const { config, issues } = normalize(yml, {
+  const { config, missing } = normalize(yml, {
     file: base.file,
     root: opts.root,
     destination: opts.destination,
     secrets: opts.secrets,
   })
-  const all = [...check(config, yml, { destination: opts.destination, version: KAMAL_COMPATIBLE_VERSION }), ...issues]
-  if (all.length > 0) fail(all.map((i) => locate(docs, i)))
-  return config
+  const issues = check(config, yml, { destination: opts.destination, version: KAMAL_COMPATIBLE_VERSION })
+  if (issues.length > 0) fail(issues.map((i) => locate(docs, i)))
+  const missingSecrets = missing.map(({ name, path }): MissingSecret => {
+    const at = locate(docs, { path, message: '' })
+    return { name, scope: secretScope(path), file: at.file, line: at.line, col: at.col, key: formatPath(path) }
+  })
+  return deepFreeze({ ...config, missingSecrets })
 }
 
-function parseYaml(file: string, text: string): SourceDoc {
-  const lines = new LineCounter()
-  // merge: true so Kamal-style `<<: *anchor` merge keys work.
-  const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: false })
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => ({ path: [], message: e.message.split('\n')[0]!, ...lines.linePos(e.pos[0]) })),
-    )
+// A Kamal 2 file often fails in ERB first (its secrets live elsewhere): say what it is instead.
+function kamal2First<T>(file: string, text: string, render: () => T): T {
+  try {
+    return render()
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    let unrendered: ReturnType<typeof readYaml>
+    try {
+      unrendered = readYaml(file, text, identityMap(text))
+    } catch {
+      throw error
+    }
+    const kamal2 = kamal2Error(unrendered.value)
+    if (kamal2) throw new ConfigError(file, [locate([unrendered.source], kamal2)])
+    throw error
   }
-  return { file, doc, lines }
+}
+
+// "found nothing" where an ERB tag stood: the tag produced no text.
+function withErbHint(issue: LocatedIssue, sources: readonly { file: string; text: string }[]): LocatedIssue {
+  if (!issue.message.endsWith('found nothing') || issue.line === undefined) return issue
+  const text = sources.find((s) => s.file === issue.file)?.text
+  const line = text?.split('\n')[issue.line - 1] ?? ''
+  if (!line.includes('<%=')) return issue
+  return { ...issue, message: `${issue.message} (the ERB tag on this line produced no text: is its variable set?)` }
 }
 
 /** Kamal's deep merge of a destination file: maps merge recursively; lists and scalars are replaced. */

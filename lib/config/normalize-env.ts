@@ -1,20 +1,25 @@
-import type { ConfigIssue, KeyPath } from '../errors.ts'
+import type { KeyPath } from '../errors.ts'
 import { Secret } from '../shell/command.ts'
 import type { EnvYml } from './schema.ts'
 import type { Env } from './types.ts'
 
-/** Where secret values come from while normalising, and where problems are collected. */
+/** Where secret values come from while normalising, and which named secrets are not set. */
 export interface Resolve {
   /** process env overlaid by `.env` and `.env.<destination>` (see dotenv.ts). */
   readonly secrets: Readonly<Record<string, string | undefined>>
-  readonly issues: ConfigIssue[]
+  /** Secrets the config names that have no value: fatal only to a run that uses them. */
+  readonly missing: { readonly name: string; readonly path: KeyPath }[]
 }
 
-/** The value of a secret named in the config; a missing one is an issue at `path`, not a throw. */
+/**
+ * The value of a secret named in the config. A missing one is recorded (with the key that names
+ * it) and stands in as an empty Secret: printing the config needs no secret, as in Kamal; a run
+ * that uses it stops first (see requireSecrets).
+ */
 export function secretValue(resolve: Resolve, name: string, path: KeyPath): Secret {
   const value = resolve.secrets[name]
   if (value === undefined) {
-    resolve.issues.push({ path, message: `secret ${name} is not set (env or .env)` })
+    resolve.missing.push({ name, path })
     return new Secret('')
   }
   return new Secret(value)

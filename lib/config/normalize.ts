@@ -1,4 +1,3 @@
-import type { ConfigIssue } from '../errors.ts'
 import type { Config } from './types.ts'
 import { normalizeEnv, normalizeTags, type Resolve } from './normalize-env.ts'
 import {
@@ -25,11 +24,11 @@ export interface NormalizeOptions {
 }
 
 /**
- * Pure: parsed deploy.yml → the readonly Config, with Kamal's defaults. Missing secrets do not
- * throw; they come back as issues so every problem is reported at once.
+ * Pure: parsed deploy.yml → the Config, with Kamal's defaults. Missing secrets do not throw:
+ * they are listed (load.ts places them in the file, adds them as missingSecrets and freezes).
  */
-export function normalize(yml: DeployYml, options: NormalizeOptions): { config: Config; issues: ConfigIssue[] } {
-  const resolve: Resolve = { secrets: options.secrets, issues: [] }
+export function normalize(yml: DeployYml, options: NormalizeOptions): { config: Config; missing: Resolve['missing'] } {
+  const resolve: Resolve = { secrets: options.secrets, missing: [] }
   const roles = roleEntries(yml.servers).map(({ name, role, path }) => normalizeRole(yml, name, role, path, resolve))
   const roleHosts = new Map(roles.map((r) => [r.name, r.hosts]))
   const accessories = normalizeAccessories(yml, roleHosts, resolve)
@@ -68,11 +67,11 @@ export function normalize(yml: DeployYml, options: NormalizeOptions): { config: 
     boot: normalizeBoot(yml, allHosts.size),
     logging: normalizeLogging(yml.logging),
   }
-  return { config: deepFreeze(config), issues: resolve.issues }
+  return { config, missing: resolve.missing }
 }
 
 // Config is shared by every task of a run; freezing turns an accidental write into a TypeError.
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     for (const v of Object.values(value)) deepFreeze(v)
     Object.freeze(value)

@@ -12,7 +12,7 @@ export interface Env {
 
 /** `healthcheck:` (root, deep-merged per role). */
 export interface Healthcheck {
-  /** `--health-cmd`; default `curl -f http://localhost:<port><path> || exit 1`, as Kamal. */
+  /** `--health-cmd`; default `curl -f http://localhost:<port><path> || exit 1` (no `:80` for port 80), as Kamal. */
   readonly cmd: string
   readonly path: string
   readonly port: number
@@ -124,6 +124,8 @@ export interface Accessory {
 export interface Traefik {
   readonly image: string
   readonly hostPort: number
+  /** The address the port is published on (`host_port: "10.0.0.3:80"`); unset: every address. */
+  readonly hostIp?: string | undefined
   readonly publish: boolean
   readonly labels: Readonly<Record<string, string>>
   readonly args: Readonly<Record<string, string | number | boolean>>
@@ -137,6 +139,8 @@ export interface Proxy {
   /** The caddy image (for `kind: caddy`); traefik uses `traefik.image`. */
   readonly image: string
   readonly hostPort: number
+  /** The address the port is published on; unset: every address. */
+  readonly hostIp?: string | undefined
   /** Port the app listens on inside its container. */
   readonly appPort: number
   /** Host names this service answers for (caddy matches on them); empty = every request. */
@@ -163,7 +167,7 @@ export interface Config {
   readonly registry: Registry
   /** `[registry.server, image].join('/')` */
   readonly repository: string
-  /** Roles in config order; ordering for runs is done by selection (primary first). */
+  /** Roles sorted by name, as Kamal 1.9.3 lists them; runs put the primary role first (selection). */
   readonly roles: readonly Role[]
   readonly primaryRole: string
   readonly env: Env
@@ -188,4 +192,19 @@ export interface Config {
   readonly healthcheck: Healthcheck
   readonly boot: Boot
   readonly logging: Logging
+  /** Secrets the config names that are not set; a run that uses one stops before changing anything. */
+  readonly missingSecrets?: readonly MissingSecret[] | undefined
+}
+
+/** A secret named in the config without a value in the environment or `.env`. */
+export interface MissingSecret {
+  readonly name: string
+  /** What needs it: `registry`, `app` (env of roles and tags), `proxy` (traefik env) or `accessory:<name>`. */
+  readonly scope: string
+  /** Where it is named, for messages. */
+  readonly file: string | undefined
+  readonly line: number | undefined
+  readonly col: number | undefined
+  /** The key path, e.g. `env.secret[0]`. */
+  readonly key: string
 }

@@ -50,8 +50,8 @@ export interface LocalFile {
 
 /**
  * Reads an accessory's `files:` (relative to the project root). `*.erb` files are rendered with the
- * accessory's clear env only, in the ERB subset deploy.yml supports (`<%= ENV["X"] %>`,
- * `<%= ENV.fetch("X"[, "default"]) %>`): secrets never end up in an uploaded file by accident.
+ * accessory's clear env as ENV only (the ERB deploy.yml supports, docs/compatibility.md): secrets
+ * never end up in an uploaded file by accident.
  */
 export async function readAccessoryFiles(ctx: DeployContext, accessory: Accessory): Promise<readonly LocalFile[]> {
   return Promise.all(

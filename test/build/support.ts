@@ -28,13 +28,13 @@ export function makeConfig(
     servers: { web: ['1.1.1.1', '1.1.1.2'], workers: ['1.1.1.3'] },
     ...overrides,
   })
-  const { config, issues } = normalize(yml, {
+  const { config, missing } = normalize(yml, {
     file: 'deploy.yml',
     root,
     destination,
     secrets: { REGISTRY_PASSWORD: 'hunter2' },
   })
-  if (issues.length > 0) throw new Error(issues.map((i) => i.message).join('\n'))
+  if (missing.length > 0) throw new Error(missing.map((m) => `secret ${m.name} is not set`).join('\n'))
   return config
 }
 

@@ -168,12 +168,12 @@ describe('bootAccessory', () => {
       /^accessories\.db\.files: cannot read config\/nope\.sql \(ENOENT\)$/,
     )
     expect(a.log).toEqual([])
-    writeFileSync(join(root, 'config/bad.erb'), 'ok\nx=<%= `id` %>\n')
+    writeFileSync(join(root, 'config/bad.erb'), 'ok\nx=<%= Time.now %>\n')
     const bad = setup({ cfg: makeConfig(YML.replace('config/init.sql:', 'config/bad.erb:'), { env, root }) })
     const error = await bad.run([bootAccessory('db')]).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ConfigError)
     expect((error as Error).message).toBe(
-      'config/bad.erb:2:3 <%= `id` %>: unsupported ERB: only <%= ENV["X"] %> and <%= ENV.fetch("X"[, "default"]) %> are evaluated',
+      'config/bad.erb:2:7 <%= Time.now %>: the constant Time is outside the ERB slipway evaluates, and there is no ruby on PATH to render it (see docs/compatibility.md)',
     )
     expect(bad.log).toEqual([])
   })

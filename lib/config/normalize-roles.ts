@@ -34,23 +34,34 @@ export interface RoleEntry {
   readonly hostsPath: KeyPath
 }
 
-/** The roles under `servers:` in config order; a bare host list is role `web`. */
+/**
+ * The roles under `servers:` sorted by name, as Kamal 1.9.3 (`servers.keys.sort`): `roles`,
+ * `hosts` and everything listed by role follow that order (boots put the primary role first).
+ * A bare host list is role `web`.
+ */
 export function roleEntries(servers: DeployYml['servers']): RoleEntry[] {
   if (Array.isArray(servers))
     return [{ name: 'web', role: { hosts: servers }, path: ['servers'], hostsPath: ['servers'] }]
-  return Object.entries(servers).map(([name, role]) =>
-    Array.isArray(role)
-      ? { name, role: { hosts: role }, path: ['servers', name], hostsPath: ['servers', name] }
-      : { name, role: role as RoleObjectYml, path: ['servers', name], hostsPath: ['servers', name, 'hosts'] },
-  )
+  const names = Object.keys(servers).sort(byteOrder)
+  return names
+    .map((name) => [name, servers[name]!] as const)
+    .map(([name, role]) =>
+      Array.isArray(role)
+        ? { name, role: { hosts: role }, path: ['servers', name], hostsPath: ['servers', name] }
+        : { name, role: role as RoleObjectYml, path: ['servers', name], hostsPath: ['servers', name, 'hosts'] },
+    )
 }
 
-/** Kamal's Healthcheck defaults applied to what was written. */
+// Ruby compares strings byte by byte; JS's default sort compares UTF-16 units, which differs
+// only outside the Basic Multilingual Plane, so compare encoded bytes to be exact.
+const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b))
+
+/** Kamal's Healthcheck defaults applied to what was written; the URL is joined as Ruby's URI.join (no `:80`). */
 export function normalizeHealthcheck(yml: HealthcheckYml): Healthcheck {
   const port = yml.port ?? 3000
   const path = yml.path ?? '/up'
   return {
-    cmd: yml.cmd ?? `curl -f http://localhost:${port}${path} || exit 1`,
+    cmd: yml.cmd ?? `curl -f ${new URL(path, `http://localhost:${port}`).href} || exit 1`,
     path,
     port,
     interval: yml.interval ?? '1s',

@@ -67,7 +67,7 @@ describe('normalize: healthcheck (Kamal semantics)', () => {
       port: 80,
       path: '/health',
       maxAttempts: 3,
-      cmd: 'curl -f http://localhost:80/health || exit 1',
+      cmd: 'curl -f http://localhost/health || exit 1',
     })
     expect(role(c, 'web').healthArgs).toBe(true)
     expect(role(c, 'edge').healthcheck).toMatchObject({ port: 80, path: '/up', maxAttempts: 3 })

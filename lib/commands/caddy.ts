@@ -124,7 +124,7 @@ export function run(config: Config, hostDir: string): Command {
   // prettier-ignore
   return cmd(
     'docker', 'run', '--name', CONTAINER, '--network', NETWORK, '--detach', '--restart', 'unless-stopped',
-    '--publish', `${config.proxy.hostPort}:80`,
+    '--publish', `${config.proxy.hostIp ? `${config.proxy.hostIp}:` : ''}${config.proxy.hostPort}:80`,
     '--volume', `${hostDir}:${MOUNT}`,
     loggingArgs(config.logging),
     optionize(config.proxy.options),

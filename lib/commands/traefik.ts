@@ -51,7 +51,7 @@ export function run(config: Config): Command {
   // prettier-ignore
   return cmd(
     'docker', 'run', '--name', CONTAINER, '--detach', '--restart', 'unless-stopped',
-    t.publish && ['--publish', `${t.hostPort}:${CONTAINER_PORT}`],
+    t.publish && ['--publish', `${t.hostIp ? `${t.hostIp}:` : ''}${t.hostPort}:${CONTAINER_PORT}`],
     '--volume', '/var/run/docker.sock:/var/run/docker.sock',
     envArgs(t.env, envFilePath(config)),
     loggingArgs(config.logging),

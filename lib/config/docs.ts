@@ -46,12 +46,15 @@ function findRecord(node: Node): Node | undefined {
 
 function typeOf(node: Node): string {
   if (node.enum) return node.enum.map((e) => `\`${String(e)}\``).join(' \\| ')
-  if (node.anyOf) return [...new Set(node.anyOf.map(typeOf))].join(' \\| ')
-  const t = Array.isArray(node.type) ? node.type.join(' \\| ') : (node.type ?? 'any')
+  if (node.anyOf) return stringish([...new Set(node.anyOf.map(typeOf))].join(' \\| '))
+  const t = stringish(Array.isArray(node.type) ? node.type.join(' \\| ') : (node.type ?? 'any'))
   if (t === 'array' && node.items) return `list of ${typeOf(node.items)}`
   if (t === 'object') return 'map'
   return t
 }
+
+// Kamal's "stringish": numbers and booleans are accepted where text is meant, and become text.
+const stringish = (type: string): string => type.replaceAll('string \\| number \\| boolean', 'string')
 
 /** The whole reference section. */
 export function referenceMarkdown(): string {

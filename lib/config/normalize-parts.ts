@@ -102,7 +102,7 @@ export function normalizeTraefik(yml: DeployYml, resolve: Resolve): Traefik {
   const t = yml.traefik ?? {}
   return {
     image: t.image ?? 'traefik:v2.11',
-    hostPort: t.host_port ?? 80,
+    ...hostPort(t.host_port ?? '80'),
     publish: t.publish ?? true,
     labels: { ...t.labels },
     args: { ...t.args },
@@ -119,11 +119,21 @@ export function normalizeProxy(yml: DeployYml, traefik: Traefik): Proxy {
     kind,
     // An empty caddy image is reported by rules.ts ("required when kind is caddy").
     image: p.image ?? (kind === 'traefik' ? traefik.image : ''),
-    hostPort: p.host_port ?? (kind === 'traefik' ? traefik.hostPort : 80),
+    ...(p.host_port !== undefined
+      ? hostPort(p.host_port)
+      : kind === 'traefik'
+        ? { hostPort: traefik.hostPort, hostIp: traefik.hostIp }
+        : { hostPort: 80 }),
     appPort: p.app_port ?? 80,
     hosts: p.hosts ?? (p.host === undefined ? [] : [p.host]),
     options: { ...p.options },
   }
+}
+
+/** `"8080"` → port 8080; `"10.0.0.3:80"` → port 80 on address 10.0.0.3 (Kamal publishes `<host_port>:80`). */
+export function hostPort(text: string): { hostPort: number; hostIp?: string } {
+  const at = text.lastIndexOf(':')
+  return at < 0 ? { hostPort: Number(text) } : { hostPort: Number(text.slice(at + 1)), hostIp: text.slice(0, at) }
 }
 
 /** `boot:`; a percentage limit is resolved against all hosts (roles and accessories), at least 1. */

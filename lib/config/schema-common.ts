@@ -17,6 +17,16 @@ export const Int = z.union([z.number(), z.string()], { error: 'expected a whole 
   return z.NEVER
 })
 
+/** `traefik.host_port`: a port, or `address:port` to publish on one address (`"10.0.0.3:80"`). */
+export const HostPort = z
+  .union([z.number(), z.string()], { error: 'expected a port or "address:port"' })
+  .transform((v, ctx) => {
+    const text = String(v)
+    if (/^(?:.+:)?\d+$/.test(text)) return text
+    ctx.issues.push({ code: 'custom', message: 'expected a port or "address:port"', input: v })
+    return z.NEVER
+  })
+
 /** A map of names to stringish values (labels, clear env, build args, log options). */
 export const StringMap = z.record(z.string(), Stringish)
 
@@ -28,8 +38,8 @@ export const DockerOptions = z
 /** One host entry: `1.1.1.1`, `1.1.1.1: tag` or `1.1.1.1: [tag1, tag2]`. */
 export const HostEntry = z.union(
   [
-    z.string().min(1),
-    z.record(z.string(), z.union([z.string(), z.array(z.string())], { error: 'expected a tag or a list of tags' })),
+    Stringish.pipe(z.string().min(1)),
+    z.record(z.string(), z.union([Stringish, z.array(Stringish)], { error: 'expected a tag or a list of tags' })),
   ],
   { error: 'expected a host, or "host: tag"' },
 )
@@ -44,7 +54,7 @@ const EnvMap = z.record(z.string(), Stringish)
 const EnvSections = {
   clear: StringMap.optional().describe('Values passed as `--env KEY=value`'),
   secret: z
-    .array(z.string())
+    .array(Stringish)
     .optional()
     .describe('Names of secrets, read from the environment or `.env` at load time and passed via the env file'),
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { DockerOptions, Env, HostList, Int, StringMap } from './schema-common.ts'
+import { DockerOptions, Env, HostList, Int, StringMap, Stringish } from './schema-common.ts'
 
 // One schema per deploy.yml section, strict so a typo is an "unknown key" error.
 // Defaults are applied in normalize.ts (they depend on what else is set), and are
@@ -8,7 +8,7 @@ import { DockerOptions, Env, HostList, Int, StringMap } from './schema-common.ts
 /** `registry:` (Kamal: required). username/password: a string, or `[ENV_NAME]` read from the secrets. */
 export const RegistryYml = z
   .strictObject({
-    server: z.string().optional().describe('Registry host[:port]; unset means Docker Hub'),
+    server: Stringish.optional().describe('Registry host[:port]; unset means Docker Hub'),
     username: z
       .union([z.string(), z.tuple([z.string()])], { error: 'expected a string or [ENV_NAME]' })
       .describe('User name, or `[ENV_NAME]` to read it from the environment / `.env`'),
@@ -21,11 +21,13 @@ export const RegistryYml = z
 /** `healthcheck:` (root and per role). */
 export const HealthcheckYml = z
   .strictObject({
-    cmd: z.string().optional().describe('Health command; default `curl -f http://localhost:<port><path> || exit 1`'),
-    interval: z.string().optional().describe('Docker `--health-interval`; default `1s`'),
+    cmd: Stringish.optional().describe(
+      'Health command; default `curl -f http://localhost:<port><path> || exit 1` (no `:80` for port 80)',
+    ),
+    interval: Stringish.optional().describe('Docker `--health-interval`; default `1s`'),
     max_attempts: Int.optional().describe('How many times to poll for healthy; default 7'),
     port: Int.optional().describe('Port used by the default command; default 3000'),
-    path: z.string().optional().describe('Path used by the default command; default `/up`'),
+    path: Stringish.optional().describe('Path used by the default command; default `/up`'),
     cord: z
       .union([z.string(), z.literal(false)], { error: 'expected a path or false' })
       .optional()
@@ -38,7 +40,7 @@ export const HealthcheckYml = z
 /** `logging:` (root and per role). */
 export const LoggingYml = z
   .strictObject({
-    driver: z.string().optional().describe('`--log-driver`'),
+    driver: Stringish.optional().describe('`--log-driver`'),
     options: StringMap.optional().describe('`--log-opt key=value`; default `max-size: 10m` when neither is set'),
   })
   .describe('Docker logging for app, proxy and accessory containers')
@@ -46,14 +48,14 @@ export const LoggingYml = z
 /** One role under `servers:` in its long form. */
 export const RoleObjectYml = z.strictObject({
   hosts: HostList.optional(),
-  cmd: z.string().optional().describe('Container command'),
+  cmd: Stringish.optional().describe('Container command'),
   options: DockerOptions.optional(),
   labels: StringMap.optional().describe('Container labels, merged over the root labels'),
   env: Env.optional().describe('Role env, merged over the root env (no `tags:` here)'),
   traefik: z.boolean().optional().describe('Whether the role sits behind the proxy; default: only the primary role'),
   healthcheck: HealthcheckYml.optional(),
   logging: LoggingYml.optional(),
-  asset_path: z.string().optional().describe('Asset bridging path for this role'),
+  asset_path: Stringish.optional().describe('Asset bridging path for this role'),
 })
 
 /** A role: a list of hosts, or the long form. */
@@ -62,14 +64,14 @@ export const RoleYml = z.union([HostList, RoleObjectYml], { error: 'expected a l
 /** `ssh:` */
 export const SshYml = z
   .strictObject({
-    user: z.string().optional().describe('SSH user; default `root`'),
+    user: Stringish.optional().describe('SSH user; default `root`'),
     port: Int.optional().describe('SSH port; default 22'),
-    proxy: z.string().optional().describe('Jump host, `host` or `user@host[:port]` (`root@` when no user)'),
-    proxy_command: z.string().optional().describe('OpenSSH-style ProxyCommand'),
-    log_level: z.string().optional().describe('SSH log level; default `fatal`'),
+    proxy: Stringish.optional().describe('Jump host, `host` or `user@host[:port]` (`root@` when no user)'),
+    proxy_command: Stringish.optional().describe('OpenSSH-style ProxyCommand'),
+    log_level: Stringish.optional().describe('SSH log level; default `fatal`'),
     keys_only: z.boolean().optional().describe('Use only the listed keys, not the agent'),
-    keys: z.array(z.string()).optional().describe('Private key files'),
-    key_data: z.array(z.string()).optional().describe('Private keys given inline (treated as secrets)'),
+    keys: z.array(Stringish).optional().describe('Private key files'),
+    key_data: z.array(Stringish).optional().describe('Private keys given inline (treated as secrets)'),
     verify_host_key: z
       .enum(['accept-new', 'always', 'never'])
       .optional()
@@ -86,8 +88,8 @@ export const SshkitYml = z
   .describe('Connection pool settings')
 
 const BuilderHostYml = z.strictObject({
-  arch: z.string().optional().describe('Architecture, e.g. `amd64` or `arm64`'),
-  host: z.string().optional().describe('Docker host, e.g. `ssh://user@host:port` or `unix:///…`'),
+  arch: Stringish.optional().describe('Architecture, e.g. `amd64` or `arm64`'),
+  host: Stringish.optional().describe('Docker host, e.g. `ssh://user@host:port` or `unix:///…`'),
 })
 
 /** `builder:` */
@@ -99,19 +101,18 @@ export const BuilderYml = z
     cache: z
       .strictObject({
         type: z.enum(['gha', 'registry']).describe('Cache backend'),
-        options: z.string().optional().describe('Extra cache options, e.g. `mode=max`'),
-        image: z.string().optional().describe('Registry cache image; default `<image>-build-cache`'),
+        options: Stringish.optional().describe('Extra cache options, e.g. `mode=max`'),
+        image: Stringish.optional().describe('Registry cache image; default `<image>-build-cache`'),
       })
       .optional()
       .describe('Build cache'),
-    context: z
-      .string()
-      .optional()
-      .describe('Build context dir; when set, builds from the working tree instead of a clean git clone'),
-    dockerfile: z.string().optional().describe('Dockerfile path; default `Dockerfile`'),
-    target: z.string().optional().describe('Build target stage'),
+    context: Stringish.optional().describe(
+      'Build context dir; when set, builds from the working tree instead of a clean git clone',
+    ),
+    dockerfile: Stringish.optional().describe('Dockerfile path; default `Dockerfile`'),
+    target: Stringish.optional().describe('Build target stage'),
     args: StringMap.optional().describe('`--build-arg` values'),
-    secrets: z.array(z.string()).optional().describe('Build secrets (`--secret id=NAME`), values from the environment'),
-    ssh: z.string().optional().describe('`--ssh` value, e.g. `default=$SSH_AUTH_SOCK`'),
+    secrets: z.array(Stringish).optional().describe('Build secrets (`--secret id=NAME`), values from the environment'),
+    ssh: Stringish.optional().describe('`--ssh` value, e.g. `default=$SSH_AUTH_SOCK`'),
   })
   .describe('How the image is built')

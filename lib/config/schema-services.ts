@@ -1,37 +1,37 @@
 import { z } from 'zod'
-import { DockerOptions, Env, HostList, Int, StringMap, Stringish } from './schema-common.ts'
+import { DockerOptions, Env, HostList, HostPort, Int, StringMap, Stringish } from './schema-common.ts'
 
 // Sections for the containers around the app: accessories, the proxy, and rolling boots.
 
 /** `accessories.<name>` */
 export const AccessoryYml = z.strictObject({
-  service: z.string().optional().describe('Container name and service label; default `<service>-<name>`'),
-  image: z.string().describe('Image to run'),
-  host: z.string().optional().describe('The one host (exactly one of host / hosts / roles)'),
+  service: Stringish.optional().describe('Container name and service label; default `<service>-<name>`'),
+  image: Stringish.describe('Image to run'),
+  host: Stringish.optional().describe('The one host (exactly one of host / hosts / roles)'),
   hosts: HostList.optional().describe('Hosts (exactly one of host / hosts / roles)'),
   roles: z
-    .array(z.string())
+    .array(Stringish)
     .optional()
     .describe('Run on every host of these roles (exactly one of host / hosts / roles)'),
-  cmd: z.string().optional().describe('Container command'),
+  cmd: Stringish.optional().describe('Container command'),
   port: Stringish.optional().describe('Published port: `"3306"` → `3306:3306`; may include an IP'),
   labels: StringMap.optional().describe('Container labels'),
   options: DockerOptions.optional(),
   env: Env.optional().describe('Accessory env (clear/secret)'),
-  files: z.array(z.string()).optional().describe('`local:remote` files uploaded and mounted'),
-  directories: z.array(z.string()).optional().describe('`host:container` directories created and mounted'),
-  volumes: z.array(z.string()).optional().describe('Extra `--volume` values'),
+  files: z.array(Stringish).optional().describe('`local:remote` files uploaded and mounted'),
+  directories: z.array(Stringish).optional().describe('`host:container` directories created and mounted'),
+  volumes: z.array(Stringish).optional().describe('Extra `--volume` values'),
 })
 
 /** `traefik:` */
 export const TraefikYml = z
   .strictObject({
-    image: z.string().optional().describe('Traefik image; default `traefik:v2.11`'),
-    host_port: Int.optional().describe('Published host port; default 80'),
+    image: Stringish.optional().describe('Traefik image; default `traefik:v2.11`'),
+    host_port: HostPort.optional().describe('Published host port, or `address:port` to bind one address; default 80'),
     publish: z.boolean().optional().describe('`false`: do not publish a port'),
     labels: StringMap.optional().describe('Extra labels on the traefik container'),
     args: z
-      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string' }))
       .optional()
       .describe('Traefik arguments `--key=value`'),
     options: DockerOptions.optional(),
@@ -44,7 +44,7 @@ export const ProxyYml = z
   .strictObject({
     kind: z.enum(['traefik', 'caddy']).optional().describe('slipway: the front proxy; default `traefik`'),
     image: z.string().optional().describe('Proxy image; required for `caddy` (traefik uses `traefik.image`)'),
-    host_port: Int.optional().describe('Published host port; default `traefik.host_port` or 80'),
+    host_port: HostPort.optional().describe('Published host port or `address:port`; default `traefik.host_port` or 80'),
     app_port: Int.optional().describe('Port the app listens on in its container; default 80'),
     host: z
       .string()

@@ -12,8 +12,13 @@ export async function showConfig(
   {
     cwd = process.cwd(),
     env = process.env,
-    out = (s: string) => process.stdout.write(s),
-    err = (s: string) => process.stderr.write(s),
+    out = (s: string): void => void process.stdout.write(s),
+    err = (s: string): void => void process.stderr.write(s),
+  }: {
+    cwd?: string
+    env?: Readonly<Record<string, string | undefined>>
+    out?: (s: string) => void
+    err?: (s: string) => void
   } = {},
 ): Promise<number> {
   try {
@@ -29,7 +34,13 @@ export async function showConfig(
       )
       return 0
     }
-    const config = await loadConfig({ cwd, file: flags.configFile, destination: flags.destination, env })
+    const config = await loadConfig({
+      cwd,
+      file: flags.configFile,
+      destination: flags.destination,
+      env,
+      warn: (message) => err(`warning: ${message}\n`),
+    })
     const version = await resolveVersion({
       cwd: config.root,
       flag: flags.version,

@@ -1,12 +1,12 @@
 import { stringify } from 'yaml'
+import { kamalEscape } from './kamal-shell.ts'
 import { allHosts, configPrimaryHost } from './selection.ts'
-import type { Config, Logging } from './types.ts'
-// The summary shows the exact logging arguments app containers get, so it uses the builders' helper.
-import { loggingArgs } from '../commands/args.ts'
+import type { Config, Healthcheck, Logging } from './types.ts'
 
 /**
- * What `kamal config` prints (Configuration#to_h), with Kamal's key names. Secrets are Secret
- * objects, whose toJSON is [REDACTED], so JSON and YAML output never show their values.
+ * What `kamal config` prints (Configuration#to_h), with Kamal's key names and forms, plus
+ * slipway's own settings (`ssh_options.verify_host_key`, `proxy`). Secrets are Secret objects,
+ * whose toJSON is [REDACTED], so JSON and YAML output never show their values.
  */
 export function configSummary(config: Config, { version }: { version: string }): Record<string, unknown> {
   const { ssh } = config
@@ -35,11 +35,36 @@ export function configSummary(config: Config, { version }: { version: string }):
     sshkit: { max_concurrent_starts: ssh.maxConcurrentStarts, pool_idle_timeout: ssh.poolIdleTimeout },
     builder: compact({ ...config.builder }),
     accessories: Object.fromEntries(config.accessories.map(({ name, ...a }) => [name, compact({ ...a })])),
-    logging: loggingArgs(config.logging),
-    healthcheck: { ...config.healthcheck },
-    proxy: { ...config.proxy },
+    logging: kamalLoggingArgs(config.logging),
+    healthcheck: kamalHealthcheck(config.healthcheck),
+    proxy: compact({ ...config.proxy }),
   }
   return compact(summary)
+}
+
+/** Kamal's logging_args: `["--log-opt", "max-size=\"10m\""]`, the driver as `--log-driver "json-file"`. */
+export function kamalLoggingArgs(logging: Logging): string[] {
+  return [
+    ...(logging.driver === undefined ? [] : ['--log-driver', kamalEscape(logging.driver)]),
+    // Kamal's argumentize: an empty value leaves the bare key.
+    ...Object.entries(logging.options).flatMap(([key, value]) => [
+      '--log-opt',
+      value === '' ? key : `${key}=${kamalEscape(value)}`,
+    ]),
+  ]
+}
+
+/** Kamal's Healthcheck#to_h: snake_case keys in Kamal's order. */
+export function kamalHealthcheck(h: Healthcheck): Record<string, unknown> {
+  return {
+    cmd: h.cmd,
+    interval: h.interval,
+    max_attempts: h.maxAttempts,
+    port: h.port,
+    path: h.path,
+    cord: h.cord,
+    log_lines: h.logLines,
+  }
 }
 
 /** The summary as YAML (secrets redacted through toJSON). */

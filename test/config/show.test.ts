@@ -22,8 +22,16 @@ test('configSummary uses Kamal key names', () => {
       verify_host_key: 'accept-new',
     },
     sshkit: { max_concurrent_starts: 30, pool_idle_timeout: 900 },
-    logging: ['--log-opt', 'max-size=10m'],
-    healthcheck: { port: 3000, path: '/up' },
+    logging: ['--log-opt', 'max-size="10m"'],
+    healthcheck: {
+      cmd: 'curl -f http://localhost:3000/up || exit 1',
+      interval: '1s',
+      max_attempts: 7,
+      port: 3000,
+      path: '/up',
+      cord: '/tmp/kamal-cord',
+      log_lines: 50,
+    },
   })
 })
 

@@ -12,6 +12,7 @@ import {
 import { accessoryDetails, accessoryLogs } from './accessory-report.ts'
 import { withLock } from './lock.ts'
 import { LOG_HELP, LOG_OPTIONS } from '../../lib/cli/log-flags.ts'
+import { checkSecrets } from './secrets.ts'
 
 // `tasks/accessory.ts SUBCOMMAND NAME`: Kamal 1.x's `kamal accessory …`. Everything that changes a
 // host holds the deploy lock, as Kamal's `mutating`; details and logs do not.
@@ -66,8 +67,8 @@ export function accessorySteps(flags: Flags): DeployTask[] {
   const lines = str('lines')
   if (lines !== undefined && !/^\d+$/.test(lines)) throw new DeployError(`--lines must be a whole number, got ${lines}`)
   const steps: Record<AccessorySubcommand, () => DeployTask[]> = {
-    boot: () => [withLock([bootAccessory(name)])],
-    reboot: () => [withLock([rebootAccessory(name)])],
+    boot: () => [checkSecrets('registry', `accessory:${name}`), withLock([bootAccessory(name)])],
+    reboot: () => [checkSecrets('registry', `accessory:${name}`), withLock([rebootAccessory(name)])],
     start: () => [withLock([startAccessory(name)])],
     stop: () => [withLock([stopAccessory(name)])],
     restart: () => [withLock([restartAccessory(name)])],

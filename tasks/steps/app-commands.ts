@@ -10,6 +10,7 @@ import { tagLatest } from './app.ts'
 import { bootApp } from './boot.ts'
 import { withLock } from './lock.ts'
 import { LOG_HELP, LOG_OPTIONS } from '../../lib/cli/log-flags.ts'
+import { checkSecrets } from './secrets.ts'
 
 // Kamal's `app start|stop|details|containers|images|logs|version|stale_containers|remove` as task
 // factories. Read-only ones put `Host: …` blocks in ctx.found.report (printed on stdout after the
@@ -201,7 +202,7 @@ export function appSteps(flags: Flags): DeployTask[] {
   if (lines !== undefined && !/^\d+$/.test(lines)) throw new DeployError(`--lines must be a whole number, got ${lines}`)
   const stop = flags.extra['stop'] === true
   const steps: Record<AppSubcommand, () => DeployTask[]> = {
-    boot: () => [withLock([bootApp(), tagLatest()])],
+    boot: () => [checkSecrets('registry', 'app'), withLock([bootApp(), tagLatest()])],
     start: () => [withLock([startApp()])],
     stop: () => [withLock([stopApp()])],
     details: () => [appDetails()],

@@ -8,6 +8,7 @@ import type { LogsParams, ProxyHost } from '../../lib/proxy/driver.ts'
 import { fanOut, onHosts, reportOnHosts, type Task } from './fan-out.ts'
 import { runHook } from './hooks.ts'
 import { withLock } from './lock.ts'
+import { checkSecrets } from './secrets.ts'
 
 // The proxy as discrete tasks (Kamal's `traefik boot|reboot|start|stop|…`, Kamal 2's `proxy …`).
 // What each does on a host is the configured kind's driver (lib/proxy): these tasks only choose the
@@ -155,8 +156,8 @@ export function proxySteps(command: 'proxy' | 'traefik', flags: Flags): DeployTa
     },
   }
   const steps: Record<ProxySubcommand, () => DeployTask[]> = {
-    boot: () => [withLock([bootProxy()])],
-    reboot: () => [withLock([rebootProxy({ rolling })])],
+    boot: () => [checkSecrets('registry', 'proxy'), withLock([bootProxy()])],
+    reboot: () => [checkSecrets('registry', 'proxy'), withLock([rebootProxy({ rolling })])],
     start: () => [withLock([startProxy()])],
     stop: () => [withLock([stopProxy()])],
     restart: () => [withLock([restartProxy()])],

@@ -7,6 +7,7 @@ import { pullImage, pruneOld, tagLatest } from './app.ts'
 import { loginRegistryRemotely } from './registry-login.ts'
 import { bootProxy } from './proxy.ts'
 import { bootstrapServers } from './server.ts'
+import { checkSecrets } from './secrets.ts'
 import { together } from './together.ts'
 
 // The lists users copy and rearrange: one factory call per line, no logic.
@@ -22,6 +23,7 @@ export const pushSteps = (): DeployTask[] => [
 
 /** The whole deploy: build → push (while connecting) → pull → (lock) → proxy → boot → tag latest → prune. */
 export const deploySteps = (): DeployTask[] => [
+  checkSecrets('registry', 'app', 'proxy'),
   together('Build and connect', [
     { title: 'Build and push', steps: pushSteps() },
     { title: 'Connect', steps: [runHook('pre-connect'), loginRegistryRemotely()] },
@@ -33,6 +35,7 @@ export const deploySteps = (): DeployTask[] => [
 
 /** Deploy without building: the image must already be in the registry (`--skip-push` does the same). */
 export const redeploySteps = (): DeployTask[] => [
+  checkSecrets('registry', 'app'),
   runHook('pre-connect'),
   pullImage(),
   withLock([runHook('pre-deploy'), bootApp(), tagLatest()]),
@@ -41,6 +44,7 @@ export const redeploySteps = (): DeployTask[] => [
 
 /** First deploy to fresh servers (Kamal's `setup`): Docker and run directory on every host, the docker-setup hook, then the deploy. */
 export const setupSteps = (): DeployTask[] => [
+  checkSecrets('registry', 'app', 'proxy'),
   runHook('pre-connect'),
   withLock([
     bootstrapServers(),

@@ -7,6 +7,7 @@ import { tagLatest } from './app.ts'
 import { bootApp } from './boot.ts'
 import { runHook } from './hooks.ts'
 import { withLock } from './lock.ts'
+import { checkSecrets } from './secrets.ts'
 
 // Kamal's `rollback VERSION` (kamal.md §3): it does not restart the old container. Boot renames the
 // stopped VERSION container out of the way and runs a fresh one from the image prune kept, so a
@@ -44,6 +45,7 @@ export const checkVersionAvailable = (): DeployTask => ({
 
 /** Under the lock: check, pre-deploy hook, boot VERSION, tag it latest; then the post-deploy hook. */
 export const rollbackSteps = (): DeployTask[] => [
+  checkSecrets('registry', 'app'),
   withLock([checkVersionAvailable(), runHook('pre-deploy'), bootApp(), tagLatest()]),
   runHook('post-deploy'),
 ]

@@ -60,9 +60,12 @@ describe('expressions', () => {
     expect(render('password: <%= `printf "tok\\n"` %>')).toBe('password: tok\n')
   })
 
-  test('tags inside YAML comments are left alone', () => {
+  test('tags inside YAML comments are left alone; a # inside quotes starts no comment', () => {
     const src = 'a: 1\n# <%= `whoami` %>\nb: <%= ENV["A"] %> # <%= nope %>\nc: 3'
     expect(render(src)).toBe('a: 1\n# <%= `whoami` %>\nb: alpha # <%= nope %>\nc: 3')
+    expect(render(`t: "Team # <%= ENV["A"] %>"\nu: 'it''s # <%= ENV["A"] %>'\nv: a#<%= ENV["A"] %>`)).toBe(
+      `t: "Team # alpha"\nu: 'it''s # alpha'\nv: a#alpha`,
+    )
   })
 })
 

@@ -1,8 +1,8 @@
 // Splits an ERB template into text and tags, as Ruby's ERB scanner does with the `-` trim mode:
 // `<%= %>` outputs, `<% %>` runs code, `<%# %>` is a comment, `<%%` is a literal `<%`, `-%>`
 // drops the newline after the tag and `<%-` the indentation before it. A tag inside a YAML
-// comment (after `#` at the start of a line or after a space) is left as text: commented-out
-// examples often hold ERB that could not run.
+// comment (a `#` at the start of a line or after a space, outside quotes) is left as text:
+// commented-out examples often hold ERB that could not run.
 
 /** A piece of the template: text to copy, or a tag with its code. Offsets are in the source. */
 export type Part =
@@ -45,7 +45,7 @@ export function scan(source: string): Part[] {
     }
     const lineStart = source.lastIndexOf('\n', start - 1) + 1
     const before = source.slice(lineStart, start)
-    if (/(^|\s)#/.test(before)) continue
+    if (inYamlComment(before)) continue
     const trimIndent = marker === '-' && /^[ \t]*$/.test(before)
     text(copied, trimIndent ? lineStart : start)
     copied = start + whole.length
@@ -62,4 +62,19 @@ export function scan(source: string): Part[] {
   }
   text(copied, source.length)
   return parts
+}
+
+// Whether the text before a tag on its line has started a YAML comment: a `#` at the start or
+// after white space, outside '...' (where '' is a quote) and "..." (where \" is).
+function inYamlComment(before: string): boolean {
+  let quote: string | undefined
+  for (let i = 0; i < before.length; i++) {
+    const c = before[i]!
+    if (quote === '"' && c === '\\') i++
+    else if (quote === "'" && c === "'" && before[i + 1] === "'") i++
+    else if (quote && c === quote) quote = undefined
+    else if (!quote && (c === '"' || c === "'") && (i === 0 || /[\s:[{,-]/.test(before[i - 1]!))) quote = c
+    else if (!quote && c === '#' && (i === 0 || /\s/.test(before[i - 1]!))) return true
+  }
+  return false
 }

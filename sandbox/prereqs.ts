@@ -23,6 +23,8 @@ export const PROGRAMS: readonly { readonly path: string; readonly pkg: string }[
   { path: '/usr/bin/tmux', pkg: 'tmux' },
   // Not run by the sandbox either: npm test lints the remote programs (lib/commands/sh) with it.
   { path: '/usr/bin/shellcheck', pkg: 'shellcheck' },
+  // Not run by slipway: the compatibility tests compare its YAML and ERB reading with Ruby's own.
+  { path: '/usr/bin/ruby', pkg: 'ruby' },
 ]
 
 /** Debian packages whose programs are missing here (empty when all are present). */

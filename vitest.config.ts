@@ -1,12 +1,19 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 // Two projects: `unit` is pure and fast; `e2e` runs against the real sandbox servers,
 // which its global setup brings up once and leaves running for the next run.
 export default defineConfig({
+  // `import … from 'slipway'` in tests and examples means this checkout's sources (tsconfig's paths say the same).
+  resolve: { alias: { slipway: fileURLToPath(new URL('./index.ts', import.meta.url)) } },
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/**/*.test.ts', 'bench/test/**/*.test.ts'], exclude: ['test/e2e/**'] } },
       {
+        extends: true,
+        test: { name: 'unit', include: ['test/**/*.test.ts', 'bench/test/**/*.test.ts'], exclude: ['test/e2e/**'] },
+      },
+      {
+        extends: true,
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],

@@ -25,8 +25,7 @@ export async function deployOnce(target: DeployTarget, version: string): Promise
   const cpuBefore = cpuTimes()
   const started = performance.now()
   const code = await run(
-    () => p.recipe(deploySteps()),
-    { command: 'deploy' },
+    { name: 'deploy', recipe: () => p.recipe(deploySteps()) },
     {
       argv: [],
       cwd: target.dir,

@@ -3,7 +3,7 @@ import type { Config, Role } from './config/types.ts'
 import type { Executor } from './exec/executor.ts'
 import type { BuildRoute } from './build/route.ts'
 
-/** Flags shared by every entry script (parsed once in main.ts). */
+/** Flags shared by every command (parsed once, by lib/cli/flags.ts). */
 export interface Flags {
   readonly configFile: string | undefined
   readonly destination: string | undefined
@@ -19,10 +19,6 @@ export interface Flags {
   readonly quiet: boolean
   readonly confirmed: boolean
   readonly dryRun: boolean
-  /** Positional arguments after the flags (e.g. `app logs`'s subcommand). */
-  readonly args: readonly string[]
-  /** Entry-script specific flags, unparsed values by name. */
-  readonly extra: Readonly<Record<string, string | boolean | undefined>>
 }
 
 /** The hosts and roles this run acts on, primary first (Kamal's Commander::Specifics). */

@@ -1,43 +1,37 @@
 import { setMaxListeners } from 'node:events'
 import { userInfo } from 'node:os'
 import { relative } from 'node:path'
-import { Listr } from 'listr2'
-import type { DeployContext, DeployTask, Flags, Found } from './context.ts'
+import type { DeployContext, DeployTask, Found } from './context.ts'
 import { DeployError } from './errors.ts'
-import { parseFlags, SHARED_HELP, type ExtraFlags } from './cli/flags.ts'
+import {
+  stepsFor,
+  type CliCommand,
+  type CommandIo,
+  type Invocation,
+  type OptionSpecs,
+  type RecipeCommand,
+} from './cli/command.ts'
+import { parseInvocation } from './cli/flags.ts'
+import { usage } from './cli/usage.ts'
 import { loadConfig } from './config/load.ts'
 import { select } from './config/selection.ts'
 import { resolveVersion } from './build/version.ts'
-import { sshPool } from './exec/ssh.ts'
 import { localExecutor } from './exec/local.ts'
 import { recorder } from './exec/recorder.ts'
 import { cmd, type Secret } from './shell/command.ts'
 import { scrub } from './exec/output.ts'
 import type { Executor } from './exec/executor.ts'
 import { LOG_DIR, LOGS_KEPT, openRunLog, secretsIn, type RunLog } from './run/run-log.ts'
-import { listrOutput, type RendererName } from './run/terminal.ts'
+import type { RendererName } from './run/terminal.ts'
 import { outcomeLine } from './run/summary.ts'
-
-/** What an entry script runs: a recipe built from the parsed flags, under a Kamal-style command name. */
-export interface EntryOptions extends ExtraFlags {
-  /** KAMAL_COMMAND / SLIPWAY_COMMAND, e.g. `deploy`. */
-  readonly command: string
-  /** Usage line shown by --help, e.g. `tasks/app.ts boot|stop|logs [flags]`. */
-  readonly usage?: string
-  /** Subcommand from the first positional argument (e.g. `app boot` → `boot`). */
-  readonly subcommands?: readonly string[]
-  /**
-   * The version this entry runs against when it is not `--version` (e.g. `rollback VERSION`'s
-   * positional). Returning undefined falls back to `--version`, VERSION, then git HEAD.
-   */
-  readonly version?: (flags: Flags) => string | undefined
-}
 
 /** Options of `run()`, for programmatic use and tests. */
 export interface RunOptions {
   readonly argv?: readonly string[]
   readonly cwd?: string
   readonly env?: NodeJS.ProcessEnv
+  /** How the command was started, shown by --help: `slipway app`. Default: `npx tsx <the script>`. */
+  readonly program?: string
   /** Output for dry-run lines, summaries and errors (default: stderr, one line each). */
   readonly write?: (line: string) => void
   /** Output for what read-only commands report (default: stdout). */
@@ -47,30 +41,101 @@ export interface RunOptions {
   readonly onStats?: (stats: { connections: number; commands: Record<string, number> }) => void
 }
 
-/** The shared entrypoint: flags → config → context → listr2 tree → exit code. Never throws. */
-export async function main(recipe: (flags: Flags) => DeployTask[], options: EntryOptions): Promise<void> {
-  process.exitCode = await run(recipe, options)
+/** The shared entrypoint: argv → command → exit code. Never throws. */
+export async function main<const O extends OptionSpecs>(
+  command: CliCommand<O>,
+  options: RunOptions = {},
+): Promise<void> {
+  process.exitCode = await run(command, options)
 }
 
-/** Like main() but returns the exit code: 0 on success, 1 on failure, 130 when cancelled. */
-export async function run(
-  recipe: (flags: Flags) => DeployTask[],
-  entry: EntryOptions,
-  opts: RunOptions = {},
-): Promise<number> {
+/**
+ * Like main() but returns the exit code: 0 on success, 1 on failure, 130 when cancelled. A recipe
+ * command runs as: parse → open the session (run log, config, hosts, executors, version) → the task
+ * tree → what it found; a local command (init, config) runs on its own after the parse.
+ */
+export async function run<const O extends OptionSpecs>(command: CliCommand<O>, opts: RunOptions = {}): Promise<number> {
   const started = Date.now()
-  const cwd = opts.cwd ?? process.cwd()
-  // Everything said on the terminal also goes to the run's log, once it is open.
-  let log: RunLog | undefined
-  // Known secrets are scrubbed from everything shown, whatever a remote program printed.
-  const secrets: Secret[] = []
-  const print = (line: string): void =>
-    (opts.write ?? ((l: string) => process.stderr.write(`${l}\n`)))(scrub(line, secrets))
-  const write = (line: string): void => {
-    log?.line(line)
-    print(line)
+  const argv = opts.argv ?? process.argv.slice(2)
+  const io = runIo(opts)
+  const cancel = cancellation(io.write)
+  let session: Session | undefined
+  try {
+    const parsed = parseInvocation(argv, command)
+    if (parsed.help) {
+      io.write(usage(command, opts.program ?? scriptProgram(io.cwd)) + (command.run ? '' : LOG_HELP))
+      return 0
+    }
+    if (command.run) {
+      await command.run(parsed, io)
+      return 0
+    }
+    const log = (io.log = openRunLog(io.cwd, [command.name, parsed.subcommand].filter(Boolean).join('-')))
+    log.line(`slipway ${command.name} ${argv.join(' ')} (in ${io.cwd})`)
+    session = await openSession(command, parsed, { ...io, log }, cancel.signal, opts)
+    await runTree(stepsFor(command, parsed), session, io, opts)
+    report(session.ctx.found, io)
+    const outcome = outcomeLine(session.ctx, (Date.now() - started) / 1000)
+    if (outcome) io.write(outcome)
+    log.line(`finished in ${Date.now() - started} ms`)
+    return 0
+  } catch (error) {
+    // What the run found is printed whether it succeeded or not: a host that answered is shown even
+    // when another failed, and a warning (uncommitted changes, …) matters most when something broke.
+    if (session) report(session.ctx.found, io)
+    return failure(error, cancel.signal, io)
+  } finally {
+    await session?.close()
+    cancel.dispose()
   }
-  const env = opts.env ?? process.env
+}
+
+/** Where a run writes: every line also goes to its run log once open, and known secrets are scrubbed. */
+interface RunIo extends CommandIo {
+  readonly env: NodeJS.ProcessEnv
+  /** A line on stderr that is not logged (the log's own path). */
+  readonly print: (line: string) => void
+  /** Values scrubbed from everything shown: the config's secrets, once loaded. */
+  readonly secrets: Secret[]
+  log: RunLog | undefined
+}
+
+function runIo(opts: RunOptions): RunIo {
+  const secrets: Secret[] = []
+  const stderr = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`))
+  const stdout = opts.out ?? ((text: string) => process.stdout.write(text))
+  const io: RunIo = {
+    cwd: opts.cwd ?? process.cwd(),
+    env: opts.env ?? process.env,
+    secrets,
+    log: undefined,
+    print: (line) => stderr(scrub(line, secrets)),
+    write: (line) => {
+      io.log?.line(line)
+      io.print(line)
+    },
+    out: (text) => {
+      io.log?.line(text.trimEnd())
+      stdout(scrub(text, secrets))
+    },
+  }
+  return io
+}
+
+// `npx tsx tasks/deploy.ts`, as the user typed it (relative to where they are).
+const scriptProgram = (cwd: string): string => `npx tsx ${relative(cwd, process.argv[1] ?? 'tasks/script.ts')}`
+
+const LOG_HELP = [
+  '',
+  `Every run writes its full log (each command per host, its output and exit code, secrets redacted)`,
+  `to ${LOG_DIR}/ under the app's directory; the last ${LOGS_KEPT} are kept. NO_COLOR=1 turns colours off.`,
+].join('\n')
+
+/** Signals closer together than this are one Ctrl-C, passed on by the processes above this one. */
+const REPEAT_MS = 1000
+
+/** Ctrl-C / SIGTERM abort the run's one signal; a second one quits at once. */
+function cancellation(write: (line: string) => void): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController()
   // Every command in flight listens to the run's one signal; a 10-host deploy has more than Node's default 10.
   setMaxListeners(0, controller.signal)
@@ -87,93 +152,8 @@ export async function run(
     controller.abort()
   }
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
-  let close = async (): Promise<void> => {}
-  // What the run found is printed whether it succeeded or not: a host that answered is shown even
-  // when another failed, and a warning (uncommitted changes, …) matters most when something broke.
-  let found: Found | undefined
-  const report = opts.out ?? ((text: string) => process.stdout.write(text))
-  const out = (text: string): void => {
-    log?.line(text.trimEnd())
-    report(scrub(text, secrets))
-  }
-  const printFound = (): void => {
-    for (const warning of found?.warnings ?? []) write(`warning: ${warning}`)
-    if (found?.report.length) out(`${found.report.join('\n')}\n`)
-  }
-  try {
-    const flags = parseFlags(opts.argv ?? process.argv.slice(2), entry)
-    if (flags.help) {
-      write(usage(entry))
-      return 0
-    }
-    log = openRunLog(cwd, [entry.command, entry.subcommands ? flags.args[0] : undefined].filter(Boolean).join('-'))
-    log.line(`slipway ${entry.command} ${(opts.argv ?? process.argv.slice(2)).join(' ')} (in ${cwd})`)
-    const config = await loadConfig({ cwd, file: flags.configFile, destination: flags.destination, env })
-    secrets.push(...secretsIn(config).filter((s) => s.value !== ''))
-    log.redact(secrets)
-    const selection = select(config, { hosts: flags.hosts, roles: flags.roles, primary: flags.primary })
-    const dry = flags.dryRun ? recorder({ reply: () => DRY_RUN_REPLY }) : undefined
-    const realLocal = localExecutor({ cwd: config.root, env: stringsOf(env) })
-    const local: Executor = log.executor(dry ? dry.executor('localhost') : realLocal)
-    // SLIPWAY_KNOWN_HOSTS points host-key checks at another file (the sandbox keeps its own).
-    const pool = dry
-      ? undefined
-      : sshPool({ ...config.ssh, knownHostsFile: env['SLIPWAY_KNOWN_HOSTS'] }, { signal: controller.signal })
-    close = async () => {
-      if (pool) opts.onStats?.(pool.stats())
-      await pool?.close()
-    }
-    const version = await resolveVersion({
-      cwd: config.root,
-      flag: entry.version?.(flags) ?? flags.version,
-      env,
-      config,
-      local: realLocal,
-    })
-    const ctx: DeployContext = {
-      config,
-      version,
-      command: entry.command,
-      subcommand: entry.subcommands ? flags.args[0] : undefined,
-      flags,
-      selection,
-      local,
-      remote: logged(log, dry ? dry.executor : pool!.executor),
-      signal: controller.signal,
-      startedAt: Date.now(),
-      performer: await performer(realLocal),
-      found: (found = { holdingLock: false, loggedIn: new Set(), live: new Set(), warnings: [], report: [] }),
-    }
-    const output = listrOutput({ ...flags, renderer: opts.renderer, env, secrets })
-    try {
-      await new Listr(recipe(flags), { ctx, ...output, registerSignalListeners: false, exitOnError: true }).run()
-    } finally {
-      if (dry) for (const line of dry.log) write(line)
-    }
-    printFound()
-    const outcome = outcomeLine(ctx, (Date.now() - started) / 1000)
-    if (outcome) write(outcome)
-    log.line(`finished in ${Date.now() - started} ms`)
-    return 0
-  } catch (error) {
-    printFound()
-    const where = log ? `full log: ${relative(cwd, log.path)}` : undefined
-    if (controller.signal.aborted) {
-      write(`cancelled${error instanceof Error ? `: ${error.message}` : ''}`)
-      if (where) print(where)
-      return 130
-    }
-    write(error instanceof DeployError ? `error: ${error.message}` : String((error as Error)?.stack ?? error))
-    if (where) print(where)
-    return 1
-  } finally {
-    await close()
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
-  }
+  return { signal: controller.signal, dispose: () => void process.off('SIGINT', onSignal).off('SIGTERM', onSignal) }
 }
-
-/** Signals closer together than this are one Ctrl-C, passed on by the processes above this one. */
-const REPEAT_MS = 1000
 
 // The second Ctrl-C: leave at once, but with the terminal's cursor (hidden while the tree is drawn) back.
 function quitNow(): never {
@@ -181,24 +161,104 @@ function quitNow(): never {
   process.exit(130)
 }
 
-const stringsOf = (env: NodeJS.ProcessEnv): Record<string, string> =>
+/** One run's context, the dry run's record, and how to close the connections. */
+interface Session {
+  readonly ctx: DeployContext
+  readonly dryRun: readonly string[] | undefined
+  close(): Promise<void>
+}
+
+/** Config, selection, executors and version: everything the tasks need, before any task runs. */
+async function openSession(
+  command: RecipeCommand,
+  invocation: Invocation,
+  { log, env, cwd, secrets }: RunIo & { log: RunLog },
+  signal: AbortSignal,
+  opts: RunOptions,
+): Promise<Session> {
+  const { flags } = invocation
+  const config = await loadConfig({ cwd, file: flags.configFile, destination: flags.destination, env })
+  secrets.push(...secretsIn(config).filter((s) => s.value !== ''))
+  log.redact(secrets)
+  const selection = select(config, { hosts: flags.hosts, roles: flags.roles, primary: flags.primary })
+  const dry = flags.dryRun ? recorder({ reply: () => DRY_RUN_REPLY }) : undefined
+  const realLocal = localExecutor({ cwd: config.root, env: stringsOf(env) })
+  // ssh2 loads only for runs that connect (not for --dry-run, init or config).
+  const pool = dry
+    ? undefined
+    : (await import('./exec/ssh.ts')).sshPool(
+        // SLIPWAY_KNOWN_HOSTS points host-key checks at another file (the sandbox keeps its own).
+        { ...config.ssh, knownHostsFile: env['SLIPWAY_KNOWN_HOSTS'] },
+        { signal },
+      )
+  const close = async (): Promise<void> => {
+    if (pool) opts.onStats?.(pool.stats())
+    await pool?.close()
+  }
+  try {
+    const version = await resolveVersion({
+      cwd: config.root,
+      flag: command.version?.(invocation) ?? flags.version,
+      env,
+      config,
+      local: realLocal,
+    })
+    const ctx: DeployContext = {
+      config,
+      version,
+      command: command.name,
+      subcommand: invocation.subcommand,
+      flags,
+      selection,
+      local: log.executor(dry ? dry.executor('localhost') : realLocal),
+      remote: logged(log, dry ? dry.executor : pool!.executor),
+      signal,
+      startedAt: Date.now(),
+      performer: await performer(realLocal),
+      found: { holdingLock: false, loggedIn: new Set(), live: new Set(), warnings: [], report: [] },
+    }
+    return { ctx, dryRun: dry?.log, close }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}
+
+/** The recipe as one listr2 tree over the session's context; listr2 loads only for runs that draw one. */
+async function runTree(steps: DeployTask[], { ctx, dryRun }: Session, io: RunIo, opts: RunOptions): Promise<void> {
+  const [{ Listr }, { listrOutput }] = await Promise.all([import('listr2'), import('./run/terminal.ts')])
+  const output = listrOutput({ ...ctx.flags, renderer: opts.renderer, env: io.env, secrets: io.secrets })
+  try {
+    await new Listr(steps, { ctx, ...output, registerSignalListeners: false, exitOnError: true }).run()
+  } finally {
+    for (const line of dryRun ?? []) io.write(line)
+  }
+}
+
+/** Warnings on stderr, then what read-only commands found on stdout. */
+function report(found: Found, io: RunIo): void {
+  for (const warning of found.warnings) io.write(`warning: ${warning}`)
+  if (found.report.length) io.out(`${found.report.join('\n')}\n`)
+}
+
+/** The exit code of a failed run, after saying why: a DeployError as one line, anything else with its stack. */
+function failure(error: unknown, signal: AbortSignal, io: RunIo): number {
+  const where = io.log ? `full log: ${relative(io.cwd, io.log.path)}` : undefined
+  if (signal.aborted) {
+    io.write(`cancelled${error instanceof Error ? `: ${error.message}` : ''}`)
+    if (where) io.print(where)
+    return 130
+  }
+  io.write(error instanceof DeployError ? `error: ${error.message}` : String((error as Error)?.stack ?? error))
+  if (where) io.print(where)
+  return 1
+}
+
+const stringsOf = (env: Readonly<Record<string, string | undefined>>): Record<string, string> =>
   Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'))
 
 // A dry run answers every command with success and a neutral reply: no current container, home at ~.
 const DRY_RUN_REPLY = { stdout: 'home=~\ncurrent=\ncurrent_version=\n' }
-
-function usage(entry: EntryOptions): string {
-  return [
-    `usage: npx tsx ${entry.usage ?? `tasks/${entry.command}.ts [flags]`}`,
-    '',
-    'flags:',
-    ...(entry.help ?? []),
-    ...SHARED_HELP,
-    '',
-    `Every run writes its full log (each command per host, its output and exit code, secrets redacted)`,
-    `to ${LOG_DIR}/ under the app's directory; the last ${LOGS_KEPT} are kept. NO_COLOR=1 turns colours off.`,
-  ].join('\n')
-}
 
 // Kamal's performer: the git user, else the OS user.
 async function performer(local: Executor): Promise<string> {

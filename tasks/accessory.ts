@@ -1,4 +1,4 @@
 import { main } from '../lib/main.ts'
-import { accessoryEntry, accessorySteps } from './steps/accessory-commands.ts'
+import { accessory } from '../cli/accessory.ts'
 
-await main(accessorySteps, accessoryEntry)
+await main(accessory)

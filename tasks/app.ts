@@ -1,4 +1,4 @@
 import { main } from '../lib/main.ts'
-import { appEntry, appSteps } from './steps/app-commands.ts'
+import { app } from '../cli/app.ts'
 
-await main(appSteps, appEntry)
+await main(app)

@@ -1,4 +1,4 @@
 import { main } from '../lib/main.ts'
-import { buildEntry, buildSteps } from './steps/build-commands.ts'
+import { build } from '../cli/build.ts'
 
-await main(buildSteps, buildEntry)
+await main(build)

@@ -1,3 +1,4 @@
-import { showConfig } from '../lib/cli/show-config.ts'
+import { main } from '../lib/main.ts'
+import { config } from '../cli/config.ts'
 
-process.exitCode = await showConfig()
+await main(config)

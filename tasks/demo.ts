@@ -1,7 +1,7 @@
 import { sandboxUp } from '../sandbox/api.ts'
 import { optionsFromEnv } from '../sandbox/layout.ts'
 import { run } from '../lib/main.ts'
-import { deploySteps } from './steps/recipes.ts'
+import { deploy } from '../cli/deploy.ts'
 
 // `npm run demo`: bring the local sandbox up, then deploy deploy.yml's demo app to it.
 const log = (line: string): void => void process.stderr.write(`${line}\n`)
@@ -17,7 +17,7 @@ const env = {
   DEMO_SECRET: process.env['DEMO_SECRET'] ?? 'demo-secret-value',
   SLIPWAY_KNOWN_HOSTS: sandbox.SANDBOX_KNOWN_HOSTS,
 }
-const code = await run(deploySteps, { command: 'deploy' }, { env, argv: process.argv.slice(2) })
+const code = await run(deploy, { env, argv: process.argv.slice(2), program: 'npm run demo --' })
 if (code === 0) {
   const page = await fetch(`${sandbox.SANDBOX_LB_URL}/version`).then(
     (r) => r.text(),

@@ -1,4 +1,4 @@
 import { main } from '../lib/main.ts'
-import { deploySteps } from './steps/recipes.ts'
+import { deploy } from '../cli/deploy.ts'
 
-await main(deploySteps, { command: 'deploy' })
+await main(deploy)

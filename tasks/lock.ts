@@ -1,4 +1,4 @@
 import { main } from '../lib/main.ts'
-import { lockEntry, lockSteps } from './steps/lock-commands.ts'
+import { lock } from '../cli/lock.ts'
 
-await main(lockSteps, lockEntry)
+await main(lock)

@@ -1,4 +1,4 @@
 import { main } from '../lib/main.ts'
-import { pushSteps } from './steps/recipes.ts'
+import { push } from '../cli/push.ts'
 
-await main(pushSteps, { command: 'push' })
+await main(push)

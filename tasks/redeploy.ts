@@ -1,4 +1,4 @@
 import { main } from '../lib/main.ts'
-import { redeploySteps } from './steps/recipes.ts'
+import { redeploy } from '../cli/redeploy.ts'
 
-await main(redeploySteps, { command: 'redeploy' })
+await main(redeploy)

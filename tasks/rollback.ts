@@ -1,4 +1,4 @@
 import { main } from '../lib/main.ts'
-import { rollbackEntry, rollbackSteps } from './steps/rollback.ts'
+import { rollback } from '../cli/rollback.ts'
 
-await main(rollbackSteps, rollbackEntry)
+await main(rollback)

@@ -1,4 +1,4 @@
 import { main } from '../lib/main.ts'
-import { setupSteps } from './steps/recipes.ts'
+import { setup } from '../cli/setup.ts'
 
-await main(setupSteps, { command: 'setup' })
+await main(setup)

@@ -1,5 +1,4 @@
 import { main } from '../lib/main.ts'
-import { proxyEntry } from '../lib/proxy/cli.ts'
-import { proxySteps } from './steps/proxy.ts'
+import { traefik } from '../cli/proxy.ts'
 
-await main((flags) => proxySteps('traefik', flags), proxyEntry('traefik'))
+await main(traefik)

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { run } from '../lib/main.ts'
-import { deploySteps } from '../tasks/steps/recipes.ts'
+import { deploy } from '../cli/deploy.ts'
 import { DeployError } from '../lib/errors.ts'
 import type { DeployContext } from '../lib/context.ts'
 
@@ -29,11 +29,15 @@ function project(yml = YML): string {
 async function runDeploy(argv: string[], dir = project(), env: Record<string, string> = ENV) {
   const lines: string[] = []
   let out = ''
-  const code = await run(
-    deploySteps,
-    { command: 'deploy' },
-    { argv, cwd: dir, env, write: (l) => lines.push(l), out: (t) => (out += t), renderer: 'silent' },
-  )
+  const code = await run(deploy, {
+    argv,
+    cwd: dir,
+    env,
+    program: 'slipway deploy',
+    write: (l) => lines.push(l),
+    out: (t) => (out += t),
+    renderer: 'silent',
+  })
   return { code, lines, text: lines.join('\n'), out }
 }
 
@@ -41,7 +45,7 @@ describe('run', () => {
   test('--help prints the shared flags and exits 0', async () => {
     const { code, text } = await runDeploy(['--help'])
     expect(code).toBe(0)
-    expect(text).toContain('usage: npx tsx tasks/deploy.ts [flags]')
+    expect(text).toContain('usage: slipway deploy [flags]')
     expect(text).toContain('--dry-run')
   })
 
@@ -98,8 +102,7 @@ describe('run', () => {
       { title: 'Fail', task: () => Promise.reject(new DeployError('127.0.9.2: no answer')) },
     ]
     const code = await run(
-      recipe,
-      { command: 'app' },
+      { name: 'app', recipe },
       {
         argv: ['--version', 'v1'],
         cwd: project(),

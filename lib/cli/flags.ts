@@ -1,12 +1,10 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { parseArgs } from 'node:util'
 import { DeployError } from '../errors.ts'
 import type { Flags } from '../context.ts'
+import type { CliCommand, Invocation, OptionSpecs, OptionValues } from './command.ts'
 
-/** Entry-script specific options, in node:util parseArgs form, plus their help lines. */
-export interface ExtraFlags {
-  readonly options?: NonNullable<ParseArgsConfig['options']>
-  readonly help?: readonly string[]
-}
+// The one parser of every command's argv: shared flags, the command's own options, its subcommand
+// and its positional arguments, each checked here so commands receive typed, valid values.
 
 // prettier-ignore
 const SHARED = {
@@ -15,17 +13,18 @@ const SHARED = {
   version:       { type: 'string' },
   hosts:         { type: 'string', short: 'h' },
   roles:         { type: 'string', short: 'r' },
-  primary:       { type: 'boolean', short: 'p', default: false },
-  'skip-hooks':  { type: 'boolean', short: 'H', default: false },
-  'skip-push':   { type: 'boolean', short: 'P', default: false },
-  verbose:       { type: 'boolean', short: 'v', default: false },
-  quiet:         { type: 'boolean', short: 'q', default: false },
-  confirmed:     { type: 'boolean', short: 'y', default: false },
-  'dry-run':     { type: 'boolean', default: false },
-  help:          { type: 'boolean', default: false },
-} as const
+  primary:       { type: 'boolean', short: 'p' },
+  'skip-hooks':  { type: 'boolean', short: 'H' },
+  'skip-push':   { type: 'boolean', short: 'P' },
+  verbose:       { type: 'boolean', short: 'v' },
+  quiet:         { type: 'boolean', short: 'q' },
+  confirmed:     { type: 'boolean', short: 'y' },
+  'dry-run':     { type: 'boolean' },
+} as const satisfies OptionSpecs
 
-/** The help text of the flags every entry script shares. */
+const HELP = { help: { type: 'boolean' } } as const satisfies OptionSpecs
+
+/** The help text of the flags every command shares. */
 export const SHARED_HELP = [
   '  -c, --config-file FILE   config file (default: deploy.yml, else config/deploy.yml)',
   '  -d, --destination NAME   merge deploy.NAME.yml and load .env.NAME',
@@ -39,37 +38,87 @@ export const SHARED_HELP = [
   '  -q, --quiet              only errors',
   '  -y, --confirmed          do not ask before destructive actions',
   '      --dry-run            print every command per host; connect to nothing, change nothing',
-  '      --help               this help',
 ]
 
-/** Parses argv into Flags; `help: true` means print usage and stop. */
-export function parseFlags(argv: readonly string[], extra: ExtraFlags = {}): Flags & { readonly help: boolean } {
+/** The flags of a run with no arguments. */
+export const NO_FLAGS: Flags = flagsOf({})
+
+/** A parsed command line, or a request for help (then nothing else is checked). */
+export type Parsed<O extends OptionSpecs> = ({ readonly help: false } & Invocation<O>) | { readonly help: true }
+
+/** Parses and checks `argv` for `command`; every mistake is a DeployError naming it. */
+export function parseInvocation<O extends OptionSpecs>(argv: readonly string[], command: CliCommand<O>): Parsed<O> {
+  const own: OptionSpecs = command.options ?? {}
   let parsed
   try {
     parsed = parseArgs({
       args: [...argv],
-      options: { ...SHARED, ...extra.options },
+      options: { ...(command.sharedFlags === false ? {} : SHARED), ...own, ...HELP },
       allowPositionals: true,
       strict: true,
     })
   } catch (cause) {
     throw new DeployError(`${(cause as Error).message} (see --help)`, { cause })
   }
-  const v = parsed.values as Record<string, string | boolean | undefined>
-  const list = (value: unknown): string[] | undefined =>
-    typeof value === 'string'
-      ? value
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : undefined
-  const sharedKeys = new Set(Object.keys(SHARED))
+  const values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>> = parsed.values
+  if (values['help'] === true) return { help: true }
+  const [subcommand, args] = positionals(command, parsed.positionals)
   return {
-    configFile: v['config-file'] as string | undefined,
-    destination: v['destination'] as string | undefined,
-    version: v['version'] as string | undefined,
-    hosts: list(v['hosts']),
-    roles: list(v['roles']),
+    help: false,
+    flags: flagsOf(values),
+    options: optionValues(own, values) as OptionValues<O>,
+    subcommand,
+    args,
+  }
+}
+
+function positionals(command: CliCommand, given: readonly string[]): [string | undefined, readonly string[]] {
+  const subs = command.subcommands ? Object.keys(command.subcommands) : undefined
+  const [first, ...rest] = given
+  if (subs && (first === undefined || !subs.includes(first))) {
+    const what = first === undefined ? 'missing subcommand' : `unknown subcommand ${first}`
+    throw new DeployError(`${what}: use one of ${subs.join(', ')} (see --help)`)
+  }
+  const subcommand = subs ? first : undefined
+  const args = subs ? rest : given
+  const names = command.args ?? []
+  const words = [command.name, subcommand].filter(Boolean).join(' ')
+  const required = names.filter((name) => !name.startsWith('['))
+  if (args.length < required.length) throw new DeployError(`${words} needs ${required.slice(args.length).join(' ')}`)
+  if (args.length > names.length) {
+    const takes = names.length === 0 ? 'no arguments' : names.map((n) => n.replace(/^\[(.*)\]$/, '$1')).join(' ')
+    throw new DeployError(`${words} takes ${takes}, got also: ${args.slice(names.length).join(' ')}`)
+  }
+  return [subcommand, args]
+}
+
+// The one place parsed values meet the declared options: every declared key gets its typed value.
+function optionValues(
+  specs: OptionSpecs,
+  values: Readonly<Record<string, unknown>>,
+): Record<string, string | boolean | readonly string[] | undefined> {
+  return Object.fromEntries(
+    Object.entries(specs).map(([key, spec]) => {
+      const value = values[key]
+      if (spec.multiple) return [key, Array.isArray(value) ? value.map(String) : []]
+      return [key, spec.type === 'boolean' ? value === true : typeof value === 'string' ? value : undefined]
+    }),
+  )
+}
+
+function flagsOf(v: Readonly<Record<string, unknown>>): Flags {
+  const text = (key: string): string | undefined => (typeof v[key] === 'string' ? v[key] : undefined)
+  const list = (key: string): string[] | undefined =>
+    text(key)
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  return {
+    configFile: text('config-file'),
+    destination: text('destination'),
+    version: text('version'),
+    hosts: list('hosts'),
+    roles: list('roles'),
     primary: v['primary'] === true,
     skipHooks: v['skip-hooks'] === true,
     skipPush: v['skip-push'] === true,
@@ -77,8 +126,12 @@ export function parseFlags(argv: readonly string[], extra: ExtraFlags = {}): Fla
     quiet: v['quiet'] === true,
     confirmed: v['confirmed'] === true,
     dryRun: v['dry-run'] === true,
-    help: v['help'] === true,
-    args: parsed.positionals,
-    extra: Object.fromEntries(Object.entries(v).filter(([k]) => !sharedKeys.has(k))),
   }
+}
+
+/** Checks a `--lines`-like value: a whole number, or absent. */
+export function wholeNumber(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^\d+$/.test(value)) throw new DeployError(`${flag} must be a whole number, got ${value}`)
+  return Number(value)
 }

@@ -1,15 +1,16 @@
-import type { ExtraFlags } from './flags.ts'
+import type { OptionSpecs, OptionValues } from './command.ts'
+import { wholeNumber } from './flags.ts'
 
-// The `logs` flags of the app and accessory entry scripts (Kamal's -s/-n/-g/-o), defined once.
+// The `logs` flags of the app, accessory and proxy commands (Kamal's -s/-n/-g/-o), defined once.
 
-/** `-s/--since`, `-n/--lines`, `-g/--grep`, `-o/--grep-options`, in node:util parseArgs form. */
+/** `-s/--since`, `-n/--lines`, `-g/--grep`, `-o/--grep-options`. */
 // prettier-ignore
 export const LOG_OPTIONS = {
   since:          { type: 'string', short: 's' },
   lines:          { type: 'string', short: 'n' },
   grep:           { type: 'string', short: 'g' },
   'grep-options': { type: 'string', short: 'o' },
-} as const satisfies NonNullable<ExtraFlags['options']>
+} as const satisfies OptionSpecs
 
 /** Their help lines. */
 export const LOG_HELP: readonly string[] = [
@@ -18,3 +19,19 @@ export const LOG_HELP: readonly string[] = [
   '  -g, --grep PATTERN       logs: only lines matching PATTERN',
   '  -o, --grep-options OPTS  logs: extra grep options, e.g. -o=-i',
 ]
+
+/** What the log tasks take, from the parsed flags; `--lines` must be a whole number. */
+export interface LogSelection {
+  readonly since: string | undefined
+  readonly lines: number | undefined
+  readonly grep: string | undefined
+  readonly grepOptions: string | undefined
+}
+
+/** The log flags' values, checked. */
+export const logSelection = (options: OptionValues<typeof LOG_OPTIONS>): LogSelection => ({
+  since: options.since,
+  lines: wholeNumber('--lines', options.lines),
+  grep: options.grep,
+  grepOptions: options['grep-options'],
+})

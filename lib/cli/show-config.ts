@@ -1,58 +1,30 @@
 import { stringify } from 'yaml'
-import { DeployError } from '../errors.ts'
+import type { Flags } from '../context.ts'
 import { loadConfig } from '../config/load.ts'
 import { configSummary } from '../config/show.ts'
 import { resolveVersion } from '../build/version.ts'
 import { localExecutor } from '../exec/local.ts'
-import { parseFlags, SHARED_HELP } from './flags.ts'
 
-/** `tasks/config.ts [-c FILE] [-d DEST] [--json]`: prints the resolved config like `kamal config`, secrets redacted. Returns the exit code. */
-export async function showConfig(
-  argv: readonly string[] = process.argv.slice(2),
-  {
-    cwd = process.cwd(),
-    env = process.env,
-    out = (s: string): void => void process.stdout.write(s),
-    err = (s: string): void => void process.stderr.write(s),
-  }: {
-    cwd?: string
-    env?: Readonly<Record<string, string | undefined>>
-    out?: (s: string) => void
-    err?: (s: string) => void
-  } = {},
-): Promise<number> {
-  try {
-    const flags = parseFlags(argv, { options: { json: { type: 'boolean', default: false } } })
-    if (flags.help) {
-      err(
-        [
-          'usage: npx tsx tasks/config.ts [--json] [flags]',
-          '',
-          '      --json               print JSON instead of YAML',
-          ...SHARED_HELP,
-        ].join('\n') + '\n',
-      )
-      return 0
-    }
-    const config = await loadConfig({
-      cwd,
-      file: flags.configFile,
-      destination: flags.destination,
-      env,
-      warn: (message) => err(`warning: ${message}\n`),
-    })
-    const version = await resolveVersion({
-      cwd: config.root,
-      flag: flags.version,
-      env,
-      config,
-      local: localExecutor({ cwd: config.root }),
-    })
-    const summary = configSummary(config, { version })
-    out(flags.extra['json'] ? `${JSON.stringify(summary, null, 2)}\n` : stringify(JSON.parse(JSON.stringify(summary))))
-    return 0
-  } catch (error) {
-    err(error instanceof DeployError ? `error: ${error.message}\n` : `${(error as Error).stack ?? String(error)}\n`)
-    return 1
-  }
+/** What `slipway config` reads: where, with which env and flags, and whether it prints JSON. */
+export interface ShowConfigOptions {
+  readonly cwd: string
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly flags: Flags
+  readonly json: boolean
+  /** Where warnings about the file go (keys Kamal ignores, and the like): stderr, never the printed config. */
+  readonly warn: (message: string) => void
+}
+
+/** The resolved config as `kamal config` prints it (YAML, or JSON with --json), secrets redacted. */
+export async function showConfig({ cwd, env, flags, json, warn }: ShowConfigOptions): Promise<string> {
+  const config = await loadConfig({ cwd, file: flags.configFile, destination: flags.destination, env, warn })
+  const version = await resolveVersion({
+    cwd: config.root,
+    flag: flags.version,
+    env,
+    config,
+    local: localExecutor({ cwd: config.root }),
+  })
+  const summary = configSummary(config, { version })
+  return json ? `${JSON.stringify(summary, null, 2)}\n` : stringify(JSON.parse(JSON.stringify(summary)))
 }

@@ -1,21 +1,14 @@
 import type { Role } from '../../lib/config/types.ts'
-import type { DeployContext, DeployTask, Flags } from '../../lib/context.ts'
+import type { DeployContext, DeployTask } from '../../lib/context.ts'
 import { CommandError, DeployError } from '../../lib/errors.ts'
-import type { EntryOptions } from '../../lib/main.ts'
 import * as app from '../../lib/commands/app.ts'
 import * as health from '../../lib/commands/health.ts'
 import { containerName } from '../../lib/commands/naming.ts'
 import { onHosts, reportOnHosts, type ReportBlock, type Task } from './fan-out.ts'
-import { tagLatest } from './app.ts'
-import { bootApp } from './boot.ts'
-import { withLock } from './lock.ts'
-import { LOG_HELP, LOG_OPTIONS } from '../../lib/cli/log-flags.ts'
-import { checkSecrets } from './secrets.ts'
 
 // Kamal's `app start|stop|details|containers|images|logs|version|stale_containers|remove` as task
 // factories. Read-only ones put `Host: …` blocks in ctx.found.report (printed on stdout after the
-// tree, in host order, once every host answered); the changing ones are wrapped in withLock by
-// appSteps, as Kamal's.
+// tree, in host order, once every host answered); cli/app.ts wraps the changing ones in withLock.
 
 /** `docker start` of this run's version (`--version`, VERSION or git HEAD) for every role on every host, then waits until each is ready. */
 export const startApp = (): DeployTask =>
@@ -161,64 +154,3 @@ const reportRoles = (title: string, read: Read<[Role]>): DeployTask =>
       return blocks
     },
   )
-
-/** The subcommands of `tasks/app.ts`. */
-export const APP_SUBCOMMANDS = [
-  'boot',
-  'start',
-  'stop',
-  'details',
-  'containers',
-  'images',
-  'logs',
-  'version',
-  'stale_containers',
-  'remove',
-] as const
-
-/** One of {@link APP_SUBCOMMANDS}. */
-export type AppSubcommand = (typeof APP_SUBCOMMANDS)[number]
-
-/** Entry options of `tasks/app.ts`. */
-export const appEntry: EntryOptions = {
-  command: 'app',
-  usage: `tasks/app.ts ${APP_SUBCOMMANDS.join('|')} [flags]`,
-  subcommands: APP_SUBCOMMANDS,
-  options: { ...LOG_OPTIONS, stop: { type: 'boolean' } },
-  help: [...LOG_HELP, '      --stop               stale_containers: also stop them'],
-}
-
-/** The steps of one `app` subcommand: boot, start, stop, remove and `stale_containers --stop` hold the deploy lock. */
-export function appSteps(flags: Flags): DeployTask[] {
-  const sub = flags.args[0] as AppSubcommand
-  if (!APP_SUBCOMMANDS.includes(sub)) {
-    throw new DeployError(
-      `${sub === undefined ? 'missing subcommand' : `unknown subcommand ${sub}`}: use one of ${APP_SUBCOMMANDS.join(', ')} (see --help)`,
-    )
-  }
-  const str = (key: string): string | undefined =>
-    typeof flags.extra[key] === 'string' ? (flags.extra[key] as string) : undefined
-  const lines = str('lines')
-  if (lines !== undefined && !/^\d+$/.test(lines)) throw new DeployError(`--lines must be a whole number, got ${lines}`)
-  const stop = flags.extra['stop'] === true
-  const steps: Record<AppSubcommand, () => DeployTask[]> = {
-    boot: () => [checkSecrets('registry', 'app'), withLock([bootApp(), tagLatest()])],
-    start: () => [withLock([startApp()])],
-    stop: () => [withLock([stopApp()])],
-    details: () => [appDetails()],
-    containers: () => [appContainers()],
-    images: () => [appImages()],
-    logs: () => [
-      appLogs({
-        since: str('since'),
-        lines: lines === undefined ? undefined : Number(lines),
-        grep: str('grep'),
-        grepOptions: str('grep-options'),
-      }),
-    ],
-    version: () => [appVersion()],
-    stale_containers: () => (stop ? [withLock([staleContainers({ stop })])] : [staleContainers()]),
-    remove: () => [withLock([removeApp()])],
-  }
-  return steps[sub]()
-}

@@ -4,9 +4,7 @@ import { ensureBuilder } from '../../lib/build/setup.ts'
 import * as builder from '../../lib/commands/builder.ts'
 import * as registry from '../../lib/commands/registry.ts'
 import * as remoteBuild from '../../lib/commands/remote-build.ts'
-import type { DeployContext, DeployTask, Flags } from '../../lib/context.ts'
-import { DeployError } from '../../lib/errors.ts'
-import type { EntryOptions } from '../../lib/main.ts'
+import type { DeployContext, DeployTask } from '../../lib/context.ts'
 import { and, cmd } from '../../lib/shell/command.ts'
 
 // Kamal's `build create|remove|details`, for both routes: with buildx here they act on Kamal's
@@ -121,30 +119,3 @@ export const builderDetails = (): DeployTask => ({
 
 const dockerOf = (route: Extract<BuildRoute, { kind: 'remote' }>): string =>
   route.engine.kind === 'buildx' ? 'docker' : route.engine.docker
-
-/** The subcommands of `tasks/build.ts`. */
-export const BUILD_SUBCOMMANDS = ['create', 'remove', 'details'] as const
-
-/** Entry options of `tasks/build.ts`. */
-export const buildEntry: EntryOptions = {
-  command: 'build',
-  usage: 'tasks/build.ts create|remove|details [flags]',
-  subcommands: BUILD_SUBCOMMANDS,
-}
-
-/** The one step of a `build` subcommand. */
-export function buildSteps(flags: Flags): DeployTask[] {
-  const sub = flags.args[0]
-  switch (sub) {
-    case 'create':
-      return [createBuilder()]
-    case 'remove':
-      return [removeBuilder()]
-    case 'details':
-      return [builderDetails()]
-    default:
-      throw new DeployError(
-        `${sub === undefined ? 'missing subcommand' : `unknown subcommand ${sub}`}: use one of ${BUILD_SUBCOMMANDS.join(', ')} (see --help)`,
-      )
-  }
-}

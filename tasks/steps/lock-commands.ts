@@ -1,6 +1,5 @@
-import type { DeployTask, Flags } from '../../lib/context.ts'
-import { CommandError, DeployError } from '../../lib/errors.ts'
-import type { EntryOptions } from '../../lib/main.ts'
+import type { DeployTask } from '../../lib/context.ts'
+import { CommandError } from '../../lib/errors.ts'
 import * as lock from '../../lib/commands/lock.ts'
 import { acquireLock } from './lock.ts'
 
@@ -46,35 +45,3 @@ export const lockRelease = (): DeployTask => ({
     else throw new CommandError(host, 'lock release', result.exitCode, result.stderr, result.stdout)
   },
 })
-
-/** The subcommands of `tasks/lock.ts`. */
-export const LOCK_SUBCOMMANDS = ['status', 'acquire', 'release'] as const
-
-/** Entry options of `tasks/lock.ts`. */
-export const lockEntry: EntryOptions = {
-  command: 'lock',
-  usage: 'tasks/lock.ts status|acquire -m MESSAGE|release [flags]',
-  subcommands: LOCK_SUBCOMMANDS,
-  options: { message: { type: 'string', short: 'm' } },
-  help: ['  -m, --message TEXT       acquire: why the lock is held (required)'],
-}
-
-/** The one step of a `lock` subcommand. */
-export function lockSteps(flags: Flags): DeployTask[] {
-  const sub = flags.args[0]
-  const message = flags.extra['message']
-  switch (sub) {
-    case 'status':
-      return [lockStatus()]
-    case 'release':
-      return [lockRelease()]
-    case 'acquire':
-      if (typeof message !== 'string' || message.trim() === '')
-        throw new DeployError('lock acquire needs a message: -m MESSAGE')
-      return [lockAcquire(message)]
-    default:
-      throw new DeployError(
-        `${sub === undefined ? 'missing subcommand' : `unknown subcommand ${sub}`}: use one of ${LOCK_SUBCOMMANDS.join(', ')} (see --help)`,
-      )
-  }
-}

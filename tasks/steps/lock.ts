@@ -17,7 +17,7 @@ export async function acquireLock(ctx: DeployContext, message = 'Automatic deplo
     if (!(error instanceof CommandError) || !/exists/i.test(error.stderr)) throw error
     const held = await primary.run(lock.status(ctx.config), { allowFailure: true })
     throw new LockError(
-      `deploy lock found on ${ctx.selection.primaryHost}:\n${held.stdout.trim() || '(no details)'}\nRun \`npx tsx tasks/lock.ts release\` if it is stale.`,
+      `deploy lock found on ${ctx.selection.primaryHost}:\n${held.stdout.trim() || '(no details)'}\nRun \`slipway lock release\` if it is stale.`,
       { cause: error },
     )
   }

@@ -1,14 +1,10 @@
-import type { DeployContext, DeployTask, Flags } from '../../lib/context.ts'
-import { DeployError } from '../../lib/errors.ts'
-import { parseProxyFlags, type ProxySubcommand } from '../../lib/proxy/cli.ts'
+import type { DeployContext, DeployTask } from '../../lib/context.ts'
 import type { HookName } from '../../lib/hooks.ts'
 import type { Command } from '../../lib/shell/command.ts'
 import { proxyDriver } from '../../lib/proxy/index.ts'
 import type { LogsParams, ProxyHost } from '../../lib/proxy/driver.ts'
 import { fanOut, onHosts, reportOnHosts, type Task } from './fan-out.ts'
 import { runHook } from './hooks.ts'
-import { withLock } from './lock.ts'
-import { checkSecrets } from './secrets.ts'
 
 // The proxy as discrete tasks (Kamal's `traefik boot|reboot|start|stop|…`, Kamal 2's `proxy …`).
 // What each does on a host is the configured kind's driver (lib/proxy): these tasks only choose the
@@ -142,28 +138,3 @@ const perHostOutput = (
   ])
 
 const say = (task: Task, text: string): void => void (task.output = text)
-
-/** The steps of one `proxy`/`traefik` subcommand; the changing ones hold the deploy lock, as Kamal's `mutating`. */
-export function proxySteps(command: 'proxy' | 'traefik', flags: Flags): DeployTask[] {
-  const { subcommand, rolling, logs } = parseProxyFlags(flags)
-  const kind: DeployTask = {
-    title: 'Check proxy kind',
-    enabled: () => command !== 'proxy',
-    task: (ctx) => {
-      const driver = proxyDriver(ctx.config)
-      if (!driver.entries.includes(command))
-        throw new DeployError(`proxy.kind is ${driver.kind}: use tasks/proxy.ts ${subcommand}`)
-    },
-  }
-  const steps: Record<ProxySubcommand, () => DeployTask[]> = {
-    boot: () => [checkSecrets('registry', 'proxy'), withLock([bootProxy()])],
-    reboot: () => [checkSecrets('registry', 'proxy'), withLock([rebootProxy({ rolling })])],
-    start: () => [withLock([startProxy()])],
-    stop: () => [withLock([stopProxy()])],
-    restart: () => [withLock([restartProxy()])],
-    details: () => [proxyDetails()],
-    logs: () => [proxyLogs(logs)],
-    remove: () => [withLock([removeProxy()])],
-  }
-  return [kind, ...steps[subcommand]()]
-}

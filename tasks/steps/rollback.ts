@@ -1,6 +1,5 @@
-import type { DeployTask, Flags } from '../../lib/context.ts'
+import type { DeployTask } from '../../lib/context.ts'
 import { DeployError } from '../../lib/errors.ts'
-import type { EntryOptions } from '../../lib/main.ts'
 import { containerIdFor } from '../../lib/commands/versions.ts'
 import { containerName } from '../../lib/commands/naming.ts'
 import { tagLatest } from './app.ts'
@@ -37,7 +36,7 @@ export const checkVersionAvailable = (): DeployTask => ({
     if (missing.length > 0) {
       throw new VersionNotAvailableError(
         `the app version '${ctx.version}' is not available as a container: no ${missing.join(', no ')} ` +
-          '(`npx tsx tasks/app.ts containers` lists the versions there are)',
+          '(`slipway app containers` lists the versions there are)',
       )
     }
   },
@@ -49,23 +48,3 @@ export const rollbackSteps = (): DeployTask[] => [
   withLock([checkVersionAvailable(), runHook('pre-deploy'), bootApp(), tagLatest()]),
   runHook('post-deploy'),
 ]
-
-/** The version to roll back to: the positional VERSION (or `--version`); required. */
-export function rollbackVersion(flags: Flags): string {
-  const [positional, extra] = flags.args
-  if (extra !== undefined) throw new DeployError(`rollback takes one VERSION, got ${flags.args.join(' ')}`)
-  if (positional !== undefined && flags.version !== undefined && positional !== flags.version) {
-    throw new DeployError(`rollback to ${positional} or to --version ${flags.version}? Give one`)
-  }
-  const version = positional ?? flags.version
-  if (!version)
-    throw new DeployError('rollback needs the VERSION to go back to (`npx tsx tasks/app.ts containers` lists them)')
-  return version
-}
-
-/** Entry options of `tasks/rollback.ts`: the positional VERSION becomes the run's version. */
-export const rollbackEntry: EntryOptions = {
-  command: 'rollback',
-  usage: 'tasks/rollback.ts VERSION [flags]',
-  version: rollbackVersion,
-}

@@ -81,8 +81,6 @@ export function makeContext(
     quiet: false,
     confirmed: false,
     dryRun: false,
-    args: [],
-    extra: {},
     ...flags,
   }
   const ctx: DeployContext = {

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import * as traefik from '../../lib/commands/traefik.ts'
-import { showConfig } from '../../lib/cli/show-config.ts'
+import { config as configCommand } from '../../cli/config.ts'
+import { deploy } from '../../cli/deploy.ts'
 import { parseConfig } from '../../lib/config/load.ts'
 import { select } from '../../lib/config/selection.ts'
 import { configSummary } from '../../lib/config/show.ts'
 import { run } from '../../lib/main.ts'
 import { render } from '../../lib/shell/command.ts'
-import { deploySteps } from '../../tasks/steps/recipes.ts'
 
 // Each gap between slipway and Kamal 1.9.3 found on real configs, shown on a small config.
 
@@ -106,11 +106,12 @@ describe('secrets are needed when used', () => {
   test('the config prints, redacted, with none of them set', async () => {
     let out = ''
     let err = ''
-    const code = await showConfig(['--json', '--version', 'v1'], {
+    const code = await run(configCommand, {
+      argv: ['--json', '--version', 'v1'],
       cwd: project(),
       env: { PATH: process.env['PATH'] },
       out: (s) => void (out += s),
-      err: (s) => void (err += s),
+      write: (s) => void (err += s),
     })
     expect([code, err]).toEqual([0, ''])
     expect(JSON.parse(out)).toMatchObject({
@@ -122,18 +123,14 @@ describe('secrets are needed when used', () => {
   test('a deploy stops before connecting anywhere, naming every missing secret it uses at once', async () => {
     const lines: string[] = []
     let connections = -1
-    const code = await run(
-      deploySteps,
-      { command: 'deploy' },
-      {
-        argv: ['--version', 'v1'],
-        cwd: project(),
-        env: { PATH: process.env['PATH'] ?? '' },
-        write: (l) => lines.push(l),
-        renderer: 'silent',
-        onStats: (s) => (connections = s.connections),
-      },
-    )
+    const code = await run(deploy, {
+      argv: ['--version', 'v1'],
+      cwd: project(),
+      env: { PATH: process.env['PATH'] ?? '' },
+      write: (l) => lines.push(l),
+      renderer: 'silent',
+      onStats: (s) => (connections = s.connections),
+    })
     expect(code).toBe(1)
     expect(lines[0]).toBe(
       [
@@ -147,17 +144,13 @@ describe('secrets are needed when used', () => {
 
   test('a dry run shows what would happen and warns', async () => {
     const lines: string[] = []
-    const code = await run(
-      deploySteps,
-      { command: 'deploy' },
-      {
-        argv: ['--version', 'v1', '--dry-run'],
-        cwd: project(),
-        env: { PATH: process.env['PATH'] ?? '' },
-        write: (l) => lines.push(l),
-        renderer: 'silent',
-      },
-    )
+    const code = await run(deploy, {
+      argv: ['--version', 'v1', '--dry-run'],
+      cwd: project(),
+      env: { PATH: process.env['PATH'] ?? '' },
+      write: (l) => lines.push(l),
+      renderer: 'silent',
+    })
     expect(code).toBe(0)
     expect(lines).toContain(
       'warning: secrets not set: KAMAL_REGISTRY_PASSWORD, DB_PASSWORD, API_KEY (a real run stops before changing anything)',

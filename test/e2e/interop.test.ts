@@ -1,12 +1,13 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { run, type EntryOptions } from '../../lib/main.ts'
-import type { DeployTask, Flags } from '../../lib/context.ts'
-import { appEntry, appSteps } from '../../tasks/steps/app-commands.ts'
-import { lockEntry, lockSteps } from '../../tasks/steps/lock-commands.ts'
-import { deploySteps, pushSteps } from '../../tasks/steps/recipes.ts'
-import { rollbackEntry, rollbackSteps } from '../../tasks/steps/rollback.ts'
+import { run } from '../../lib/main.ts'
+import type { CliCommand, OptionSpecs } from '../../lib/cli/command.ts'
+import { app } from '../../cli/app.ts'
+import { deploy } from '../../cli/deploy.ts'
+import { lock } from '../../cli/lock.ts'
+import { push } from '../../cli/push.ts'
+import { rollback } from '../../cli/rollback.ts'
 import { appRepo } from './support/app-repo.ts'
 import { kamal, type KamalApp } from './support/kamal.ts'
 import { readSandboxEnv, sshExec, uniqueService } from './support/sandbox.ts'
@@ -82,24 +83,18 @@ const played = (app: typeof K) =>
     retainContainers: 1,
   } satisfies KamalApp)
 
-// The entry scripts' recipes, run in this process (tasks/<name>.ts is `await main(recipe, entry)`):
-// the same code path without a tsx start per command, which costs seconds on a busy machine.
-const ENTRIES: Record<string, [(flags: Flags) => DeployTask[], EntryOptions]> = {
-  deploy: [deploySteps, { command: 'deploy' }],
-  push: [pushSteps, { command: 'push' }],
-  rollback: [rollbackSteps, rollbackEntry],
-  app: [appSteps, appEntry],
-  lock: [lockSteps, lockEntry],
-}
+// The commands, run in this process (tasks/<name>.ts is `await main(command)`): the same code path
+// without a tsx start per command, which costs seconds on a busy machine.
+const ENTRIES: Record<string, CliCommand<OptionSpecs>> = { deploy, push, rollback, app, lock }
 async function slipway(
   app: typeof K,
   name: string,
   argv: string[],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const [recipe, entry] = ENTRIES[name]!
+  const command = ENTRIES[name]!
   let stdout = ''
   const lines: string[] = []
-  const code = await run(recipe, entry, {
+  const code = await run(command, {
     argv,
     cwd: app.dir,
     env: { ...process.env, ...app.env },

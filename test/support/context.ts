@@ -18,8 +18,6 @@ export const defaultFlags: Flags = {
   quiet: false,
   confirmed: false,
   dryRun: false,
-  args: [],
-  extra: {},
 }
 
 /** A reply to one recorded line (`"<host>: <redacted shell text>"`): may be async, to model slow hosts. */

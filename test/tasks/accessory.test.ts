@@ -17,9 +17,10 @@ import {
   stopAccessory,
 } from '../../tasks/steps/accessory.ts'
 import { accessoryDetails, accessoryLogs } from '../../tasks/steps/accessory-report.ts'
-import { accessorySteps } from '../../tasks/steps/accessory-commands.ts'
+import { accessory as accessoryCommand } from '../../cli/accessory.ts'
+import { invoke } from '../support/cli.ts'
 import { makeConfig } from '../support/config.ts'
-import { defaultFlags, recordingContext, type Reply } from '../support/context.ts'
+import { recordingContext, type Reply } from '../support/context.ts'
 
 // db on 1.1.1.3 (files, directories, a secret), cache on 1.1.1.3 and 1.1.1.4; web (and the lock) on 1.1.1.1.
 const YML = `service: app
@@ -76,7 +77,7 @@ function setup({
   return { ctx, log, stdin, run }
 }
 const on = (log: string[], host: string): string[] => log.filter((l) => l.startsWith(`${host}: `))
-const flags = (...args: string[]): Flags => ({ ...defaultFlags, args })
+const accessorySteps = (...argv: string[]) => invoke(accessoryCommand, argv).steps
 const login = 'docker login registry.example.com -u user --password-stdin'
 
 describe('bootAccessory', () => {
@@ -253,7 +254,7 @@ describe('details and logs', () => {
 describe('accessorySteps', () => {
   test('changing subcommands hold the deploy lock on the primary host', async () => {
     const { log, run } = setup()
-    await run(accessorySteps(flags('restart', 'db')))
+    await run(accessorySteps('restart', 'db'))
     expect(log[0]).toMatch(/^1\.1\.1\.1: sh -c 'mkdir -p "\$1" && mkdir "\$2"/)
     expect(log.slice(1)).toEqual([
       '1.1.1.3: docker container stop app-db ; docker container start app-db',
@@ -263,7 +264,7 @@ describe('accessorySteps', () => {
 
   test('details and logs do not lock', async () => {
     const { log, run } = setup()
-    await run(accessorySteps({ ...flags('logs', 'cache'), extra: { lines: '5', grep: 'x' } }))
+    await run(accessorySteps('logs', 'cache', '-n', '5', '-g', 'x'))
     expect(log.sort()).toEqual(
       ['1.1.1.3', '1.1.1.4'].map((h) => `${h}: ${r(accessoryCmd.logs(config, cache, { lines: 5, grep: 'x' }))}`),
     )
@@ -275,10 +276,10 @@ describe('accessorySteps', () => {
       ['exec', 'db'],
       'unknown subcommand exec: use one of boot, reboot, start, stop, restart, details, logs, remove (see --help)',
     ],
-    [['boot'], "accessory boot needs the accessory's NAME (or all)"],
-    [['logs'], "accessory logs needs the accessory's NAME"],
+    [['boot'], 'accessory boot needs NAME'],
+    [['logs'], 'accessory logs needs NAME'],
     [['start', 'all'], "accessory start needs one accessory's NAME (all works for boot, reboot, details, remove)"],
-    [['boot', 'db', 'cache'], 'accessory boot takes one NAME, got also: cache'],
+    [['boot', 'db', 'cache'], 'accessory boot takes NAME, got also: cache'],
     [
       ['remove', 'db'],
       'accessory remove deletes the container, image and data directories of db: run it again with -y (--confirmed) to go ahead',
@@ -288,12 +289,12 @@ describe('accessorySteps', () => {
       'accessory remove deletes the container, image and data directories of every accessory: run it again with -y (--confirmed) to go ahead',
     ],
   ])('%j is refused before anything runs', (args, message) => {
-    expect(() => accessorySteps(flags(...args))).toThrow(new DeployError(message))
+    expect(() => accessorySteps(...args)).toThrow(new DeployError(message))
   })
 
   test('remove -y runs under the lock', async () => {
     const { log, run } = setup()
-    await run(accessorySteps({ ...flags('remove', 'all'), confirmed: true }))
+    await run(accessorySteps('remove', 'all', '-y'))
     expect(log.filter((l) => l.includes('sh accessory-remove.sh '))).toHaveLength(3)
   })
 })

@@ -15,21 +15,19 @@ import {
   appDetails,
   appImages,
   appLogs,
-  appSteps,
   appVersion,
   removeApp,
   staleContainers,
   startApp,
   stopApp,
 } from '../../tasks/steps/app-commands.ts'
-import {
-  checkVersionAvailable,
-  rollbackSteps,
-  rollbackVersion,
-  VersionNotAvailableError,
-} from '../../tasks/steps/rollback.ts'
+import { checkVersionAvailable, rollbackSteps, VersionNotAvailableError } from '../../tasks/steps/rollback.ts'
 import { makeConfig, role } from '../support/config.ts'
-import { defaultFlags, recordingContext, type Reply } from '../support/context.ts'
+import { recordingContext, type Reply } from '../support/context.ts'
+import { invoke } from '../support/cli.ts'
+import { app as appCommand } from '../../cli/app.ts'
+import { rollback, rollbackVersion } from '../../cli/rollback.ts'
+import { parseInvocation } from '../../lib/cli/flags.ts'
 
 // web on 1.1.1.1 and 1.1.1.2 (primary role), workers on 1.1.1.3; the recording context's version is v2.
 const YML = `service: app
@@ -59,7 +57,7 @@ function setup({ reply, flags }: { reply?: Reply; flags?: Partial<Flags> } = {})
   return { ctx, log, run }
 }
 const hostLines = (log: string[], host: string): string[] => log.filter((l) => l.startsWith(`${host}: `))
-const flags = (...args: string[]): Flags => ({ ...defaultFlags, args })
+const appSteps = (...argv: string[]) => invoke(appCommand, argv).steps
 
 describe('start and stop', () => {
   test('start: docker start of this version, then the ready wait, per role on each host', async () => {
@@ -107,7 +105,7 @@ describe('start and stop', () => {
 
   test('stop holds the deploy lock on the primary host around the stops', async () => {
     const { log, run } = setup()
-    await run(appSteps(flags('stop')))
+    await run(appSteps('stop'))
     expect(log[0]).toMatch(/^1\.1\.1\.1: sh -c 'mkdir -p "\$1" && mkdir "\$2"/)
     expect(log.at(-1)).toBe(`1.1.1.1: ${r(lock.release(config))}`)
     expect(log.slice(1, -1).sort()).toEqual([
@@ -200,7 +198,7 @@ describe('read-only commands report per host, in host order, without the lock', 
       'Host: 1.1.1.1 (web)\nStale container for role web with version v0\nStale container for role web with version v1\n',
     ])
     log.length = 0
-    await run(appSteps({ ...flags('stale_containers'), hosts: ['1.1.1.1'], extra: { stop: true } }))
+    await run(appSteps('stale_containers', '--stop'))
     expect(log.slice(1, -1)).toEqual([`1.1.1.1: ${r(app.staleContainers(config, web, { stop: true }))}`])
     expect(log.at(-1)).toBe(`1.1.1.1: ${r(lock.release(config))}`)
     expect(ctx.found.report.at(-1)).toContain('Stopped stale container for role web with version v0')
@@ -209,7 +207,7 @@ describe('read-only commands report per host, in host order, without the lock', 
 
 test('remove: stop current and stale, prune the role, then the images; under the lock', async () => {
   const { log, run } = setup({ flags: { hosts: ['1.1.1.3'] } })
-  await run(appSteps(flags('remove')))
+  await run(appSteps('remove'))
   // -h 1.1.1.3 makes it the primary host: the lock lives there.
   expect(log.slice(1, -1)).toEqual([
     `1.1.1.3: ${r(app.stopCurrent(config, workers))}`,
@@ -222,22 +220,20 @@ test('remove: stop current and stale, prune the role, then the images; under the
 
 test('boot: lock, boot this version, tag latest', async () => {
   const { log, run } = setup({ flags: { hosts: ['1.1.1.3'] }, reply: booting })
-  await run(appSteps(flags('boot')))
+  await run(appSteps('boot'))
   expect(log.some((l) => l.includes('docker run --detach') && l.includes('--name app-workers-v2'))).toBe(true)
   expect(log.at(-2)).toBe('1.1.1.3: docker tag registry.example.com/dhh/app:v2 registry.example.com/dhh/app:latest')
   expect(log.at(-1)).toBe(`1.1.1.3: ${r(lock.release(config))}`)
 })
 
 test('subcommands and flags are checked before anything runs', () => {
-  expect(() => appSteps(flags())).toThrow(
+  expect(() => appSteps()).toThrow(
     new DeployError(
       'missing subcommand: use one of boot, start, stop, details, containers, images, logs, version, stale_containers, remove (see --help)',
     ),
   )
-  expect(() => appSteps(flags('reboot'))).toThrow('unknown subcommand reboot')
-  expect(() => appSteps({ ...flags('logs'), extra: { lines: '1e3' } })).toThrow(
-    '--lines must be a whole number, got 1e3',
-  )
+  expect(() => appSteps('reboot')).toThrow('unknown subcommand reboot')
+  expect(() => appSteps('logs', '-n', '1e3')).toThrow('--lines must be a whole number, got 1e3')
 })
 
 describe('rollback', () => {
@@ -271,7 +267,7 @@ describe('rollback', () => {
     const error = await run(rollbackSteps()).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(VersionNotAvailableError)
     expect((error as Error).message).toBe(
-      "the app version 'v2' is not available as a container: no app-web-v2 on 1.1.1.2, no app-workers-v2 on 1.1.1.3 (`npx tsx tasks/app.ts containers` lists the versions there are)",
+      "the app version 'v2' is not available as a container: no app-web-v2 on 1.1.1.2, no app-workers-v2 on 1.1.1.3 (`slipway app containers` lists the versions there are)",
     )
     expect(
       log.some((l) => l.includes('docker run') || l.includes('docker tag') || l.includes('sh boot-prepare.sh ')),
@@ -287,12 +283,17 @@ describe('rollback', () => {
   })
 
   test('the version is the positional VERSION (or --version), exactly one', () => {
-    expect(rollbackVersion(flags('abc123'))).toBe('abc123')
-    expect(rollbackVersion({ ...flags(), version: 'def456' })).toBe('def456')
-    expect(rollbackVersion({ ...flags('abc'), version: 'abc' })).toBe('abc')
-    expect(() => rollbackVersion(flags())).toThrow('rollback needs the VERSION to go back to')
-    expect(() => rollbackVersion(flags('a', 'b'))).toThrow('rollback takes one VERSION, got a b')
-    expect(() => rollbackVersion({ ...flags('a'), version: 'b' })).toThrow('rollback to a or to --version b? Give one')
+    const version = (...argv: string[]) => {
+      const parsed = parseInvocation(argv, rollback)
+      if (parsed.help) throw new Error('help')
+      return rollbackVersion(parsed)
+    }
+    expect(version('abc123')).toBe('abc123')
+    expect(version('--version', 'def456')).toBe('def456')
+    expect(version('abc', '--version', 'abc')).toBe('abc')
+    expect(() => version()).toThrow('rollback needs the VERSION to go back to')
+    expect(() => version('a', 'b')).toThrow('rollback takes VERSION, got also: b')
+    expect(() => version('a', '--version', 'b')).toThrow('rollback to a or to --version b? Give one')
   })
 })
 

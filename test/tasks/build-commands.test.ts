@@ -2,7 +2,9 @@ import { Listr } from 'listr2'
 import { describe, expect, test } from 'vitest'
 import type { DeployContext } from '../../lib/context.ts'
 import { recorder } from '../../lib/exec/recorder.ts'
-import { buildSteps, builderDetails, createBuilder, removeBuilder } from '../../tasks/steps/build-commands.ts'
+import { builderDetails, createBuilder, removeBuilder } from '../../tasks/steps/build-commands.ts'
+import { build } from '../../cli/build.ts'
+import { invoke } from '../support/cli.ts'
 import { makeConfig, makeContext } from '../build/support.ts'
 
 // `build create|remove|details` against recording executors: this machine with or without buildx,
@@ -109,9 +111,9 @@ describe('build create|remove|details with buildx: as Kamal', () => {
   })
 })
 
-test('buildSteps: one step per subcommand; a missing or unknown one says what exists', () => {
-  const flags = (args: string[]) => ({ ...makeContext(makeConfig(), recorder().executor('localhost')).flags, args })
-  expect(buildSteps(flags(['details'])).map((t) => t.title)).toEqual(['Builder details'])
-  expect(() => buildSteps(flags([]))).toThrow('missing subcommand: use one of create, remove, details (see --help)')
-  expect(() => buildSteps(flags(['push']))).toThrow('unknown subcommand push: use one of create, remove, details')
+test('slipway build: one step per subcommand; a missing or unknown one says what exists', () => {
+  const buildSteps = (...argv: string[]) => invoke(build, argv).steps
+  expect(buildSteps('details').map((t) => t.title)).toEqual(['Builder details'])
+  expect(() => buildSteps()).toThrow('missing subcommand: use one of create, remove, details (see --help)')
+  expect(() => buildSteps('push')).toThrow('unknown subcommand push: use one of create, remove, details')
 })

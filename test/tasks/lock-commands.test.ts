@@ -1,12 +1,13 @@
 import { Listr } from 'listr2'
 import { describe, expect, test } from 'vitest'
 import * as lock from '../../lib/commands/lock.ts'
-import type { DeployTask, Flags } from '../../lib/context.ts'
 import { CommandError, DeployError, LockError } from '../../lib/errors.ts'
 import { render } from '../../lib/shell/command.ts'
-import { lockSteps, NO_LOCK } from '../../tasks/steps/lock-commands.ts'
+import { NO_LOCK } from '../../tasks/steps/lock-commands.ts'
+import { lock as lockCommand } from '../../cli/lock.ts'
+import { invoke } from '../support/cli.ts'
 import { makeConfig } from '../support/config.ts'
-import { defaultFlags, recordingContext, type Reply } from '../support/context.ts'
+import { recordingContext, type Reply } from '../support/context.ts'
 
 // Two hosts: the lock lives on the primary one (1.1.1.1) only.
 const config = makeConfig(
@@ -23,10 +24,12 @@ const NO_DIR = { exitCode: 1, stderr: "stat: cannot statx '.kamal/locks/app': No
 const status = `1.1.1.1: ${render(lock.status(config), { redact: true })}`
 const release = `1.1.1.1: ${render(lock.release(config), { redact: true })}`
 
-function run(args: string[], { reply, extra = {} }: { reply?: Reply; extra?: Flags['extra'] } = {}) {
-  const flags: Flags = { ...defaultFlags, args, extra }
+const lockSteps = (...argv: string[]) => invoke(lockCommand, argv).steps
+
+function run(argv: string[], { reply }: { reply?: Reply } = {}) {
+  const { flags, steps } = invoke(lockCommand, argv)
   const { ctx, log } = recordingContext({ config, reply, flags })
-  const done = new Listr(lockSteps(flags) as DeployTask[], { ctx, renderer: 'silent' }).run()
+  const done = new Listr(steps, { ctx, renderer: 'silent' }).run()
   return { ctx, log, done }
 }
 
@@ -52,7 +55,7 @@ describe('lock status', () => {
 
 describe('lock acquire', () => {
   test('writes the base64 details with the message, the performer and the version', async () => {
-    const { ctx, log, done } = run(['acquire'], { extra: { message: "Integration Tests, it's $HOME" } })
+    const { ctx, log, done } = run(['acquire', '-m', "Integration Tests, it's $HOME"])
     await done
     expect(log).toHaveLength(1)
     const encoded = /sh \.kamal\/locks \.kamal\/locks\/app (\S+)$/.exec(log[0]!)![1]!
@@ -63,8 +66,7 @@ describe('lock acquire', () => {
   })
 
   test('a held lock fails with who holds it and is left alone', async () => {
-    const { log, done } = run(['acquire'], {
-      extra: { message: 'mine' },
+    const { log, done } = run(['acquire', '-m', 'mine'], {
       reply: (l) =>
         l.includes('&& mkdir "$2"')
           ? { exitCode: 1, stderr: "mkdir: cannot create directory '.kamal/locks/app': File exists" }
@@ -73,17 +75,15 @@ describe('lock acquire', () => {
     const error = await done.catch((e: unknown) => e)
     expect(error).toBeInstanceOf(LockError)
     expect((error as Error).message).toBe(
-      `deploy lock found on 1.1.1.1:\n${DETAILS}\nRun \`npx tsx tasks/lock.ts release\` if it is stale.`,
+      `deploy lock found on 1.1.1.1:\n${DETAILS}\nRun \`slipway lock release\` if it is stale.`,
     )
     expect(log).toHaveLength(2)
     expect(log[1]).toBe(status)
   })
 
   test('needs a message', () => {
-    expect(() => lockSteps({ ...defaultFlags, args: ['acquire'] })).toThrow(
-      new DeployError('lock acquire needs a message: -m MESSAGE'),
-    )
-    expect(() => lockSteps({ ...defaultFlags, args: ['acquire'], extra: { message: ' ' } })).toThrow('needs a message')
+    expect(() => lockSteps('acquire')).toThrow(new DeployError('lock acquire needs a message: -m MESSAGE'))
+    expect(() => lockSteps('acquire', '-m', ' ')).toThrow('needs a message')
   })
 })
 
@@ -105,8 +105,8 @@ describe('lock release', () => {
 })
 
 test('unknown or missing subcommands name the valid ones', () => {
-  expect(() => lockSteps({ ...defaultFlags, args: ['steal'] })).toThrow(
+  expect(() => lockSteps('steal')).toThrow(
     new DeployError('unknown subcommand steal: use one of status, acquire, release (see --help)'),
   )
-  expect(() => lockSteps(defaultFlags)).toThrow('missing subcommand')
+  expect(() => lockSteps()).toThrow('missing subcommand')
 })

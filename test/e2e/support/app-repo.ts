@@ -139,10 +139,11 @@ export async function site(
 export function runScript(
   file: string,
   args: readonly string[],
-  { cwd, env }: { cwd: string; env: Record<string, string> },
+  { cwd, env, tsconfig }: { cwd: string; env: Record<string, string>; tsconfig?: string },
 ): Promise<ScriptResult> {
   return new Promise((done, fail) => {
-    const child = spawn(join(SLIPWAY, 'node_modules/.bin/tsx'), [file, ...args], {
+    const tsx = [...(tsconfig ? ['--tsconfig', tsconfig] : []), file, ...args]
+    const child = spawn(join(SLIPWAY, 'node_modules/.bin/tsx'), tsx, {
       cwd,
       env: { ...process.env, ...env },
     })

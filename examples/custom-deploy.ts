@@ -1,5 +1,5 @@
 // A team's own recipe, as the README shows: the stock deploy with two custom tasks slotted in.
-// Run it like any entry script: `npx tsx tasks/custom-deploy.ts [flags]`.
+// Copy it to your app's tasks/ and run it like any entry script: `npx tsx tasks/custom-deploy.ts [flags]`.
 import { request } from 'node:http'
 import {
   main,
@@ -48,8 +48,9 @@ const get = (host: string, port: number, path: string, hostHeader: string | unde
     req.end()
   })
 
-await main(
-  () => [
+await main({
+  name: 'deploy',
+  recipe: () => [
     ...pushSteps(),
     announce(),
     runHook('pre-connect'),
@@ -57,5 +58,4 @@ await main(
     withLock([runHook('pre-deploy'), bootProxy(), bootApp(), smokeTest(), tagLatest(), pruneOld()]),
     runHook('post-deploy'),
   ],
-  { command: 'deploy', usage: 'tasks/custom-deploy.ts [flags]' },
-)
+})

@@ -1,0 +1,54 @@
+import { defineCommand, type Invocation } from '../lib/cli/command.ts'
+import { LOG_HELP, LOG_OPTIONS, logSelection } from '../lib/cli/log-flags.ts'
+import { DeployError } from '../lib/errors.ts'
+import {
+  bootAccessory,
+  rebootAccessory,
+  removeAccessory,
+  restartAccessory,
+  startAccessory,
+  stopAccessory,
+} from '../tasks/steps/accessory.ts'
+import { accessoryDetails, accessoryLogs } from '../tasks/steps/accessory-report.ts'
+import { withLock } from '../tasks/steps/lock.ts'
+import { checkSecrets } from '../tasks/steps/secrets.ts'
+
+/** Subcommands whose NAME may be `all` (Kamal 1.x). */
+const TAKES_ALL = ['boot', 'reboot', 'details', 'remove']
+
+/**
+ * `slipway accessory SUBCOMMAND NAME`: Kamal 1.x's `kamal accessory …`. Everything that changes a
+ * host holds the deploy lock, as Kamal's `mutating`; details and logs do not.
+ */
+export const accessory = defineCommand({
+  name: 'accessory',
+  args: ['NAME'],
+  options: { ...LOG_OPTIONS },
+  help: [
+    `  NAME                     the accessory (all: every one, for ${TAKES_ALL.join(', ')})`,
+    ...LOG_HELP,
+    '  remove asks for -y/--confirmed: it deletes the container, the image and the data directories',
+  ],
+  subcommands: {
+    boot: (i) => [checkSecrets('registry', `accessory:${target(i)}`), withLock([bootAccessory(target(i))])],
+    reboot: (i) => [checkSecrets('registry', `accessory:${target(i)}`), withLock([rebootAccessory(target(i))])],
+    start: (i) => [withLock([startAccessory(target(i))])],
+    stop: (i) => [withLock([stopAccessory(target(i))])],
+    restart: (i) => [withLock([restartAccessory(target(i))])],
+    details: (i) => [accessoryDetails(target(i))],
+    logs: (i) => [accessoryLogs(target(i), logSelection(i.options))],
+    remove: (i) => [withLock([removeAccessory(target(i))])],
+  },
+})
+
+/** NAME, checked against the subcommand: `all` only where Kamal takes it, `remove` only with -y. */
+function target({ subcommand = '', args: [name = ''], flags }: Invocation): string {
+  if (name === 'all' && !TAKES_ALL.includes(subcommand))
+    throw new DeployError(`accessory ${subcommand} needs one accessory's NAME (all works for ${TAKES_ALL.join(', ')})`)
+  if (subcommand === 'remove' && !flags.confirmed) {
+    throw new DeployError(
+      `accessory remove deletes the container, image and data directories of ${name === 'all' ? 'every accessory' : name}: run it again with -y (--confirmed) to go ahead`,
+    )
+  }
+  return name
+}

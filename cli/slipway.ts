@@ -1,0 +1,50 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { run } from '../lib/main.ts'
+import { COMMANDS } from './commands.ts'
+
+/** Where `slipway` writes: lines to stderr, reports to stdout. */
+export interface SlipwayIo {
+  readonly write?: (line: string) => void
+  readonly out?: (text: string) => void
+}
+
+/** `slipway WORD [args] [flags]`: runs the command registered for WORD; resolves to the exit code. */
+export async function slipway(argv: readonly string[], io: SlipwayIo = {}): Promise<number> {
+  const write = io.write ?? ((line: string) => process.stderr.write(`${line}\n`))
+  const out = io.out ?? ((text: string) => process.stdout.write(text))
+  const [word, ...rest] = argv
+  if (word === '--version') {
+    out(`${packageVersion()}\n`)
+    return 0
+  }
+  if (word === undefined || word === '--help' || word === 'help') {
+    write(help())
+    return word === undefined ? 1 : 0
+  }
+  const registered = COMMANDS.find((c) => c.name === word)
+  if (!registered) {
+    write(`error: unknown command ${word}: use one of ${COMMANDS.map((c) => c.name).join(', ')} (see slipway --help)`)
+    return 1
+  }
+  return run(await registered.load(), { argv: rest, program: `slipway ${word}`, write, out })
+}
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length))
+  return [
+    'usage: slipway COMMAND [args] [flags]   (slipway COMMAND --help for its flags)',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    '  --version  print the version of slipway',
+  ].join('\n')
+}
+
+// package.json is one level up from the sources (cli/) and two from the compiled files (dist/cli/).
+function packageVersion(): string {
+  const file = ['../package.json', '../../package.json']
+    .map((path) => new URL(path, import.meta.url))
+    .find((url) => existsSync(url))
+  return file ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : 'unknown'
+}

@@ -16,6 +16,10 @@ export type { DeployContext, DeployTask, Flags, Found, Selection } from './lib/c
 export type { Config, Role, Env } from './lib/config/types.ts'
 export type { Executor, Result } from './lib/exec/executor.ts'
 export { cmd, and, or, pipe, seq, script, render, Secret, type Command } from './lib/shell/command.ts'
+export { template, type TemplateValue } from './lib/shell/template.ts'
+export { remoteShell, ShellOutput, type RemoteShell, type ShellOptions } from './tasks/steps/shell.ts'
+// Local steps use zx's own `$` (per-call cwd and env: `$({ cwd: ctx.config.root })\`npm run build\``).
+export { $ } from 'zx'
 export * from './lib/errors.ts'
 export { envFor } from './lib/config/env.ts'
 export * as naming from './lib/commands/naming.ts'

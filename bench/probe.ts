@@ -114,6 +114,7 @@ export function probe(): Probe {
 export function programs(command: Command): string {
   const names: string[] = []
   const walk = (c: Command): void => {
+    if (c.kind === 'template') return void (names.includes('sh') || names.push('sh'))
     if (c.kind !== 'exec') return c.commands.forEach(walk)
     // `env A=1 docker build` is a docker build; `|| true` adds nothing worth a name.
     const words =

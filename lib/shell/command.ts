@@ -23,6 +23,8 @@ export type Arg = string | Secret
 export type Command =
   | { readonly kind: 'exec'; readonly argv: readonly [string, ...Arg[]]; readonly program?: string }
   | { readonly kind: 'pipe' | 'and' | 'or' | 'seq'; readonly commands: readonly Command[] }
+  /** A custom task's tagged template: `text` is shell written by its author; each `values` entry is quoted words. */
+  | { readonly kind: 'template'; readonly text: readonly string[]; readonly values: readonly (readonly Arg[])[] }
 
 type MaybeArg = Arg | false | undefined | null
 
@@ -68,17 +70,25 @@ export function quote(arg: string): string {
 
 /** Shell text for execution (`redact: false`) or for logs, errors and dry runs (`redact: true`). */
 export function render(command: Command, { redact }: { redact: boolean }): string {
-  if (command.kind === 'exec') {
-    const shown =
-      redact && command.program !== undefined ? ['sh', command.program, ...command.argv.slice(4)] : command.argv
-    return shown.map((a) => quote(a instanceof Secret ? (redact ? String(a) : a.value) : a)).join(' ')
-  }
+  const words = (args: readonly Arg[]): string =>
+    args.map((a) => quote(a instanceof Secret ? (redact ? String(a) : a.value) : a)).join(' ')
+  if (command.kind === 'exec')
+    return words(
+      redact && command.program !== undefined ? ['sh', command.program, ...command.argv.slice(4)] : command.argv,
+    )
+  if (command.kind === 'template')
+    return command.text.reduce((text, next, i) => text + words(command.values[i - 1]!) + next)
   return command.commands.map((c) => group(c, redact)).join(OPERATORS[command.kind])
 }
 
-// `a || b && c` means `(a || b) && c` in sh, so nested lists get braces.
+// `a || b && c` means `(a || b) && c` in sh, so nested lists get braces; a template may end in `&` or
+// a comment, so its closing brace goes on a line of its own.
 const group = (c: Command, redact: boolean): string =>
-  c.kind === 'exec' || c.kind === 'pipe' ? render(c, { redact }) : `{ ${render(c, { redact })}; }`
+  c.kind === 'exec' || c.kind === 'pipe'
+    ? render(c, { redact })
+    : c.kind === 'template'
+      ? `{ ${render(c, { redact })}\n}`
+      : `{ ${render(c, { redact })}; }`
 
 /** The argv of a simple command, secrets redacted: what tests compare against. */
 export function argv(command: Command): string[] {
@@ -89,5 +99,6 @@ export function argv(command: Command): string[] {
 /** Every Secret inside a command, so executors can scrub their values out of stray output. */
 export function secretsOf(command: Command): Secret[] {
   if (command.kind === 'exec') return command.argv.filter((a): a is Secret => a instanceof Secret)
+  if (command.kind === 'template') return command.values.flat().filter((a): a is Secret => a instanceof Secret)
   return command.commands.flatMap(secretsOf)
 }

@@ -17,9 +17,13 @@ export async function slipway(argv: readonly string[], io: SlipwayIo = {}): Prom
     out(`${packageVersion()}\n`)
     return 0
   }
-  if (word === undefined || word === '--help' || word === 'help') {
+  if (word === '--help' || word === 'help') {
+    out(`${help()}\n`)
+    return 0
+  }
+  if (word === undefined) {
     write(help())
-    return word === undefined ? 1 : 0
+    return 1
   }
   const registered = COMMANDS.find((c) => c.name === word)
   if (!registered) {

@@ -13,6 +13,7 @@ import {
 } from './cli/command.ts'
 import { parseInvocation } from './cli/flags.ts'
 import { usage } from './cli/usage.ts'
+import { loadSecrets } from './config/dotenv.ts'
 import { loadConfig } from './config/load.ts'
 import { select } from './config/selection.ts'
 import { resolveVersion } from './build/version.ts'
@@ -63,7 +64,7 @@ export async function run<const O extends OptionSpecs>(command: CliCommand<O>, o
   try {
     const parsed = parseInvocation(argv, command)
     if (parsed.help) {
-      io.write(usage(command, opts.program ?? scriptProgram(io.cwd)) + (command.run ? '' : LOG_HELP))
+      io.out(`${usage(command, opts.program ?? scriptProgram(io.cwd))}${command.run ? '' : LOG_HELP}\n`)
       return 0
     }
     if (command.run) {
@@ -172,11 +173,13 @@ interface Session {
 async function openSession(
   command: RecipeCommand,
   invocation: Invocation,
-  { log, env, cwd, secrets }: RunIo & { log: RunLog },
+  { log, cwd, secrets, ...io }: RunIo & { log: RunLog },
   signal: AbortSignal,
   opts: RunOptions,
 ): Promise<Session> {
   const { flags } = invocation
+  // Kamal's convention: `.env` (and `.env.<destination>`) hold this project's values, over the process env.
+  const env = loadSecrets(cwd, flags.destination, io.env)
   const config = await loadConfig({ cwd, file: flags.configFile, destination: flags.destination, env })
   secrets.push(...secretsIn(config).filter((s) => s.value !== ''))
   log.redact(secrets)

@@ -1,6 +1,7 @@
 import { sandboxDown, sandboxUp } from './api.ts'
 import { optionsFromEnv } from './layout.ts'
 import { sandboxStatus } from './status.ts'
+import { writeRepoDotenv } from './dotenv.ts'
 
 const usage =
   'usage: tsx sandbox/cli.ts up|down|status   (env: SANDBOX_SERVERS=N, SANDBOX_NAME, SANDBOX_SUBNET, SANDBOX_LB_PORT, SANDBOX_LB_BACKENDS)'
@@ -16,6 +17,7 @@ export async function cli(argv: readonly string[]): Promise<number> {
         `sandbox: ready in ${up.seconds.toFixed(1)}s: ${up.env.SANDBOX_SERVERS.split(' ').length} servers, registry ${up.env.SANDBOX_REGISTRY}, lb ${up.env.SANDBOX_LB_URL}`,
       )
       console.log(`sandbox: env in ${up.envFile} (use: . ${up.envFile})`)
+      console.log(`sandbox: ${writeRepoDotenv(up.env)}`)
       return 0
     }
     case 'down':

@@ -1,5 +1,6 @@
 import { sandboxUp } from '../sandbox/api.ts'
 import { optionsFromEnv } from '../sandbox/layout.ts'
+import { writeRepoDotenv } from '../sandbox/dotenv.ts'
 import { run } from '../lib/main.ts'
 import { deploy } from '../cli/deploy.ts'
 
@@ -7,6 +8,7 @@ import { deploy } from '../cli/deploy.ts'
 const log = (line: string): void => void process.stderr.write(`${line}\n`)
 const { env: sandbox, seconds } = await sandboxUp(optionsFromEnv(process.env), (line) => log(`sandbox: ${line}`))
 log(`sandbox: ready in ${seconds.toFixed(1)} s`)
+log(`sandbox: ${writeRepoDotenv(sandbox)}`)
 
 // deploy.yml reads the sandbox's servers one by one, and a demo secret that shows how secrets reach containers.
 const servers = sandbox.SANDBOX_SERVERS.split(' ')

@@ -1,5 +1,5 @@
 import { defineCommand } from '../lib/cli/command.ts'
-import { scaffold } from '../lib/build/init.ts'
+import { scaffold, type ScaffoldStep } from '../lib/build/init.ts'
 
 /**
  * `slipway init`: Kamal's `init`, made for a plugin. There is no config yet, so it takes none of
@@ -8,13 +8,16 @@ import { scaffold } from '../lib/build/init.ts'
 export const init = defineCommand({
   name: 'init',
   sharedFlags: false,
-  help: ['  writes deploy.yml, .env.example and hooks/*.sample in the current directory; existing files are kept'],
-  run: async (_, io) => {
-    const { created, kept } = scaffold({ cwd: io.cwd })
-    io.out(
-      [...created.map((file) => `Created ${file}\n`), ...kept.map((file) => `Kept ${file} (already exists)\n`)].join(
-        '',
-      ),
-    )
-  },
+  help: [
+    '  writes deploy.yml (unless config/deploy.yml exists), .env.example, .env in .gitignore,',
+    '  hooks/*.sample and tasks/deploy.ts, push.ts, redeploy.ts; existing files are kept',
+  ],
+  run: async (_, io) => io.out(scaffold({ cwd: io.cwd }).map(say).join('')),
 })
+
+const say = ({ file, action }: ScaffoldStep): string =>
+  file === '.gitignore' && action !== 'created'
+    ? action === 'updated'
+      ? 'Added .env to .gitignore\n'
+      : 'Kept .gitignore (already ignores .env)\n'
+    : `${action === 'created' ? 'Created' : 'Kept'} ${file}${action === 'kept' ? ' (already exists)' : ''}\n`

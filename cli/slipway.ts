@@ -2,8 +2,10 @@ import { existsSync, readFileSync } from 'node:fs'
 import { run } from '../lib/main.ts'
 import { COMMANDS } from './commands.ts'
 
-/** Where `slipway` writes: lines to stderr, reports to stdout. */
+/** Where `slipway` runs and writes (default: the process's cwd and env; lines to stderr, reports to stdout). */
 export interface SlipwayIo {
+  readonly cwd?: string
+  readonly env?: NodeJS.ProcessEnv
   readonly write?: (line: string) => void
   readonly out?: (text: string) => void
 }
@@ -30,7 +32,7 @@ export async function slipway(argv: readonly string[], io: SlipwayIo = {}): Prom
     write(`error: unknown command ${word}: use one of ${COMMANDS.map((c) => c.name).join(', ')} (see slipway --help)`)
     return 1
   }
-  return run(await registered.load(), { argv: rest, program: `slipway ${word}`, write, out })
+  return run(await registered.load(), { ...io, argv: rest, program: `slipway ${word}`, write, out })
 }
 
 function help(): string {

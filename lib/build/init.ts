@@ -1,54 +1,70 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import {
+  appendFileSync,
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+} from 'node:fs'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const TEMPLATES = fileURLToPath(new URL('./templates/', import.meta.url))
-const SAMPLE_HOOKS = fileURLToPath(new URL('../../hooks/', import.meta.url))
-
-/** Options of `scaffold`. */
-export interface ScaffoldOptions {
-  /** The project directory to set up. */
-  readonly cwd: string
-  /**
-   * Where the sample hooks go, relative to `cwd`.
-   * @default 'hooks' (used when deploy.yml sets no hooks_path and .kamal/hooks does not exist)
-   */
-  readonly hooksDir?: string
+/** What `scaffold` did to one file, in the order it went. */
+export interface ScaffoldStep {
+  /** Path relative to the project. */
+  readonly file: string
+  /** `kept`: it existed and was left as it was; `updated`: a line was added (.gitignore). */
+  readonly action: 'created' | 'kept' | 'updated'
 }
 
-/** What `scaffold` did, as paths relative to `cwd`. */
-export interface ScaffoldResult {
-  readonly created: readonly string[]
-  /** Files that already existed and were left as they were. */
-  readonly kept: readonly string[]
-}
+const TASKS = ['deploy', 'push', 'redeploy']
 
 /**
- * Kamal's `init`: writes `deploy.yml` and `.env.example` from templates and copies the sample
- * hooks (`*.sample`, exec bit kept) into the hooks dir. Never overwrites an existing file.
+ * Kamal's `init`, made for a plugin: `deploy.yml` (unless `config/deploy.yml` exists), `.env.example`,
+ * `.env` in `.gitignore`, the sample hooks (in `.kamal/hooks` if it exists, else `hooks/`), and the
+ * entry scripts the team owns: `tasks/deploy.ts`, `tasks/push.ts`, `tasks/redeploy.ts`.
+ * Never overwrites a file: running it again keeps every one.
  */
-export function scaffold({ cwd, hooksDir = 'hooks' }: ScaffoldOptions): ScaffoldResult {
-  const created: string[] = []
-  const kept: string[] = []
+export function scaffold({ cwd }: { readonly cwd: string }): ScaffoldStep[] {
+  const templates = join(packageRoot(), 'lib/build/templates')
+  const steps: ScaffoldStep[] = []
   const place = (from: string, to: string): void => {
-    const rel = relative(cwd, to)
-    if (existsSync(to)) {
-      kept.push(rel)
-      return
-    }
+    const file = relative(cwd, to)
+    if (existsSync(to)) return void steps.push({ file, action: 'kept' })
+    mkdirSync(dirname(to), { recursive: true })
     copyFileSync(from, to)
     // copyFileSync keeps the mode on Linux but not under every umask; set it explicitly.
     chmodSync(to, statSync(from).mode & 0o777)
-    created.push(rel)
+    steps.push({ file, action: 'created' })
   }
-  place(join(TEMPLATES, 'deploy.yml'), join(cwd, 'deploy.yml'))
-  place(join(TEMPLATES, 'env.example'), join(cwd, '.env.example'))
-  const hooks = join(cwd, hooksDir)
-  mkdirSync(hooks, { recursive: true })
-  for (const sample of readdirSync(SAMPLE_HOOKS)
+  if (existsSync(join(cwd, 'config/deploy.yml'))) steps.push({ file: 'config/deploy.yml', action: 'kept' })
+  else place(join(templates, 'deploy.yml'), join(cwd, 'deploy.yml'))
+  place(join(templates, 'env.example'), join(cwd, '.env.example'))
+  steps.push(ignoreDotenv(cwd))
+  const hooks = existsSync(join(cwd, '.kamal/hooks')) ? '.kamal/hooks' : 'hooks'
+  const samples = join(packageRoot(), 'hooks')
+  for (const sample of readdirSync(samples)
     .filter((f) => f.endsWith('.sample'))
-    .sort()) {
-    place(join(SAMPLE_HOOKS, sample), join(hooks, sample))
-  }
-  return { created, kept }
+    .sort())
+    place(join(samples, sample), join(cwd, hooks, sample))
+  for (const name of TASKS) place(join(templates, 'tasks', `${name}.ts.tmpl`), join(cwd, 'tasks', `${name}.ts`))
+  return steps
+}
+
+// `.env` holds the secrets: it must never be committed.
+function ignoreDotenv(cwd: string): ScaffoldStep {
+  const file = join(cwd, '.gitignore')
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : undefined
+  if (text?.split('\n').some((line) => /^\/?\.env$/.test(line.trim()))) return { file: '.gitignore', action: 'kept' }
+  appendFileSync(file, `${text === undefined || text.endsWith('\n') || text === '' ? '' : '\n'}.env\n`)
+  return { file: '.gitignore', action: text === undefined ? 'created' : 'updated' }
+}
+
+// The nearest directory with a package.json: the checkout (lib/build/) or the package (dist/lib/build/).
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir)
+  return dir
 }

@@ -1,7 +1,3 @@
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
 import { Listr } from 'listr2'
 import { describe, expect, test } from 'vitest'
 import * as app from '../../lib/commands/app.ts'
@@ -296,27 +292,3 @@ describe('rollback', () => {
     expect(() => version('a', '--version', 'b')).toThrow('rollback to a or to --version b? Give one')
   })
 })
-
-test('tasks/init.ts scaffolds the current dir, then keeps what exists, without any config', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'slipway-init-'))
-  const root = resolve(import.meta.dirname, '../..')
-  const init = () =>
-    spawnSync(join(root, 'node_modules/.bin/tsx'), [join(root, 'tasks/init.ts')], { cwd: dir, encoding: 'utf8' })
-  const first = init()
-  expect(first.status, first.stderr).toBe(0)
-  const samples = readdirSync(join(dir, 'hooks')).sort()
-  expect(samples).toContain('pre-deploy.sample')
-  expect(first.stdout).toBe(
-    ['deploy.yml', '.env.example', ...samples.map((f) => `hooks/${f}`)].map((f) => `Created ${f}\n`).join(''),
-  )
-  expect(statSync(join(dir, 'hooks/pre-deploy.sample')).mode & 0o111).not.toBe(0)
-  const second = init()
-  expect(second.status).toBe(0)
-  expect(second.stdout).toMatch(/^Kept deploy.yml \(already exists\)\nKept .env.example \(already exists\)\n/)
-  expect(
-    spawnSync(join(root, 'node_modules/.bin/tsx'), [join(root, 'tasks/init.ts'), '--bogus'], {
-      cwd: dir,
-      encoding: 'utf8',
-    }).status,
-  ).toBe(1)
-}, 30_000)

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path'
-import { $ } from 'zx'
 import { CancelledError, CommandError, DeployError } from '../errors.ts'
 import { render, secretsOf, type Command } from '../shell/command.ts'
 import type { Executor, Result, RunOptions } from './executor.ts'
@@ -23,6 +22,8 @@ export function localExecutor({ cwd, env: baseEnv = {} }: LocalOptions): Executo
     if (signal?.aborted) throw new CancelledError(`cancelled \`${shown}\` on ${host}`)
     const secrets = secretsOf(command)
     const dir = resolve(cwd, options.cwd ?? '.')
+    // zx loads with the first local command: `slipway config` without git needs none.
+    const { $ } = await import('zx/core')
     // zx with /bin/sh and render() as the only quoting: zx's own quote() emits bash $'…', and its bash
     // prefix (`set -euo pipefail`) would change what `a ; b` means. Identity quote = the text runs as rendered.
     // detached: the command gets its own process group, so cancelling kills `a | b` and `a ; b` whole.

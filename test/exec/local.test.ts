@@ -42,7 +42,8 @@ describe('localExecutor', () => {
     for (const value of NASTY) {
       expect((await local.run(cmd('printf', '%s', value))).stdout).toBe(value)
     }
-  })
+    // 17 processes, and zx loads with the first: seconds on a loaded machine.
+  }, 30_000)
 
   test('operators keep their sh meaning (no `set -e` prefix)', async () => {
     const local = localExecutor({ cwd: dir })

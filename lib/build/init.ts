@@ -28,7 +28,7 @@ const TASKS = ['deploy', 'push', 'redeploy']
  * Never overwrites a file: running it again keeps every one.
  */
 export function scaffold({ cwd }: { readonly cwd: string }): ScaffoldStep[] {
-  const templates = join(packageRoot(), 'lib/build/templates')
+  const templates = fileURLToPath(new URL('./templates/', import.meta.url))
   const steps: ScaffoldStep[] = []
   const place = (from: string, to: string): void => {
     const file = relative(cwd, to)
@@ -62,7 +62,8 @@ function ignoreDotenv(cwd: string): ScaffoldStep {
   return { file: '.gitignore', action: text === undefined ? 'created' : 'updated' }
 }
 
-// The nearest directory with a package.json: the checkout (lib/build/) or the package (dist/lib/build/).
+// The sample hooks sit at the package's root, for users to read there too: the nearest directory with a
+// package.json, from lib/build/ in the checkout or dist/lib/build/ in the package.
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir)

@@ -139,11 +139,10 @@ export async function site(
 export function runScript(
   file: string,
   args: readonly string[],
-  { cwd, env, tsconfig }: { cwd: string; env: Record<string, string>; tsconfig?: string },
+  { cwd, env }: { cwd: string; env: Record<string, string> },
 ): Promise<ScriptResult> {
   return new Promise((done, fail) => {
-    const tsx = [...(tsconfig ? ['--tsconfig', tsconfig] : []), file, ...args]
-    const child = spawn(join(SLIPWAY, 'node_modules/.bin/tsx'), tsx, {
+    const child = spawn(join(SLIPWAY, 'node_modules/.bin/tsx'), [file, ...args], {
       cwd,
       env: { ...process.env, ...env },
     })

@@ -78,7 +78,7 @@ describe('tasks/lock.ts', () => {
     const again = await lock('acquire', '-m', 'second')
     expect(again.code).toBe(1)
     expect(again.stderr).toContain(`error: deploy lock found on ${s1}:\nLocked by: `)
-    expect(again.stderr).toContain('Message: Integration Tests\nRun `npx tsx tasks/lock.ts release` if it is stale.')
+    expect(again.stderr).toContain('Message: Integration Tests\nRun `slipway lock release` if it is stale.')
   })
 
   test('a deploy while locked fails with the lock message and changes no container', async () => {

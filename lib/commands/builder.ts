@@ -71,7 +71,7 @@ export function buildOptions(config: Config, version: string, engine: BuildEngin
     `service=${config.service}`, // pull checks this label (Kamal's validate_image)
     ...each(
       '--build-arg',
-      Object.entries(b.args).map(([k, v]) => `${k}=${v}`),
+      Object.entries(b.args).map(([k, v]) => (v === '' ? k : `${k}=${v}`)),
     ),
     // Only the name goes in argv; BuildKit reads the value from the environment of the docker client.
     ...(buildkit

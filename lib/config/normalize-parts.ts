@@ -54,7 +54,8 @@ export function normalizeBuilder(yml: DeployYml): Builder {
     context: b.context,
     dockerfile: b.dockerfile ?? 'Dockerfile',
     target: b.target,
-    args: { ...b.args },
+    // Kamal passes a blank value as the bare name (`--build-arg NAME`): an ERB tag that printed nothing stays valid.
+    args: Object.fromEntries(Object.entries(b.args ?? {}).map(([name, value]) => [name, value ?? ''])),
     secrets: b.secrets ?? [],
     ssh: b.ssh,
   }

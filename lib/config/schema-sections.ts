@@ -111,7 +111,10 @@ export const BuilderYml = z
     ),
     dockerfile: Stringish.optional().describe('Dockerfile path; default `Dockerfile`'),
     target: Stringish.optional().describe('Build target stage'),
-    args: StringMap.optional().describe('`--build-arg` values'),
+    args: z
+      .record(z.string(), Stringish.nullable())
+      .optional()
+      .describe('`--build-arg` values; an empty value passes the bare name, so docker takes it from its environment'),
     secrets: z.array(Stringish).optional().describe('Build secrets (`--secret id=NAME`), values from the environment'),
     ssh: Stringish.optional().describe('`--ssh` value, e.g. `default=$SSH_AUTH_SOCK`'),
   })

@@ -164,6 +164,19 @@ describe('builder.build with buildx', () => {
     ])
   })
 
+  test('a blank build arg passes its bare name, as Kamal does: docker takes the value from its environment', () => {
+    const config = makeConfig({ builder: { args: { KAMAL_VERSION: null, EMPTY: '', SET: 'x' } } })
+    const argv = build(config).map(String)
+    expect(argv.slice(argv.indexOf('--build-arg'), argv.lastIndexOf('--build-arg') + 2)).toEqual([
+      '--build-arg',
+      'KAMAL_VERSION',
+      '--build-arg',
+      'EMPTY',
+      '--build-arg',
+      'SET=x',
+    ])
+  })
+
   test('gha cache with and without options', () => {
     const withOptions = makeConfig({ builder: { cache: { type: 'gha', options: 'mode=max' } } })
     expect(build(withOptions)).toEqual(

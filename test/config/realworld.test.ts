@@ -37,6 +37,8 @@ const web = (host: string): object => ({ roles: ['web'], hosts: [host], primary_
 
 interface Loads {
   readonly env?: Record<string, string>
+  /** Files of the app's repository that the config's ERB reads (`%x(cat .ruby-version)`). */
+  readonly project?: Record<string, string>
   readonly summary: object
   readonly also?: (config: Config) => void
 }
@@ -104,6 +106,25 @@ const KAMAL1: Record<string, Loads | Refused> = {
       healthcheck: health(),
     },
     also: (c) => expect(c.registry.password.value).toBe('ecr-token-for-ecr get-login-password'),
+  },
+  'gogrow-rails-api-staging.yml': {
+    // The same repository's staging destination, a whole config of its own. KAMAL_VERSION's ERB prints
+    // nothing here; Kamal passes such a build arg as the bare name (docker reads it from its environment).
+    env: { AWS_ACCOUNT_ID: '123456789012', AWS_REGION: 'eu-west-1' },
+    project: { '.ruby-version': '3.3.0\n' },
+    summary: {
+      roles: ['job', 'web'],
+      hosts: ['127.0.0.1'],
+      primary_host: '127.0.0.1',
+      repository: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/rails-api',
+      logging: LOGGING,
+      healthcheck: health(),
+    },
+    also: (c) => {
+      expect(c.builder.args).toEqual({ RUBY_VERSION: '3.3.0', RAILS_ENV: 'staging', KAMAL_VERSION: '' })
+      expect(c.traefik.args['certificatesResolvers.letsencrypt.acme.httpchallenge.entrypoint']).toBe('web')
+      expect(c.ssh.user).toBe('ubuntu')
+    },
   },
   'greenhouse.yml': {
     // Kamal: ssh: should be a hash
@@ -292,8 +313,10 @@ const KAMAL2: Record<string, RegExp | string> = {
     'kamal2/rbriski-force.yml:11:22 require_destination: a destination is required: run with -d NAME',
 }
 
-function load(file: string, env: Record<string, string> = {}): Config {
-  return parseConfig(readFileSync(join(DIR, file), 'utf8'), { file, env: { PATH, ...env } })
+function load(file: string, env: Record<string, string> = {}, project: Record<string, string> = {}): Config {
+  const root = mkdtempSync(join(tmpdir(), 'slipway-realworld-app-'))
+  for (const [name, text] of Object.entries(project)) writeFileSync(join(root, name), text)
+  return parseConfig(readFileSync(join(DIR, file), 'utf8'), { file, root, env: { PATH, ...env } })
 }
 
 describe('Kamal 1.x configs from public repositories', () => {
@@ -318,7 +341,7 @@ describe('Kamal 1.x configs from public repositories', () => {
         expect(message).toBe(expected.error)
         return
       }
-      const config = load(file, expected.env)
+      const config = load(file, expected.env, expected.project)
       expect(configSummary(config, { version: 'v1' })).toMatchObject({ version: 'v1', ...expected.summary })
       expected.also?.(config)
     })

@@ -23,6 +23,7 @@ import { cmd, type Secret } from './shell/command.ts'
 import { scrub } from './exec/output.ts'
 import type { Executor } from './exec/executor.ts'
 import { LOG_DIR, LOGS_KEPT, openRunLog, secretsIn, type RunLog } from './run/run-log.ts'
+import { wrapToWidth } from './run/wrap.ts'
 import type { RendererName } from './run/terminal.ts'
 import { outcomeLine } from './run/summary.ts'
 
@@ -103,7 +104,9 @@ interface RunIo extends CommandIo {
 
 function runIo(opts: RunOptions): RunIo {
   const secrets: Secret[] = []
-  const stderr = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`))
+  // On a terminal, long lines break between words, as the tree above them does.
+  const stderr =
+    opts.write ?? ((line: string) => process.stderr.write(`${wrapToWidth(line, process.stderr.columns)}\n`))
   const stdout = opts.out ?? ((text: string) => process.stdout.write(text))
   const io: RunIo = {
     cwd: opts.cwd ?? process.cwd(),

@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   statSync,
+  writeFileSync,
 } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -53,12 +54,14 @@ export function scaffold({ cwd }: { readonly cwd: string }): ScaffoldStep[] {
   return steps
 }
 
-// `.env` holds the secrets: it must never be committed.
+// `.env` holds the secrets: it must never be committed. A repo without a .gitignore also gets
+// node_modules/ in the new one: slipway itself is installed there, and a build clones what is committed.
 function ignoreDotenv(cwd: string): ScaffoldStep {
   const file = join(cwd, '.gitignore')
   const text = existsSync(file) ? readFileSync(file, 'utf8') : undefined
   if (text?.split('\n').some((line) => /^\/?\.env$/.test(line.trim()))) return { file: '.gitignore', action: 'kept' }
-  appendFileSync(file, `${text === undefined || text.endsWith('\n') || text === '' ? '' : '\n'}.env\n`)
+  if (text === undefined) writeFileSync(file, '.env\nnode_modules/\n')
+  else appendFileSync(file, `${text.endsWith('\n') || text === '' ? '' : '\n'}.env\n`)
   return { file: '.gitignore', action: text === undefined ? 'created' : 'updated' }
 }
 

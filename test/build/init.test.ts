@@ -31,7 +31,7 @@ describe('scaffold', () => {
       ...TASKS,
     ])
     for (const sample of SAMPLES) expect(statSync(join(cwd, sample)).mode & 0o111).toBe(0o111)
-    expect(readFileSync(join(cwd, '.gitignore'), 'utf8')).toBe('.env\n')
+    expect(readFileSync(join(cwd, '.gitignore'), 'utf8')).toBe('.env\nnode_modules/\n')
     const deploy = readFileSync(join(cwd, 'tasks/deploy.ts'), 'utf8')
     expect(deploy).toMatch(
       /\nimport \{ main, deploySteps \} from 'slipway'\n\nawait main\(\{ name: 'deploy', recipe: deploySteps \}\)\n$/,
@@ -64,7 +64,7 @@ describe('scaffold', () => {
     const again = scaffold({ cwd })
     expect(files(again, 'created')).toEqual([])
     expect(files(again, 'updated')).toEqual([])
-    expect(readFileSync(join(cwd, '.gitignore'), 'utf8')).toBe('.env\n')
+    expect(readFileSync(join(cwd, '.gitignore'), 'utf8')).toBe('.env\nnode_modules/\n')
   })
 
   test("Kamal's layout: config/deploy.yml is kept (no deploy.yml), .kamal/hooks gets the samples", () => {

@@ -1,7 +1,10 @@
 import type { ListrTask } from 'listr2'
-import type { Config, Role } from './config/types.ts'
+import type { Config } from './config/types.ts'
+import type { Selection } from './config/selection.ts'
 import type { Executor } from './exec/executor.ts'
 import type { BuildRoute } from './build/route.ts'
+
+export type { Selection }
 
 /** Flags shared by every command (parsed once, by lib/cli/flags.ts). */
 export interface Flags {
@@ -19,21 +22,6 @@ export interface Flags {
   readonly quiet: boolean
   readonly confirmed: boolean
   readonly dryRun: boolean
-}
-
-/** The hosts and roles this run acts on, primary first (Kamal's Commander::Specifics). */
-export interface Selection {
-  /** Selected roles with at least one selected host; the primary role first. */
-  readonly roles: readonly Role[]
-  /** Selected hosts of the selected roles; hosts running the primary role first. */
-  readonly hosts: readonly string[]
-  readonly primaryHost: string
-  /** The role that guards the barrier: the configured primary role if it runs on primaryHost. */
-  readonly primaryRole: Role
-  /** Roles running on a host, primary role first. */
-  rolesOn(host: string): readonly Role[]
-  /** Hosts of one role within the selection, primary hosts first. */
-  hostsOf(role: Role): readonly string[]
 }
 
 /** Everything a task may use. Built once per run by main(); passed by listr2 to every task. */

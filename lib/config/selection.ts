@@ -1,7 +1,21 @@
-import type { Selection } from '../context.ts'
 import { DeployError } from '../errors.ts'
 import { globToRegExp } from './glob.ts'
 import type { Config, Role } from './types.ts'
+
+/** The hosts and roles this run acts on, primary first (Kamal's Commander::Specifics). */
+export interface Selection {
+  /** Selected roles with at least one selected host; the primary role first. */
+  readonly roles: readonly Role[]
+  /** Selected hosts of the selected roles; hosts running the primary role first. */
+  readonly hosts: readonly string[]
+  readonly primaryHost: string
+  /** The role that guards the barrier: the configured primary role if it runs on primaryHost. */
+  readonly primaryRole: Role
+  /** Roles running on a host, primary role first. */
+  rolesOn(host: string): readonly Role[]
+  /** Hosts of one role within the selection, primary hosts first. */
+  hostsOf(role: Role): readonly string[]
+}
 
 /** `--hosts`, `--roles` and `--primary` as parsed from the command line. */
 export interface SelectOptions {

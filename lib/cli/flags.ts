@@ -40,9 +40,6 @@ export const SHARED_HELP = [
   '      --dry-run            print every command per host; connect to nothing, change nothing',
 ]
 
-/** The flags of a run with no arguments. */
-export const NO_FLAGS: Flags = flagsOf({})
-
 /** A parsed command line, or a request for help (then nothing else is checked). */
 export type Parsed<O extends OptionSpecs> = ({ readonly help: false } & Invocation<O>) | { readonly help: true }
 

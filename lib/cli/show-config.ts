@@ -1,7 +1,6 @@
-import { stringify } from 'yaml'
 import type { Flags } from '../context.ts'
 import { loadConfig } from '../config/load.ts'
-import { configSummary } from '../config/show.ts'
+import { configSummary, configSummaryYaml } from '../config/show.ts'
 import { resolveVersion } from '../build/version.ts'
 import { localExecutor } from '../exec/local.ts'
 
@@ -25,6 +24,7 @@ export async function showConfig({ cwd, env, flags, json, warn }: ShowConfigOpti
     config,
     local: localExecutor({ cwd: config.root }),
   })
-  const summary = configSummary(config, { version })
-  return json ? `${JSON.stringify(summary, null, 2)}\n` : stringify(JSON.parse(JSON.stringify(summary)))
+  return json
+    ? `${JSON.stringify(configSummary(config, { version }), null, 2)}\n`
+    : configSummaryYaml(config, { version })
 }

@@ -113,14 +113,6 @@ export const uploadFile = (path: string): Command =>
 export const removeContainer = (config: Config, accessory: Accessory): Command =>
   cmd('docker', 'container', 'prune', '--force', '--filter', `label=service=${accessory.service}`)
 
-/** `docker image rm --force <image>` */
-export const removeImage = (config: Config, accessory: Accessory): Command =>
-  cmd('docker', 'image', 'rm', '--force', accessory.image)
-
-/** `rm -rf <home>/<service>`: the accessory's files and relative directories. */
-export const removeServiceDirectory = (config: Config, accessory: Accessory, { home }: { home: string }): Command =>
-  cmd('rm', '-rf', serviceDirectory(accessory, home))
-
 const REMOVE = program<'name' | 'image' | 'dir'>('accessory-remove.sh')
 const PREPARE = program<'name' | 'envfile'>('accessory-prepare.sh')
 

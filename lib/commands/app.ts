@@ -128,9 +128,6 @@ export const stop = (
     cmd('xargs', '-r', 'docker', 'stop', stopWaitTime !== undefined && ['-t', String(stopWaitTime)]),
   )
 
-/** `docker rename <from> <to>` (container names). */
-export const renameContainer = (from: string, to: string): Command => cmd('docker', 'rename', from, to)
-
 /** `docker tag <repo>:<version> <repo>:latest[-dest]`, run once every host booted. */
 export const tagLatest = (config: Config, version: string): Command =>
   cmd('docker', 'tag', absoluteImage(config, version), latestImage(config))
@@ -150,10 +147,6 @@ export function pull(config: Config, version: string, { clean = true }: { clean?
   // rm --force of an image that is not there fails; Kamal ignores that too.
   return clean ? andAll(or(cmd('docker', 'image', 'rm', '--force', image), cmd('true')), fetch) : fetch
 }
-
-/** `docker login … --password-stdin && pull`: one round trip; run with `{ stdin: registry.passwordStdin(config) }`. */
-export const loginAndPull = (config: Config, version: string, options: { clean?: boolean } = {}): Command =>
-  andAll(registry.login(config), pull(config, version, options))
 
 /** `docker ps` of the role's containers (Kamal's `app details`). */
 export const details = (config: Config, role: Role): Command => cmd('docker', 'ps', filterArgs(config, { role }))

@@ -133,9 +133,6 @@ export function run(config: Config, hostDir: string): Command {
   )
 }
 
-/** `docker container start slipway-proxy || docker run …` */
-export const startOrRun = (config: Config, hostDir: string): Command => or(start(), run(config, hostDir))
-
 // Stands for the config dir's absolute path in run()'s argv until the host knows it.
 const HERE = '@slipway-proxy-dir@'
 

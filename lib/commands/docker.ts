@@ -32,9 +32,6 @@ export const install = (): Command =>
     cmd('sh'),
   )
 
-/** `docker network create <name>` */
-export const networkCreate = (name: string): Command => cmd('docker', 'network', 'create', name)
-
 /** Creates the network unless it exists: idempotent, for every deploy. */
 export const networkEnsure = (name: string): Command =>
   script('docker network inspect "$1" >/dev/null 2>&1 || docker network create "$1" >/dev/null', name)

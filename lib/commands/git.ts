@@ -34,12 +34,6 @@ export const cloneStatus = (buildDir: string): Command => statusPorcelain(buildD
 /** `git -C <build_dir> rev-parse HEAD`: a prepared clone must be at the local HEAD. */
 export const cloneRevision = (buildDir: string): Command => revParseHead(buildDir)
 
-/** `git config user.name` (part of the performer, as Kamal). */
-export const userName = (cwd?: string): Command => git(cwd, 'config', 'user.name')
-
-/** `git config user.email` (KAMAL_PERFORMER, as Kamal). */
-export const userEmail = (cwd?: string): Command => git(cwd, 'config', 'user.email')
-
 /** `mkdir -p <clone_dir>`: git clone needs its parent to exist. */
 export const makeCloneDir = (cloneDir: string): Command => cmd('mkdir', '-p', cloneDir)
 

@@ -6,15 +6,6 @@ import { program } from './program.ts'
 // round trip per poll: one `docker inspect`, then the container's Docker events decide, so the wait
 // ends within milliseconds of the health status changing, with no fixed sleep.
 
-/** Kamal's status template: the health status when the container has a health check, else its state (`index`: docker 23+ CLIs reject `.State.Health` when it is absent). */
-export const STATUS_FORMAT = '{{with index .State "Health"}}{{.Status}}{{else}}{{$.State.Status}}{{end}}'
-
-/** `docker inspect --format <status template> <name>`: prints healthy, starting, unhealthy, running, exited… */
-export const inspectHealth = (name: string): Command => cmd('docker', 'inspect', '--format', STATUS_FORMAT, name)
-
-/** `docker inspect --format '{{json .State.Health}}' <name>`: the health log (null without a health check). */
-export const healthLog = (name: string): Command => cmd('docker', 'inspect', '--format', '{{json .State.Health}}', name)
-
 /** Waiting options; defaults come from the role's healthcheck and the config. */
 export interface WaitParams {
   /** Give up after this many seconds; default Kamal's budget, 1+2+…+max_attempts (28 s for 7). */

@@ -21,9 +21,6 @@ export const containerIdFor = (name: string, { onlyRunning = false }: { onlyRunn
 /** Prints the id of the role's current container, or nothing. */
 export const currentRunningContainer = (config: Config, role: Role): Command => current(config, role, 'id')
 
-/** Prints the name of the role's current container, or nothing. */
-export const currentRunningName = (config: Config, role: Role): Command => current(config, role, 'name')
-
 /** Prints the version of the role's current container (its name minus `<service>-<role>[-<dest>]-`), or nothing. */
 export const currentRunningVersion = (config: Config, role: Role): Command => current(config, role, 'version')
 

@@ -33,7 +33,4 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${out}${')'.repeat(depth)}$`)
 }
 
-/** Whether a glob pattern contains any wildcard at all. */
-export const isGlob = (pattern: string): boolean => /[*?[{]/.test(pattern)
-
 const escape = (c: string): string => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')

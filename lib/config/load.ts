@@ -177,9 +177,3 @@ const withoutExtensions = (raw: unknown): unknown =>
  * Kamal 1.9.3 does, so that is the version such a config is checked against.
  */
 export const KAMAL_COMPATIBLE_VERSION = '1.9.3'
-
-/** slipway's own version (package.json). */
-export function slipwayVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-    .version
-}

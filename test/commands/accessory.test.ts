@@ -114,12 +114,6 @@ describe('accessory', () => {
       '--filter',
       'label=service=app-mysql',
     ])
-    expect(argv(accessoryCmd.removeImage(config, mysql))).toEqual(['docker', 'image', 'rm', '--force', 'mysql:8.0'])
-    expect(argv(accessoryCmd.removeServiceDirectory(config, mysql, { home: '/root' }))).toEqual([
-      'rm',
-      '-rf',
-      '/root/app-mysql',
-    ])
     expect(argv(accessoryCmd.remove(config, mysql, { home: '/root' })).slice(3)).toEqual([
       'sh',
       'app-mysql',

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import * as app from '../../lib/commands/app.ts'
+import * as registry from '../../lib/commands/registry.ts'
+import { andAll } from '../../lib/commands/args.ts'
 import { argv, cmd, render, Secret } from '../../lib/shell/command.ts'
 import { runWithFakeDocker, SHELLS } from './fake-docker.ts'
 import { makeConfig, noEnv, role, staging, web, workers } from './fixture.ts'
@@ -202,12 +204,6 @@ describe('app lifecycle', () => {
     expect(render(app.stop(config, web, { version: '999', stopWaitTime: 5 }), { redact: true })).toBe(
       "docker container ls --all --filter 'name=^app-web-999$' --quiet | xargs -r docker stop -t 5",
     )
-    expect(argv(app.renameContainer('app-web-999', 'app-web-999_replaced_0123456789abcdef'))).toEqual([
-      'docker',
-      'rename',
-      'app-web-999',
-      'app-web-999_replaced_0123456789abcdef',
-    ])
   })
 
   test('tag latest per destination', () => {
@@ -225,11 +221,11 @@ describe('app lifecycle', () => {
     )
   })
 
-  test('login and pull in one round trip; the password is not in the command', () => {
+  test('login and pull in one round trip (as runLoggedIn sends them); the password is not in the command', () => {
     const cfg = makeConfig({
       registry: { server: 'registry.example:5000', username: 'deployer', password: new Secret('pw-123') },
     })
-    const text = render(app.loginAndPull(cfg, '999'), { redact: false })
+    const text = render(andAll(registry.login(cfg), app.pull(cfg, '999', { clean: true })), { redact: false })
     expect(text).toMatch(
       /^docker login registry\.example:5000 -u deployer --password-stdin && \{ docker image rm --force dhh\/app:999 \|\| true; \} && docker pull/,
     )

@@ -8,8 +8,6 @@ describe('git builders', () => {
     expect(argv(git.revParseHead('/app'))).toEqual(['git', '-C', '/app', 'rev-parse', 'HEAD'])
     expect(argv(git.statusPorcelain('/app'))).toEqual(['git', '-C', '/app', 'status', '--porcelain'])
     expect(argv(git.showToplevel('/app'))).toEqual(['git', '-C', '/app', 'rev-parse', '--show-toplevel'])
-    expect(argv(git.userName())).toEqual(['git', 'config', 'user.name'])
-    expect(argv(git.userEmail())).toEqual(['git', 'config', 'user.email'])
   })
 
   test('clone as Kamal: into the clone dir, with submodules', () => {

@@ -102,25 +102,6 @@ const INSPECT = [
 ]
 const ns = (stamp: string): bigint => BigInt(stamp.replace('.', ''))
 
-describe('inspect builders', () => {
-  test("Kamal's status template (safe without a health check) and the health log", () => {
-    expect(argv(health.inspectHealth('app-web-999'))).toEqual([
-      'docker',
-      'inspect',
-      '--format',
-      '{{with index .State "Health"}}{{.Status}}{{else}}{{$.State.Status}}{{end}}',
-      'app-web-999',
-    ])
-    expect(argv(health.healthLog('app-web-999'))).toEqual([
-      'docker',
-      'inspect',
-      '--format',
-      '{{json .State.Health}}',
-      'app-web-999',
-    ])
-  })
-})
-
 describe('waitHealthy: one remote script on docker events', () => {
   test('arguments: name, timeout in ms (Kamal budget 1+…+max_attempts), readiness_delay in ms, fallback interval', () => {
     const command = health.waitHealthy(config, web, 'app-web-999')

@@ -47,11 +47,11 @@ describe('current container (latest image first, then newest running)', () => {
 
   test('name, version and stale lookups pass latest image, prefix and filters as parameters', () => {
     const filters = ['--filter', 'label=service=app', '--filter', 'label=role=web']
-    expect(argv(versions.currentRunningName(config, web)).slice(3)).toEqual([
+    expect(argv(versions.currentRunningContainer(config, web)).slice(3)).toEqual([
       'sh',
       'dhh/app:latest',
       'app-web',
-      'name',
+      'id',
       ...filters,
     ])
     expect(argv(versions.currentRunningVersion(config, web)).slice(3)).toEqual([
@@ -100,7 +100,6 @@ describe('current container (latest image first, then newest running)', () => {
     ])
     // Found through the latest image: the fallback lookup is never run.
     expect(id.calls).toHaveLength(2)
-    expect(runWithFakeDocker(versions.currentRunningName(config, web), DOCKER).stdout).toBe('app-web-v1\n')
     expect(runWithFakeDocker(versions.currentRunningVersion(config, web), DOCKER).stdout).toBe('v1\n')
   })
 
@@ -113,8 +112,8 @@ describe('current container (latest image first, then newest running)', () => {
 
   test('falls back to the newest running container when no container runs the latest image', () => {
     const idle = DOCKER.replace('*ancestor=abc*) name=app-web-v1 id=111 ;;', '*ancestor=abc*) exit 0 ;;')
-    const run = runWithFakeDocker(versions.currentRunningName(config, web), idle)
-    expect(run.stdout).toBe('app-web-v2\n')
+    const run = runWithFakeDocker(versions.currentRunningVersion(config, web), idle)
+    expect(run.stdout).toBe('v2\n')
     expect(run.calls.map((c) => c.slice(0, 2).join(' '))).toEqual(['image ls', 'ps --latest', 'ps --latest'])
   })
 

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import { $ } from 'zx'
 
 /** This checkout: the demo app and the root .dockerignore are copied from here. */
-export const REPO_ROOT = resolve(import.meta.dirname, '..')
+const REPO_ROOT = resolve(import.meta.dirname, '..')
 
 /** What the generated deploy.yml needs from the sandbox. */
 export interface BenchApp {

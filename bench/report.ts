@@ -2,11 +2,11 @@ import { coreCount } from './cpu.ts'
 import { commandRows, phaseRows, roundTrips, spread, type RunSample, type Spread } from './stats.ts'
 
 /** The figures for Kamal 1.9.3 on servers like the sandbox's (seconds per deploy, by server count). */
-export const KAMAL_SECONDS: Readonly<Record<number, number>> = { 3: 16, 10: 24 }
+const KAMAL_SECONDS: Readonly<Record<number, number>> = { 3: 16, 10: 24 }
 /** Remote commands Kamal 1.9.3 runs on the primary host per deploy. */
-export const KAMAL_PRIMARY_COMMANDS = 27
+const KAMAL_PRIMARY_COMMANDS = 27
 /** slipway's targets: seconds for a deploy (flat up to 10 servers), round trips per host. */
-export const TARGET = { seconds: 4, commandsPerHost: 12 } as const
+const TARGET = { seconds: 4, commandsPerHost: 12 } as const
 
 /** Everything measured for one server count. */
 export interface SizeResult {

@@ -23,7 +23,7 @@ export const HOOK_NAMES = [
 export type HookName = (typeof HOOK_NAMES)[number]
 
 /** Kamal's default `hooks_path`, which config resolves when deploy.yml sets none. */
-export const KAMAL_HOOKS_PATH = '.kamal/hooks'
+const KAMAL_HOOKS_PATH = '.kamal/hooks'
 
 /**
  * The absolute hooks directory: `hooks_path` from deploy.yml, relative to the project root. When it

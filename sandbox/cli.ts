@@ -7,7 +7,7 @@ const usage =
   'usage: tsx sandbox/cli.ts up|down|status   (env: SANDBOX_SERVERS=N, SANDBOX_NAME, SANDBOX_SUBNET, SANDBOX_LB_PORT, SANDBOX_LB_BACKENDS)'
 
 /** `up | down | status` for the npm scripts; failures print a message and exit 1. */
-export async function cli(argv: readonly string[]): Promise<number> {
+async function cli(argv: readonly string[]): Promise<number> {
   const options = optionsFromEnv(process.env)
   const log = (line: string): void => console.log(`sandbox: ${line}`)
   switch (argv[0]) {

@@ -5,13 +5,13 @@ import { fileURLToPath } from 'node:url'
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
 /** The name of the default sandbox; others (e.g. the 10-server test) pick their own name and subnet. */
-export const DEFAULT_NAME = 'slipway-sandbox'
+const DEFAULT_NAME = 'slipway-sandbox'
 
 /** The most servers one sandbox holds (addresses .11 to .30 of its /24). */
-export const MAX_SERVERS = 20
+const MAX_SERVERS = 20
 
 /** The builder server's second sshd port. */
-export const BUILDER_SSH_PORT = 2222
+const BUILDER_SSH_PORT = 2222
 
 /** What a caller may choose about one sandbox instance. */
 export interface SandboxOptions {

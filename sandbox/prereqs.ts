@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import { DOCKER, RunError, docker, run, waitFor } from './run.ts'
 
 /** Each program the sandbox and the e2e tests run, and the Debian package that ships it. */
-export const PROGRAMS: readonly { readonly path: string; readonly pkg: string }[] = [
+const PROGRAMS: readonly { readonly path: string; readonly pkg: string }[] = [
   { path: '/usr/bin/docker', pkg: 'docker.io' },
   { path: '/usr/sbin/dockerd', pkg: 'docker.io' },
   { path: '/usr/sbin/sshd', pkg: 'openssh-server' },
@@ -67,7 +67,7 @@ const engineAnswers = async (): Promise<boolean> =>
   (await docker(['version', '--format', '{{.Server.Version}}'], { allowFailure: true })).code === 0
 
 /** Starts dockerd without systemd (setsid, detached) unless an engine already answers, then waits until it does. */
-export async function ensureDockerd(log: (line: string) => void): Promise<void> {
+async function ensureDockerd(log: (line: string) => void): Promise<void> {
   if (await engineAnswers()) return
   if (!existsSync('/usr/sbin/dockerd'))
     throw new RunError(`no docker engine answers and dockerd is missing: ${installHint(['docker.io'])}`)

@@ -14,7 +14,7 @@ export const dockerConfig = (l: Layout): string => join(l.dir, 'docker-config')
  * A fingerprint of everything the test images are made of: the recipes, demo/ and the host
  * binaries (by size and mtime; a package upgrade changes both).
  */
-export function imagesFingerprint(): string {
+function imagesFingerprint(): string {
   const hash = createHash('sha256')
   for (const f of ['sandbox/images.ts', 'sandbox/publish.ts', '.dockerignore'])
     hash.update(readFileSync(join(REPO_ROOT, f)))

@@ -17,7 +17,7 @@ export const registryPaths = (l: Layout) => ({
 })
 
 /** The registry's config: TLS with the sandbox CA's leaf, htpasswd auth, filesystem storage, bound to the gateway only. */
-export function registryConfig(l: Layout, s: SecretPaths, data: string): string {
+function registryConfig(l: Layout, s: SecretPaths, data: string): string {
   return [
     'version: 0.1',
     'log: { level: warn, accesslog: { disabled: true } }',

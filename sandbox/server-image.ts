@@ -34,7 +34,7 @@ const ETC_EXCLUDES = [
 ]
 
 /** The non-root user of the builder server's second sshd (uid and gid). */
-export const BUILDER_USER = { name: 'builder', id: 1500 } as const
+const BUILDER_USER = { name: 'builder', id: 1500 } as const
 
 // Written into the skeleton's copy of the host's /etc, so starting a server runs no useradd.
 function addBuilderUser(root: string): void {
@@ -55,7 +55,7 @@ function addBuilderUser(root: string): void {
 }
 
 /** The server image name: tagged by a hash of its sources, so a changed start script means a new image. */
-export function serverImage(): string {
+function serverImage(): string {
   const hash = createHash('sha256')
   for (const f of SOURCES) hash.update(readFileSync(join(REPO_ROOT, f)))
   hash.update(ETC_EXCLUDES.join(','))

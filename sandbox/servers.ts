@@ -3,7 +3,7 @@ import type { SecretPaths } from './secrets.ts'
 import { docker, run, waitFor } from './run.ts'
 
 /** The label on everything a sandbox creates in the host's docker, valued with the instance name. */
-export const LABEL = 'slipway.sandbox.instance'
+const LABEL = 'slipway.sandbox.instance'
 const DIR_LABEL = 'slipway.sandbox.dir'
 
 /** Creates the instance's bridge network unless it exists; refuses one with another subnet. */
@@ -79,7 +79,7 @@ export async function removeServers(names: readonly string[]): Promise<void> {
 }
 
 /** The ssh argv prefix for a server: the sandbox key, its known_hosts, no agent or user config. */
-export const sshArgv = (s: SecretPaths, ip: string): string[] => [
+const sshArgv = (s: SecretPaths, ip: string): string[] => [
   'ssh',
   '-F',
   'none',

@@ -7,7 +7,7 @@ import type { Executor } from '../exec/executor.ts'
 const BUILTIN_BUILDKIT_BEFORE = 23
 
 /** Docker clients tried for BuildKit without buildx: the one on PATH, then Debian's packaged client. */
-export const DOCKER_CLIENTS = ['docker', '/usr/bin/docker'] as const
+const DOCKER_CLIENTS = ['docker', '/usr/bin/docker'] as const
 
 /** Finds how this machine can build: buildx if installed, else a client with BuildKit built in, else the legacy builder. */
 export async function detectEngine(local: Executor, { signal }: { signal?: AbortSignal } = {}): Promise<BuildEngine> {

@@ -16,7 +16,7 @@ export interface LastBuild {
 }
 
 /** The record's file, next to the project's clean clone (one per destination). */
-export const lastBuildFile = (config: Pick<Config, 'service' | 'root' | 'destination'>): string =>
+const lastBuildFile = (config: Pick<Config, 'service' | 'root' | 'destination'>): string =>
   `${cloneDirOf(config.service, config.root)}.${config.destination ?? 'default'}.last-build.json`
 
 /** Records a finished build; best effort, as it only informs `build details`. */

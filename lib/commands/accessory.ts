@@ -11,13 +11,13 @@ import { absolutePath, accessoryEnvFilePath } from './naming.ts'
 // so no builder relies on the remote shell expanding anything.
 
 /** `<home>/<accessory service>`: where the accessory's files and relative directories live. */
-export const serviceDirectory = (accessory: Accessory, home: string): string => absolutePath(home, accessory.service)
+const serviceDirectory = (accessory: Accessory, home: string): string => absolutePath(home, accessory.service)
 
 /** `port: "3306"` → `3306:3306`; anything with a `:` is kept. */
-export const publishArg = (port: string): string => (port.includes(':') ? port : `${port}:${port}`)
+const publishArg = (port: string): string => (port.includes(':') ? port : `${port}:${port}`)
 
 /** Volumes in Kamal's order: `volumes:`, then `files:` (from the service dir), then `directories:`. */
-export function volumes(accessory: Accessory, home: string): string[] {
+function volumes(accessory: Accessory, home: string): string[] {
   const dir = serviceDirectory(accessory, home)
   return [
     ...accessory.volumes,

@@ -35,8 +35,7 @@ export const loggingArgs = (logging: Logging): string[] => [
 ]
 
 /** `K=v` strings of a map, in order. */
-export const pairs = (map: Readonly<Record<string, string>>): string[] =>
-  Object.entries(map).map(([k, v]) => `${k}=${v}`)
+const pairs = (map: Readonly<Record<string, string>>): string[] => Object.entries(map).map(([k, v]) => `${k}=${v}`)
 
 /** `--filter label=service=S [--filter label=destination=D] [--filter label=role=R] [--filter status=…]` */
 export function filterArgs(

@@ -47,7 +47,7 @@ export function targetOf(builder: Builder): BuilderTarget {
 }
 
 /** `repo:VERSION` and `repo:latest[-destination]`, the two tags every build gets and pushes. */
-export function tags(config: Config, version: string): [string, string] {
+function tags(config: Config, version: string): [string, string] {
   const latest = ['latest', config.destination].filter(Boolean).join('-')
   return [`${config.repository}:${version}`, `${config.repository}:${latest}`]
 }

@@ -38,7 +38,7 @@ export const LEGACY_ADMIN = 'localhost:2019'
 export const configDir = (config: Config): string => `${config.runDirectory}/proxy`
 
 /** The last route: anything no role claimed gets 502 Bad Gateway (never caddy's empty 200). */
-export const CATCHALL = { handle: [{ handler: 'static_response', status_code: 502, body: 'Bad Gateway\n' }] } as const
+const CATCHALL = { handle: [{ handler: 'static_response', status_code: 502, body: 'Bad Gateway\n' }] } as const
 
 /** One role's route: its requests (all, or those for `proxy.hosts`) go to the container serving now, on the app port. */
 export function route(config: Config, role: Role, container: string): Record<string, unknown> {

@@ -7,7 +7,7 @@ import { program } from './program.ts'
 // ends within milliseconds of the health status changing, with no fixed sleep.
 
 /** Waiting options; defaults come from the role's healthcheck and the config. */
-export interface WaitParams {
+interface WaitParams {
   /** Give up after this many seconds; default Kamal's budget, 1+2+…+max_attempts (28 s for 7). */
   readonly timeoutSeconds?: number
   /** Seconds between two looks only when `docker events` cannot be followed (default 0.2). */

@@ -13,16 +13,16 @@ import { program } from './program.ts'
 export const CONTAINER = 'traefik'
 
 /** Traefik's own port inside the container (`host_port:80`). */
-export const CONTAINER_PORT = 80
+const CONTAINER_PORT = 80
 
 /** Label that official traefik images carry; `reboot`/`remove` prune containers and images by it. */
-export const IMAGE_LABEL = 'org.opencontainers.image.title=Traefik'
+const IMAGE_LABEL = 'org.opencontainers.image.title=Traefik'
 
 /**
  * The catch-all (Kamal's DEFAULT_LABELS, `24a2f516`): every path at priority 1 goes to a service
  * on port 0, whose connection fails, so a host with no healthy app answers 502 instead of 404.
  */
-export const CATCHALL_LABELS: Readonly<Record<string, string>> = {
+const CATCHALL_LABELS: Readonly<Record<string, string>> = {
   'traefik.http.routers.catchall.entryPoints': 'http',
   'traefik.http.routers.catchall.rule': 'PathPrefix(`/`)',
   'traefik.http.routers.catchall.service': 'unavailable',
@@ -31,16 +31,16 @@ export const CATCHALL_LABELS: Readonly<Record<string, string>> = {
 }
 
 /** `--log.level=DEBUG`, merged under the user's `traefik.args`, as Kamal's DEFAULT_ARGS. */
-export const DEFAULT_ARGS: Readonly<Record<string, string | number | boolean>> = { 'log.level': 'DEBUG' }
+const DEFAULT_ARGS: Readonly<Record<string, string | number | boolean>> = { 'log.level': 'DEBUG' }
 
 /** The traefik container's labels: the catch-all with the user's `traefik.labels` merged over it. */
-export const labels = (config: Config): Record<string, string> => ({ ...CATCHALL_LABELS, ...config.traefik.labels })
+const labels = (config: Config): Record<string, string> => ({ ...CATCHALL_LABELS, ...config.traefik.labels })
 
 /** `<run_directory>/env/traefik/traefik.env`: traefik's secret env (written from stdin, mode 600). */
 export const envFilePath = (config: Config): string => `${config.runDirectory}/env/traefik/traefik.env`
 
 /** `{ 'log.level': 'DEBUG', 'api.insecure': true }` → `--log.level=DEBUG --api.insecure`; false is dropped. */
-export const cmdArgs = (args: Readonly<Record<string, string | number | boolean>>): string[] =>
+const cmdArgs = (args: Readonly<Record<string, string | number | boolean>>): string[] =>
   Object.entries(args).flatMap(([key, value]) =>
     value === true ? [`--${key}`] : value === false ? [] : [`--${key}=${value}`],
   )
@@ -111,7 +111,7 @@ export function containerLogs(
 }
 
 /** The traefik router/service name of a role's containers: Kamal's container prefix. */
-export const serviceName = (config: Config, role: Role): string => containerPrefix(config, role)
+const serviceName = (config: Config, role: Role): string => containerPrefix(config, role)
 
 /** Kamal's Role#traefik_labels: the app router at priority 2 with the retry middleware. */
 export function appLabels(config: Config, role: Role): Record<string, string> {
@@ -128,7 +128,7 @@ export function appLabels(config: Config, role: Role): Record<string, string> {
 }
 
 /** Port of traefik's API inside its container (the `traefik` entrypoint, with `api.insecure`). */
-export const API_PORT = 8080
+const API_PORT = 8080
 
 const WAIT = program<'service' | 'name' | 'want' | 'timeout' | 'interval' | 'port'>('traefik-wait.sh')
 

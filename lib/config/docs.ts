@@ -16,7 +16,7 @@ interface Node {
 }
 
 /** Markdown table rows, one per key path, from the JSON schema of deploy.yml. */
-export function referenceRows(node: Node = deployJsonSchema() as Node, prefix = ''): string[] {
+function referenceRows(node: Node = deployJsonSchema() as Node, prefix = ''): string[] {
   const object = findObject(node)
   if (!object?.properties) return []
   return Object.entries(object.properties).flatMap(([key, child]) => {

@@ -48,7 +48,7 @@ function words(issue: z.core.$ZodIssue, value: unknown): string {
 }
 
 /** What a value is, as a user would say it. */
-export function describe(value: unknown): string {
+function describe(value: unknown): string {
   if (value === null || value === undefined) return 'nothing'
   if (Array.isArray(value)) return 'a list'
   if (typeof value === 'object') return 'a map'

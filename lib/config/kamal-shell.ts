@@ -16,7 +16,7 @@ const NAMED: Readonly<Record<string, string>> = {
 }
 
 /** Ruby's `String#dump`: double-quoted, control and non-ASCII characters escaped. */
-export function rubyDump(text: string): string {
+function rubyDump(text: string): string {
   const chars = [...text]
   const body = chars.map((c, i) => {
     if (c in NAMED) return NAMED[c]!

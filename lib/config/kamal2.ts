@@ -16,7 +16,7 @@ const KAMAL2_ROOT_KEYS = [
 ]
 
 /** The Kamal 2 keys a raw deploy.yml uses, as key paths (first one first). */
-export function kamal2Keys(raw: unknown): KeyPath[] {
+function kamal2Keys(raw: unknown): KeyPath[] {
   if (!isMap(raw)) return []
   const found: KeyPath[] = []
   if (isMap(raw['proxy']))

@@ -158,7 +158,7 @@ function withErbHint(issue: LocatedIssue, sources: readonly { file: string; text
 }
 
 /** Kamal's deep merge of a destination file: maps merge recursively; lists and scalars are replaced. */
-export function deepMerge(base: unknown, overlay: unknown): unknown {
+function deepMerge(base: unknown, overlay: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(overlay)) return overlay === undefined ? base : overlay
   const out: Record<string, unknown> = { ...base }
   for (const [k, v] of Object.entries(overlay)) out[k] = k in base ? deepMerge(base[k], v) : v
@@ -176,4 +176,4 @@ const withoutExtensions = (raw: unknown): unknown =>
  * `minimum_version` in a Kamal config names a Kamal version; slipway reads Kamal 1.x configs as
  * Kamal 1.9.3 does, so that is the version such a config is checked against.
  */
-export const KAMAL_COMPATIBLE_VERSION = '1.9.3'
+const KAMAL_COMPATIBLE_VERSION = '1.9.3'

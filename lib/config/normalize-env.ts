@@ -26,7 +26,7 @@ export function secretValue(resolve: Resolve, name: string, path: KeyPath): Secr
 }
 
 /** An empty env. */
-export const EMPTY_ENV: Env = Object.freeze({ clear: Object.freeze({}), secret: Object.freeze({}) })
+const EMPTY_ENV: Env = Object.freeze({ clear: Object.freeze({}), secret: Object.freeze({}) })
 
 /** `env:` as written → clear values and resolved secrets (tags are handled by the root). */
 export function normalizeEnv(yml: EnvYml | undefined, resolve: Resolve, path: KeyPath): Env {
@@ -63,6 +63,6 @@ type Structured = {
 
 // Kamal treats an env with `clear`, `secret` or `tags` as the structured form; the schema
 // forbids those names as plain variables, so the keys alone decide.
-export function isStructured(yml: EnvYml): yml is EnvYml & Structured {
+function isStructured(yml: EnvYml): yml is EnvYml & Structured {
   return 'clear' in yml || 'secret' in yml || 'tags' in yml || Object.keys(yml).length === 0
 }

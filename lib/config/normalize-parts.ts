@@ -132,7 +132,7 @@ export function normalizeProxy(yml: DeployYml, traefik: Traefik): Proxy {
 }
 
 /** `"8080"` → port 8080; `"10.0.0.3:80"` → port 80 on address 10.0.0.3 (Kamal publishes `<host_port>:80`). */
-export function hostPort(text: string): { hostPort: number; hostIp?: string } {
+function hostPort(text: string): { hostPort: number; hostIp?: string } {
   const at = text.lastIndexOf(':')
   return at < 0 ? { hostPort: Number(text) } : { hostPort: Number(text.slice(at + 1)), hostIp: text.slice(0, at) }
 }

@@ -120,7 +120,7 @@ const RULES: readonly Rule[] = [
 ]
 
 /** Compares dotted versions numerically (`1.10.0` > `1.9.3`); a pre-release suffix sorts first. */
-export function compareVersions(a: string, b: string): number {
+function compareVersions(a: string, b: string): number {
   const parse = (v: string): number[] => v.split(/[.-]/).map((p) => (/^\d+$/.test(p) ? Number(p) : -1))
   const [x, y] = [parse(a), parse(b)]
   for (let i = 0; i < Math.max(x.length, y.length); i++) {

@@ -36,7 +36,7 @@ export const DockerOptions = z
   .describe('Extra `docker run` options: `key: value` → `--key value`; `true` → bare `--key`; a list repeats the flag')
 
 /** One host entry: `1.1.1.1`, `1.1.1.1: tag` or `1.1.1.1: [tag1, tag2]`. */
-export const HostEntry = z.union(
+const HostEntry = z.union(
   [
     Stringish.pipe(z.string().min(1)),
     z.record(z.string(), z.union([Stringish, z.array(Stringish)], { error: 'expected a tag or a list of tags' })),
@@ -75,10 +75,10 @@ function envSchema<T extends z.ZodType>(sections: T) {
 }
 
 /** An env without tags (tag envs): a bare map of clear values, or clear/secret. */
-export const EnvNoTags = envSchema(z.strictObject(EnvSections))
+const EnvNoTags = envSchema(z.strictObject(EnvSections))
 
 /** The sectioned env (with tags), for documentation and JSON schema. */
-export const EnvSectioned = z.strictObject({
+const EnvSectioned = z.strictObject({
   ...EnvSections,
   tags: z
     .record(z.string(), EnvNoTags)

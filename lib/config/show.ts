@@ -43,7 +43,7 @@ export function configSummary(config: Config, { version }: { version: string }):
 }
 
 /** Kamal's logging_args: `["--log-opt", "max-size=\"10m\""]`, the driver as `--log-driver "json-file"`. */
-export function kamalLoggingArgs(logging: Logging): string[] {
+function kamalLoggingArgs(logging: Logging): string[] {
   return [
     ...(logging.driver === undefined ? [] : ['--log-driver', kamalEscape(logging.driver)]),
     // Kamal's argumentize: an empty value leaves the bare key.
@@ -55,7 +55,7 @@ export function kamalLoggingArgs(logging: Logging): string[] {
 }
 
 /** Kamal's Healthcheck#to_h: snake_case keys in Kamal's order. */
-export function kamalHealthcheck(h: Healthcheck): Record<string, unknown> {
+function kamalHealthcheck(h: Healthcheck): Record<string, unknown> {
   return {
     cmd: h.cmd,
     interval: h.interval,

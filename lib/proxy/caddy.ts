@@ -14,7 +14,7 @@ import type { AppRunExtras, CutoverParams, ProxyDriver, ProxyHost } from './driv
 // sh/caddy-cutover.sh for why "nothing can reach it" takes more than counting its connections).
 
 /** Seconds the cutover waits for in-flight requests before the old container is stopped anyway. */
-export const DRAIN_TIMEOUT = 30
+const DRAIN_TIMEOUT = 30
 
 /** The caddy driver. */
 export const caddyDriver: ProxyDriver = {

@@ -7,7 +7,7 @@ import type { CutoverParams } from './driver.ts'
 import { pause } from '../run/pause.ts'
 
 /** Kamal's TRAEFIK_UPDATE_DELAY: seconds it waits for traefik to notice a health change, used only when traefik's API cannot confirm. */
-export const TRAEFIK_UPDATE_DELAY = 5
+const TRAEFIK_UPDATE_DELAY = 5
 
 // Traefik routes to every healthy container carrying a role's labels. Switching is therefore
 // declarative: the new container joins once healthy; the old one leaves once its cord is cut

@@ -84,7 +84,7 @@ export function listrOutput({
 }
 
 /** Whether `stream` shows the tree (a terminal that can move its cursor). */
-export const isTerminal = (stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): boolean =>
+const isTerminal = (stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): boolean =>
   stream.isTTY === true && env['TERM'] !== 'dumb'
 
 // What listr2 needs of a stream (write, and the size the frames are drawn to), writing `edit(text)`

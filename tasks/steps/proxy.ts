@@ -119,7 +119,7 @@ export const removeProxy = (): DeployTask =>
   onHosts('Remove proxy', proxyHosts, (ctx, host) => proxyDriver(ctx.config).remove(proxyHost(ctx, host)))
 
 /** The reboot hooks of the configured proxy kind. */
-export const rebootHooks = (ctx: DeployContext): readonly [HookName, HookName] => proxyDriver(ctx.config).rebootHooks
+const rebootHooks = (ctx: DeployContext): readonly [HookName, HookName] => proxyDriver(ctx.config).rebootHooks
 
 const simple = (title: string, command: (ctx: DeployContext) => Command): DeployTask =>
   onHosts(

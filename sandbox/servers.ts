@@ -59,7 +59,7 @@ export async function startServer(
   await docker(['run', '--detach', '--name', server.container, '--hostname', server.container,
     '--network', l.network, '--ip', server.ip,
     '--label', `${LABEL}=${l.name}`, '--label', `${DIR_LABEL}=${l.dir}`,
-    // --privileged fails on this kind of VM (no CAP_SYS_RESOURCE); this is the set that works (SANDBOX.md).
+    // --privileged fails on this kind of VM (no CAP_SYS_RESOURCE); this is the set that works (docs/sandbox.md).
     '--cap-add', 'ALL', '--cap-drop', 'SYS_RESOURCE',
     '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined', '--security-opt', 'systempaths=unconfined',
     '--device-cgroup-rule', 'a *:* rwm',

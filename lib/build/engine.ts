@@ -3,7 +3,7 @@ import * as builder from '../commands/builder.ts'
 import type { Executor } from '../exec/executor.ts'
 
 // Docker clients before 23.0 carry BuildKit inside; later ones hand `docker build` to the buildx
-// plugin and fail with DOCKER_BUILDKIT=1 when it is missing (SANDBOX.md: the 28.2 client does).
+// plugin and fail with DOCKER_BUILDKIT=1 when it is missing (the 28.2 client of the sandbox machine does, docs/sandbox.md).
 const BUILTIN_BUILDKIT_BEFORE = 23
 
 /** Docker clients tried for BuildKit without buildx: the one on PATH, then Debian's packaged client. */

@@ -22,9 +22,9 @@ export const NETWORK = 'slipway'
 export const MOUNT = '/etc/slipway'
 
 /**
- * Caddy's admin API: a unix socket in the mounted config dir, so the host loads a config with curl
- * (about 9 ms) instead of `docker exec … caddy reload` (90 ms idle, 2-3x that during a deploy). Not
- * published on any port; only who may open the socket file (root) reaches it.
+ * Caddy's admin API: a unix socket in the mounted config dir, so the host loads a config with one curl
+ * instead of a much slower `docker exec … caddy reload` (figures: docs/benchmarks.md). Not published on
+ * any port; only who may open the socket file (root) reaches it.
  */
 export const ADMIN = `unix/${MOUNT}/admin.sock`
 

@@ -8,8 +8,8 @@ import { program } from './program.ts'
 // which is what bounds rollback. Images: keep every image some container of the service uses
 // (running or stopped), the latest tag, and in-use dangling images.
 //
-// Kamal runs six docker commands or more for this; every docker CLI call costs 20 ms of CPU or
-// more and prune ends every deploy, so both scripts read docker's state once and act in one call:
+// Kamal runs six docker commands or more for this; every docker CLI call costs CPU the servers'
+// health checks need, and prune ends every deploy, so both scripts read docker's state once and act in one call:
 // 2 to 5 docker calls in all, depending on what there is to remove.
 
 const CONTAINERS = program<'service' | 'destination' | 'keep'>('prune-containers.sh')

@@ -85,8 +85,8 @@ function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot 
 /**
  * One round trip: bootPrepare (run dir, env file from stdin, same-version container renamed, the
  * current container), and for a role that will wait at the barrier its `docker create`, so only
- * `docker start` is left once the barrier opens (the create is 50-120 ms of a 300-470 ms `docker run`
- * on the 2-core sandbox). The create's cord dir is relative, resolved on the host, because home is
+ * `docker start` is left once the barrier opens (the create is a good part of a `docker run`: figures
+ * in docs/benchmarks.md). The create's cord dir is relative, resolved on the host, because home is
  * only known from this very round trip. A failed create reads as its own CommandError, as a failed
  * `docker run` would.
  */

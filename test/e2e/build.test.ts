@@ -59,7 +59,7 @@ function project(builder: Record<string, unknown>, dockerfile: string) {
 describe('build and push through the sandbox registry', () => {
   test('the engine is detected, not assumed', async () => {
     const engine = await detectEngine(localExecutor({ cwd: process.cwd() }))
-    // This machine has no buildx; Debian's 20.10 client has BuildKit built in (SANDBOX.md).
+    // This machine has no buildx; Debian's 20.10 client has BuildKit built in (docs/sandbox.md).
     expect(engine.kind).not.toBe('legacy')
   })
 

@@ -101,7 +101,7 @@ test('argv refuses operator lists', () => {
   expect(() => argv(pipe(cmd('a'), cmd('b')))).toThrow('argv() needs a simple command, got a pipe list')
 })
 
-// Values that broke shell quoting somewhere (STYLE.md §2.9), plus long and unicode ones.
+// Values that broke shell quoting somewhere, plus long and unicode ones.
 const NASTY = [
   '',
   ' ',

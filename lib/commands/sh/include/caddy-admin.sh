@@ -1,6 +1,6 @@
 # Loading caddy.json into the running caddy from the host. The admin API is a unix socket in the
-# config dir, so a load is one curl (about 9 ms) where `docker exec slipway-proxy caddy reload`
-# costs 90 ms idle and 2-3x that while a deploy keeps the CPUs busy. caddy 2.6.2 answers 403 over a
+# config dir, so a load is one curl, where `docker exec slipway-proxy caddy reload` costs ten times
+# that and more while a deploy keeps the CPUs busy (docs/benchmarks.md). caddy 2.6.2 answers 403 over a
 # unix socket unless the Host header is empty (`-H 'Host;'`), which newer caddy accepts too.
 #
 # Fallback, for a host without curl, a socket we may not open, or a caddy an older slipway started

@@ -1,8 +1,8 @@
 # Which container of a role is "current": the newest running container of the latest image, else
 # the newest running one. The latest tag only moves after a deploy succeeded on every host, so it
 # survives a half-failed deploy that left a crash-looping newer container behind. The fallback
-# `docker ps` runs only when the latest image has no running container: each docker call costs
-# 50 ms or more on a busy server, and this sits on every deploy's critical path.
+# `docker ps` runs only when the latest image has no running container: each docker call starts a
+# docker CLI, slow on a busy server, and this sits on every deploy's critical path.
 
 # current_container ids|names REF FILTER…: prints the current container's id or name (nothing when
 # there is none) among the containers matching the `docker ps` filters; REF is the latest image.

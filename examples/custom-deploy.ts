@@ -21,7 +21,7 @@ const announce = (): DeployTask => ({
   title: 'Announce',
   task: (ctx, task) => {
     task.output = `${ctx.config.service}@${ctx.version.slice(0, 7)} → ${ctx.selection.hosts.join(', ')}`
-    ctx.found.report.push(`announced ${ctx.config.service}@${ctx.version}`)
+    ctx.report.lines.push(`announced ${ctx.config.service}@${ctx.version}`)
   },
 })
 
@@ -34,7 +34,7 @@ const smokeTest = (): DeployTask =>
       const status = await get(host, ctx.config.proxy.hostPort, '/up', ctx.config.proxy.hosts[0])
       if (status !== 200) throw new DeployError(`${host}: GET /up through the proxy answered ${status}`)
       task.output = `${host}: /up 200`
-      ctx.found.report.push(`smoke test passed on ${host}`)
+      ctx.report.lines.push(`smoke test passed on ${host}`)
     },
   )
 

@@ -24,7 +24,11 @@ export interface Flags {
   readonly dryRun: boolean
 }
 
-/** Everything a task may use. Built once per run by main(); passed by listr2 to every task. */
+/**
+ * Everything a task may use. Built once per run by main(); passed by listr2 to every task. Two kinds
+ * of thing: the run's session (what it acts on and with, and what it holds: `found`), and its
+ * `report`, the buffers printed when the tree ends.
+ */
 export interface DeployContext {
   readonly config: Config
   /** The app version this run deploys (git SHA, `--version` or `VERSION`). */
@@ -44,12 +48,14 @@ export interface DeployContext {
   readonly startedAt: number
   /** Who runs this deploy (git user.name / email, or the OS user). */
   readonly performer: string
-  /** Facts found while running: written by one task, read by a later one. Keep it small. */
+  /** Session state found while running: written by one task, read by a later one. Keep it small. */
   readonly found: Found
+  /** What the run prints when it ends: tasks add to it, main() prints it after the tree, failed or not. */
+  readonly report: RunReport
 }
 
-/** Mutable facts shared between tasks of one run. */
-export interface Found {
+/** Session state shared between tasks of one run: what the run holds and has set up. */
+export interface SessionState {
   /** Whether this run holds the deploy lock (nested withLock skips re-acquiring). */
   holdingLock: boolean
   /** How and where images are built, once decided (build, push and `build details` need it). */
@@ -59,15 +65,45 @@ export interface Found {
    * builds, so the pull (and a proxy boot that must pull its image) skip a second login.
    */
   readonly loggedIn: Set<string>
+}
+
+/** The run's report buffers, printed by main() when the tree ends. */
+export interface RunReport {
+  /**
+   * What read-only commands found (details, logs, lock status, versions): printed to stdout,
+   * so it is plain text a person or a script can read.
+   */
+  readonly lines: string[]
+  /** Warnings repeated on stderr at the end. */
+  readonly warnings: string[]
   /** Hosts where `latest` now points at this run's version: the end-of-run line names them. */
   readonly live: Set<string>
-  /** Warnings to repeat in the final summary. */
-  readonly warnings: string[]
-  /**
-   * What read-only commands found (details, logs, lock status, versions): printed to stdout by
-   * main() after the tree finishes, so it is plain text a person or a script can read.
-   */
+}
+
+/**
+ * `ctx.found`: the session state, and the report buffers under the names tasks used before
+ * `ctx.report` (the same arrays and set, so either name fills the same report).
+ */
+export interface Found extends SessionState {
+  /** @deprecated the same buffer as `ctx.report.lines`: write there. */
   readonly report: string[]
+  /** @deprecated the same buffer as `ctx.report.warnings`: write there. */
+  readonly warnings: string[]
+  /** @deprecated the same set as `ctx.report.live`: write there. */
+  readonly live: Set<string>
+}
+
+/** A run's fresh session state and empty report, `found`'s old names sharing the report's buffers. */
+export function newRunState(): { readonly found: Found; readonly report: RunReport } {
+  const report: RunReport = { lines: [], warnings: [], live: new Set() }
+  const found: Found = {
+    holdingLock: false,
+    loggedIn: new Set(),
+    report: report.lines,
+    warnings: report.warnings,
+    live: report.live,
+  }
+  return { found, report }
 }
 
 export type DeployTask = ListrTask<DeployContext>

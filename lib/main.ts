@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { userInfo } from 'node:os'
 import { relative } from 'node:path'
-import type { DeployContext, DeployTask, Found } from './context.ts'
+import { newRunState, type DeployContext, type DeployTask, type RunReport } from './context.ts'
 import { DeployError } from './errors.ts'
 import {
   stepsFor,
@@ -76,7 +76,7 @@ export async function run<const O extends OptionSpecs>(command: CliCommand<O>, o
     log.line(`slipway ${command.name} ${argv.join(' ')} (in ${io.cwd})`)
     session = await openSession(command, parsed, { ...io, log }, cancel.signal, opts)
     await runTree(stepsFor(command, parsed), session, io, opts)
-    report(session.ctx.found, io)
+    printReport(session.ctx.report, io)
     const outcome = outcomeLine(session.ctx, (Date.now() - started) / 1000)
     if (outcome) io.write(outcome)
     log.line(`finished in ${Date.now() - started} ms`)
@@ -84,7 +84,7 @@ export async function run<const O extends OptionSpecs>(command: CliCommand<O>, o
   } catch (error) {
     // What the run found is printed whether it succeeded or not: a host that answered is shown even
     // when another failed, and a warning (uncommitted changes, …) matters most when something broke.
-    if (session) report(session.ctx.found, io)
+    if (session) printReport(session.ctx.report, io)
     return failure(error, cancel.signal, io)
   } finally {
     await session?.close()
@@ -221,7 +221,7 @@ async function openSession(
       signal,
       startedAt: Date.now(),
       performer: await performer(realLocal),
-      found: { holdingLock: false, loggedIn: new Set(), live: new Set(), warnings: [], report: [] },
+      ...newRunState(),
     }
     return { ctx, dryRun: dry?.log, close }
   } catch (error) {
@@ -241,10 +241,10 @@ async function runTree(steps: DeployTask[], { ctx, dryRun }: Session, io: RunIo,
   }
 }
 
-/** Warnings on stderr, then what read-only commands found on stdout. */
-function report(found: Found, io: RunIo): void {
-  for (const warning of found.warnings) io.write(`warning: ${warning}`)
-  if (found.report.length) io.out(`${found.report.join('\n')}\n`)
+/** The run's report: warnings on stderr, then what read-only commands found on stdout. */
+function printReport(report: RunReport, io: RunIo): void {
+  for (const warning of report.warnings) io.write(`warning: ${warning}`)
+  if (report.lines.length) io.out(`${report.lines.join('\n')}\n`)
 }
 
 /** The exit code of a failed run, after saying why: a DeployError as one line, anything else with its stack. */

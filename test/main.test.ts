@@ -90,14 +90,14 @@ describe('run', () => {
     expect(text).toMatch(/^127\.0\.9\.3: .*docker create/m)
   })
 
-  test('what a failing run found is still printed: warnings on stderr, the report on stdout', async () => {
+  test("what a failing run found is still printed: warnings on stderr, the report on stdout (ctx.found's old names fill the same report)", async () => {
     const lines: string[] = []
     let out = ''
     const recipe = () => [
       {
         title: 'Read',
         task: (ctx: DeployContext) =>
-          void (ctx.found.report.push('Host: 127.0.9.1\nup'), ctx.found.warnings.push('uncommitted changes')),
+          void (ctx.report.lines.push('Host: 127.0.9.1\nup'), ctx.found.warnings.push('uncommitted changes')),
       },
       { title: 'Fail', task: () => Promise.reject(new DeployError('127.0.9.2: no answer')) },
     ]

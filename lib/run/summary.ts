@@ -9,7 +9,7 @@ const NAMED_HOSTS = 4
  * duration (`Deployed demo@3f2a1b0 to 3 hosts (a, b, c) in 4.2 s`); undefined for other runs.
  */
 export function outcomeLine(ctx: DeployContext, seconds: number): string | undefined {
-  const hosts = ctx.selection.hosts.filter((h) => ctx.found.live.has(h))
+  const hosts = ctx.selection.hosts.filter((h) => ctx.report.live.has(h))
   if (hosts.length === 0) return undefined
   const verb = ctx.command === 'rollback' ? 'Rolled back to' : 'Deployed'
   const named = hosts.slice(0, NAMED_HOSTS).join(', ') + (hosts.length > NAMED_HOSTS ? ', …' : '')

@@ -7,7 +7,7 @@ import { normalize } from '../../lib/config/normalize.ts'
 import { DeployYml } from '../../lib/config/schema.ts'
 import { select } from '../../lib/config/selection.ts'
 import type { Config } from '../../lib/config/types.ts'
-import type { DeployContext, Flags } from '../../lib/context.ts'
+import { newRunState, type DeployContext, type Flags } from '../../lib/context.ts'
 import type { Executor } from '../../lib/exec/executor.ts'
 import { localExecutor } from '../../lib/exec/local.ts'
 import { recorder, type Reply } from '../../lib/exec/recorder.ts'
@@ -97,7 +97,7 @@ export function makeContext(
     signal: new AbortController().signal,
     startedAt: Date.now(),
     performer: 'Tester',
-    found: { holdingLock: false, loggedIn: new Set(), live: new Set(), warnings: [], report: [] },
+    ...newRunState(),
   }
   return ctx
 }

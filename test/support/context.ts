@@ -1,5 +1,5 @@
 import type { Config } from '../../lib/config/types.ts'
-import type { DeployContext, Flags } from '../../lib/context.ts'
+import { newRunState, type DeployContext, type Flags } from '../../lib/context.ts'
 import { select } from '../../lib/config/selection.ts'
 import { recorder } from '../../lib/exec/recorder.ts'
 import type { Result } from '../../lib/exec/executor.ts'
@@ -48,7 +48,7 @@ export function recordingContext({
     signal: controller.signal,
     startedAt: Date.now(),
     performer: 'Tester',
-    found: { holdingLock: false, loggedIn: new Set(), live: new Set(), warnings: [], report: [] },
+    ...newRunState(),
   }
   return { ctx, log: rec.log, abort: () => controller.abort() }
 }

@@ -48,6 +48,8 @@ export interface DeployContext {
   readonly startedAt: number
   /** Who runs this deploy (git user.name / email, or the OS user). */
   readonly performer: string
+  /** Kamal's audit performer tag: git user.email, else the OS user. */
+  readonly auditPerformer: string
   /** Session state found while running: written by one task, read by a later one. Keep it small. */
   readonly found: Found
   /** What the run prints when it ends: tasks add to it, main() prints it after the tree, failed or not. */

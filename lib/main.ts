@@ -220,7 +220,7 @@ async function openSession(
       remote: logged(log, dry ? dry.executor : pool!.executor),
       signal,
       startedAt: Date.now(),
-      performer: await performer(realLocal),
+      ...(await performers(realLocal)),
       ...newRunState(),
     }
     return { ctx, dryRun: dry?.log, close }
@@ -266,10 +266,13 @@ const stringsOf = (env: Readonly<Record<string, string | undefined>>): Record<st
 // A dry run answers every command with success and a neutral reply: no current container, home at ~.
 const DRY_RUN_REPLY = { stdout: 'home=~\ncurrent=\ncurrent_version=\n' }
 
-// Kamal's performer: the git user, else the OS user.
-async function performer(local: Executor): Promise<string> {
-  const name = await local.run(cmd('git', 'config', 'user.name'), { allowFailure: true }).catch(() => undefined)
-  return name?.stdout.trim() || userInfo().username
+// Kamal's performers: the lock names the git user.name, the audit log the git user.email; else the OS user.
+async function performers(local: Executor): Promise<{ performer: string; auditPerformer: string }> {
+  const read = async (key: string): Promise<string> =>
+    (await local.run(cmd('git', 'config', key), { allowFailure: true }).catch(() => undefined))?.stdout.trim() ||
+    userInfo().username
+  const [performer, auditPerformer] = await Promise.all([read('user.name'), read('user.email')])
+  return { performer, auditPerformer }
 }
 
 /** Each host's executor logged to the run log; one per host, as the pool's. */

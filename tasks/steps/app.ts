@@ -1,6 +1,11 @@
 import type { DeployTask } from '../../lib/context.ts'
 import * as app from '../../lib/commands/app.ts'
 import * as prune from '../../lib/commands/prune.ts'
+import { absoluteImage } from '../../lib/commands/naming.ts'
+import { andAll } from '../../lib/commands/args.ts'
+import type { Command } from '../../lib/shell/command.ts'
+import type { DeployContext } from '../../lib/context.ts'
+import { audited } from './audit.ts'
 import { onHosts } from './fan-out.ts'
 import { runLoggedIn } from './registry-login.ts'
 
@@ -14,7 +19,11 @@ export const pullImage = (): DeployTask =>
     (ctx) => ctx.selection.hosts,
     async (ctx, host, task) => {
       task.output = `docker pull ${ctx.config.repository}:${ctx.version}`
-      await runLoggedIn(ctx, host, app.pull(ctx.config, ctx.version))
+      await runLoggedIn(
+        ctx,
+        host,
+        audited(ctx, `Pulled image with version ${ctx.version}`, app.pull(ctx.config, ctx.version)),
+      )
     },
   )
 
@@ -24,7 +33,8 @@ export const tagLatest = (): DeployTask =>
     'Tag latest',
     (ctx) => ctx.selection.hosts,
     async (ctx, host) => {
-      await ctx.remote(host).run(app.tagLatest(ctx.config, ctx.version))
+      const line = `Tagging ${absoluteImage(ctx.config, ctx.version)} as the latest image`
+      await ctx.remote(host).run(audited(ctx, line, app.tagLatest(ctx.config, ctx.version)))
       ctx.found.live.add(host)
     },
   )
@@ -35,6 +45,13 @@ export const pruneOld = (): DeployTask =>
     'Prune',
     (ctx) => ctx.selection.hosts,
     async (ctx, host) => {
-      await ctx.remote(host).run(prune.all(ctx.config))
+      await ctx.remote(host).run(prunedAll(ctx))
     },
+  )
+
+/** Kamal's `prune all` with its two audit lines, in one round trip: containers beyond `retain`, then unused images. */
+export const prunedAll = (ctx: DeployContext, options: { retain?: number } = {}): Command =>
+  andAll(
+    audited(ctx, 'Pruned containers', prune.containers(ctx.config, options)),
+    audited(ctx, 'Pruned images', prune.images(ctx.config)),
   )

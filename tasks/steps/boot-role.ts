@@ -11,6 +11,7 @@ import { envFileContent } from '../../lib/commands/env-file.ts'
 import type { Executor } from '../../lib/exec/executor.ts'
 import { and, render } from '../../lib/shell/command.ts'
 import type { ProxyDriver } from '../../lib/proxy/driver.ts'
+import { audited } from './audit.ts'
 import type { Task } from './fan-out.ts'
 
 /** What the boot of one role on one host shares with the boot of the others. */
@@ -97,7 +98,12 @@ async function prepare(boot: RoleBoot): Promise<{ home: string; oldContainer: st
     !gatekeeper && barrier.state === 'waiting'
       ? app.create(config, role, boot.container(naming.cordDir(config, role, runId)))
       : undefined
-  const prepare = app.bootPrepare(config, role, { version, renameSuffix: randomBytes(8).toString('hex') })
+  const prepare = audited(
+    ctx,
+    `Booted app version ${version}`,
+    app.bootPrepare(config, role, { version, renameSuffix: randomBytes(8).toString('hex') }),
+    { role: role.name },
+  )
   let stdout: string
   try {
     const stdin = envFileContent(boot.env)

@@ -1,6 +1,8 @@
 import type { DeployTask } from '../../lib/context.ts'
 import { CommandError } from '../../lib/errors.ts'
 import * as lock from '../../lib/commands/lock.ts'
+import { and } from '../../lib/shell/command.ts'
+import { auditRecord } from './audit.ts'
 import { acquireLock } from './lock.ts'
 
 // Kamal's `lock status|acquire -m MSG|release` (kamal.md §4.7, §6.3): the lock is a directory on
@@ -29,7 +31,7 @@ export const lockStatus = (): DeployTask => ({
 export const lockAcquire = (message: string): DeployTask => ({
   title: 'Acquire the deploy lock',
   task: async (ctx) => {
-    await acquireLock(ctx, message)
+    await acquireLock(ctx, message, auditRecord(ctx, `Acquired the deploy lock: ${message}`))
     ctx.found.report.push('Acquired the deploy lock')
   },
 })
@@ -39,7 +41,8 @@ export const lockRelease = (): DeployTask => ({
   title: 'Release the deploy lock',
   task: async (ctx) => {
     const host = ctx.selection.primaryHost
-    const result = await ctx.remote(host).run(lock.release(ctx.config), { allowFailure: true, signal: ctx.signal })
+    const release = and(lock.release(ctx.config), auditRecord(ctx, 'Released the deploy lock'))
+    const result = await ctx.remote(host).run(release, { allowFailure: true, signal: ctx.signal })
     if (result.exitCode === 0) ctx.found.report.push('Released the deploy lock')
     else if (missing(result)) ctx.found.report.push(NO_LOCK)
     else throw new CommandError(host, 'lock release', result.exitCode, result.stderr, result.stdout)

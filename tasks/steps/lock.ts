@@ -1,17 +1,21 @@
 import type { DeployContext, DeployTask } from '../../lib/context.ts'
 import { CommandError, LockError } from '../../lib/errors.ts'
 import * as lock from '../../lib/commands/lock.ts'
+import { and, type Command } from '../../lib/shell/command.ts'
 import { onFailure, whenDone } from './fan-out.ts'
 
-/** Takes the deploy lock on the primary host, or fails with who holds it. */
-export async function acquireLock(ctx: DeployContext, message = 'Automatic deploy lock'): Promise<void> {
+/** Takes the deploy lock on the primary host, or fails with who holds it; `then` runs in the same round trip once it is taken. */
+export async function acquireLock(
+  ctx: DeployContext,
+  message = 'Automatic deploy lock',
+  then?: Command,
+): Promise<void> {
   const primary = ctx.remote(ctx.selection.primaryHost)
+  const acquire = lock.acquire(ctx.config, {
+    details: lock.lockDetails({ by: ctx.performer, at: new Date().toISOString(), version: ctx.version, message }),
+  })
   try {
-    await primary.run(
-      lock.acquire(ctx.config, {
-        details: lock.lockDetails({ by: ctx.performer, at: new Date().toISOString(), version: ctx.version, message }),
-      }),
-    )
+    await primary.run(then ? and(acquire, then) : acquire)
   } catch (error) {
     // mkdir is atomic: the second deployer gets "File exists" and a non-zero exit.
     if (!(error instanceof CommandError) || !/exists/i.test(error.stderr)) throw error

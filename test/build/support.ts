@@ -97,6 +97,7 @@ export function makeContext(
     signal: new AbortController().signal,
     startedAt: Date.now(),
     performer: 'Tester',
+    auditPerformer: 'tester@example.com',
     ...newRunState(),
   }
   return ctx

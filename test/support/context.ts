@@ -48,6 +48,7 @@ export function recordingContext({
     signal: controller.signal,
     startedAt: Date.now(),
     performer: 'Tester',
+    auditPerformer: 'tester@example.com',
     ...newRunState(),
   }
   return { ctx, log: rec.log, abort: () => controller.abort() }

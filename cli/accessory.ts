@@ -10,6 +10,7 @@ import {
   stopAccessory,
 } from '../tasks/steps/accessory.ts'
 import { accessoryDetails, accessoryLogs } from '../tasks/steps/accessory-report.ts'
+import { createAccessoryDirectories, uploadAccessoryFiles } from '../tasks/steps/accessory-files.ts'
 import { withLock } from '../tasks/steps/lock.ts'
 import { checkSecrets } from '../tasks/steps/secrets.ts'
 
@@ -38,6 +39,8 @@ export const accessory = defineCommand({
     details: (i) => [accessoryDetails(target(i))],
     logs: (i) => [accessoryLogs(target(i), logSelection(i.options))],
     remove: (i) => [withLock([removeAccessory(target(i))])],
+    upload: (i) => [withLock([uploadAccessoryFiles(target(i))])],
+    directories: (i) => [withLock([createAccessoryDirectories(target(i))])],
   },
 })
 

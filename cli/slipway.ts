@@ -48,7 +48,7 @@ function help(): string {
 }
 
 // package.json is one level up from the sources (cli/) and two from the compiled files (dist/cli/).
-function packageVersion(): string {
+export function packageVersion(): string {
   const file = ['../package.json', '../../package.json']
     .map((path) => new URL(path, import.meta.url))
     .find((url) => existsSync(url))

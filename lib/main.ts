@@ -26,6 +26,7 @@ import { LOG_DIR, LOGS_KEPT, openRunLog, secretsIn, type RunLog } from './run/ru
 import { wrapToWidth } from './run/wrap.ts'
 import type { RendererName } from './run/terminal.ts'
 import { outcomeLine } from './run/summary.ts'
+import { confirm } from './run/confirm.ts'
 
 /** Options of `run()`, for programmatic use and tests. */
 export interface RunOptions {
@@ -71,6 +72,11 @@ export async function run<const O extends OptionSpecs>(command: CliCommand<O>, o
     if (command.run) {
       await command.run(parsed, io)
       return 0
+    }
+    const question = parsed.flags.confirmed || parsed.flags.dryRun ? undefined : command.confirm?.(parsed)
+    if (question !== undefined && !(await confirm(question, { input: process.stdin, output: process.stderr }))) {
+      io.write('Aborted')
+      return 1
     }
     const log = (io.log = openRunLog(io.cwd, [command.name, parsed.subcommand].filter(Boolean).join('-')))
     log.line(`slipway ${command.name} ${argv.join(' ')} (in ${io.cwd})`)

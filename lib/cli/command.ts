@@ -65,6 +65,8 @@ export interface RecipeCommand<O extends OptionSpecs = OptionSpecs> extends Comm
   readonly recipe?: Handler<O, DeployTask[]>
   /** One recipe per subcommand: the first positional picks it (`app logs`). */
   readonly subcommands?: Readonly<Record<string, Handler<O, DeployTask[]>>>
+  /** A destructive command's question, asked before anything runs unless -y (refused without a terminal). */
+  readonly confirm?: Handler<O, string | undefined>
   /** The app version this run acts on, when not `--version`/VERSION/git HEAD (rollback's positional). */
   readonly version?: Handler<O, string | undefined>
   readonly run?: undefined

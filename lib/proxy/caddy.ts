@@ -73,6 +73,9 @@ export const caddyDriver: ProxyDriver = {
   details: () => caddy.details(),
   logs: (_, params) => caddy.logs(params),
 
+  // Caddy takes no env: its routes come from the admin API.
+  envFile: () => undefined,
+
   async remove({ remote, config, signal }) {
     await remote.run(caddy.stop(), { allowFailure: true, signal })
     // Route files stay, so a new caddy serves the same apps.

@@ -1,4 +1,4 @@
-import type { Config, Role } from '../config/types.ts'
+import type { Config, Env, Role } from '../config/types.ts'
 import type { Executor } from '../exec/executor.ts'
 import type { HookName } from '../hooks.ts'
 import type { LogsParams } from '../commands/traefik.ts'
@@ -88,6 +88,8 @@ export interface ProxyDriver {
   logs(config: Config, params: LogsParams): Command
   /** Stops the proxy and removes its container and image. */
   remove(host: ProxyHost): Promise<void>
+  /** The proxy's secret env file on each proxy host, for `env push`/`env delete`; none when it has no env. */
+  envFile(config: Config): { readonly path: string; readonly env: Env } | undefined
 }
 
 export type { LogsParams }

@@ -54,6 +54,8 @@ export const traefikDriver: ProxyDriver = {
   details: () => traefik.details(),
   logs: (_, params) => traefik.logs(params),
 
+  envFile: (config) => ({ path: traefik.envFilePath(config), env: config.traefik.env }),
+
   async remove({ remote, signal }) {
     await remote.run(traefik.stop(), { allowFailure: true, signal })
     await remote.run(traefik.removeContainer(), { signal })

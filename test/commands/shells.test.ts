@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
@@ -10,6 +10,7 @@ import * as cord from '../../lib/commands/cord.ts'
 import * as health from '../../lib/commands/health.ts'
 import { logs } from '../../lib/commands/logs.ts'
 import * as prune from '../../lib/commands/prune.ts'
+import * as service from '../../lib/commands/service.ts'
 import * as traefik from '../../lib/commands/traefik.ts'
 import * as versions from '../../lib/commands/versions.ts'
 import { cutover } from '../../lib/proxy/caddy-cutover.ts'
@@ -137,6 +138,29 @@ const scenarios: Record<string, () => Scenario> = {
       docker: 'exit 0',
       options: { home },
       check: (run) => expect(run.calls[0]).toContain(`${home}/proxy:/etc/slipway`),
+    }
+  },
+  'service-files-remove.sh': () => {
+    const home = mkdtempSync(join(tmpdir(), 'slipway-files-'))
+    for (const dir of ['.kamal/env/roles', '.kamal/cords/app-web-abc', '.kamal/cords/other-web-abc'])
+      mkdirSync(join(home, dir), { recursive: true })
+    for (const file of [
+      '.kamal/env/roles/app-web.env',
+      '.kamal/env/roles/other-web.env',
+      '.kamal/cords/app-web-abc/cord',
+    ])
+      writeFileSync(join(home, file), 'x\n')
+    return {
+      command: service.removeFiles(config),
+      docker: 'exit 0',
+      options: { home },
+      check: () => {
+        expect(existsSync(join(home, '.kamal/env/roles/app-web.env'))).toBe(false)
+        expect(existsSync(join(home, '.kamal/cords/app-web-abc'))).toBe(false)
+        // Another service's files are left alone.
+        expect(existsSync(join(home, '.kamal/env/roles/other-web.env'))).toBe(true)
+        expect(existsSync(join(home, '.kamal/cords/other-web-abc'))).toBe(true)
+      },
     }
   },
   'caddy-apply.sh': () => ({

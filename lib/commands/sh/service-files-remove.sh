@@ -1,0 +1,15 @@
+# Removes what a service keeps in the run directory on a host (`slipway remove`): the env file and
+# the cord dirs of each of its container prefixes. The audit log and the lock dir are not touched
+# (the lock is released by the run that holds it).
+#
+# Parameters:
+#   run   the run directory (relative to home, or absolute)
+#   "$@"  the container prefixes (`<service>-<role>[-<dest>]`)
+#
+# Output: none; exit 0 unless rm fails.
+run=$1
+shift 1
+
+for prefix do
+  rm -rf "$run/env/roles/$prefix.env" "$run/cords/$prefix"-* || exit 1
+done

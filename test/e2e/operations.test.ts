@@ -19,6 +19,15 @@ let v1 = ''
 const slipway = (args: readonly string[], extraEnv: Record<string, string> = {}) =>
   runScript(join(SLIPWAY, 'bin/slipway.js'), args, { cwd: app.dir, env: { ...app.env, ...extraEnv } })
 
+// What the container got from its env file.
+const secretOf = async (container: string): Promise<string> =>
+  (
+    await sh(
+      s1,
+      `docker inspect --format '{{range .Config.Env}}{{println .}}{{end}}' ${container} | grep ^DEMO_SECRET=`,
+    )
+  ).trim()
+
 const sh = async (host: string, script: string): Promise<string> => (await sshExec(host, script)).stdout
 
 // Kamal 1.9's audit line: `[<UTC ISO 8601 to the second>] [<performer>] [<role>]? <line>`.
@@ -89,10 +98,10 @@ describe('envify and env push', () => {
       expect((await sh(host, `tail -n 1 .kamal/${app.service}-audit.log`)).trim()).toMatch(line('Pushed env files'))
     }
     // The container running now started before the push: it still has the old value.
-    expect(await sh(s1, `docker exec ${app.service}-web-${v1} printenv DEMO_SECRET`)).not.toContain('rotated')
+    expect(await secretOf(`${app.service}-web-${v1}`)).toBe('DEMO_SECRET=sécret "quoted" $HOME')
     const redeployed = await app.script('redeploy')
     expect(redeployed.code, redeployed.stderr).toBe(0)
-    expect((await sh(s1, `docker exec ${app.service}-web-${v1} printenv DEMO_SECRET`)).trim()).toBe('rotated-42')
+    expect(await secretOf(`${app.service}-web-${v1}`)).toBe('DEMO_SECRET=rotated-42')
     expect(await site(app.service)).toEqual({ status: 200, body: v1 })
   })
 

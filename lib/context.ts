@@ -44,6 +44,8 @@ export interface DeployContext {
   readonly remote: (host: string) => Executor
   /** Aborted on Ctrl-C / SIGTERM: tasks stop starting new work; cleanup still runs. */
   readonly signal: AbortSignal
+  /** The time now: audit lines are stamped with it (tests fix it). */
+  readonly clock: () => Date
   /** `Date.now()` when the run started, for KAMAL_RUNTIME. */
   readonly startedAt: number
   /** Who runs this deploy (git user.name / email, or the OS user). */

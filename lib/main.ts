@@ -225,6 +225,7 @@ async function openSession(
       local: log.executor(dry ? dry.executor('localhost') : realLocal),
       remote: logged(log, dry ? dry.executor : pool!.executor),
       signal,
+      clock: () => new Date(),
       startedAt: Date.now(),
       ...(await performers(realLocal)),
       ...newRunState(),

@@ -1,5 +1,6 @@
 import type { Config } from '../config/types.ts'
-import { cmd, script, type Command } from '../shell/command.ts'
+import { cmd, type Command } from '../shell/command.ts'
+import { program } from './program.ts'
 import { auditLogPath } from './naming.ts'
 
 // The audit log on each host (kamal.md §6.4): one line per mutating action, appended to
@@ -23,14 +24,11 @@ export function auditLine(
   return [...tags.map((t) => `[${t}]`), line].join(' ')
 }
 
-/** `mkdir -p <run> && printf '%s\n' <line> >> <audit log>` */
+const RECORD = program<'run' | 'log' | 'line'>('audit-record.sh')
+
+/** Appends the tagged line to <run>/<service>[-<dest>]-audit.log (sh/audit-record.sh). */
 export const record = (config: Config, line: string, details: AuditDetails): Command =>
-  script(
-    'mkdir -p "$1" && printf "%s\\n" "$3" >> "$2"',
-    config.runDirectory,
-    auditLogPath(config),
-    auditLine(config, line, details),
-  )
+  RECORD({ run: config.runDirectory, log: auditLogPath(config), line: auditLine(config, line, details) })
 
 /** `tail -n 50 <audit log>` */
 export const reveal = (config: Config, { lines = 50 }: { lines?: number } = {}): Command =>

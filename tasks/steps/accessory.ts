@@ -8,6 +8,7 @@ import { envFileContent, removeEnvFile } from '../../lib/commands/env-file.ts'
 import { accessoryEnvFilePath } from '../../lib/commands/naming.ts'
 import { seq } from '../../lib/shell/command.ts'
 import { fanOut, type Task } from './fan-out.ts'
+import { auditRecord, audited } from './audit.ts'
 import { accessoriesNamed, hostPlan, readAccessoryFiles, type LocalFile } from './accessory-select.ts'
 
 // Kamal's `accessory boot|reboot|start|stop|restart|remove` as task factories. Each host runs its
@@ -37,7 +38,8 @@ export const rebootAccessory = (name: string): DeployTask => perHost(`Reboot acc
 /** `docker container start` of one accessory (or `all`) on its hosts. */
 export const startAccessory = (name: string): DeployTask =>
   perHost(`Start accessory ${name}`, name, async (ctx, host, accessory) => {
-    await ctx.remote(host).run(accessoryCmd.start(ctx.config, accessory), { signal: ctx.signal })
+    const start = audited(ctx, `Started ${accessory.name} accessory`, accessoryCmd.start(ctx.config, accessory))
+    await ctx.remote(host).run(start, { signal: ctx.signal })
   })
 
 /** `docker container stop` on its hosts; a container that is not there is not an error (as Kamal). */
@@ -45,7 +47,10 @@ export const stopAccessory = (name: string): DeployTask =>
   perHost(`Stop accessory ${name}`, name, async (ctx, host, accessory, task) => {
     const result = await ctx
       .remote(host)
-      .run(accessoryCmd.stop(ctx.config, accessory), { allowFailure: true, signal: ctx.signal })
+      .run(audited(ctx, `Stopped ${accessory.name} accessory`, accessoryCmd.stop(ctx.config, accessory)), {
+        allowFailure: true,
+        signal: ctx.signal,
+      })
     if (result.exitCode !== 0) task.output = `${accessory.service} was not running: ${result.stderr.trim()}`
   })
 
@@ -54,9 +59,15 @@ export const restartAccessory = (name: string): DeployTask =>
   perHost(`Restart accessory ${name}`, name, async (ctx, host, accessory) => {
     await ctx
       .remote(host)
-      .run(seq(accessoryCmd.stop(ctx.config, accessory), accessoryCmd.start(ctx.config, accessory)), {
-        signal: ctx.signal,
-      })
+      .run(
+        seq(
+          audited(ctx, `Stopped ${accessory.name} accessory`, accessoryCmd.stop(ctx.config, accessory)),
+          audited(ctx, `Started ${accessory.name} accessory`, accessoryCmd.start(ctx.config, accessory)),
+        ),
+        {
+          signal: ctx.signal,
+        },
+      )
   })
 
 /** Kamal's `accessory remove`: stop, remove the container and image, delete `<home>/<service>`; slipway also deletes its env file (secrets). */
@@ -66,7 +77,14 @@ export const removeAccessory = (name: string): DeployTask =>
     const remove = accessoryCmd.remove(ctx.config, accessory, { home: '.' })
     await ctx
       .remote(host)
-      .run(andAll(remove, removeEnvFile(accessoryEnvFilePath(ctx.config, accessory))), { signal: ctx.signal })
+      .run(
+        audited(
+          ctx,
+          `Removed ${accessory.name} accessory`,
+          andAll(remove, removeEnvFile(accessoryEnvFilePath(ctx.config, accessory))),
+        ),
+        { signal: ctx.signal },
+      )
   })
 
 type Job = (
@@ -142,7 +160,11 @@ async function boot(
     })
   }
   task.output = `Starting ${accessory.service}`
-  const start = andAll(registry.login(config), accessoryCmd.run(config, accessory, { home }))
+  const start = andAll(
+    auditRecord(ctx, `Booted ${accessory.name} accessory`),
+    registry.login(config),
+    accessoryCmd.run(config, accessory, { home }),
+  )
   // Reboot stops the old container only now, after the uploads: its downtime is one round trip.
   const command =
     mode === 'reboot'

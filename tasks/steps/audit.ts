@@ -13,7 +13,7 @@ export const recordedAt = (now = new Date()): string => now.toISOString().replac
 
 /** The command that appends `line` (tagged with time, performer, destination and role) to the host's audit log. */
 export const auditRecord = (ctx: DeployContext, line: string, { role }: { role?: string } = {}): Command =>
-  audit.record(ctx.config, line, { recordedAt: recordedAt(), performer: ctx.auditPerformer, role })
+  audit.record(ctx.config, line, { recordedAt: recordedAt(ctx.clock()), performer: ctx.auditPerformer, role })
 
 /** `command` preceded by its audit line, in one round trip. */
 export const audited = (ctx: DeployContext, line: string, command: Command, details?: { role?: string }): Command =>

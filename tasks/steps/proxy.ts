@@ -5,6 +5,8 @@ import { proxyDriver } from '../../lib/proxy/index.ts'
 import type { LogsParams, ProxyHost } from '../../lib/proxy/driver.ts'
 import { fanOut, onHosts, reportOnHosts, type Task } from './fan-out.ts'
 import { runHook } from './hooks.ts'
+import { andAll } from '../../lib/commands/args.ts'
+import { auditRecord, audited } from './audit.ts'
 
 // The proxy as discrete tasks (Kamal's `traefik boot|reboot|start|stop|…`, Kamal 2's `proxy …`).
 // What each does on a host is the configured kind's driver (lib/proxy): these tasks only choose the
@@ -63,9 +65,10 @@ export const rebootProxy = ({ rolling = false }: RebootOptions = {}): DeployTask
                   r,
                   group.map((host) => ({
                     title: host,
-                    run: (cc, rt) => {
+                    run: async (cc, rt) => {
                       say(rt, `Replacing ${driver.container(cc.config)}`)
-                      return driver.reboot(proxyHost(cc, host))
+                      await record(cc, host, 'Rebooted')
+                      await driver.reboot(proxyHost(cc, host))
                     },
                   })),
                 ),
@@ -79,16 +82,26 @@ export const rebootProxy = ({ rolling = false }: RebootOptions = {}): DeployTask
 
 /** `docker container start <proxy>` on every proxy host, each until it serves. */
 export const startProxy = (): DeployTask =>
-  onHosts('Start proxy', proxyHosts, (ctx, host) => proxyDriver(ctx.config).start(proxyHost(ctx, host)))
+  onHosts('Start proxy', proxyHosts, async (ctx, host) => {
+    await record(ctx, host, 'Started')
+    await proxyDriver(ctx.config).start(proxyHost(ctx, host))
+  })
 
 /** `docker container stop <proxy>` on every proxy host. */
-export const stopProxy = (): DeployTask => simple('Stop proxy', (ctx) => proxyDriver(ctx.config).stop(ctx.config))
+export const stopProxy = (): DeployTask =>
+  simple('Stop proxy', (ctx) => audited(ctx, `Stopped ${auditName(ctx)}`, proxyDriver(ctx.config).stop(ctx.config)))
 
 /** Stop, then start the proxy container on every proxy host (Kamal's `traefik restart`), each until it serves. */
 export const restartProxy = (): DeployTask =>
   onHosts('Restart proxy', proxyHosts, async (ctx, host) => {
     const driver = proxyDriver(ctx.config)
-    await ctx.remote(host).run(driver.stop(ctx.config), { signal: ctx.signal })
+    const name = auditName(ctx)
+    const stop = andAll(
+      auditRecord(ctx, `Stopped ${name}`),
+      driver.stop(ctx.config),
+      auditRecord(ctx, `Started ${name}`),
+    )
+    await ctx.remote(host).run(stop, { signal: ctx.signal })
     await driver.start(proxyHost(ctx, host))
   })
 
@@ -116,7 +129,20 @@ export const proxyLogs = (options: ProxyLogsOptions = {}): DeployTask =>
 
 /** Stop the proxy, remove its container and its image on every proxy host (Kamal's `traefik remove`). */
 export const removeProxy = (): DeployTask =>
-  onHosts('Remove proxy', proxyHosts, (ctx, host) => proxyDriver(ctx.config).remove(proxyHost(ctx, host)))
+  onHosts('Remove proxy', proxyHosts, async (ctx, host) => {
+    const name = auditName(ctx)
+    const lines = andAll(auditRecord(ctx, `Removed ${name} container`), auditRecord(ctx, `Removed ${name} image`))
+    await ctx.remote(host).run(lines, { signal: ctx.signal })
+    await proxyDriver(ctx.config).remove(proxyHost(ctx, host))
+  })
+
+// The audit log names the proxy as Kamal does: `traefik` (1.x) where the traefik words manage it, else `proxy` (2.x).
+const auditName = (ctx: DeployContext): string =>
+  proxyDriver(ctx.config).entries.includes('traefik') ? 'traefik' : 'proxy'
+
+// The driver runs several commands for these, so their audit line takes a round trip of its own.
+const record = async (ctx: DeployContext, host: string, verb: string): Promise<void> =>
+  void (await ctx.remote(host).run(auditRecord(ctx, `${verb} ${auditName(ctx)}`), { signal: ctx.signal }))
 
 /** The reboot hooks of the configured proxy kind. */
 const rebootHooks = (ctx: DeployContext): readonly [HookName, HookName] => proxyDriver(ctx.config).rebootHooks

@@ -1,3 +1,4 @@
+import { AUDIT_AT } from '../support/context.ts'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -95,6 +96,7 @@ export function makeContext(
       throw new Error(`build and hook tasks must not touch ${host}`)
     },
     signal: new AbortController().signal,
+    clock: () => new Date(AUDIT_AT),
     startedAt: Date.now(),
     performer: 'Tester',
     auditPerformer: 'tester@example.com',

@@ -51,7 +51,9 @@ describe('proxy and traefik steps', () => {
     const { ctx, log } = recordingContext({ config: makeConfig(YML) })
     await new Listr(invoke(proxy, ['stop']).steps, { ctx, renderer: 'silent' }).run()
     expect(log[0]).toMatch(/^1\.1\.1\.1: .*mkdir .*locks/)
-    expect(log).toContain('1.1.1.1: docker container stop traefik')
+    expect(
+      log.some((l) => l.startsWith('1.1.1.1: sh audit-record.sh ') && l.endsWith('&& docker container stop traefik')),
+    ).toBe(true)
     const other = recordingContext({ config: makeConfig(YML) })
     await new Listr(invoke(traefik, ['details']).steps, { ctx: other.ctx, renderer: 'silent' }).run()
     expect(other.log).toEqual(["1.1.1.1: docker ps --filter 'name=^traefik$'"])

@@ -69,15 +69,9 @@ describe('audit', () => {
 
   test('record appends one line; reveal tails 50', () => {
     const command = audit.record(config, "Pruned `x` $HOME 'q'", { recordedAt: 't', performer: 'p' })
-    expect(argv(command)).toEqual([
-      'sh',
-      '-c',
-      'mkdir -p "$1" && printf "%s\\n" "$3" >> "$2"',
-      'sh',
-      '.kamal',
-      '.kamal/app-audit.log',
-      "[t] [p] Pruned `x` $HOME 'q'",
-    ])
+    expect(render(command, { redact: true })).toBe(
+      `sh audit-record.sh .kamal .kamal/app-audit.log '[t] [p] Pruned \`x\` $HOME '\\''q'\\'''`,
+    )
     const run = runWithFakeDocker(command, 'exit 0')
     runWithFakeDocker(command, 'exit 0', { home: run.home })
     expect(readFileSync(join(run.home, '.kamal/app-audit.log'), 'utf8')).toBe(

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import * as accessory from '../../lib/commands/accessory.ts'
 import * as app from '../../lib/commands/app.ts'
+import * as audit from '../../lib/commands/audit.ts'
 import * as caddy from '../../lib/commands/caddy.ts'
 import * as caddyAdmin from '../../lib/commands/caddy-admin.ts'
 import * as cord from '../../lib/commands/cord.ts'
@@ -140,6 +141,12 @@ const scenarios: Record<string, () => Scenario> = {
       check: (run) => expect(run.calls[0]).toContain(`${home}/proxy:/etc/slipway`),
     }
   },
+  'audit-record.sh': () => ({
+    command: audit.record(config, "Booted `x` $HOME 'q'", { recordedAt: 't', performer: 'p', role: 'web' }),
+    docker: 'exit 0',
+    check: (run) =>
+      expect(readFileSync(join(run.home, '.kamal/app-audit.log'), 'utf8')).toBe("[t] [p] [web] Booted `x` $HOME 'q'\n"),
+  }),
   'service-files-remove.sh': () => {
     const home = mkdtempSync(join(tmpdir(), 'slipway-files-'))
     for (const dir of ['.kamal/env/roles', '.kamal/cords/app-web-abc', '.kamal/cords/other-web-abc'])

@@ -2,7 +2,16 @@ import type { Config } from '../../lib/config/types.ts'
 import { newRunState, type DeployContext, type Flags } from '../../lib/context.ts'
 import { select } from '../../lib/config/selection.ts'
 import { recorder } from '../../lib/exec/recorder.ts'
+import * as audit from '../../lib/commands/audit.ts'
+import { render } from '../../lib/shell/command.ts'
 import type { Result } from '../../lib/exec/executor.ts'
+
+/** The time on every audit line a recording context writes. */
+export const AUDIT_AT = '2024-06-01T12:00:00Z'
+
+/** The redacted shell text of the audit line `line` as a recording context writes it. */
+export const auditText = (config: Config, line: string, role?: string): string =>
+  render(audit.record(config, line, { recordedAt: AUDIT_AT, performer: 'tester@example.com', role }), { redact: true })
 
 /** Flags as an entry script would parse them with no arguments. */
 export const defaultFlags: Flags = {
@@ -46,6 +55,7 @@ export function recordingContext({
     local: rec.executor('localhost'),
     remote: rec.executor,
     signal: controller.signal,
+    clock: () => new Date(AUDIT_AT),
     startedAt: Date.now(),
     performer: 'Tester',
     auditPerformer: 'tester@example.com',

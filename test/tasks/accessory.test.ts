@@ -20,7 +20,7 @@ import { accessoryDetails, accessoryLogs } from '../../tasks/steps/accessory-rep
 import { accessory as accessoryCommand } from '../../cli/accessory.ts'
 import { invoke } from '../support/cli.ts'
 import { makeConfig } from '../support/config.ts'
-import { recordingContext, type Reply } from '../support/context.ts'
+import { auditText, recordingContext, type Reply } from '../support/context.ts'
 
 // db on 1.1.1.3 (files, directories, a secret), cache on 1.1.1.3 and 1.1.1.4; web (and the lock) on 1.1.1.1.
 const YML = `service: app
@@ -79,6 +79,7 @@ function setup({
 const on = (log: string[], host: string): string[] => log.filter((l) => l.startsWith(`${host}: `))
 const accessorySteps = (...argv: string[]) => invoke(accessoryCommand, argv).steps
 const login = 'docker login registry.example.com -u user --password-stdin'
+const booted = (name: string): string => `${auditText(config, `Booted ${name} accessory`)} && ${login}`
 
 describe('bootAccessory', () => {
   test('db: prepare (env file, dirs, home), one upload per file, then login && run, each with its stdin', async () => {
@@ -88,7 +89,7 @@ describe('bootAccessory', () => {
       `1.1.1.3: ${r(accessoryCmd.bootPrepare(config, db))} (stdin)`,
       `1.1.1.3: ${r(accessoryCmd.uploadFile('/root/app-db/etc/mysql/my.cnf'))} (stdin)`,
       `1.1.1.3: ${r(accessoryCmd.uploadFile('/root/app-db/docker-entrypoint-initdb.d/init.sql'))} (stdin)`,
-      `1.1.1.3: ${login} && ${r(accessoryCmd.run(config, db, { home: '/root' }))} (stdin)`,
+      `1.1.1.3: ${booted('db')} && ${r(accessoryCmd.run(config, db, { home: '/root' }))} (stdin)`,
     ])
     expect(log[0]).toContain('sh app-db .kamal/env/accessories/app-db.env app-db/data')
     expect(log[3]).toContain(
@@ -109,20 +110,20 @@ describe('bootAccessory', () => {
     await run([bootAccessory('all')])
     const cacheBoot = [
       `${r(accessoryCmd.bootPrepare(config, cache))} (stdin)`,
-      `${login} && ${r(accessoryCmd.run(config, cache, { home: '/root' }))} (stdin)`,
+      `${booted('cache')} && ${r(accessoryCmd.run(config, cache, { home: '/root' }))} (stdin)`,
     ]
     expect(on(log, '1.1.1.3')).toEqual(
       [
         `${r(accessoryCmd.bootPrepare(config, db))} (stdin)`,
         `${r(accessoryCmd.uploadFile('/root/app-db/etc/mysql/my.cnf'))} (stdin)`,
         `${r(accessoryCmd.uploadFile('/root/app-db/docker-entrypoint-initdb.d/init.sql'))} (stdin)`,
-        `${login} && ${r(accessoryCmd.run(config, db, { home: '/root' }))} (stdin)`,
+        `${booted('db')} && ${r(accessoryCmd.run(config, db, { home: '/root' }))} (stdin)`,
         ...cacheBoot,
       ].map((l) => `1.1.1.3: ${l}`),
     )
     expect(on(log, '1.1.1.4')).toEqual([
       `1.1.1.4: ${r(accessoryCmd.bootPrepare(config, cache))} (stdin)`,
-      `1.1.1.4: ${login} && docker run --name app-cache --detach --restart unless-stopped --log-opt max-size=10m --label service=app-cache redis:7 (stdin)`,
+      `1.1.1.4: ${booted('cache')} && docker run --name app-cache --detach --restart unless-stopped --log-opt max-size=10m --label service=app-cache redis:7 (stdin)`,
     ])
   })
 
@@ -195,7 +196,7 @@ describe('reboot, start, stop, restart, remove', () => {
     await run([rebootAccessory('cache')])
     expect(on(log, '1.1.1.4')).toEqual([
       `1.1.1.4: ${r(accessoryCmd.bootPrepare(config, cache))} (stdin)`,
-      `1.1.1.4: docker container stop app-cache ; { docker container prune --force --filter label=service=app-cache && ${login} && ` +
+      `1.1.1.4: docker container stop app-cache ; { docker container prune --force --filter label=service=app-cache && ${booted('cache')} && ` +
         `docker run --name app-cache --detach --restart unless-stopped --log-opt max-size=10m --label service=app-cache redis:7; } (stdin)`,
     ])
   })
@@ -206,21 +207,23 @@ describe('reboot, start, stop, restart, remove', () => {
     })
     await s.run([stopAccessory('cache'), startAccessory('cache')])
     expect(s.log.sort()).toEqual([
-      '1.1.1.3: docker container start app-cache',
-      '1.1.1.3: docker container stop app-cache',
-      '1.1.1.4: docker container start app-cache',
-      '1.1.1.4: docker container stop app-cache',
+      `1.1.1.3: ${auditText(config, 'Started cache accessory')} && docker container start app-cache`,
+      `1.1.1.3: ${auditText(config, 'Stopped cache accessory')} && docker container stop app-cache`,
+      `1.1.1.4: ${auditText(config, 'Started cache accessory')} && docker container start app-cache`,
+      `1.1.1.4: ${auditText(config, 'Stopped cache accessory')} && docker container stop app-cache`,
     ])
     const t = setup()
     await t.run([restartAccessory('db')])
-    expect(t.log).toEqual(['1.1.1.3: docker container stop app-db ; docker container start app-db'])
+    expect(t.log).toEqual([
+      `1.1.1.3: { ${auditText(config, 'Stopped db accessory')} && docker container stop app-db; } ; { ${auditText(config, 'Started db accessory')} && docker container start app-db; }`,
+    ])
   })
 
   test('remove: stop, prune, image, service dir and env file, in one round trip per host', async () => {
     const { log, run } = setup()
     await run([removeAccessory('db')])
     expect(log).toEqual([
-      `1.1.1.3: ${r(accessoryCmd.remove(config, db, { home: '.' }))} && rm -f .kamal/env/accessories/app-db.env`,
+      `1.1.1.3: ${auditText(config, 'Removed db accessory')} && ${r(accessoryCmd.remove(config, db, { home: '.' }))} && rm -f .kamal/env/accessories/app-db.env`,
     ])
     expect(log[0]).toContain('sh accessory-remove.sh app-db mysql:8 ./app-db && rm -f')
   })
@@ -257,7 +260,7 @@ describe('accessorySteps', () => {
     await run(accessorySteps('restart', 'db'))
     expect(log[0]).toMatch(/^1\.1\.1\.1: sh -c 'mkdir -p "\$1" && mkdir "\$2"/)
     expect(log.slice(1)).toEqual([
-      '1.1.1.3: docker container stop app-db ; docker container start app-db',
+      `1.1.1.3: { ${auditText(config, 'Stopped db accessory')} && docker container stop app-db; } ; { ${auditText(config, 'Started db accessory')} && docker container start app-db; }`,
       `1.1.1.1: ${r(lock.release(config))}`,
     ])
   })
@@ -271,10 +274,13 @@ describe('accessorySteps', () => {
   })
 
   test.each([
-    [[], 'missing subcommand: use one of boot, reboot, start, stop, restart, details, logs, remove (see --help)'],
+    [
+      [],
+      'missing subcommand: use one of boot, reboot, start, stop, restart, details, logs, remove, upload, directories (see --help)',
+    ],
     [
       ['exec', 'db'],
-      'unknown subcommand exec: use one of boot, reboot, start, stop, restart, details, logs, remove (see --help)',
+      'unknown subcommand exec: use one of boot, reboot, start, stop, restart, details, logs, remove, upload, directories (see --help)',
     ],
     [['boot'], 'accessory boot needs NAME'],
     [['logs'], 'accessory logs needs NAME'],

@@ -219,7 +219,7 @@ test('boot: lock, boot this version, tag latest', async () => {
   await run(appSteps('boot'))
   expect(log.some((l) => l.includes('docker run --detach') && l.includes('--name app-workers-v2'))).toBe(true)
   expect(log.at(-2)).toMatch(
-    /^1\.1\.1\.3: sh -c .* '\[[\dT:Z-]+\] \[tester@example\.com\] Tagging registry\.example\.com\/dhh\/app:v2 as the latest image' && docker tag registry\.example\.com\/dhh\/app:v2 registry\.example\.com\/dhh\/app:latest$/,
+    /^1\.1\.1\.3: sh audit-record\.sh .* '\[[\dT:Z-]+\] \[tester@example\.com\] Tagging registry\.example\.com\/dhh\/app:v2 as the latest image' && docker tag registry\.example\.com\/dhh\/app:v2 registry\.example\.com\/dhh\/app:latest$/,
   )
   expect(log.at(-1)).toBe(`1.1.1.3: ${r(lock.release(config))}`)
 })
@@ -251,7 +251,7 @@ describe('rollback', () => {
       log.findLastIndex((l) => l.includes(': docker container ls --all')),
     )
     const tags = log.filter((l) => l.includes('docker tag')).sort()
-    expect(tags.map((l) => l.replace(/ sh -c .* && docker tag/, ' docker tag'))).toEqual(
+    expect(tags.map((l) => l.replace(/ sh audit-record\.sh .* && docker tag/, ' docker tag'))).toEqual(
       ['1.1.1.1', '1.1.1.2', '1.1.1.3'].map(
         (h) => `${h}: docker tag registry.example.com/dhh/app:v2 registry.example.com/dhh/app:latest`,
       ),

@@ -108,7 +108,7 @@ describe('bootApp', () => {
     // Nothing of the new version runs on the worker host before the barrier opens: one line, the prepare and the create.
     expect(atBarrier).toHaveLength(1)
     expect(atBarrier[0]).toMatch(
-      /^1\.1\.1\.3: \{ sh -c .* '\[[\dT:Z-]+\] \[tester@example\.com\] \[workers\] Booted app version v2' && sh boot-prepare\.sh .*; \} && docker create --restart unless-stopped --name app-workers-v2 .* registry\.example\.com\/dhh\/app:v2 bin\/jobs \(stdin\)$/,
+      /^1\.1\.1\.3: \{ sh audit-record\.sh .* '\[[\dT:Z-]+\] \[tester@example\.com\] \[workers\] Booted app version v2' && sh boot-prepare\.sh .*; \} && docker create --restart unless-stopped --name app-workers-v2 .* registry\.example\.com\/dhh\/app:v2 bin\/jobs \(stdin\)$/,
     )
     // Per host the same round trips as before: the create rides on the prepare, the start replaces the run.
     expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'start', 'wait', 'stop'])
@@ -210,7 +210,7 @@ describe('bootApp', () => {
     })
     const message = ((await done.catch((e: unknown) => e)) as Error).message
     expect(message).toMatch(
-      /^1\.1\.1\.3: `\{ sh -c .* Booted app version v2' && sh boot-prepare\.sh .*; \} && docker create .*` exited with 1:\nCannot connect to the Docker daemon$/,
+      /^1\.1\.1\.3: `\{ sh audit-record\.sh .* Booted app version v2' && sh boot-prepare\.sh .*; \} && docker create .*` exited with 1:\nCannot connect to the Docker daemon$/,
     )
   })
 

@@ -114,6 +114,18 @@ describe('build create|remove|details with buildx: as Kamal', () => {
 test('slipway build: one step per subcommand; a missing or unknown one says what exists', () => {
   const buildSteps = (...argv: string[]) => invoke(build, argv).steps
   expect(buildSteps('details').map((t) => t.title)).toEqual(['Builder details'])
-  expect(() => buildSteps()).toThrow('missing subcommand: use one of create, remove, details (see --help)')
-  expect(() => buildSteps('push')).toThrow('unknown subcommand push: use one of create, remove, details')
+  expect(() => buildSteps()).toThrow(
+    'missing subcommand: use one of push, pull, deliver, create, remove, details (see --help)',
+  )
+  expect(() => buildSteps('ship')).toThrow('unknown subcommand ship: use one of push, pull, deliver, create, remove')
+  // deliver is push, then pull under the lock.
+  expect(buildSteps('deliver').map((t) => t.title)).toEqual([
+    'Check the secrets this run uses are set',
+    'Log in to the registry',
+    'Run pre-build hook',
+    'Build image',
+    'Push image',
+    'Run post-push hook',
+    'Deploy lock',
+  ])
 })

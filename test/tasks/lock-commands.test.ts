@@ -61,7 +61,7 @@ describe('lock acquire', () => {
     const encoded = /sh \.kamal\/locks \.kamal\/locks\/app (\S+) && /.exec(log[0]!)![1]!
     // The audit line rides in the same round trip, once the lock is taken.
     expect(log[0]).toMatch(
-      / && sh -c .* \.kamal\/app-audit\.log '\[[\dT:Z-]+\] \[tester@example\.com\] Acquired the deploy lock: Integration Tests, it'\\''s \$HOME'$/,
+      / && sh audit-record\.sh \.kamal \.kamal\/app-audit\.log '\[[\dT:Z-]+\] \[tester@example\.com\] Acquired the deploy lock: Integration Tests, it'\\''s \$HOME'$/,
     )
     expect(Buffer.from(encoded, 'base64').toString()).toMatch(
       /^Locked by: Tester at \d{4}-\d\d-\d\dT[\d:.]+Z\nVersion: v2\nMessage: Integration Tests, it's \$HOME$/,
@@ -97,7 +97,7 @@ describe('lock release', () => {
     await done
     expect(log).toHaveLength(1)
     expect(log[0]).toMatch(
-      /^1\.1\.1\.1: \{ rm \.kamal\/locks\/app\/details && rm -r \.kamal\/locks\/app; \} && sh -c .* '\[[\dT:Z-]+\] \[tester@example\.com\] Released the deploy lock'$/,
+      /^1\.1\.1\.1: \{ rm \.kamal\/locks\/app\/details && rm -r \.kamal\/locks\/app; \} && sh audit-record\.sh .* '\[[\dT:Z-]+\] \[tester@example\.com\] Released the deploy lock'$/,
     )
     expect(ctx.found.report).toEqual(['Released the deploy lock'])
   })

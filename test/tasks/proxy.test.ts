@@ -24,7 +24,7 @@ import {
   stopProxy,
 } from '../../tasks/steps/proxy.ts'
 import { makeConfig } from '../support/config.ts'
-import { recordingContext, type Reply } from '../support/context.ts'
+import { auditText, recordingContext, type Reply } from '../support/context.ts'
 
 // web (proxied) on 1.1.1.1 and 1.1.1.2, workers (not proxied) on 1.1.1.3: proxy tasks touch only the first two.
 const YML = `service: app
@@ -129,6 +129,7 @@ describe('rebootProxy', () => {
     return root
   }
   const steps = (ctx: DeployContext, host: string): string[] => [
+    `${host}: ${auditText(ctx.config, 'Rebooted traefik')}`,
     `${host}: ${r(registry.login(ctx.config))} (stdin)`,
     `${host}: ${r(traefik.stop())}`,
     `${host}: ${r(traefik.removeContainer())}`,
@@ -166,7 +167,10 @@ describe('rebootProxy', () => {
         ),
       ),
     )
-    expect(log.slice(1, -1).sort()).toEqual([`1.1.1.1: ${reboot} (stdin)`, `1.1.1.2: ${reboot} (stdin)`])
+    const audited = auditText(ctx.config, 'Rebooted proxy')
+    expect(log.slice(1, -1).sort()).toEqual(
+      [`1.1.1.1: ${audited}`, `1.1.1.1: ${reboot} (stdin)`, `1.1.1.2: ${audited}`, `1.1.1.2: ${reboot} (stdin)`].sort(),
+    )
   })
 
   test('a failing pre hook stops the reboot before any host is touched', async () => {
@@ -182,28 +186,43 @@ describe('rebootProxy', () => {
 test('caddy start waits until caddy serves its config', async () => {
   const { ctx, log } = setup(CADDY, { flags: { hosts: ['1.1.1.1'] } })
   await run(ctx, startProxy())
-  expect(log).toEqual([`1.1.1.1: ${r(caddy.start())}`, `1.1.1.1: ${r(caddyAdmin.waitReady('.kamal/proxy'))}`])
+  expect(log).toEqual([
+    `1.1.1.1: ${auditText(ctx.config, 'Started proxy')}`,
+    `1.1.1.1: ${r(caddy.start())}`,
+    `1.1.1.1: ${r(caddyAdmin.waitReady('.kamal/proxy'))}`,
+  ])
   expect(argv(caddyAdmin.waitReady('.kamal/proxy'))[2]).toContain('tcp_migrate_req')
 })
 
 describe('simple subcommands', () => {
+  // Each changing subcommand writes its audit line (Kamal 1.x words for traefik) before or with its command.
+  type Audit = (line: string) => string
   test.each([
-    ['start', startProxy(), ['docker container start traefik']],
-    ['stop', stopProxy(), ['docker container stop traefik']],
-    ['restart', restartProxy(), ['docker container stop traefik', 'docker container start traefik']],
-    ['details', proxyDetails(), ["docker ps --filter 'name=^traefik$'"]],
+    ['start', startProxy(), (a: Audit) => [a('Started traefik'), 'docker container start traefik']],
+    ['stop', stopProxy(), (a: Audit) => [`${a('Stopped traefik')} && docker container stop traefik`]],
+    [
+      'restart',
+      restartProxy(),
+      (a: Audit) => [
+        `${a('Stopped traefik')} && docker container stop traefik && ${a('Started traefik')}`,
+        'docker container start traefik',
+      ],
+    ],
+    ['details', proxyDetails(), () => ["docker ps --filter 'name=^traefik$'"]],
     [
       'remove',
       removeProxy(),
-      [
+      (a: Audit) => [
+        `${a('Removed traefik container')} && ${a('Removed traefik image')}`,
         'docker container stop traefik',
         'docker container prune --force --filter label=org.opencontainers.image.title=Traefik',
         'docker image prune --all --force --filter label=org.opencontainers.image.title=Traefik',
       ],
     ],
-  ])('%s', async (_, task, commands) => {
+  ])('%s', async (_, task, expected) => {
     const { ctx, log } = setup(YML, { flags: { hosts: ['1.1.1.2'] } })
     await run(ctx, task)
+    const commands = expected((line) => auditText(ctx.config, line))
     expect(log).toEqual(commands.map((c) => `1.1.1.2: ${c}`))
   })
 

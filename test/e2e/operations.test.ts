@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { exec, readSandboxEnv, sshExec, uniqueService } from './support/sandbox.ts'
 import { appRepo, runScript, site, SLIPWAY } from './support/app-repo.ts'
+import { terminal } from './support/terminal.ts'
 
 // The day-to-day commands (docs/operations.md) on the sandbox, sharing one app: deploy once, then
 // audit, lock, rollback, envify + env push, redeploy, prune, build deliver, registry, details and
@@ -169,6 +170,23 @@ describe('details and remove', () => {
     const result = await slipway(['remove'])
     expect(result.code).toBe(1)
     expect(result.stderr).toContain('run it again with -y')
+    expect(await site(app.service)).toEqual({ status: 200, body: v1 })
+  })
+
+  test('remove on a terminal asks first; any answer but y changes nothing', async () => {
+    const tty = terminal([join(SLIPWAY, 'node_modules/.bin/tsx'), join(SLIPWAY, 'bin/slipway.js'), 'remove'], {
+      cwd: app.dir,
+      env: app.env,
+    })
+    try {
+      await tty.waitFor('Sure? [y/N]')
+      tty.press('n', 'Enter')
+      const { code, screen } = await tty.exited()
+      expect(code).toBe(1)
+      expect(screen).toContain('Aborted')
+    } finally {
+      tty.close()
+    }
     expect(await site(app.service)).toEqual({ status: 200, body: v1 })
   })
 

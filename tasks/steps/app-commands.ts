@@ -4,6 +4,7 @@ import { CommandError, DeployError } from '../../lib/errors.ts'
 import * as app from '../../lib/commands/app.ts'
 import * as health from '../../lib/commands/health.ts'
 import { containerName } from '../../lib/commands/naming.ts'
+import { audited } from './audit.ts'
 import { onHosts, reportOnHosts, type ReportBlock, type Task } from './fan-out.ts'
 
 // Kamal's `app start|stop|details|containers|images|logs|version|stale_containers|remove` as task
@@ -16,7 +17,10 @@ export const startApp = (): DeployTask =>
     const name = containerName(ctx.config, role, ctx.version)
     task.output = `Starting ${name}`
     const remote = ctx.remote(host)
-    await remote.run(app.start(ctx.config, role, ctx.version), { signal: ctx.signal })
+    const start = audited(ctx, `Started app version ${ctx.version}`, app.start(ctx.config, role, ctx.version), {
+      role: role.name,
+    })
+    await remote.run(start, { signal: ctx.signal })
     // Kamal returns at once; waiting here means "started" also means "serving" when this returns.
     const ready = await remote.run(health.waitHealthy(ctx.config, role, name), {
       allowFailure: true,
@@ -30,7 +34,8 @@ export const startApp = (): DeployTask =>
 /** Stops the current container of every role on every host (Kamal's `app stop`); a proxy then answers 502. */
 export const stopApp = (): DeployTask =>
   perRole('Stop app', async (ctx, host, role) => {
-    await ctx.remote(host).run(app.stopCurrent(ctx.config, role), { signal: ctx.signal })
+    const stop = audited(ctx, 'Stopped app', app.stopCurrent(ctx.config, role), { role: role.name })
+    await ctx.remote(host).run(stop, { signal: ctx.signal })
   })
 
 /** `docker ps` of each role's containers, per host. */
@@ -111,7 +116,7 @@ export const removeApp = (): DeployTask =>
       const { config, signal } = ctx
       for (const role of ctx.selection.rolesOn(host)) {
         task.output = `Removing ${role.name} containers`
-        await remote.run(app.stopCurrent(config, role), { signal })
+        await remote.run(audited(ctx, 'Removed app', app.stopCurrent(config, role), { role: role.name }), { signal })
         // Kamal stops only the current one; a stale running container would survive the prune.
         await remote.run(app.staleContainers(config, role, { stop: true }), { signal })
         await remote.run(app.removeContainers(config, role), { signal })

@@ -19,7 +19,7 @@ import {
 } from '../../tasks/steps/app-commands.ts'
 import { checkVersionAvailable, rollbackSteps, VersionNotAvailableError } from '../../tasks/steps/rollback.ts'
 import { makeConfig, role } from '../support/config.ts'
-import { recordingContext, type Reply } from '../support/context.ts'
+import { auditText, recordingContext, type Reply } from '../support/context.ts'
 import { invoke } from '../support/cli.ts'
 import { app as appCommand } from '../../cli/app.ts'
 import { rollback, rollbackVersion } from '../../cli/rollback.ts'
@@ -63,12 +63,12 @@ describe('start and stop', () => {
     await run([startApp()])
     for (const host of ['1.1.1.1', '1.1.1.2']) {
       expect(hostLines(log, host)).toEqual([
-        `${host}: docker start app-web-v2`,
+        `${host}: ${auditText(config, 'Started app version v2', 'web')} && docker start app-web-v2`,
         `${host}: ${r(health.waitHealthy(config, web, 'app-web-v2'))}`,
       ])
     }
     expect(hostLines(log, '1.1.1.3')).toEqual([
-      '1.1.1.3: docker start app-workers-v2',
+      `1.1.1.3: ${auditText(config, 'Started app version v2', 'workers')} && docker start app-workers-v2`,
       `1.1.1.3: ${r(health.waitHealthy(config, workers, 'app-workers-v2'))}`,
     ])
   })
@@ -92,9 +92,9 @@ describe('start and stop', () => {
     const { log, run } = setup()
     await run([stopApp()])
     expect(log.sort()).toEqual([
-      `1.1.1.1: ${r(app.stopCurrent(config, web))}`,
-      `1.1.1.2: ${r(app.stopCurrent(config, web))}`,
-      `1.1.1.3: ${r(app.stopCurrent(config, workers))}`,
+      `1.1.1.1: ${auditText(config, 'Stopped app', 'web')} && ${r(app.stopCurrent(config, web))}`,
+      `1.1.1.2: ${auditText(config, 'Stopped app', 'web')} && ${r(app.stopCurrent(config, web))}`,
+      `1.1.1.3: ${auditText(config, 'Stopped app', 'workers')} && ${r(app.stopCurrent(config, workers))}`,
     ])
     expect(r(app.stopCurrent(config, web))).toMatch(/\| xargs -r docker stop -t 3$/)
   })
@@ -105,9 +105,9 @@ describe('start and stop', () => {
     expect(log[0]).toMatch(/^1\.1\.1\.1: sh -c 'mkdir -p "\$1" && mkdir "\$2"/)
     expect(log.at(-1)).toBe(`1.1.1.1: ${r(lock.release(config))}`)
     expect(log.slice(1, -1).sort()).toEqual([
-      `1.1.1.1: ${r(app.stopCurrent(config, web))}`,
-      `1.1.1.2: ${r(app.stopCurrent(config, web))}`,
-      `1.1.1.3: ${r(app.stopCurrent(config, workers))}`,
+      `1.1.1.1: ${auditText(config, 'Stopped app', 'web')} && ${r(app.stopCurrent(config, web))}`,
+      `1.1.1.2: ${auditText(config, 'Stopped app', 'web')} && ${r(app.stopCurrent(config, web))}`,
+      `1.1.1.3: ${auditText(config, 'Stopped app', 'workers')} && ${r(app.stopCurrent(config, workers))}`,
     ])
   })
 })
@@ -206,7 +206,7 @@ test('remove: stop current and stale, prune the role, then the images; under the
   await run(appSteps('remove'))
   // -h 1.1.1.3 makes it the primary host: the lock lives there.
   expect(log.slice(1, -1)).toEqual([
-    `1.1.1.3: ${r(app.stopCurrent(config, workers))}`,
+    `1.1.1.3: ${auditText(config, 'Removed app', 'workers')} && ${r(app.stopCurrent(config, workers))}`,
     `1.1.1.3: ${r(app.staleContainers(config, workers, { stop: true }))}`,
     '1.1.1.3: docker container prune --force --filter label=service=app --filter label=role=workers',
     '1.1.1.3: docker image prune --all --force --filter label=service=app',

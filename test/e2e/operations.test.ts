@@ -110,7 +110,6 @@ describe('envify and env push', () => {
     expect((await slipway(['env', 'delete'])).code).toBe(0)
     for (const host of servers)
       expect(await sh(host, `ls .kamal/env/roles/ | grep -c ${app.service} || true`)).toBe('0\n')
-    expect((await slipway(['env', 'push'])).code).toBe(0)
   })
 })
 
@@ -151,9 +150,6 @@ describe('build deliver and registry', () => {
     for (const host of servers) expect(await auths(host)).toContain(sandbox.registry)
     expect(readFileSync(join(dockerConfig, 'config.json'), 'utf8')).toContain(sandbox.registry)
     expect(login.stderr + login.stdout).not.toContain(sandbox.registryPassword)
-    const remoteOnly = await slipway(['registry', 'logout', '-L'], { DOCKER_CONFIG: dockerConfig })
-    expect(remoteOnly.code).toBe(0)
-    expect(readFileSync(join(dockerConfig, 'config.json'), 'utf8')).toContain(sandbox.registry)
   })
 })
 

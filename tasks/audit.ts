@@ -1,0 +1,4 @@
+import { main } from '../lib/main.ts'
+import { audit } from '../cli/audit.ts'
+
+await main(audit)

@@ -1,0 +1,4 @@
+import { main } from '../lib/main.ts'
+import { version } from '../cli/version.ts'
+
+await main(version)

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs'
 import { run } from '../lib/main.ts'
 import { COMMANDS } from './commands.ts'
+import { packageVersion } from './package-version.ts'
 
 /** Where `slipway` runs and writes (default: the process's cwd and env; lines to stderr, reports to stdout). */
 export interface SlipwayIo {
@@ -45,12 +45,4 @@ function help(): string {
     '',
     '  --version  print the version of slipway',
   ].join('\n')
-}
-
-// package.json is one level up from the sources (cli/) and two from the compiled files (dist/cli/).
-export function packageVersion(): string {
-  const file = ['../package.json', '../../package.json']
-    .map((path) => new URL(path, import.meta.url))
-    .find((url) => existsSync(url))
-  return file ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : 'unknown'
 }

@@ -1,5 +1,5 @@
 import { defineCommand } from '../lib/cli/command.ts'
-import { packageVersion } from './slipway.ts'
+import { packageVersion } from './package-version.ts'
 
 /** `slipway version`: slipway's own version (Kamal's `version`). */
 export const version = defineCommand({

@@ -15,8 +15,12 @@ import { answers, DEFAULT_LIVENESS, keepaliveOptions, lostReason, type Liveness 
 import { ChannelRefused, killRemote, runChannel } from './ssh-channel.ts'
 import { address, connect, parseEndpoint, proxyCommandSocket, type ConnectDeps, type Endpoint } from './ssh-connect.ts'
 
+// The timeouts have defaults here too, for pools made without a loaded config (tests, tools).
+type Timeouts = 'connectTimeout' | 'keepaliveInterval' | 'keepaliveMaxcount'
+
 /** `ssh:` config plus what tests (and unusual setups) inject instead of the user's ~/.ssh. */
-export type SshPoolConfig = SshConfig & {
+export type SshPoolConfig = Omit<SshConfig, Timeouts> &
+  Partial<Pick<SshConfig, Timeouts>> & {
   /** @default ~/.ssh/known_hosts */
   readonly knownHostsFile?: string | undefined
   /** Keys tried when `ssh.keys` is empty. @default the ~/.ssh/id_{ed25519,ecdsa,rsa} that exist */
@@ -29,9 +33,9 @@ export interface SshPoolOptions {
   readonly signal?: AbortSignal | undefined
   /** Channels open at once per connection; more wait. Below sshd's MaxSessions (10). @default 8 */
   readonly channelsPerConnection?: number | undefined
-  /** When a silent host is declared lost. @default {@link DEFAULT_LIVENESS} */
+  /** When a silent host is declared lost, in ms, over the config's `keepalive_*` (tests). */
   readonly liveness?: Liveness | undefined
-  /** Connect timeout in ms, TCP and handshake. @default 15_000 */
+  /** Connect timeout in ms, TCP and handshake, over the config's `connect_timeout` (tests). */
   readonly readyTimeout?: number | undefined
   /** The agent socket. @default process.env.SSH_AUTH_SOCK */
   readonly agent?: string | undefined
@@ -65,7 +69,10 @@ const CLOSE_GRACE_MS = 2_000
 /** The ssh2 executor pool for one run; nothing is dialled until a command needs it. */
 export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPool {
   const sources = { ...config, agent: 'agent' in opts ? opts.agent : process.env.SSH_AUTH_SOCK }
-  const liveness = opts.liveness ?? DEFAULT_LIVENESS
+  const liveness = opts.liveness ?? {
+    interval: (config.keepaliveInterval ?? DEFAULT_LIVENESS.interval / 1000) * 1000,
+    count: config.keepaliveMaxcount ?? DEFAULT_LIVENESS.count,
+  }
   let keys: Promise<Buffer[]> | undefined
   const deps: ConnectDeps = {
     auth: async (user) => authMethods(user, await (keys ??= loadKeys(sources)), sources),
@@ -73,7 +80,7 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
     verifyHostKey: config.verifyHostKey,
     starts: semaphore(config.maxConcurrentStarts),
     keepalive: keepaliveOptions(liveness),
-    readyTimeout: opts.readyTimeout ?? 15_000,
+    readyTimeout: opts.readyTimeout ?? (config.connectTimeout ?? 15) * 1000,
     signal: opts.signal,
   }
   const conns = new Map<string, Conn>()

@@ -84,6 +84,12 @@ export async function run<const O extends OptionSpecs>(command: CliCommand<O>, o
     const outcome = outcomeLine(session.ctx, (Date.now() - started) / 1000)
     if (outcome) io.write(outcome)
     log.line(`finished in ${Date.now() - started} ms`)
+    // A cancel that came too late to stop anything (during the tag, which always finishes): the
+    // outcome above holds, and what was skipped is said once more.
+    if (cancel.signal.aborted) {
+      io.write('cancelled: the steps already running finished; the ones after them (prune, hooks) were skipped')
+      return 130
+    }
     return 0
   } catch (error) {
     // What the run found is printed whether it succeeded or not: a host that answered is shown even

@@ -22,6 +22,8 @@ const shown = (lines: readonly string[]): string => (lines.length > 0 && lines.j
 export const runHook = (name: HookName, options: RunHookOptions = {}): DeployTask => ({
   title: `Run ${name} hook`,
   enabled: (ctx) => !ctx.flags.skipHooks && isRunnable(hookPath(ctx.config, name)),
+  // A hook never starts after a cancel (a post-deploy after a tag that finished regardless, say).
+  skip: (ctx) => ctx.signal.aborted && 'cancelled: skipped',
   task: async (ctx, task) => {
     const path = hookPath(ctx.config, name)
     const runtime = name === 'post-deploy' ? (Date.now() - ctx.startedAt) / 1000 : undefined

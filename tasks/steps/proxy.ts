@@ -63,6 +63,7 @@ export const rebootProxy = ({ rolling = false }: RebootOptions = {}): DeployTask
                   r,
                   group.map((host) => ({
                     title: host,
+                    host,
                     run: (cc, rt) => {
                       say(rt, `Replacing ${driver.container(cc.config)}`)
                       return driver.reboot(proxyHost(cc, host))

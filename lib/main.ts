@@ -21,7 +21,7 @@ import { recorder } from './exec/recorder.ts'
 import { cmd, type Secret } from './shell/command.ts'
 import { scrub } from './exec/output.ts'
 import type { Executor } from './exec/executor.ts'
-import { LOG_DIR, LOGS_KEPT, openRunLog, secretsIn, type RunLog } from './run/run-log.ts'
+import { knownSecrets, LOG_DIR, LOGS_KEPT, openRunLog, type RunLog } from './run/run-log.ts'
 import { wrapToWidth } from './run/wrap.ts'
 import type { RendererName } from './run/terminal.ts'
 import { outcomeLine } from './run/summary.ts'
@@ -172,7 +172,7 @@ async function openSession(
   // Kamal's convention: `.env` (and `.env.<destination>`) hold this project's values, over the process env.
   const env = loadSecrets(cwd, flags.destination, io.env)
   const config = await loadConfig({ cwd, file: flags.configFile, destination: flags.destination, env })
-  secrets.push(...secretsIn(config).filter((s) => s.value !== ''))
+  secrets.push(...knownSecrets(config, env))
   log.redact(secrets)
   const selection = select(config, { hosts: flags.hosts, roles: flags.roles, primary: flags.primary })
   const dry = flags.dryRun ? recorder({ reply: () => DRY_RUN_REPLY }) : undefined

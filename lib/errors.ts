@@ -67,6 +67,11 @@ export class SshError extends DeployError {
   override name = 'SshError'
 }
 
+/** A host stopped answering mid-run (keepalives unanswered, the connection dropped): it is not redialled in this run. */
+export class HostLostError extends SshError {
+  override name = 'HostLostError'
+}
+
 /** The deploy lock is held by someone else. */
 export class LockError extends DeployError {
   override name = 'LockError'

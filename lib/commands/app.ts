@@ -18,6 +18,7 @@ export {
   currentRunningVersion,
   listVersions,
   staleContainers,
+  stopAllBut,
   stopCurrent,
 } from './versions.ts'
 

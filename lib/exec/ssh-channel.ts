@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream'
 import type { Client } from 'ssh2'
-import { CancelledError, SshError } from '../errors.ts'
+import { CancelledError, HostLostError, SshError } from '../errors.ts'
 import { quote, script as shScript, type Command } from '../shell/command.ts'
 import type { Result } from './executor.ts'
 import { lineSplitter } from './output.ts'
@@ -63,7 +63,7 @@ export function runChannel({
     client.exec(`sh -c ${quote(`${ANNOUNCE}\n${script}`)}`, (err, channel) => {
       if (err) {
         const why = lost?.()
-        if (why) return reject(new SshError(`lost connection to ${where} (${why}) before running \`${shown}\``))
+        if (why) return reject(new HostLostError(`lost connection to ${where} (${why}) before running \`${shown}\``))
         const Err = (err as { reason?: unknown }).reason === undefined ? SshError : ChannelRefused
         return reject(new Err(`cannot run \`${shown}\` on ${where}: ${err.message}`, { cause: err }))
       }
@@ -126,7 +126,9 @@ export function runChannel({
         // sshd always sends exit-status or exit-signal for exec; neither means the connection dropped.
         if (!exited) {
           const why = lost?.()
-          return reject(new SshError(`lost connection to ${where}${why ? ` (${why})` : ''} while running \`${shown}\``))
+          return reject(
+            new HostLostError(`lost connection to ${where}${why ? ` (${why})` : ''} while running \`${shown}\``),
+          )
         }
         resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errs).toString(), exitCode })
       })

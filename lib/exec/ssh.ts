@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import type { Client } from 'ssh2'
 import type { SshConfig } from '../config/types.ts'
-import { CommandError, SshError } from '../errors.ts'
+import { CommandError, HostLostError, SshError } from '../errors.ts'
 import { abortable, delay } from './abort.ts'
 import { render, secretsOf, type Command } from '../shell/command.ts'
 import type { Executor, Result, RunOptions } from './executor.ts'
@@ -21,11 +21,11 @@ type Timeouts = 'connectTimeout' | 'keepaliveInterval' | 'keepaliveMaxcount'
 /** `ssh:` config plus what tests (and unusual setups) inject instead of the user's ~/.ssh. */
 export type SshPoolConfig = Omit<SshConfig, Timeouts> &
   Partial<Pick<SshConfig, Timeouts>> & {
-  /** @default ~/.ssh/known_hosts */
-  readonly knownHostsFile?: string | undefined
-  /** Keys tried when `ssh.keys` is empty. @default the ~/.ssh/id_{ed25519,ecdsa,rsa} that exist */
-  readonly identityFiles?: readonly string[] | undefined
-}
+    /** @default ~/.ssh/known_hosts */
+    readonly knownHostsFile?: string | undefined
+    /** Keys tried when `ssh.keys` is empty. @default the ~/.ssh/id_{ed25519,ecdsa,rsa} that exist */
+    readonly identityFiles?: readonly string[] | undefined
+  }
 
 /** Run-wide knobs; all optional. */
 export interface SshPoolOptions {
@@ -144,7 +144,7 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
   }
 
   function clientFor(conn: Conn): Promise<Client> {
-    if (conn.lost) return Promise.reject(new SshError(`${address(conn.endpoint)} is lost: ${conn.lost}`))
+    if (conn.lost) return Promise.reject(new HostLostError(`${address(conn.endpoint)} is lost: ${conn.lost}`))
     if (conn.client) return conn.client
     const pending = socketFor(conn.endpoint)
       .then((sock) => connect(conn.endpoint, deps, sock))

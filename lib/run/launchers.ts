@@ -39,7 +39,9 @@ export function isLauncher(argv: readonly string[], script: string | undefined):
   if (RUNNERS.test(name)) return true
   if (SHELLS.has(name)) return first === '-c'
   if (/^node(js)?$/.test(name)) {
-    const target = argv.find((a, i) => i > 0 && !a.startsWith('-') && argv[i - 1] !== '--require' && argv[i - 1] !== '--import')
+    const target = argv.find(
+      (a, i) => i > 0 && !a.startsWith('-') && argv[i - 1] !== '--require' && argv[i - 1] !== '--import',
+    )
     if (!target) return false
     return RUNNERS.test(basename(target)) || target.includes('/tsx/dist/cli') || target === script
   }

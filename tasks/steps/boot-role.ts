@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Env, Role } from '../../lib/config/types.ts'
 import type { DeployContext } from '../../lib/context.ts'
-import { CancelledError, CommandError, HealthcheckError } from '../../lib/errors.ts'
+import { CancelledError, CommandError, HealthcheckError, HostLostError } from '../../lib/errors.ts'
 import type { Barrier } from '../../lib/run/barrier.ts'
 import { envFor } from '../../lib/config/env.ts'
 import * as app from '../../lib/commands/app.ts'
@@ -46,13 +46,21 @@ interface RoleBoot extends BootParams {
  */
 export async function bootRole(ctx: DeployContext, task: Task, params: BootParams): Promise<void> {
   const boot = roleBoot(ctx, task, params)
-  const { home, oldContainer, created } = await prepare(boot)
-  await passBarrier(boot, { created })
-  await startNew(boot, { home, created })
-  await waitHealthy(boot)
-  if (boot.gatekeeper && boot.barrier.open())
-    boot.say(`First ${boot.role.name} container is healthy on ${boot.host}, booting any other roles`)
-  await retireOld(boot, oldContainer)
+  const verdict = boot.gatekeeper ? boot.barrier.booting() : undefined
+  try {
+    const { home, oldContainer, created } = await prepare(boot)
+    await passBarrier(boot, { created })
+    await startNew(boot, { home, created })
+    await waitHealthy(boot)
+    verdict?.done()
+    if (boot.gatekeeper && boot.barrier.open())
+      boot.say(`First ${boot.role.name} container is healthy on ${boot.host}, booting any other roles`)
+    await retireOld(boot, oldContainer)
+  } finally {
+    // A primary boot that ended before a verdict (its host lost, its prepare failed) closes the
+    // barrier only if no other primary container is left to decide it.
+    if (verdict?.undecided()) boot.say(`No ${boot.role.name} container can become healthy, not booting any other roles`)
+  }
   boot.say(`${boot.name} is serving`)
 }
 
@@ -167,16 +175,19 @@ async function waitHealthy(boot: RoleBoot): Promise<void> {
   try {
     await remote.run(health.waitHealthy(config, role, name), { signal: ctx.signal })
   } catch (error) {
-    const closedIt = gatekeeper && boot.barrier.close()
+    // A lost host says nothing about the new version: bootRole's verdict decides what it means.
+    const lost = error instanceof HostLostError
+    const closedIt = gatekeeper && !lost && boot.barrier.close()
     if (closedIt) say(`First ${role.name} container is unhealthy on ${host}, not booting any other roles`)
     // The logs are shown once for the primary role (by the host that closed the barrier; the
     // others failed the same way) and for every failing container of the other roles.
     const report =
-      closedIt || !gatekeeper
+      !lost && (closedIt || !gatekeeper)
         ? await remote.run(health.failureReport(config, role, name), { allowFailure: true }).catch(() => undefined)
         : undefined
     const detail = report ? health.describeFailure(report.stdout) : ''
     await remote.run(app.stopContainer(config, name), { allowFailure: true }).catch(() => undefined)
+    if (lost) throw error
     if (ctx.signal.aborted) throw new CancelledError(`${host}: cancelled while ${name} was starting; it was stopped`)
     const status =
       error instanceof CommandError ? (health.finalStatus(error.stdout) ?? error.stderr.trim()) : String(error)
@@ -187,15 +198,19 @@ async function waitHealthy(boot: RoleBoot): Promise<void> {
   }
 }
 
-/** A proxied role's switch, drain and stop of the old container are one driver call; any other role just stops it. */
+/**
+ * A proxied role's switch, drain and stop are one driver call; any other role just stops. The stop
+ * takes every running container of the role but the new one: the old one, and any a run that lost
+ * this host left running unrouted, so nothing but the new version keeps running.
+ */
 async function retireOld(boot: RoleBoot, oldContainer: string | undefined): Promise<void> {
   const { ctx, host, role, remote, say } = boot
-  const stopOld = oldContainer ? app.stopContainer(ctx.config, oldContainer) : undefined
+  const stopOld = app.stopAllBut(ctx.config, role, boot.name)
   if (role.proxy) {
     const params = { host, newContainer: boot.name, oldContainer, stopOld, signal: ctx.signal, log: say }
     await boot.driver.cutover(remote, ctx.config, role, params)
-  } else if (stopOld) {
-    say(`Stopping ${oldContainer}`)
+  } else {
+    if (oldContainer) say(`Stopping ${oldContainer}`)
     await remote.run(stopOld, { allowFailure: true })
   }
 }

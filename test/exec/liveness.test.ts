@@ -123,7 +123,9 @@ test('on a cancel, a silent host is given one keepalive interval, then its clean
   const started = Date.now()
   const cleanup = await silent.run(cmd('true')).catch((e: unknown) => e)
   expect(cleanup).toBeInstanceOf(SshError)
-  expect((cleanup as Error).message).toMatch(/^lost connection to root@127\.0\.0\.1:\d+ \(no answer within 0\.3 s after the cancel\) before running `true`$/)
+  expect((cleanup as Error).message).toMatch(
+    /^lost connection to root@127\.0\.0\.1:\d+ \(no answer within 0\.3 s after the cancel\) before running `true`$/,
+  )
   expect(Date.now() - started).toBeLessThan(LIVENESS.interval + 1500)
   expect((await cleanupFine).stdout).toBe('cleaned\n')
   const closing = Date.now()

@@ -67,9 +67,25 @@ export class SshError extends DeployError {
   override name = 'SshError'
 }
 
-/** A host stopped answering mid-run (keepalives unanswered, the connection dropped): it is not redialled in this run. */
+/**
+ * A host stopped answering mid-run (keepalives unanswered, the connection dropped): it is not
+ * redialled in this run. `doing` says what was going on (`while running \`…\``, `while waiting for
+ * app-web-v2 to be healthy`); a step that knows better makes a new one with {@link HostLostError.during}.
+ */
 export class HostLostError extends SshError {
   override name = 'HostLostError'
+  readonly where: string
+  readonly why: string | undefined
+  constructor(where: string, why: string | undefined, doing: string, host?: string) {
+    super(`${host ? `${host}: ` : ''}lost connection to ${where}${why ? ` (${why})` : ''} ${doing}`)
+    this.where = where
+    this.why = why
+  }
+
+  /** The same loss, told as `<host>: lost connection to … while <step>`. */
+  during(host: string, step: string): HostLostError {
+    return new HostLostError(this.where, this.why, `while ${step}`, host)
+  }
 }
 
 /** The deploy lock is held by someone else. */

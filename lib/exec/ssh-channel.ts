@@ -63,7 +63,7 @@ export function runChannel({
     client.exec(`sh -c ${quote(`${ANNOUNCE}\n${script}`)}`, (err, channel) => {
       if (err) {
         const why = lost?.()
-        if (why) return reject(new HostLostError(`lost connection to ${where} (${why}) before running \`${shown}\``))
+        if (why) return reject(new HostLostError(where, why, `before running \`${shown}\``))
         const Err = (err as { reason?: unknown }).reason === undefined ? SshError : ChannelRefused
         return reject(new Err(`cannot run \`${shown}\` on ${where}: ${err.message}`, { cause: err }))
       }
@@ -126,9 +126,7 @@ export function runChannel({
         // sshd always sends exit-status or exit-signal for exec; neither means the connection dropped.
         if (!exited) {
           const why = lost?.()
-          return reject(
-            new HostLostError(`lost connection to ${where}${why ? ` (${why})` : ''} while running \`${shown}\``),
-          )
+          return reject(new HostLostError(where, why, `while running \`${shown}\``))
         }
         resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errs).toString(), exitCode })
       })

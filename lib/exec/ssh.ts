@@ -144,7 +144,7 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
   }
 
   function clientFor(conn: Conn): Promise<Client> {
-    if (conn.lost) return Promise.reject(new HostLostError(`${address(conn.endpoint)} is lost: ${conn.lost}`))
+    if (conn.lost) return Promise.reject(new HostLostError(address(conn.endpoint), conn.lost, 'earlier in this run'))
     if (conn.client) return conn.client
     const pending = socketFor(conn.endpoint)
       .then((sock) => connect(conn.endpoint, deps, sock))

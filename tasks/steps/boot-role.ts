@@ -36,6 +36,8 @@ interface RoleBoot extends BootParams {
   /** The new container's `docker run`/`create` parameters, given its cord dir. */
   readonly container: (cordHostDir: string | undefined) => app.RunParams
   readonly say: (line: string) => void
+  /** What the boot is doing now, for the message when the host is lost (`waiting for … to be healthy`). */
+  step: string
 }
 
 /**
@@ -56,6 +58,8 @@ export async function bootRole(ctx: DeployContext, task: Task, params: BootParam
     if (boot.gatekeeper && boot.barrier.open())
       boot.say(`First ${boot.role.name} container is healthy on ${boot.host}, booting any other roles`)
     await retireOld(boot, oldContainer)
+  } catch (error) {
+    throw error instanceof HostLostError ? error.during(boot.host, boot.step) : error
   } finally {
     // A primary boot that ended before a verdict (its host lost, its prepare failed) closes the
     // barrier only if no other primary container is left to decide it.
@@ -87,6 +91,7 @@ function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot 
       extraArgs: extras?.args,
     }),
     say: (line) => void (task.output = line),
+    step: `preparing ${role.name}`,
   }
 }
 
@@ -151,6 +156,7 @@ async function startNew(boot: RoleBoot, { home, created }: { home: string; creat
   const { ctx, role, remote, runId } = boot
   const { config, version } = ctx
   boot.say(`Starting ${boot.name}`)
+  boot.step = `starting ${boot.name}`
   if (!created) {
     const cordHostDir = naming.cordHostDir(config, role, { home, runId })
     await remote.run(app.run(config, role, boot.container(cordHostDir)))
@@ -172,6 +178,7 @@ async function waitHealthy(boot: RoleBoot): Promise<void> {
   const { ctx, host, role, remote, name, gatekeeper, say } = boot
   const { config } = ctx
   say(`Waiting for ${name} to be healthy`)
+  boot.step = `waiting for ${name} to be healthy`
   try {
     await remote.run(health.waitHealthy(config, role, name), { signal: ctx.signal })
   } catch (error) {
@@ -206,6 +213,7 @@ async function waitHealthy(boot: RoleBoot): Promise<void> {
 async function retireOld(boot: RoleBoot, oldContainer: string | undefined): Promise<void> {
   const { ctx, host, role, remote, say } = boot
   const stopOld = app.stopAllBut(ctx.config, role, boot.name)
+  boot.step = `switching ${role.name} to ${boot.name}`
   if (role.proxy) {
     const params = { host, newContainer: boot.name, oldContainer, stopOld, signal: ctx.signal, log: say }
     await boot.driver.cutover(remote, ctx.config, role, params)

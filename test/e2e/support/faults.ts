@@ -44,9 +44,7 @@ export function launch(argv: readonly string[], { cwd, env }: { cwd: string; env
   child.stderr!.on('data', take)
   child.stdin!.end()
   const done = new Promise<Finished>((resolve) =>
-    child.once('close', (code, signal) =>
-      resolve({ code, signal, seconds: (Date.now() - startedAt) / 1000, output }),
-    ),
+    child.once('close', (code, signal) => resolve({ code, signal, seconds: (Date.now() - startedAt) / 1000, output })),
   )
   const until = (re: RegExp): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -69,14 +67,11 @@ export function launch(argv: readonly string[], { cwd, env }: { cwd: string; env
 /** GET /version of `service` from one proxy (a server's port 80, or the load balancer), never throwing. */
 function version(url: URL, service: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve) => {
-    const req = request(
-      { host: url.hostname, port: url.port || 80, path: '/version', timeout: timeoutMs },
-      (res) => {
-        let body = ''
-        res.on('data', (c: Buffer) => (body += c.toString()))
-        res.on('end', () => resolve(res.statusCode === 200 ? body : `HTTP ${res.statusCode}: ${body.slice(0, 80)}`))
-      },
-    )
+    const req = request({ host: url.hostname, port: url.port || 80, path: '/version', timeout: timeoutMs }, (res) => {
+      let body = ''
+      res.on('data', (c: Buffer) => (body += c.toString()))
+      res.on('end', () => resolve(res.statusCode === 200 ? body : `HTTP ${res.statusCode}: ${body.slice(0, 80)}`))
+    })
     req.setHeader('host', `${service}.test`)
     req.setHeader('connection', 'close')
     req.on('error', (error) => resolve(`error: ${error.message}`))
@@ -85,23 +80,30 @@ function version(url: URL, service: string, timeoutMs: number): Promise<string> 
   })
 }
 
+/** The version one proxy serves now (or what went wrong). */
+export const served = (proxy: string, service: string): Promise<string> => version(new URL(proxy), service, 5_000)
+
 /** Requests through proxies, one after another per proxy, until stopped: what a user of the site sees. */
 export function traffic(service: string, proxies: readonly string[]) {
   let running = true
   const answers: string[] = []
+  // Answers that are not a version, with when and where: what a failing scenario prints.
+  const odd: string[] = []
   const loops = proxies.map(async (base) => {
     const url = new URL(base)
     while (running) {
-      answers.push(await version(url, service, 5_000))
+      const answer = await version(url, service, 5_000)
+      answers.push(answer)
+      if (!/^[0-9a-z]+$/.test(answer)) odd.push(`${new Date().toISOString().slice(11, 23)} ${base}: ${answer}`)
       await new Promise((r) => setTimeout(r, 50))
     }
   })
   return {
     /** Every answer: a version, or what went wrong. */
-    async stop(): Promise<{ answers: readonly string[]; versions: ReadonlySet<string> }> {
+    async stop(): Promise<{ answers: readonly string[]; versions: ReadonlySet<string>; odd: readonly string[] }> {
       running = false
       await Promise.all(loops)
-      return { answers, versions: new Set(answers) }
+      return { answers, versions: new Set(answers), odd }
     },
   }
 }
@@ -172,7 +174,9 @@ export async function server(action: 'pause' | 'unpause' | 'stop' | 'start', ip:
 export async function serverBack(ip: string, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs
   for (;;) {
-    const r = await sshExec(ip, 'docker info --format "{{.ServerVersion}}"', { allowFailure: true }).catch(() => undefined)
+    const r = await sshExec(ip, 'docker info --format "{{.ServerVersion}}"', { allowFailure: true }).catch(
+      () => undefined,
+    )
     if (r?.code === 0 && r.stdout.trim()) return
     if (Date.now() > until) throw new Error(`${ip} did not come back within ${timeoutMs} ms`)
     await new Promise((r) => setTimeout(r, 200))

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { quote } from '../../../lib/shell/command.ts'
@@ -180,5 +180,58 @@ export async function serverBack(ip: string, timeoutMs = 60_000): Promise<void> 
     if (r?.code === 0 && r.stdout.trim()) return
     if (Date.now() > until) throw new Error(`${ip} did not come back within ${timeoutMs} ms`)
     await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+/** Every process below `pid` (children, their children…), read from /proc. */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)])
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = []
+  const walk = (p: number): void => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c)
+      walk(c)
+    }
+  }
+  walk(pid)
+  return out
+}
+
+/** Whether a process is still there (a zombie counts as gone: it runs nothing). */
+export function alive(pid: number): boolean {
+  try {
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+
+/** Waits until none of `pids` is alive; resolves with the seconds it took, or rejects after `timeoutMs`. */
+export async function allGone(pids: readonly number[], timeoutMs: number): Promise<number> {
+  const start = Date.now()
+  for (;;) {
+    const left = pids.filter(alive)
+    if (left.length === 0) return (Date.now() - start) / 1000
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`still running after ${timeoutMs} ms: ${left.map((p) => `${p} ${cmdline(p)}`).join('; ')}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+const cmdline = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 120)
+  } catch {
+    return '?'
   }
 }

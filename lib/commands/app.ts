@@ -18,6 +18,7 @@ export {
   currentRunningVersion,
   listVersions,
   staleContainers,
+  restoreRenamed,
   stopAllBut,
   stopCurrent,
 } from './versions.ts'

@@ -1,5 +1,5 @@
 import type { Config, Role } from '../config/types.ts'
-import { cmd, pipe, type Command } from '../shell/command.ts'
+import { and, cmd, or, pipe, type Command } from '../shell/command.ts'
 import { program } from './program.ts'
 import { filterArgs } from './args.ts'
 import { containerPrefix, latestImage } from './naming.ts'
@@ -63,6 +63,14 @@ export const stopAllBut = (
   keep: string,
   { stopWaitTime = config.stopWaitTime }: { stopWaitTime?: number | undefined } = {},
 ): Command => STOP_ALL_BUT({ keep, stop_wait: stopWaitTime }, filterArgs(config, { role }))
+
+/**
+ * A redeploy of the same version that failed before its cutover: the new container `name` (if any)
+ * steps aside as `failed`, and the old one, renamed aside by the prepare, takes `name` back, so the
+ * proxy, which reaches it by that name, finds it again.
+ */
+export const restoreRenamed = (name: string, renamed: string, failed: string): Command =>
+  and(or(cmd('docker', 'rename', name, failed), cmd('true')), cmd('docker', 'rename', renamed, name))
 
 /** `<current id> | xargs -r docker stop [-t N]`: stops the role's current container (Kamal's `app stop`). */
 export const stopCurrent = (

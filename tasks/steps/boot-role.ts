@@ -49,17 +49,24 @@ interface RoleBoot extends BootParams {
 export async function bootRole(ctx: DeployContext, task: Task, params: BootParams): Promise<void> {
   const boot = roleBoot(ctx, task, params)
   const verdict = boot.gatekeeper ? boot.barrier.booting() : undefined
+  // A same-version container renamed aside by the prepare: until the cutover it is the one serving.
+  let renamedAside: string | undefined
   try {
-    const { home, oldContainer, created } = await prepare(boot)
+    const { home, oldContainer, renamed, created } = await prepare(boot)
+    renamedAside = renamed
     await passBarrier(boot, { created })
     await startNew(boot, { home, created })
     await waitHealthy(boot)
     verdict?.done()
     if (boot.gatekeeper && boot.barrier.open())
       boot.say(`First ${boot.role.name} container is healthy on ${boot.host}, booting any other roles`)
+    renamedAside = undefined
     await retireOld(boot, oldContainer)
   } catch (error) {
-    throw error instanceof HostLostError ? error.during(boot.host, boot.step) : error
+    if (error instanceof HostLostError) throw error.during(boot.host, boot.step)
+    // The proxy reaches a container by its name: the one renamed aside gets it back, so it keeps serving.
+    if (renamedAside) await restoreName(boot, renamedAside)
+    throw error
   } finally {
     // A primary boot that ended before a verdict (its host lost, its prepare failed) closes the
     // barrier only if no other primary container is left to decide it.
@@ -103,7 +110,9 @@ function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot 
  * only known from this very round trip. A failed create reads as its own CommandError, as a failed
  * `docker run` would.
  */
-async function prepare(boot: RoleBoot): Promise<{ home: string; oldContainer: string | undefined; created: boolean }> {
+async function prepare(
+  boot: RoleBoot,
+): Promise<{ home: string; oldContainer: string | undefined; renamed: string | undefined; created: boolean }> {
   const { ctx, role, remote, name, gatekeeper, barrier, runId } = boot
   const { config, version } = ctx
   const create =
@@ -124,7 +133,7 @@ async function prepare(boot: RoleBoot): Promise<{ home: string; oldContainer: st
   }
   const prepared = app.parsePrepare(stdout)
   const oldContainer = prepared.current && prepared.current !== name ? prepared.current : prepared.renamed
-  return { home: prepared.home, oldContainer, created: create !== undefined }
+  return { home: prepared.home, oldContainer, renamed: prepared.renamed, created: create !== undefined }
 }
 
 /** Any role but the primary waits until a primary container is healthy; a cancel or a closed barrier removes what it created. */
@@ -221,6 +230,14 @@ async function retireOld(boot: RoleBoot, oldContainer: string | undefined): Prom
     if (oldContainer) say(`Stopping ${oldContainer}`)
     await remote.run(stopOld, { allowFailure: true })
   }
+}
+
+/** The failed new container steps aside (`<name>_failed_<hex>`, kept for `docker logs`); the renamed one gets its name back. */
+async function restoreName({ remote, name, say }: RoleBoot, renamed: string): Promise<void> {
+  const restored = await remote
+    .run(app.restoreRenamed(name, renamed, `${name}_failed_${randomBytes(4).toString('hex')}`), { allowFailure: true })
+    .catch(() => undefined)
+  say(restored?.exitCode === 0 ? `${renamed} is ${name} again` : `Could not rename ${renamed} back to ${name}`)
 }
 
 async function removeCreated({ ctx, role, remote, name, say }: RoleBoot): Promise<void> {

@@ -77,7 +77,7 @@ beforeAll(async () => {
   const v1 = await app.init()
   const first = await app.script('deploy')
   expect(first.code, first.stderr).toBe(0)
-  await moreVersions(app, v1, ['g1', 'g2', 'g3', 'g4', 'g5'])
+  await moreVersions(app, v1, ['g1', 'g2', 'g3', 'g4', 'g5', 'g6'])
 }, 300_000)
 afterEach(() => {
   editConfig(app, () => config)
@@ -86,37 +86,68 @@ afterEach(() => {
 afterAll(() => app.cleanup())
 
 describe('faults of the run', () => {
-  test('SIGTERM to `npx tsx tasks/deploy.ts` cancels as Ctrl-C does: every process ends, the lock is released, the old version serves', async () => {
-    // The new version never turns healthy, so the run is surely mid-boot when the signal comes.
+  // What a user starts: npx over sh over tsx's CLI (which SIGKILLs a child that acknowledges a
+  // signal late), and the slipway command itself. The signal goes to that process only, as a CI
+  // runner's cancel or `kill <pid>` sends it.
+  // Each its own version: a cancelled redeploy of the version already serving is another scenario.
+  const launchers: [string, string, (args: string[]) => string[]][] = [
+    [
+      'npx tsx tasks/deploy.ts',
+      'g1',
+      (args) => ['npx', '--no-install', 'tsx', join(SLIPWAY, 'tasks/deploy.ts'), ...args],
+    ],
+    ['slipway deploy', 'g6', (args) => [process.execPath, join(SLIPWAY, 'bin/slipway.js'), 'deploy', ...args]],
+  ]
+  test.each(launchers)(
+    'SIGTERM to `%s` cancels as Ctrl-C does: every process ends, the lock is released, the old version serves',
+    async (_, version, argv) => {
+      // The new version never turns healthy, so the run is surely mid-boot when the signal comes.
+      editConfig(app, (yml) => yml.replace('http://127.0.0.1/up', 'http://127.0.0.1/never'))
+      const before = await servedNow()
+      const load = traffic(app.service, [sandbox.lbUrl])
+      const run = launch(argv(['--skip-push', '--version', version]), { cwd: app.dir, env: app.env })
+      await run.until(new RegExp(`Waiting for ${app.service}-web-${version} to be healthy`))
+      const tree = descendants(run.child.pid!)
+      const sent = Date.now()
+      run.child.kill('SIGTERM')
+      const end = await run.done
+      // Whatever the launcher does, the deploy below it cleans up and ends, within the stop of the new container.
+      const bound = STOP_WAIT + KEEPALIVE + 15
+      const gone = await allGone(tree, bound * 1000)
+      const seen = await load.stop()
+
+      expect((Date.now() - sent) / 1000).toBeLessThan(bound)
+      expect(end.output).toMatch(/Cancelling \((SIGTERM|[^)]*, pid \d+, has ended)\)/)
+      expect(await lockHeld(app, s1), end.output).toBe(false)
+      expect(
+        seen.answers.filter((v) => v !== before),
+        seen.odd.join('\n'),
+      ).toEqual([])
+      for (const host of [s1, s2])
+        expect(await running(host), `${end.output}\n(all gone after ${gone} s)`).not.toContain(web(version))
+      expect((await containers(app, s3)).filter((c) => c.includes(`-${version} running`))).toEqual([])
+
+      editConfig(app, () => config)
+      await rerun(version)
+    },
+  )
+
+  test('Ctrl-C during a redeploy of the version already serving: the container renamed aside gets its name back and keeps serving', async () => {
+    const serving = await servedNow()
     editConfig(app, (yml) => yml.replace('http://127.0.0.1/up', 'http://127.0.0.1/never'))
-    const before = await servedNow()
-    const load = traffic(app.service, [sandbox.lbUrl])
-    const run = launch(['npx', '--no-install', 'tsx', ...tsx('g1').slice(1)], {
-      cwd: app.dir,
-      env: app.env,
-    })
-    await run.until(new RegExp(`Waiting for ${app.service}-web-g1 to be healthy`))
-    const tree = descendants(run.child.pid!)
-    const sent = Date.now()
-    run.child.kill('SIGTERM') // the npx process only, as a CI runner or `kill <pid>` does
+    const run = deploy(serving)
+    await run.until(new RegExp(`Waiting for ${app.service}-web-${serving} to be healthy`))
+    run.child.kill('SIGINT')
     const end = await run.done
-    // Whatever npx leaves, the deploy below it cleans up and ends, within the stop of the new container.
-    const gone = await allGone(tree, (STOP_WAIT + KEEPALIVE + 15) * 1000)
-    const seen = await load.stop()
 
-    expect((Date.now() - sent) / 1000).toBeLessThan(STOP_WAIT + KEEPALIVE + 15)
-    expect(end.output).toMatch(/Cancelling \((SIGTERM|[^)]*, pid \d+, has ended)\)/)
-    expect(await lockHeld(app, s1), end.output).toBe(false)
-    expect(
-      seen.answers.filter((v) => v !== before),
-      seen.odd.join('\n'),
-    ).toEqual([])
-    for (const host of [s1, s2])
-      expect(await running(host), `${end.output}\n(all gone after ${gone} s)`).not.toContain(web('g1'))
-    expect((await containers(app, s3)).filter((c) => c.includes('-g1 '))).toEqual([])
-
+    expect(end.code, end.output).toBe(130)
+    expect(end.output).toMatch(
+      new RegExp(`${app.service}-web-${serving}_replaced_[0-9a-f]+ is ${app.service}-web-${serving} again`),
+    )
+    expect(await lockHeld(app, s1)).toBe(false)
+    expect(await servedNow()).toBe(serving)
+    for (const host of [s1, s2]) expect(await running(host)).toEqual([web(serving)])
     editConfig(app, () => config)
-    await rerun('g1')
   })
 
   test('a pre-deploy hook that hangs and ignores SIGTERM is stopped after hook_timeout, with every process it started', async () => {

@@ -277,6 +277,25 @@ describe('bootApp', () => {
     for (const host of ['1.1.1.1', '1.1.1.2']) expect(log).toContain(retired(host, 'web'))
   })
 
+  test('a same-version redeploy that fails gives the renamed container its name back, so the proxy finds it again', async () => {
+    const { log, done } = runTree([bootApp()], async (line) => {
+      if (prepared(line) && line.startsWith('1.1.1.1'))
+        return {
+          stdout: 'home=/root\nrenamed=app-web-v2_replaced_0a\ncurrent=app-web-v2_replaced_0a\ncurrent_version=v2\n',
+        }
+      if (prepared(line)) return current(line)
+      if (waits(line))
+        return line.startsWith('1.1.1.1') ? { stdout: 'unhealthy\n', exitCode: 1 } : { stdout: 'healthy\n' }
+      return undefined
+    })
+    await expect(done).rejects.toThrow('1.1.1.1: app-web-v2 did not become healthy')
+    const restore = log.filter((l) => l.startsWith('1.1.1.1: { docker rename app-web-v2 app-web-v2_failed_'))
+    expect(restore).toHaveLength(1)
+    expect(restore[0]).toMatch(/_failed_[0-9a-f]{8} \|\| true; \} && docker rename app-web-v2_replaced_0a app-web-v2$/)
+    // A host that renamed nothing has nothing to give back.
+    expect(log.some((l) => l.startsWith('1.1.1.2') && l.includes('docker rename'))).toBe(false)
+  })
+
   test('every host finishes its cleanup before the error is reported', async () => {
     let slowCleanupDone = false
     const { done } = runTree([bootApp()], async (line) => {

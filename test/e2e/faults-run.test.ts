@@ -1,5 +1,15 @@
 import { execFileSync } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
@@ -16,7 +26,8 @@ import {
   traffic,
   withSsh,
 } from './support/faults.ts'
-import { readSandboxEnv, uniqueService } from './support/sandbox.ts'
+import { escapeValue } from '../../lib/commands/env-file.ts'
+import { readSandboxEnv, sshExec, uniqueService } from './support/sandbox.ts'
 
 // Faults of the run rather than of a server: a SIGTERM to the command the user started, a hook that
 // hangs, and what is refused before anything changes (a wrong registry password, a wrong ssh key, a
@@ -65,18 +76,54 @@ const rerun = async (version: string) => {
 }
 
 let config = ''
+// Hostile values, clear and secret (the first deploy carries them): each must arrive as documented
+// in docs/faults.md and run nothing. The payloads would leave a file named after PWNED.
+const PWNED = `/tmp/pwned-${app.service}`
+const HOSTILE: Record<string, string> = {
+  QUOTES: `it's "quoted"`,
+  DOLLAR: '$HOME ${HOME}',
+  TICKS: `\`touch ${PWNED}-tick\``,
+  SUBST: `$(touch ${PWNED}-subst)`,
+  SEMI: `a; touch ${PWNED}-semi #`,
+  NEWLINE: 'line1\nline2',
+  TAB: 'a\tb',
+  BACKSLASH: 'back\\slash \\n',
+  UNICODE: 'ünï 日本 🚀',
+  PADDED: '  padded  ',
+  EMPTY: '',
+}
+const clearName = (name: string) => `H_${name}`
+const secretName = (name: string) => `S_${name}`
+// A secret no output may show: the first deploy prints and logs none of it.
+const MARKER = `marker-${app.service}-secret`
+Object.assign(app.env, Object.fromEntries(Object.entries(HOSTILE).map(([name, value]) => [secretName(name), value])), {
+  S_MARKER: MARKER,
+})
+let firstOutput = ''
+
 beforeAll(async () => {
   editConfig(app, (yml) =>
     withSsh(yml, `connect_timeout: ${CONNECT}\nkeepalive_interval: ${KEEPALIVE}\nkeepalive_maxcount: 3`)
       .replace('stop_wait_time: 2', `stop_wait_time: ${STOP_WAIT}`)
+      .replace(
+        '    GREETING: hello\n',
+        `    GREETING: hello\n${Object.entries(HOSTILE)
+          .map(([name, value]) => `    ${clearName(name)}: ${JSON.stringify(value)}\n`)
+          .join('')}`,
+      )
+      .replace(
+        '  secret: [DEMO_SECRET]',
+        `  secret: [DEMO_SECRET, S_MARKER, ${Object.keys(HOSTILE).map(secretName).join(', ')}]`,
+      )
       .concat(`hook_timeout: ${HOOK_TIMEOUT}\n`),
   )
   editConfig(app, (yml) => (config = yml))
   // `npx tsx …` in the app repo finds tsx as a user's project does: in its node_modules.
   symlinkSync(join(SLIPWAY, 'node_modules'), join(app.dir, 'node_modules'))
   const v1 = await app.init()
-  const first = await app.script('deploy')
+  const first = await app.script('deploy', ['-v'])
   expect(first.code, first.stderr).toBe(0)
+  firstOutput = first.stdout + first.stderr
   await moreVersions(app, v1, ['g1', 'g2', 'g3', 'g4', 'g5', 'g6'])
 }, 300_000)
 afterEach(() => {
@@ -84,6 +131,37 @@ afterEach(() => {
   rmSync(join(app.dir, '.kamal'), { recursive: true, force: true })
 })
 afterAll(() => app.cleanup())
+
+describe('values', () => {
+  test('hostile env values arrive as written (clear) or env-file escaped (secret), and run nothing', async () => {
+    const container = `${app.service}-web-${(await servedNow()).trim()}`
+    // /proc/1/environ: the container's environment exactly, NUL-separated.
+    const { stdout } = await sshExec(s1, `docker exec ${container} cat /proc/1/environ | base64 -w0`)
+    const environ = new Map(
+      Buffer.from(stdout.trim(), 'base64')
+        .toString()
+        .split('\0')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    )
+    for (const [name, value] of Object.entries(HOSTILE)) {
+      expect(environ.get(clearName(name)), clearName(name)).toBe(value)
+      expect(environ.get(secretName(name)), secretName(name)).toBe(escapeValue(value))
+    }
+    for (const host of [s1, s2, s3]) expect((await sshExec(host, `ls ${PWNED}-* 2>/dev/null; true`)).stdout).toBe('')
+    expect(existsSync(`${PWNED}-tick`) || existsSync(`${PWNED}-subst`) || existsSync(`${PWNED}-semi`)).toBe(false)
+    // The env file holding them is the ssh user's alone.
+    const mode = await sshExec(s1, `stat -c %a .kamal/env/roles/${app.service}-web.env`)
+    expect(mode.stdout.trim()).toBe('600')
+  })
+
+  test('no secret shows in the output of a verbose deploy or in its run log', () => {
+    expect(firstOutput).toContain('[REDACTED]')
+    expect(firstOutput).not.toContain(MARKER)
+    const logs = join(app.dir, '.slipway/logs')
+    for (const file of readdirSync(logs)) expect(readFileSync(join(logs, file), 'utf8')).not.toContain(MARKER)
+  })
+})
 
 describe('faults of the run', () => {
   // What a user starts: npx over sh over tsx's CLI (which SIGKILLs a child that acknowledges a

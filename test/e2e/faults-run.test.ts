@@ -156,9 +156,9 @@ describe('values', () => {
   })
 
   test('no secret shows in the output of a verbose deploy or in its run log', () => {
-    expect(firstOutput).toContain('[REDACTED]')
     expect(firstOutput).not.toContain(MARKER)
     const logs = join(app.dir, '.slipway/logs')
+    expect(readdirSync(logs).length).toBeGreaterThan(0)
     for (const file of readdirSync(logs)) expect(readFileSync(join(logs, file), 'utf8')).not.toContain(MARKER)
   })
 })

@@ -67,6 +67,27 @@ export class SshError extends DeployError {
   override name = 'SshError'
 }
 
+/**
+ * A host stopped answering mid-run (keepalives unanswered, the connection dropped): it is not
+ * redialled in this run. `doing` says what was going on (`while running \`…\``, `while waiting for
+ * app-web-v2 to be healthy`); a step that knows better makes a new one with {@link HostLostError.during}.
+ */
+export class HostLostError extends SshError {
+  override name = 'HostLostError'
+  readonly where: string
+  readonly why: string | undefined
+  constructor(where: string, why: string | undefined, doing: string, host?: string) {
+    super(`${host ? `${host}: ` : ''}lost connection to ${where}${why ? ` (${why})` : ''} ${doing}`)
+    this.where = where
+    this.why = why
+  }
+
+  /** The same loss, told as `<host>: lost connection to … while <step>`. */
+  during(host: string, step: string): HostLostError {
+    return new HostLostError(this.where, this.why, `while ${step}`, host)
+  }
+}
+
 /** The deploy lock is held by someone else. */
 export class LockError extends DeployError {
   override name = 'LockError'
@@ -92,20 +113,53 @@ export class CancelledError extends DeployError {
   override name = 'CancelledError'
 }
 
-/** Several hosts failed: every host task ran to completion first, then all failures are reported. */
+/**
+ * Several hosts failed: every host task ran to completion first, then all failures are reported.
+ * A failure that reads the same on several hosts but for the host's name (a wrong key, a wrong
+ * registry password) is reported once, with the list of hosts.
+ */
 export class HostsError extends DeployError {
   override name = 'HostsError'
   readonly errors: readonly Error[]
-  /** `where` names what failed, for the summary line: `failures on 3 hosts`, `failures in 2 branches`. */
-  constructor(errors: readonly Error[], where: string = `on ${errors.length} hosts`) {
+  /**
+   * `where` names what failed, for the summary line: `failures on 3 hosts`, `failures in 2 branches`;
+   * `hosts[i]` is the host of `errors[i]`, where there is one.
+   */
+  constructor(
+    errors: readonly Error[],
+    where: string = `on ${errors.length} hosts`,
+    hosts: readonly (string | undefined)[] = [],
+  ) {
+    const groups = sameFailures(errors, hosts)
+    const indent = (text: string): string => text.replaceAll('\n', '\n  ')
     super(
       errors.length === 1
         ? errors[0]!.message
-        : `failures ${where}:\n${errors.map((e) => `- ${e.message.replaceAll('\n', '\n  ')}`).join('\n')}`,
-      {
-        cause: errors[0],
-      },
+        : groups.length === 1 && groups[0]!.hosts.length === errors.length
+          ? `the same failure ${where} (${groups[0]!.hosts.join(', ')}):\n${groups[0]!.text}`
+          : `failures ${where}:\n${groups
+              .map((g) => `- ${g.hosts.length > 1 ? `${g.hosts.join(', ')}: ` : ''}${indent(g.text)}`)
+              .join('\n')}`,
+      { cause: errors[0] },
     )
     this.errors = errors
   }
 }
+
+/** Failures grouped by their text with the host's name taken out; a group of one keeps its own text. */
+function sameFailures(errors: readonly Error[], hosts: readonly (string | undefined)[]) {
+  const groups = new Map<string, { hosts: string[]; text: string; first: string }>()
+  errors.forEach((error, i) => {
+    const host = hosts[i]
+    const general = host
+      ? error.message.replace(new RegExp(`^${escapeRegExp(host)}: `), '').replaceAll(host, '<host>')
+      : error.message
+    const key = host ? general : `${i}:${general}`
+    const group = groups.get(key)
+    if (group && host) group.hosts.push(host)
+    else groups.set(key, { hosts: host ? [host] : [], text: general, first: error.message })
+  })
+  return [...groups.values()].map((g) => ({ hosts: g.hosts, text: g.hosts.length > 1 ? g.text : g.first }))
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events'
 import { userInfo } from 'node:os'
 import { relative } from 'node:path'
 import { newRunState, type DeployContext, type DeployTask, type RunReport } from './context.ts'
@@ -22,11 +21,13 @@ import { recorder } from './exec/recorder.ts'
 import { cmd, type Secret } from './shell/command.ts'
 import { scrub } from './exec/output.ts'
 import type { Executor } from './exec/executor.ts'
-import { LOG_DIR, LOGS_KEPT, openRunLog, secretsIn, type RunLog } from './run/run-log.ts'
+import { knownSecrets, LOG_DIR, LOGS_KEPT, openRunLog, type RunLog } from './run/run-log.ts'
 import { wrapToWidth } from './run/wrap.ts'
 import type { RendererName } from './run/terminal.ts'
 import { outcomeLine } from './run/summary.ts'
 import { confirm } from './run/confirm.ts'
+import { relayed } from './run/relay.ts'
+import { cancellation } from './run/signals.ts'
 
 /** Options of `run()`, for programmatic use and tests. */
 export interface RunOptions {
@@ -49,7 +50,8 @@ export async function main<const O extends OptionSpecs>(
   command: CliCommand<O>,
   options: RunOptions = {},
 ): Promise<void> {
-  process.exitCode = await run(command, options)
+  // Under tsx's CLI the run happens one process further down, out of reach of tsx's SIGKILL (relay.ts).
+  process.exitCode = await (relayed() ?? run(command, options))
 }
 
 /**
@@ -81,11 +83,19 @@ export async function run<const O extends OptionSpecs>(command: CliCommand<O>, o
     const log = (io.log = openRunLog(io.cwd, [command.name, parsed.subcommand].filter(Boolean).join('-')))
     log.line(`slipway ${command.name} ${argv.join(' ')} (in ${io.cwd})`)
     session = await openSession(command, parsed, { ...io, log }, cancel.signal, opts)
+    const { ctx } = session
+    cancel.onQuit = () => quitNotes(ctx)
     await runTree(stepsFor(command, parsed), session, io, opts)
     printReport(session.ctx.report, io)
     const outcome = outcomeLine(session.ctx, (Date.now() - started) / 1000)
     if (outcome) io.write(outcome)
     log.line(`finished in ${Date.now() - started} ms`)
+    // A cancel that came too late to stop anything (during the tag, which always finishes): the
+    // outcome above holds, and what was skipped is said once more.
+    if (cancel.signal.aborted) {
+      io.write('cancelled: the steps already running finished; the ones after them (prune, hooks) were skipped')
+      return 130
+    }
     return 0
   } catch (error) {
     // What the run found is printed whether it succeeded or not: a host that answered is shown even
@@ -141,35 +151,13 @@ const LOG_HELP = [
   `to ${LOG_DIR}/ under the app's directory; the last ${LOGS_KEPT} are kept. NO_COLOR=1 turns colours off.`,
 ].join('\n')
 
-/** Signals closer together than this are one Ctrl-C, passed on by the processes above this one. */
-const REPEAT_MS = 1000
-
-/** Ctrl-C / SIGTERM abort the run's one signal; a second one quits at once. */
-function cancellation(write: (line: string) => void): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController()
-  // Every command in flight listens to the run's one signal; a 10-host deploy has more than Node's default 10.
-  setMaxListeners(0, controller.signal)
-  let cancelledAt = 0
-  const onSignal = (): void => {
-    if (controller.signal.aborted) {
-      // One Ctrl-C often arrives several times: the terminal signals the whole foreground process
-      // group, and npm, npx and tsx each pass it on to their child as well.
-      if (Date.now() - cancelledAt < REPEAT_MS) return
-      quitNow()
-    }
-    cancelledAt = Date.now()
-    write('Cancelling: no new work starts; running hosts clean up (press Ctrl-C again to quit at once)')
-    controller.abort()
-  }
-  process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
-  return { signal: controller.signal, dispose: () => void process.off('SIGINT', onSignal).off('SIGTERM', onSignal) }
-}
-
-// The second Ctrl-C: leave at once, but with the terminal's cursor (hidden while the tree is drawn) back.
-function quitNow(): never {
-  if (process.stderr.isTTY) process.stderr.write('\n\x1b[?25h')
-  process.exit(130)
-}
+// What a second Ctrl-C leaves behind that the user must clean up.
+const quitNotes = (ctx: DeployContext): string[] =>
+  ctx.found.holdingLock
+    ? [
+        `quit at once: the deploy lock on ${ctx.selection.primaryHost} is still held; release it with \`slipway lock release\``,
+      ]
+    : []
 
 /** One run's context, the dry run's record, and how to close the connections. */
 interface Session {
@@ -190,7 +178,7 @@ async function openSession(
   // Kamal's convention: `.env` (and `.env.<destination>`) hold this project's values, over the process env.
   const env = loadSecrets(cwd, flags.destination, io.env)
   const config = await loadConfig({ cwd, file: flags.configFile, destination: flags.destination, env })
-  secrets.push(...secretsIn(config).filter((s) => s.value !== ''))
+  secrets.push(...knownSecrets(config, env))
   log.redact(secrets)
   const selection = select(config, { hosts: flags.hosts, roles: flags.roles, primary: flags.primary })
   const dry = flags.dryRun ? recorder({ reply: () => DRY_RUN_REPLY }) : undefined

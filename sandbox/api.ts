@@ -6,6 +6,7 @@ import { dockerConfig, publishImages } from './publish.ts'
 import { type Layout, type SandboxOptions, layout } from './layout.ts'
 import { ensureLb, stopLb } from './lb.ts'
 import { withInstanceLock } from './lock.ts'
+import { assertOwnedHere } from './owner.ts'
 import { ensurePrerequisites } from './prereqs.ts'
 import { ensureRegistry, registryPaths, stopRegistry } from './registry.ts'
 import { DOCKER, docker } from './run.ts'
@@ -47,6 +48,7 @@ const runningCount = (envFile: string): number | undefined =>
   existsSync(envFile) ? readEnvFile(envFile).SANDBOX_SERVERS?.split(' ').filter(Boolean).length || undefined : undefined
 
 async function up(l: Layout, started: number, log: Log): Promise<UpResult> {
+  await assertOwnedHere(l, 'up')
   mkdirSync(l.dir, { recursive: true, mode: 0o700 })
   const s = await ensureSecrets(l)
   mkdirSync(hostTrust(l), { recursive: true })
@@ -92,7 +94,7 @@ async function up(l: Layout, started: number, log: Log): Promise<UpResult> {
   return { env, envFile: l.envFile, seconds: (performance.now() - started) / 1000, started: startedServers }
 }
 
-/** Starts the missing servers; removes extra, stopped, outdated or other checkouts' ones (a stopped server is recreated, not resumed). */
+/** Starts the missing servers; removes extra, stopped or outdated ones (a stopped server is recreated, not resumed). */
 async function ensureServers(l: Layout, s: SecretPaths, log: Log): Promise<number> {
   const image = await ensureServerImage(log)
   const existing = await existingServers(l)
@@ -118,6 +120,7 @@ export async function sandboxDown(options: Pick<SandboxOptions, 'name'> = {}, lo
 }
 
 async function down(l: Layout, log: Log): Promise<void> {
+  await assertOwnedHere(l, 'down')
   const names = [...(await existingServers(l)).keys()]
   await removeServers(names)
   log(`servers removed: ${names.length}`)

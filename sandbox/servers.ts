@@ -3,8 +3,9 @@ import type { SecretPaths } from './secrets.ts'
 import { docker, run, waitFor } from './run.ts'
 
 /** The label on everything a sandbox creates in the host's docker, valued with the instance name. */
-const LABEL = 'slipway.sandbox.instance'
-const DIR_LABEL = 'slipway.sandbox.dir'
+export const LABEL = 'slipway.sandbox.instance'
+/** The label naming the state directory (so the checkout) an instance's servers and network belong to. */
+export const DIR_LABEL = 'slipway.sandbox.dir'
 
 /** Creates the instance's bridge network unless it exists; refuses one with another subnet. */
 export async function ensureNetwork(l: Layout): Promise<void> {
@@ -22,7 +23,7 @@ export async function ensureNetwork(l: Layout): Promise<void> {
   // prettier-ignore
   await docker(['network', 'create', '--driver', 'bridge',
     '--subnet', l.cidr, '--gateway', l.gateway,
-    '--label', `${LABEL}=${l.name}`,
+    '--label', `${LABEL}=${l.name}`, '--label', `${DIR_LABEL}=${l.dir}`,
     // A readable bridge name (≤ 15 chars) so `ip addr` shows which sandbox owns the gateway address.
     '--opt', `com.docker.network.bridge.name=sbx${l.subnet.split('.').slice(1).join('-')}`,
     l.network])

@@ -18,6 +18,8 @@ export {
   currentRunningVersion,
   listVersions,
   staleContainers,
+  restoreRenamed,
+  stopAllBut,
   stopCurrent,
 } from './versions.ts'
 
@@ -138,8 +140,12 @@ export const tagLatest = (config: Config, version: string): Command =>
  */
 export function pull(config: Config, version: string, { clean = true }: { clean?: boolean } = {}): Command {
   const image = absoluteImage(config, version)
+  // A second deploy of the same version started at the same time may remove the image (its rm below)
+  // between this pull and the check: it removes it once only, so one more pull settles it.
   const check = script(
-    `docker inspect -f "{{ .Config.Labels.service }}" "$1" | grep -x -- "$2" || { echo "Image $1 is missing the 'service' label" >&2; exit 1; }`,
+    `label() { docker inspect -f "{{ .Config.Labels.service }}" "$1"; }; ` +
+      `s=$(label "$1" 2>/dev/null) || { docker pull -q "$1" >/dev/null && s=$(label "$1"); } || exit 1; ` +
+      `[ "$s" = "$2" ] || { echo "Image $1 is missing the 'service' label" >&2; exit 1; }`,
     image,
     config.service,
   )

@@ -1,5 +1,5 @@
 import type { Config, Role } from '../config/types.ts'
-import { cmd, pipe, type Command } from '../shell/command.ts'
+import { and, cmd, or, pipe, type Command } from '../shell/command.ts'
 import { program } from './program.ts'
 import { filterArgs } from './args.ts'
 import { containerPrefix, latestImage } from './naming.ts'
@@ -10,6 +10,7 @@ import { containerPrefix, latestImage } from './naming.ts'
 const CURRENT = program<'ref' | 'prefix' | 'print'>('current-container.sh')
 const VERSIONS = program<'prefix'>('versions.sh')
 const STALE = program<'ref' | 'prefix' | 'stop' | 'stop_wait'>('stale-containers.sh')
+const STOP_ALL_BUT = program<'keep' | 'stop_wait'>('stop-all-but.sh')
 
 const current = (config: Config, role: Role, print: 'id' | 'name' | 'version'): Command =>
   CURRENT({ ref: latestImage(config), prefix: containerPrefix(config, role), print }, filterArgs(config, { role }))
@@ -50,6 +51,26 @@ export function staleContainers(
     filterArgs(config, { role }),
   )
 }
+
+/**
+ * Stops every running container of the role but `keep` (the one just booted and routed), in one
+ * docker call: the old one, a same-version one renamed aside (`_replaced_`), and any that a run which
+ * lost this host started and never routed (sh/stop-all-but.sh).
+ */
+export const stopAllBut = (
+  config: Config,
+  role: Role,
+  keep: string,
+  { stopWaitTime = config.stopWaitTime }: { stopWaitTime?: number | undefined } = {},
+): Command => STOP_ALL_BUT({ keep, stop_wait: stopWaitTime }, filterArgs(config, { role }))
+
+/**
+ * A redeploy of the same version that failed before its cutover: the new container `name` (if any)
+ * steps aside as `failed`, and the old one, renamed aside by the prepare, takes `name` back, so the
+ * proxy, which reaches it by that name, finds it again.
+ */
+export const restoreRenamed = (name: string, renamed: string, failed: string): Command =>
+  and(or(cmd('docker', 'rename', name, failed), cmd('true')), cmd('docker', 'rename', renamed, name))
 
 /** `<current id> | xargs -r docker stop [-t N]`: stops the role's current container (Kamal's `app stop`). */
 export const stopCurrent = (

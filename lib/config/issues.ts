@@ -82,7 +82,8 @@ export function locate(docs: readonly SourceDoc[], issue: ConfigIssue): LocatedI
       if (node?.range) return { ...issue, file: source.file, ...source.position(node.range[0]) }
     }
   }
-  return { ...issue, file: base?.file }
+  // Nothing to point at (an empty file, a document of only comments): its start.
+  return { ...issue, file: base?.file, line: 1, col: 1 }
 }
 
 // `getIn(path, true)` gives the value node: a scalar points at its value, a map at its first key.

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { isAbsolute, relative, resolve } from 'node:path'
+import { homedir } from 'node:os'
+import { isAbsolute, join, relative, resolve } from 'node:path'
 import { ConfigError, DeployError, formatPath, type LocatedIssue } from '../errors.ts'
 import { loadSecrets } from './dotenv.ts'
 import { renderErb } from './erb.ts'
@@ -49,8 +50,18 @@ export function loadConfigSync({ cwd, file, destination, env, warn = warnOnStder
     files.push(overlay)
   }
   const sources = files.map((path) => ({ file: show(cwd, path), text: readFileSync(path, 'utf8') }))
-  return fromSources(sources, { root: cwd, destination, secrets, warn })
+  return fromSources(sources, {
+    root: cwd,
+    destination,
+    secrets,
+    warn,
+    keyExists: (key) => existsSync(keyPath(cwd, key)),
+  })
 }
+
+// Where ssh reads a key from: `~` is the user's home, a relative path is the project's.
+const keyPath = (cwd: string, key: string): string =>
+  key === '~' || key.startsWith('~/') ? join(homedir(), key.slice(1)) : resolve(cwd, key)
 
 const warnOnStderr = (message: string): void => void process.stderr.write(`warning: ${message}\n`)
 
@@ -93,7 +104,14 @@ const show = (cwd: string, path: string): string => {
 // Base first, destination overlay second: the order locate() and the merge rely on.
 function fromSources(
   sources: { file: string; text: string }[],
-  opts: { root: string; destination: string | undefined; secrets: Env; warn: (message: string) => void },
+  opts: {
+    root: string
+    destination: string | undefined
+    secrets: Env
+    warn: (message: string) => void
+    /** Whether an `ssh.keys` file is there (loadConfig checks; parseConfig has no files to look at). */
+    keyExists?: (key: string) => boolean
+  },
 ): Config {
   const read = sources.map(({ file, text }) => {
     const rendered = kamal2First(file, text, () => renderErb(text, { file, env: opts.secrets, root: opts.root }))
@@ -110,6 +128,17 @@ function fromSources(
       issues.map((i) => withErbHint(i, sources)),
     )
   }
+  // An empty file (or one of comments only) is not a map with missing keys: say what it is.
+  const empty = read.findIndex((r) => r.value === null || r.value === undefined)
+  if (empty >= 0)
+    throw new ConfigError(docs[empty]!.file, [
+      {
+        path: [],
+        line: 1,
+        col: 1,
+        message: 'the file is empty: a deploy.yml needs at least service, image, servers and registry',
+      },
+    ])
   const kamal2 = kamal2Error(raw)
   if (kamal2) fail([locate(docs, kamal2)])
   const parsed = DeployYml.safeParse(withoutExtensions(raw))
@@ -122,6 +151,10 @@ function fromSources(
     secrets: opts.secrets,
   })
   const issues = check(config, yml, { destination: opts.destination, version: KAMAL_COMPATIBLE_VERSION })
+  // A missing key would fail every connection later, once per host: say so here, where it is written.
+  for (const [i, key] of config.ssh.keys.entries())
+    if (opts.keyExists && !opts.keyExists(key))
+      issues.push({ path: ['ssh', 'keys', i], message: `no such key file: ${key}` })
   if (issues.length > 0) fail(issues.map((i) => locate(docs, i)))
   const missingSecrets = missing.map(({ name, path }): MissingSecret => {
     const at = locate(docs, { path, message: '' })

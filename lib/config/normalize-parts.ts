@@ -33,6 +33,9 @@ export function normalizeSsh(yml: DeployYml): SshConfig {
     logLevel: ssh.log_level ?? 'fatal',
     verifyHostKey: ssh.verify_host_key ?? 'accept-new',
     maxConcurrentStarts: yml.sshkit?.max_concurrent_starts ?? 30,
+    connectTimeout: ssh.connect_timeout ?? 15,
+    keepaliveInterval: ssh.keepalive_interval ?? 5,
+    keepaliveMaxcount: ssh.keepalive_maxcount ?? 3,
     poolIdleTimeout: yml.sshkit?.pool_idle_timeout ?? 900,
   }
 }

@@ -51,6 +51,7 @@ export function normalize(yml: DeployYml, options: NormalizeOptions): { config: 
     volumes: yml.volumes ?? [],
     assetPath: yml.asset_path,
     hooksPath: yml.hooks_path ?? '.kamal/hooks',
+    hookTimeout: yml.hook_timeout ?? 900,
     allowEmptyRoles: yml.allow_empty_roles ?? false,
     requireDestination: yml.require_destination ?? false,
     retainContainers: yml.retain_containers ?? 5,

@@ -27,6 +27,9 @@ export const HostPort = z
     return z.NEVER
   })
 
+/** Seconds, fractions allowed (`0.5`), more than zero. */
+export const Seconds = z.number({ error: 'expected a number of seconds' }).positive('expected more than 0 seconds')
+
 /** A map of names to stringish values (labels, clear env, build args, log options). */
 export const StringMap = z.record(z.string(), Stringish)
 

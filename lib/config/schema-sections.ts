@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { DockerOptions, Env, HostList, Int, StringMap, Stringish } from './schema-common.ts'
+import { DockerOptions, Env, HostList, Int, Seconds, StringMap, Stringish } from './schema-common.ts'
 
 // One schema per deploy.yml section, strict so a typo is an "unknown key" error.
 // Defaults are applied in normalize.ts (they depend on what else is set), and are
@@ -76,6 +76,11 @@ export const SshYml = z
       .enum(['accept-new', 'always', 'never'])
       .optional()
       .describe('slipway: host key policy like OpenSSH StrictHostKeyChecking; default `accept-new`'),
+    connect_timeout: Seconds.optional().describe('slipway: seconds to connect and log in to a host; default 15'),
+    keepalive_interval: Seconds.optional().describe(
+      'slipway: seconds between keepalives; a host silent for interval × keepalive_maxcount is lost; default 5',
+    ),
+    keepalive_maxcount: Int.optional().describe('slipway: unanswered keepalives before a host is lost; default 3'),
   })
   .describe('How to connect to the servers')
 

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Env, HostList, Int, StringMap, Stringish } from './schema-common.ts'
+import { Env, HostList, Int, Seconds, StringMap, Stringish } from './schema-common.ts'
 import { BuilderYml, HealthcheckYml, LoggingYml, RegistryYml, RoleYml, SshkitYml, SshYml } from './schema-sections.ts'
 import { AccessoryYml, BootYml, ProxyYml, TraefikYml } from './schema-services.ts'
 
@@ -21,6 +21,7 @@ export const DeployYml = z.strictObject({
   volumes: z.array(Stringish).optional().describe('`--volume` values for app containers'),
   asset_path: Stringish.optional().describe('Asset bridging path inside the image (roles may override)'),
   hooks_path: Stringish.optional().describe('Hooks directory; default `.kamal/hooks`'),
+  hook_timeout: Seconds.optional().describe('slipway: seconds a hook may run before it is stopped; default 900'),
   primary_role: Stringish.optional().describe('Role of the primary host, lock and barrier; default `web`'),
   allow_empty_roles: z.boolean().optional().describe('Allow roles without hosts; default false'),
   require_destination: z.boolean().optional().describe('Refuse to run without `-d DESTINATION`; default false'),

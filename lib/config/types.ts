@@ -77,6 +77,11 @@ export interface SshConfig {
   /** OpenSSH-like policy: `accept-new` (default), `always` (must be known), `never` (no check). */
   readonly verifyHostKey: 'accept-new' | 'always' | 'never'
   readonly maxConcurrentStarts: number
+  /** Seconds to connect and log in. */
+  readonly connectTimeout: number
+  /** Seconds between keepalives; a host that leaves `keepaliveMaxcount` of them unanswered is lost. */
+  readonly keepaliveInterval: number
+  readonly keepaliveMaxcount: number
   readonly poolIdleTimeout: number
 }
 
@@ -177,6 +182,8 @@ export interface Config {
   readonly volumes: readonly string[]
   readonly assetPath: string | undefined
   readonly hooksPath: string
+  /** Seconds a hook may run; then its whole process group is stopped. */
+  readonly hookTimeout: number
   readonly allowEmptyRoles: boolean
   readonly requireDestination: boolean
   readonly retainContainers: number

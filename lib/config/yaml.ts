@@ -77,10 +77,28 @@ function toRuby(node: unknown, w: Walk): unknown {
       },
     ])
   }
+  refuseTag(node as Node, w)
   if (isScalar(node)) return scalarValue(node)
   if (isSeq(node)) return node.items.map((item, i) => toRuby(item, { ...w, path: [...w.path, String(i)] }))
   if (isMap(node)) return mapValue(node, w)
   return null
+}
+
+// The tags a deploy.yml may spell out; Psych would build Ruby objects or binary strings for others.
+const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`))
+
+/** A value with any other tag (`!!binary`, `!ruby/object:…`, `!custom`) is refused, in one line. */
+function refuseTag(node: Node, w: Walk): void {
+  const tag = node.tag
+  if (tag === undefined || CORE_TAGS.has(tag)) return
+  const shown = tag.replace(/^tag:yaml\.org,2002:/, '!!')
+  throw new ConfigError(w.file, [
+    {
+      path: w.path,
+      message: `the YAML tag ${shown} is not supported in deploy.yml: write the plain value`,
+      ...w.position(node.range?.[0] ?? 0),
+    },
+  ])
 }
 
 function scalarValue(node: Scalar): unknown {

@@ -77,10 +77,31 @@ export function localExecutor({ cwd, env: baseEnv = {} }: LocalOptions): Executo
   return { host, run }
 }
 
+/** How long a cancelled command's process group gets to end on SIGTERM before it gets SIGKILL. */
+export const KILL_AFTER_MS = 2_000
+
+/**
+ * Ends a command's whole process group: SIGTERM, then SIGKILL for whatever is left after
+ * {@link KILL_AFTER_MS} (a hook that traps or ignores SIGTERM, and its children). The timer keeps
+ * this process alive until then, so nothing outlives the run.
+ */
 function killGroup(pid: number): void {
+  if (!signalGroup(pid, 'SIGTERM')) return
+  const started = Date.now()
+  const check = setInterval(() => {
+    if (!signalGroup(pid, 0)) return clearInterval(check)
+    if (Date.now() - started < KILL_AFTER_MS) return
+    signalGroup(pid, 'SIGKILL')
+    clearInterval(check)
+  }, 50)
+}
+
+/** Sends `signal` to process group `pid`; false when the group is gone. */
+function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
   try {
-    process.kill(-pid, 'SIGTERM')
+    process.kill(-pid, signal)
+    return true
   } catch {
-    // already gone
+    return false
   }
 }

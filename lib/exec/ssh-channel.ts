@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream'
 import type { Client } from 'ssh2'
-import { CancelledError, SshError } from '../errors.ts'
+import { CancelledError, HostLostError, SshError } from '../errors.ts'
 import { quote, script as shScript, type Command } from '../shell/command.ts'
 import type { Result } from './executor.ts'
 import { lineSplitter } from './output.ts'
@@ -24,6 +24,8 @@ export interface ChannelRun {
   readonly signal: AbortSignal | undefined
   /** Called on abort with the remote pid, to kill its process group over another channel. */
   readonly kill: (pid: number) => void
+  /** Why the connection was lost, when it was (no answer to keepalives…). */
+  readonly lost?: (() => string | undefined) | undefined
 }
 
 // The script announces its process group on stderr before anything else, so a cancelled command can
@@ -52,6 +54,7 @@ export function runChannel({
   onOutput,
   signal,
   kill,
+  lost,
 }: ChannelRun): Promise<Result> {
   return new Promise<Result>((resolve, reject) => {
     const cancelled = () => new CancelledError(`cancelled \`${shown}\` on ${where}`)
@@ -59,6 +62,8 @@ export function runChannel({
     // sshd hands the string to the user's login shell; `sh -c` pins the grammar to POSIX sh.
     client.exec(`sh -c ${quote(`${ANNOUNCE}\n${script}`)}`, (err, channel) => {
       if (err) {
+        const why = lost?.()
+        if (why) return reject(new HostLostError(where, why, `before running \`${shown}\``))
         const Err = (err as { reason?: unknown }).reason === undefined ? SshError : ChannelRefused
         return reject(new Err(`cannot run \`${shown}\` on ${where}: ${err.message}`, { cause: err }))
       }
@@ -119,7 +124,10 @@ export function runChannel({
         outLines?.flush()
         errLines?.flush()
         // sshd always sends exit-status or exit-signal for exec; neither means the connection dropped.
-        if (!exited) return reject(new SshError(`lost connection to ${where} while running \`${shown}\``))
+        if (!exited) {
+          const why = lost?.()
+          return reject(new HostLostError(where, why, `while running \`${shown}\``))
+        }
         resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errs).toString(), exitCode })
       })
       if (typeof stdin === 'string' || stdin === undefined) return void channel.end(stdin)

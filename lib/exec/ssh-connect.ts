@@ -36,8 +36,8 @@ export interface ConnectDeps {
   readonly verifyHostKey: 'accept-new' | 'always' | 'never'
   /** `max_concurrent_starts`, shared by all hosts of a run. */
   readonly starts: Semaphore
-  readonly keepaliveInterval: number
-  readonly readyTimeout: number | undefined
+  readonly keepalive: { readonly keepaliveInterval: number; readonly keepaliveCountMax: number }
+  readonly readyTimeout: number
   readonly signal: AbortSignal | undefined
 }
 
@@ -104,7 +104,7 @@ export async function connect(to: Endpoint, deps: ConnectDeps, sock?: Duplex): P
         authHandler: methods,
         hostVerifier,
         algorithms: { serverHostKey },
-        keepaliveInterval: deps.keepaliveInterval,
+        ...deps.keepalive,
         readyTimeout: deps.readyTimeout,
       })
     })

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import type { Client } from 'ssh2'
 import type { SshConfig } from '../config/types.ts'
-import { CommandError, SshError } from '../errors.ts'
+import { CommandError, HostLostError, SshError } from '../errors.ts'
 import { abortable, delay } from './abort.ts'
 import { render, secretsOf, type Command } from '../shell/command.ts'
 import type { Executor, Result, RunOptions } from './executor.ts'
@@ -11,16 +11,21 @@ import { knownHosts } from './known-hosts.ts'
 import { scrub, scrubbedLines } from './output.ts'
 import { semaphore, type Semaphore } from './semaphore.ts'
 import { authMethods, loadKeys } from './ssh-auth.ts'
+import { answers, DEFAULT_LIVENESS, keepaliveOptions, lostReason, type Liveness } from './ssh-liveness.ts'
 import { ChannelRefused, killRemote, runChannel } from './ssh-channel.ts'
 import { address, connect, parseEndpoint, proxyCommandSocket, type ConnectDeps, type Endpoint } from './ssh-connect.ts'
 
+// The timeouts have defaults here too, for pools made without a loaded config (tests, tools).
+type Timeouts = 'connectTimeout' | 'keepaliveInterval' | 'keepaliveMaxcount'
+
 /** `ssh:` config plus what tests (and unusual setups) inject instead of the user's ~/.ssh. */
-export type SshPoolConfig = SshConfig & {
-  /** @default ~/.ssh/known_hosts */
-  readonly knownHostsFile?: string | undefined
-  /** Keys tried when `ssh.keys` is empty. @default the ~/.ssh/id_{ed25519,ecdsa,rsa} that exist */
-  readonly identityFiles?: readonly string[] | undefined
-}
+export type SshPoolConfig = Omit<SshConfig, Timeouts> &
+  Partial<Pick<SshConfig, Timeouts>> & {
+    /** @default ~/.ssh/known_hosts */
+    readonly knownHostsFile?: string | undefined
+    /** Keys tried when `ssh.keys` is empty. @default the ~/.ssh/id_{ed25519,ecdsa,rsa} that exist */
+    readonly identityFiles?: readonly string[] | undefined
+  }
 
 /** Run-wide knobs; all optional. */
 export interface SshPoolOptions {
@@ -28,9 +33,9 @@ export interface SshPoolOptions {
   readonly signal?: AbortSignal | undefined
   /** Channels open at once per connection; more wait. Below sshd's MaxSessions (10). @default 8 */
   readonly channelsPerConnection?: number | undefined
-  /** @default 30_000 (ms), as Kamal */
-  readonly keepaliveInterval?: number | undefined
-  /** Handshake timeout in ms. @default ssh2's 20_000 */
+  /** When a silent host is declared lost, in ms, over the config's `keepalive_*` (tests). */
+  readonly liveness?: Liveness | undefined
+  /** Connect timeout in ms, TCP and handshake, over the config's `connect_timeout` (tests). */
   readonly readyTimeout?: number | undefined
   /** The agent socket. @default process.env.SSH_AUTH_SOCK */
   readonly agent?: string | undefined
@@ -48,24 +53,34 @@ export interface SshPool {
 
 interface Conn {
   client: Promise<Client> | undefined
+  /** The connection once it is up. */
+  ready: Client | undefined
+  /** Why the host is lost for the rest of the run: its commands fail at once, nothing redials. */
+  lost: string | undefined
   readonly channels: Semaphore
   readonly endpoint: Endpoint
 }
 
 // How long close() waits for kills of cancelled commands to reach unresponsive hosts.
 const KILL_GRACE_MS = 5_000
+// How long close() waits for a server to confirm the disconnect: a frozen one never does.
+const CLOSE_GRACE_MS = 2_000
 
 /** The ssh2 executor pool for one run; nothing is dialled until a command needs it. */
 export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPool {
   const sources = { ...config, agent: 'agent' in opts ? opts.agent : process.env.SSH_AUTH_SOCK }
+  const liveness = opts.liveness ?? {
+    interval: (config.keepaliveInterval ?? DEFAULT_LIVENESS.interval / 1000) * 1000,
+    count: config.keepaliveMaxcount ?? DEFAULT_LIVENESS.count,
+  }
   let keys: Promise<Buffer[]> | undefined
   const deps: ConnectDeps = {
     auth: async (user) => authMethods(user, await (keys ??= loadKeys(sources)), sources),
     knownHosts: knownHosts(config.knownHostsFile ?? join(homedir(), '.ssh', 'known_hosts')),
     verifyHostKey: config.verifyHostKey,
     starts: semaphore(config.maxConcurrentStarts),
-    keepaliveInterval: opts.keepaliveInterval ?? 30_000,
-    readyTimeout: opts.readyTimeout,
+    keepalive: keepaliveOptions(liveness),
+    readyTimeout: opts.readyTimeout ?? (config.connectTimeout ?? 15) * 1000,
     signal: opts.signal,
   }
   const conns = new Map<string, Conn>()
@@ -76,13 +91,36 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
   let jump: Promise<Client> | undefined
   const kills = new Set<Promise<void>>()
 
-  const track = (client: Client): Client => {
+  const track = (client: Client, conn?: Conn): Client => {
     connections++
     open.add(client)
-    // After 'ready', errors surface through the channels; this only keeps a late one from crashing the run.
-    client.on('error', () => {}).once('close', () => open.delete(client))
+    if (conn) conn.ready = client
+    // After 'ready', errors surface through the channels; a keepalive timeout also marks the host lost.
+    client
+      .on('error', (error: Error) => {
+        if (conn && /keepalive/i.test(error.message)) conn.lost ??= lostReason(error, liveness)
+      })
+      .once('close', () => {
+        open.delete(client)
+        if (conn?.ready === client) conn.ready = undefined
+      })
     return client
   }
+
+  // On a cancel, every connection must answer within one keepalive interval, or its host is lost:
+  // the cleanup that follows (kills, stopping new containers, the lock) must not wait on a dead host.
+  const onCancel = (): void => {
+    for (const conn of conns.values()) {
+      const client = conn.ready
+      if (!client || conn.lost) continue
+      void answers(client, liveness.interval).then((alive) => {
+        if (alive || conn.lost) return
+        conn.lost = `no answer within ${liveness.interval / 1000} s after the cancel`
+        client.destroy()
+      })
+    }
+  }
+  opts.signal?.addEventListener('abort', onCancel, { once: true })
 
   async function socketFor(to: Endpoint): Promise<Duplex | undefined> {
     if (config.proxyCommand) return proxyCommandSocket(config.proxyCommand, to)
@@ -106,10 +144,11 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
   }
 
   function clientFor(conn: Conn): Promise<Client> {
+    if (conn.lost) return Promise.reject(new HostLostError(address(conn.endpoint), conn.lost, 'earlier in this run'))
     if (conn.client) return conn.client
     const pending = socketFor(conn.endpoint)
       .then((sock) => connect(conn.endpoint, deps, sock))
-      .then(track)
+      .then((client) => track(client, conn))
     conn.client = pending
     // A dropped connection is redialled by the next command; a failed dial is not retried within the run.
     pending.then(
@@ -123,7 +162,13 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
     const existing = executors.get(host)
     if (existing) return existing
     const endpoint = parseEndpoint(host, { user: config.user, port: config.port })
-    const conn: Conn = { client: undefined, channels: semaphore(opts.channelsPerConnection ?? 8), endpoint }
+    const conn: Conn = {
+      client: undefined,
+      ready: undefined,
+      lost: undefined,
+      channels: semaphore(opts.channelsPerConnection ?? 8),
+      endpoint,
+    }
     conns.set(host, conn)
     const where = address(endpoint)
 
@@ -159,6 +204,7 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
             onOutput: lines,
             signal,
             kill: killer,
+            lost: () => conn.lost,
           })
         } catch (error) {
           if (!(error instanceof ChannelRefused) || attempt >= 30) throw error
@@ -194,10 +240,16 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
       clearTimeout(timer)
     }
     const ended = (c: Client) =>
-      new Promise<void>((resolve) => (open.has(c) ? (c.once('close', () => resolve()), c.end()) : resolve()))
+      new Promise<void>((resolve) => {
+        if (!open.has(c)) return resolve()
+        const timer = setTimeout(() => (c.destroy(), resolve()), CLOSE_GRACE_MS)
+        c.once('close', () => (clearTimeout(timer), resolve()))
+        c.end()
+      })
     const targets = [...conns.values()].map((c) => c.client?.then(ended, () => {}))
     await Promise.all(targets)
     await jump?.then(ended, () => {})
+    opts.signal?.removeEventListener('abort', onCancel)
   }
 
   return { executor, close, stats: () => ({ connections, commands: { ...commands }, peakStarts: deps.starts.peak }) }

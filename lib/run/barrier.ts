@@ -7,6 +7,7 @@ import { HealthcheckError } from '../errors.ts'
  */
 export class Barrier {
   #state: 'waiting' | 'open' | 'closed' = 'waiting'
+  #booting = 0
   #settle!: (open: boolean) => void
   readonly #decided = new Promise<boolean>((resolve) => (this.#settle = resolve))
 
@@ -18,6 +19,28 @@ export class Barrier {
   /** Returns true only for the caller that closed it (that caller shows the failing logs, once). */
   close(): boolean {
     return this.#decide('closed')
+  }
+
+  /**
+   * A primary-role container starts booting. `done()` once it is healthy or unhealthy (open or close
+   * decide then); `undecided()` when its boot ended without a verdict on the new version (its host
+   * was lost, its prepare failed): the barrier closes only once no other primary container is still
+   * booting to decide it, so the roles waiting at it never wait for nothing.
+   */
+  booting(): { undecided(): boolean; done(): void } {
+    this.#booting++
+    let counted = true
+    const done = (): void => {
+      if (counted) this.#booting--
+      counted = false
+    }
+    return {
+      undecided: () => {
+        done()
+        return this.#booting === 0 && this.close()
+      },
+      done,
+    }
   }
 
   get state(): 'waiting' | 'open' | 'closed' {

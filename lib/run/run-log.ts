@@ -91,6 +91,18 @@ export function openRunLog(root: string, command: string, now = new Date()): Run
   }
 }
 
+/**
+ * Every value of a run known to be secret, none empty: the config's Secrets (registry password,
+ * env secrets, key data) and the build secrets, whose values the builder reads from the environment.
+ */
+export function knownSecrets(
+  config: { readonly builder: { readonly secrets: readonly string[] } },
+  env: Readonly<Record<string, string | undefined>>,
+): Secret[] {
+  const build = config.builder.secrets.map((name) => env[name]).filter((v): v is string => typeof v === 'string')
+  return [...secretsIn(config), ...build.map((v) => new Secret(v))].filter((s) => s.value !== '')
+}
+
 /** Every Secret anywhere in a value (the loaded config): registry password, env secrets, key data. */
 export function secretsIn(value: unknown, seen = new Set<unknown>()): Secret[] {
   if (value instanceof Secret) return [value]

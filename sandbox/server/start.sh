@@ -9,6 +9,9 @@ done
 # Bind mounts made by containers of the inner engine must propagate.
 mount --make-rshared /
 mkdir -p /run/sshd /var/log
+# After `docker stop` + `docker start` of this server, /run still holds the last boot's pid files
+# and sockets, and dockerd refuses to start ("pid file found"): a server that restarts starts clean.
+rm -rf /var/run/docker.pid /run/docker /run/containerd
 dockerd --log-level warn >/var/log/dockerd.log 2>&1 &
 # The builder server: a second sshd for the non-root `builder` user on its own port, with its own log.
 if [ -n "${SANDBOX_BUILDER_PORT:-}" ]; then

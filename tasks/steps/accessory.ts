@@ -115,6 +115,7 @@ function perHost(title: string, name: string, job: Job | BootMode): DeployTask {
         task,
         [...plan].map(([host, list]) => ({
           title: host,
+          host,
           run: async (c, t) => {
             for (const accessory of list) {
               t.output = `${accessory.name} (${accessory.service})`

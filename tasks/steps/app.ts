@@ -27,7 +27,11 @@ export const pullImage = (): DeployTask =>
     },
   )
 
-/** Moves `latest[-DEST]` to this version on every host: only after every host booted, so "the current container" stays trustworthy. */
+/**
+ * Moves `latest[-DEST]` to this version on every host: only after every host booted, so "the
+ * current container" stays trustworthy. Once it starts it is not cancelled: every host is serving
+ * the new version by then, and a tag moved on some hosts only would make "current" differ by host.
+ */
 export const tagLatest = (): DeployTask =>
   onHosts(
     'Tag latest',
@@ -39,14 +43,18 @@ export const tagLatest = (): DeployTask =>
     },
   )
 
-/** Keeps `retain_containers` stopped containers per role and the images they use; removes the rest. */
+/**
+ * Keeps `retain_containers` stopped containers per role and the images they use; removes the rest.
+ * Housekeeping only: skipped after a cancel, and stopped where it runs (the next deploy prunes).
+ */
 export const pruneOld = (): DeployTask =>
   onHosts(
     'Prune',
     (ctx) => ctx.selection.hosts,
     async (ctx, host) => {
-      await ctx.remote(host).run(prunedAll(ctx))
+      await ctx.remote(host).run(prunedAll(ctx), { signal: ctx.signal })
     },
+    { skip: (ctx) => ctx.signal.aborted && 'cancelled: skipped (the next deploy prunes)' },
   )
 
 /** Kamal's `prune all` with its two audit lines, in one round trip: containers beyond `retain`, then unused images. */

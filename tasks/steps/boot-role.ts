@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Env, Role } from '../../lib/config/types.ts'
 import type { DeployContext } from '../../lib/context.ts'
-import { CancelledError, CommandError, HealthcheckError } from '../../lib/errors.ts'
+import { CancelledError, CommandError, HealthcheckError, HostLostError } from '../../lib/errors.ts'
 import type { Barrier } from '../../lib/run/barrier.ts'
 import { envFor } from '../../lib/config/env.ts'
 import * as app from '../../lib/commands/app.ts'
@@ -37,6 +37,8 @@ interface RoleBoot extends BootParams {
   /** The new container's `docker run`/`create` parameters, given its cord dir. */
   readonly container: (cordHostDir: string | undefined) => app.RunParams
   readonly say: (line: string) => void
+  /** What the boot is doing now, for the message when the host is lost (`waiting for … to be healthy`). */
+  step: string
 }
 
 /**
@@ -47,13 +49,30 @@ interface RoleBoot extends BootParams {
  */
 export async function bootRole(ctx: DeployContext, task: Task, params: BootParams): Promise<void> {
   const boot = roleBoot(ctx, task, params)
-  const { home, oldContainer, created } = await prepare(boot)
-  await passBarrier(boot, { created })
-  await startNew(boot, { home, created })
-  await waitHealthy(boot)
-  if (boot.gatekeeper && boot.barrier.open())
-    boot.say(`First ${boot.role.name} container is healthy on ${boot.host}, booting any other roles`)
-  await retireOld(boot, oldContainer)
+  const verdict = boot.gatekeeper ? boot.barrier.booting() : undefined
+  // A same-version container renamed aside by the prepare: until the cutover it is the one serving.
+  let renamedAside: string | undefined
+  try {
+    const { home, oldContainer, renamed, created } = await prepare(boot)
+    renamedAside = renamed
+    await passBarrier(boot, { created })
+    await startNew(boot, { home, created })
+    await waitHealthy(boot)
+    verdict?.done()
+    if (boot.gatekeeper && boot.barrier.open())
+      boot.say(`First ${boot.role.name} container is healthy on ${boot.host}, booting any other roles`)
+    renamedAside = undefined
+    await retireOld(boot, oldContainer)
+  } catch (error) {
+    if (error instanceof HostLostError) throw error.during(boot.host, boot.step)
+    // The proxy reaches a container by its name: the one renamed aside gets it back, so it keeps serving.
+    if (renamedAside) await restoreName(boot, renamedAside)
+    throw error
+  } finally {
+    // A primary boot that ended before a verdict (its host lost, its prepare failed) closes the
+    // barrier only if no other primary container is left to decide it.
+    if (verdict?.undecided()) boot.say(`No ${boot.role.name} container can become healthy, not booting any other roles`)
+  }
   boot.say(`${boot.name} is serving`)
 }
 
@@ -80,6 +99,7 @@ function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot 
       extraArgs: extras?.args,
     }),
     say: (line) => void (task.output = line),
+    step: `preparing ${role.name}`,
   }
 }
 
@@ -91,7 +111,9 @@ function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot 
  * only known from this very round trip. A failed create reads as its own CommandError, as a failed
  * `docker run` would.
  */
-async function prepare(boot: RoleBoot): Promise<{ home: string; oldContainer: string | undefined; created: boolean }> {
+async function prepare(
+  boot: RoleBoot,
+): Promise<{ home: string; oldContainer: string | undefined; renamed: string | undefined; created: boolean }> {
   const { ctx, role, remote, name, gatekeeper, barrier, runId } = boot
   const { config, version } = ctx
   const create =
@@ -117,7 +139,7 @@ async function prepare(boot: RoleBoot): Promise<{ home: string; oldContainer: st
   }
   const prepared = app.parsePrepare(stdout)
   const oldContainer = prepared.current && prepared.current !== name ? prepared.current : prepared.renamed
-  return { home: prepared.home, oldContainer, created: create !== undefined }
+  return { home: prepared.home, oldContainer, renamed: prepared.renamed, created: create !== undefined }
 }
 
 /** Any role but the primary waits until a primary container is healthy; a cancel or a closed barrier removes what it created. */
@@ -149,6 +171,7 @@ async function startNew(boot: RoleBoot, { home, created }: { home: string; creat
   const { ctx, role, remote, runId } = boot
   const { config, version } = ctx
   boot.say(`Starting ${boot.name}`)
+  boot.step = `starting ${boot.name}`
   if (!created) {
     const cordHostDir = naming.cordHostDir(config, role, { home, runId })
     await remote.run(app.run(config, role, boot.container(cordHostDir)))
@@ -170,19 +193,23 @@ async function waitHealthy(boot: RoleBoot): Promise<void> {
   const { ctx, host, role, remote, name, gatekeeper, say } = boot
   const { config } = ctx
   say(`Waiting for ${name} to be healthy`)
+  boot.step = `waiting for ${name} to be healthy`
   try {
     await remote.run(health.waitHealthy(config, role, name), { signal: ctx.signal })
   } catch (error) {
-    const closedIt = gatekeeper && boot.barrier.close()
+    // A lost host says nothing about the new version: bootRole's verdict decides what it means.
+    const lost = error instanceof HostLostError
+    const closedIt = gatekeeper && !lost && boot.barrier.close()
     if (closedIt) say(`First ${role.name} container is unhealthy on ${host}, not booting any other roles`)
     // The logs are shown once for the primary role (by the host that closed the barrier; the
     // others failed the same way) and for every failing container of the other roles.
     const report =
-      closedIt || !gatekeeper
+      !lost && (closedIt || !gatekeeper)
         ? await remote.run(health.failureReport(config, role, name), { allowFailure: true }).catch(() => undefined)
         : undefined
     const detail = report ? health.describeFailure(report.stdout) : ''
     await remote.run(app.stopContainer(config, name), { allowFailure: true }).catch(() => undefined)
+    if (lost) throw error
     if (ctx.signal.aborted) throw new CancelledError(`${host}: cancelled while ${name} was starting; it was stopped`)
     const status =
       error instanceof CommandError ? (health.finalStatus(error.stdout) ?? error.stderr.trim()) : String(error)
@@ -193,17 +220,30 @@ async function waitHealthy(boot: RoleBoot): Promise<void> {
   }
 }
 
-/** A proxied role's switch, drain and stop of the old container are one driver call; any other role just stops it. */
+/**
+ * A proxied role's switch, drain and stop are one driver call; any other role just stops. The stop
+ * takes every running container of the role but the new one: the old one, and any a run that lost
+ * this host left running unrouted, so nothing but the new version keeps running.
+ */
 async function retireOld(boot: RoleBoot, oldContainer: string | undefined): Promise<void> {
   const { ctx, host, role, remote, say } = boot
-  const stopOld = oldContainer ? app.stopContainer(ctx.config, oldContainer) : undefined
+  const stopOld = app.stopAllBut(ctx.config, role, boot.name)
+  boot.step = `switching ${role.name} to ${boot.name}`
   if (role.proxy) {
     const params = { host, newContainer: boot.name, oldContainer, stopOld, signal: ctx.signal, log: say }
     await boot.driver.cutover(remote, ctx.config, role, params)
-  } else if (stopOld) {
-    say(`Stopping ${oldContainer}`)
+  } else {
+    if (oldContainer) say(`Stopping ${oldContainer}`)
     await remote.run(stopOld, { allowFailure: true })
   }
+}
+
+/** The failed new container steps aside (`<name>_failed_<hex>`, kept for `docker logs`); the renamed one gets its name back. */
+async function restoreName({ remote, name, say }: RoleBoot, renamed: string): Promise<void> {
+  const restored = await remote
+    .run(app.restoreRenamed(name, renamed, `${name}_failed_${randomBytes(4).toString('hex')}`), { allowFailure: true })
+    .catch(() => undefined)
+  say(restored?.exitCode === 0 ? `${renamed} is ${name} again` : `Could not rename ${renamed} back to ${name}`)
 }
 
 async function removeCreated({ ctx, role, remote, name, say }: RoleBoot): Promise<void> {

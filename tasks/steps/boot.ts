@@ -26,6 +26,7 @@ export const bootApp = (): DeployTask => ({
       fanOut(
         t,
         group.map((host) => ({
+          host,
           title: `${ctx.selection
             .rolesOn(host)
             .map((r) => r.name)

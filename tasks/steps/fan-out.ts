@@ -13,6 +13,8 @@ export type Subtasks = Listr<DeployContext, any, any>
 /** One unit of host work, shown as a subtask titled `title`; it may return subtasks of its own. */
 export interface HostJob {
   readonly title: string
+  /** The host it works on: failures that read the same on several hosts are reported once. */
+  readonly host?: string
   readonly run: (ctx: DeployContext, task: Task) => Promise<void> | Subtasks
 }
 
@@ -83,7 +85,9 @@ export function fanOut(
   }))
   return whenDone(task.newListr(subtasks, { concurrent: limit ?? true, exitOnError: false }), () => {
     const failed = errors.filter((e): e is Error => e !== undefined)
-    if (failed.length > 0) throw new HostsError(failed, where?.(failed.length))
+    if (failed.length === 0) return
+    const hosts = jobs.map((job, index) => (errors[index] ? job.host : undefined)).filter((_, i) => errors[i])
+    throw new HostsError(failed, where?.(failed.length), hosts)
   })
 }
 
@@ -99,7 +103,7 @@ export const onHosts = (
   task: (ctx, task) =>
     fanOut(
       task,
-      hosts(ctx).map((host) => ({ title: host, run: (c, t) => job(c, host, t) })),
+      hosts(ctx).map((host) => ({ title: host, host, run: (c, t) => job(c, host, t) })),
     ),
 })
 
@@ -125,6 +129,7 @@ export const reportOnHosts = (
     const targets = hosts(ctx)
     const jobs = targets.map((host) => ({
       title: host,
+      host,
       run: async (c: DeployContext, t: Task) => void out.set(host, await read(c, host, t)),
     }))
     return whenDone(fanOut(task, jobs), () => {

@@ -65,6 +65,7 @@ export const rebootProxy = ({ rolling = false }: RebootOptions = {}): DeployTask
                   r,
                   group.map((host) => ({
                     title: host,
+                    host,
                     run: async (cc, rt) => {
                       say(rt, `Replacing ${driver.container(cc.config)}`)
                       await record(cc, host, 'Rebooted')

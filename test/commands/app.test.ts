@@ -214,11 +214,26 @@ describe('app lifecycle', () => {
   test('pull: rm --force (failure ignored), pull, then the image must carry the service label', () => {
     expect(render(app.pull(config, '999'), { redact: true })).toBe(
       '{ docker image rm --force dhh/app:999 || true; } && docker pull dhh/app:999 && ' +
-        `sh -c 'docker inspect -f "{{ .Config.Labels.service }}" "$1" | grep -x -- "$2" || { echo "Image $1 is missing the '\\''service'\\'' label" >&2; exit 1; }' sh dhh/app:999 app`,
+        `sh -c 'label() { docker inspect -f "{{ .Config.Labels.service }}" "$1"; }; s=$(label "$1" 2>/dev/null) || ` +
+        `{ docker pull -q "$1" >/dev/null && s=$(label "$1"); } || exit 1; [ "$s" = "$2" ] || ` +
+        `{ echo "Image $1 is missing the '\\''service'\\'' label" >&2; exit 1; }' sh dhh/app:999 app`,
     )
     expect(render(app.pull(config, '999', { clean: false }), { redact: true })).toMatch(
       /^docker pull dhh\/app:999 && sh -c /,
     )
+  })
+
+  test('pull: an image removed between the pull and the check (the same version deployed twice at once) is pulled again', () => {
+    // The fake's image exists once `pull` ran after the last `image rm`; inspect answers its label.
+    const docker = `case "$1 $2" in
+      "image rm") rm -f "$HOME/img" ;;
+      "pull "*) touch "$HOME/img"; [ -f "$HOME/removed-once" ] || { touch "$HOME/removed-once"; rm -f "$HOME/img"; } ;;
+      "inspect -f") [ -f "$HOME/img" ] && echo "\${LABEL:-app}" || { echo "Error: No such object: $4" >&2; exit 1; } ;;
+    esac`
+    const run = runWithFakeDocker(app.pull(config, '999'), docker)
+    expect([run.code, run.calls.filter((c) => c[0] === 'pull').length]).toEqual([0, 2])
+    const wrong = runWithFakeDocker(app.pull(config, '999'), docker, { env: { LABEL: 'other' } })
+    expect([wrong.code, wrong.stderr]).toEqual([1, "Image dhh/app:999 is missing the 'service' label\n"])
   })
 
   test('login and pull in one round trip (as runLoggedIn sends them); the password is not in the command', () => {

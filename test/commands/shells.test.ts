@@ -79,6 +79,11 @@ const scenarios: Record<string, () => Scenario> = {
       expect(run.calls.at(-1)).toEqual(['stop', '-t', '3', 'app-web-v2'])
     },
   }),
+  'stop-all-but.sh': () => ({
+    command: versions.stopAllBut(config, web, 'app-web-v2'),
+    docker: CURRENT,
+    check: (run) => expect([run.code, run.calls.at(-1)]).toEqual([0, ['stop', 'app-web-v1']]),
+  }),
   'app-logs.sh': () => ({
     command: logs(config, web, { lines: 5, follow: true }),
     docker: CURRENT,

@@ -149,6 +149,15 @@ describe('current container (latest image first, then newest running)', () => {
     ])
   })
 
+  test('stopAllBut stops every running container of the role but the one kept, in one docker stop', () => {
+    const run = runWithFakeDocker(versions.stopAllBut(config, web, 'app-web-v2', { stopWaitTime: 4 }), DOCKER)
+    expect(run.code).toBe(0)
+    expect(run.calls.filter((c) => c[0] === 'stop')).toEqual([['stop', '-t', '4', 'app-web-v3', 'app-web-v1']])
+    const alone = DOCKER.replace("printf 'app-web-v3\\napp-web-v2\\napp-web-v1\\n'", 'echo app-web-v2')
+    const none = runWithFakeDocker(versions.stopAllBut(config, web, 'app-web-v2'), alone)
+    expect([none.code, none.calls.filter((c) => c[0] === 'stop')]).toEqual([0, []])
+  })
+
   test('stopCurrent pipes the current id into docker stop', () => {
     expect(render(versions.stopCurrent(makeConfig({ stopWaitTime: 3 }), web), { redact: true })).toMatch(
       / \| xargs -r docker stop -t 3$/,

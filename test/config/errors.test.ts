@@ -1,5 +1,8 @@
 import { expect, test } from 'vitest'
-import { parseConfig } from '../../lib/config/load.ts'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfigSync, parseConfig } from '../../lib/config/load.ts'
 import { ConfigError } from '../../lib/errors.ts'
 
 const REG = 'registry:\n  username: u\n  password: p\n'
@@ -229,4 +232,49 @@ test('x- root keys hold anchors and merge keys work', () => {
     `x-web: &web\n  hosts: [1.1.1.1]\n  cmd: bin/web\nservice: app\nimage: app\nservers:\n  web:\n    <<: *web\n    env: {A: 1}\n${REG}`,
   )
   expect([c.roles[0]!.hosts, c.roles[0]!.cmd, c.roles[0]!.env.clear]).toEqual([['1.1.1.1'], 'bin/web', { A: '1' }])
+})
+
+// What the fuzz test (fuzz.test.ts) found: each refused in one located line, none with a stack.
+test.each([
+  {
+    yml: '',
+    error: 'deploy.yml:1:1 (root): the file is empty: a deploy.yml needs at least service, image, servers and registry',
+  },
+  {
+    yml: '# servers: [1.1.1.1]\n',
+    error: 'deploy.yml:1:1 (root): the file is empty: a deploy.yml needs at least service, image, servers and registry',
+  },
+  {
+    yml: ok('servers: [1.1.1.1]\nweb: !!binary aGk=\n'),
+    error: 'deploy.yml:4:15 web: the YAML tag !!binary is not supported in deploy.yml: write the plain value',
+  },
+  {
+    yml: ok('servers: !ruby/object:Set [1.1.1.1]\n'),
+    error:
+      'deploy.yml:3:27 servers: the YAML tag !ruby/object:Set is not supported in deploy.yml: write the plain value',
+  },
+  {
+    yml: ok('servers: *hosts\n'),
+    error: 'deploy.yml:3:10 servers: unknown alias *hosts: an alias needs an anchor &hosts before it',
+  },
+])('$error', ({ yml, error }) => {
+  const thrown = (() => {
+    try {
+      parseConfig(yml)
+    } catch (e) {
+      return e
+    }
+  })()
+  expect(thrown).toBeInstanceOf(ConfigError)
+  expect((thrown as Error).message).toBe(error)
+})
+
+test('a missing ssh.keys file is refused at load, where it is written', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-keys-'))
+  writeFileSync(join(dir, 'key'), 'x')
+  writeFileSync(join(dir, 'deploy.yml'), ok('servers: [1.1.1.1]\nssh:\n  keys: [key, ~/no/such/key, missing]\n'))
+  expect(() => loadConfigSync({ cwd: dir, env: {} })).toThrow(
+    'deploy.yml:5:15 ssh.keys[1]: no such key file: ~/no/such/key\ndeploy.yml:5:30 ssh.keys[2]: no such key file: missing',
+  )
+  rmSync(dir, { recursive: true })
 })

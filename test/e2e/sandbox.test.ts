@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, inject, test } from 'vitest'
@@ -401,6 +401,51 @@ describe('sandbox lifecycle', () => {
     expect(again.env.SANDBOX_SERVERS).toBe(env.servers.join(' '))
     expect(again.seconds).toBeLessThan(5)
     console.log(`second up: ${again.seconds.toFixed(1)}s`)
+  })
+
+  test('a second checkout of slipway is refused, before any change, with the owner and the ways on', async () => {
+    // A second checkout: this repository's files elsewhere, sharing node_modules, with the same instance settings.
+    const other = mkdtempSync(join(tmpdir(), 'slipway-second-checkout-'))
+    try {
+      const files = execFileSync('git', [
+        '-C',
+        REPO_ROOT,
+        'ls-files',
+        '-z',
+        '--cached',
+        '--others',
+        '--exclude-standard',
+      ])
+        .toString()
+        .split('\0')
+        .filter((f) => f && existsSync(join(REPO_ROOT, f)))
+      for (const f of files) cpSync(join(REPO_ROOT, f), join(other, f), { recursive: true })
+      symlinkSync(join(REPO_ROOT, 'node_modules'), join(other, 'node_modules'))
+      const ids = async () => (await docker(['ps', '-q', '--filter', `name=^${env.raw.SANDBOX_NAME}-`])).stdout
+      const before = await ids()
+      for (const action of ['up', 'down']) {
+        const result = await exec([join(other, 'node_modules/.bin/tsx'), join(other, 'sandbox/cli.ts'), action], {
+          env: {
+            SANDBOX_NAME: env.raw.SANDBOX_NAME!,
+            SANDBOX_SUBNET: env.raw.SANDBOX_SUBNET!,
+            SANDBOX_LB_PORT: new URL(env.lbUrl).port,
+          },
+          allowFailure: true,
+        })
+        expect(result.code, result.stdout + result.stderr).toBe(1)
+        expect(result.stderr).toContain(
+          `sandbox: sandbox instance "${env.raw.SANDBOX_NAME}" (${env.raw.SANDBOX_SUBNET}) is running from another checkout, ${REPO_ROOT}; nothing was changed.`,
+        )
+        expect(result.stderr).toContain(`cd ${REPO_ROOT} && SANDBOX_NAME=${env.raw.SANDBOX_NAME} npm run sandbox:down`)
+      }
+      expect(await ids()).toBe(before)
+      // Not even keys or an env file of its own: only the empty directory its instance lock lived in.
+      const made = existsSync(join(other, '.sandbox')) ? readdirSync(join(other, '.sandbox'), { recursive: true }) : []
+      expect(made.filter((f) => !statSync(join(other, '.sandbox', String(f))).isDirectory())).toEqual([])
+      expect(await sandboxStatus({ name: env.raw.SANDBOX_NAME! }, () => {})).toBe(true)
+    } finally {
+      rmSync(other, { recursive: true, force: true })
+    }
   })
 
   test('status reports every part up', async () => {

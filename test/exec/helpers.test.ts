@@ -71,5 +71,5 @@ test('the executors load under plain Node ESM (tsx), not only through vitest tra
   const { stdout } = await promisify(execFile)('npx', ['tsx', '--eval', code], {
     cwd: new URL('../..', import.meta.url).pathname,
   })
-  expect(stdout.trim()).toBe('sshPool localExecutor recorder writeFile,writeFileCommand')
+  expect(stdout.trim()).toBe('sshPool KILL_AFTER_MS,localExecutor recorder writeFile,writeFileCommand')
 }, 30_000)

@@ -54,7 +54,7 @@ function pool(over: Partial<SshPoolConfig> = {}, opts: SshPoolOptions = {}): Ssh
     poolIdleTimeout: 900,
     knownHostsFile: join(dir, `known_hosts.${++files}`),
     ...over,
-  } satisfies SshConfig & SshPoolConfig
+  } satisfies SshPoolConfig
   const made = sshPool(config, { agent: undefined, ...opts })
   pools.push(made)
   return made

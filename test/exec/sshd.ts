@@ -95,6 +95,8 @@ export async function startSshd({ authorizedKey, hostKey, port, listen = ['127.0
     })
   await waitFor(/Server listening on/, listen.length)
   return {
+    /** The listening sshd; each connection runs in processes below it. */
+    pid: child.pid!,
     port: actualPort,
     hostKeyFile: host.file,
     hostPub,

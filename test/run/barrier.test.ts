@@ -36,4 +36,23 @@ describe('Barrier', () => {
     await expect(waiting).rejects.toThrow(HealthcheckError)
     expect(barrier.state).toBe('waiting')
   })
+
+  test('a primary boot ended without a verdict closes it only when no other primary container is booting', async () => {
+    const barrier = new Barrier()
+    const lostOne = barrier.booting()
+    const other = barrier.booting()
+    expect(lostOne.undecided()).toBe(false)
+    expect(barrier.state).toBe('waiting')
+    other.done()
+    expect(barrier.open()).toBe(true)
+
+    const alone = new Barrier()
+    const waiting = alone.wait()
+    const healthy = alone.booting()
+    healthy.done()
+    expect(alone.booting().undecided()).toBe(true)
+    await expect(waiting).rejects.toThrow('halted at barrier')
+    // Counted once: a second call changes nothing.
+    expect(healthy.undecided()).toBe(false)
+  })
 })

@@ -47,9 +47,13 @@ const kind = (line: string): string =>
             ? 'wait'
             : removes(line)
               ? 'rm'
-              : / docker stop /.test(line)
+              : / docker stop |sh stop-all-but\.sh /.test(line)
                 ? 'stop'
                 : line
+
+// The retire step: every running container of the role but the new one is stopped.
+const retired = (host: string, role: string): string =>
+  `${host}: sh stop-all-but.sh app-${role}-v2 '' --filter label=service=app --filter label=role=${role}`
 
 // traefik routes web (1.1.1.1) and api (1.1.1.3): both containers carry a cord.
 const YML_TRAEFIK = `service: app
@@ -115,8 +119,8 @@ describe('bootApp', () => {
     for (const host of ['1.1.1.1', '1.1.1.2'])
       expect(log.filter((l) => l.startsWith(`${host}:`)).map(kind)).toEqual(['prepare', 'run', 'wait', 'stop'])
     // The old version is stopped on every host once the new one is healthy.
-    for (const host of ['1.1.1.1', '1.1.1.2']) expect(log).toContain(`${host}: docker stop app-web-v1`)
-    expect(log).toContain('1.1.1.3: docker stop app-workers-v1')
+    for (const host of ['1.1.1.1', '1.1.1.2']) expect(log).toContain(retired(host, 'web'))
+    expect(log).toContain(retired('1.1.1.3', 'workers'))
   })
 
   test('a role that finds the barrier already open runs its container as the primary does (no separate create)', async () => {
@@ -158,7 +162,7 @@ describe('bootApp', () => {
     expect(message).toContain('1.1.1.3: first web container is unhealthy, not booting workers')
     expect(log.filter((l) => l.startsWith('1.1.1.3:') && runs(l))).toEqual([])
     for (const host of ['1.1.1.1', '1.1.1.2']) expect(log).toContain(`${host}: docker stop app-web-v2`)
-    expect(log.some((l) => l.includes('docker stop app-web-v1'))).toBe(false)
+    expect(log.some((l) => l.includes('stop-all-but.sh app-web-v2'))).toBe(false)
     // The worker's created container is removed, never started; its old container is left alone.
     expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'rm'])
     expect(log).toContain(
@@ -198,7 +202,7 @@ describe('bootApp', () => {
       /^1\.1\.1\.3: `docker create --restart unless-stopped --name app-workers-v2 .*bin\/jobs` exited with 125:\ndocker: Error response from daemon: Conflict\.$/,
     )
     expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create'])
-    for (const host of ['1.1.1.1', '1.1.1.2']) expect(log).toContain(`${host}: docker stop app-web-v1`)
+    for (const host of ['1.1.1.1', '1.1.1.2']) expect(log).toContain(retired(host, 'web'))
   })
 
   test('a prepare that fails before the create reports the whole command, as before', async () => {
@@ -226,7 +230,7 @@ describe('bootApp', () => {
       '1.1.1.3: `docker start app-workers-v2` exited with 1:\nError response from daemon: OCI runtime create failed',
     )
     expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'start', 'rm'])
-    expect(log).not.toContain('1.1.1.3: docker stop app-workers-v1')
+    expect(log).not.toContain(retired('1.1.1.3', 'workers'))
   })
 
   test("traefik: a proxied worker-side role ties its cord in the create's round trip, under the host's home", async () => {
@@ -269,8 +273,27 @@ describe('bootApp', () => {
       '1.1.1.3: app-workers-v2 did not become healthy (restarting)\ncontainer log (last 1 line):\n  jobs: cannot reach the queue',
     )
     expect(log).toContain('1.1.1.3: docker stop app-workers-v2')
-    expect(log).not.toContain('1.1.1.3: docker stop app-workers-v1')
-    for (const host of ['1.1.1.1', '1.1.1.2']) expect(log).toContain(`${host}: docker stop app-web-v1`)
+    expect(log).not.toContain(retired('1.1.1.3', 'workers'))
+    for (const host of ['1.1.1.1', '1.1.1.2']) expect(log).toContain(retired(host, 'web'))
+  })
+
+  test('a same-version redeploy that fails gives the renamed container its name back, so the proxy finds it again', async () => {
+    const { log, done } = runTree([bootApp()], async (line) => {
+      if (prepared(line) && line.startsWith('1.1.1.1'))
+        return {
+          stdout: 'home=/root\nrenamed=app-web-v2_replaced_0a\ncurrent=app-web-v2_replaced_0a\ncurrent_version=v2\n',
+        }
+      if (prepared(line)) return current(line)
+      if (waits(line))
+        return line.startsWith('1.1.1.1') ? { stdout: 'unhealthy\n', exitCode: 1 } : { stdout: 'healthy\n' }
+      return undefined
+    })
+    await expect(done).rejects.toThrow('1.1.1.1: app-web-v2 did not become healthy')
+    const restore = log.filter((l) => l.startsWith('1.1.1.1: { docker rename app-web-v2 app-web-v2_failed_'))
+    expect(restore).toHaveLength(1)
+    expect(restore[0]).toMatch(/_failed_[0-9a-f]{8} \|\| true; \} && docker rename app-web-v2_replaced_0a app-web-v2$/)
+    // A host that renamed nothing has nothing to give back.
+    expect(log.some((l) => l.startsWith('1.1.1.2') && l.includes('docker rename'))).toBe(false)
   })
 
   test('every host finishes its cleanup before the error is reported', async () => {
@@ -279,7 +302,7 @@ describe('bootApp', () => {
       if (prepared(line)) return current(line)
       if (waits(line))
         return line.startsWith('1.1.1.1') ? { stdout: 'unhealthy\n', exitCode: 1 } : { stdout: 'healthy\n' }
-      if (line.startsWith('1.1.1.2') && line.includes('docker stop app-web-v1')) {
+      if (line.startsWith('1.1.1.2') && line.includes('stop-all-but.sh app-web-v2')) {
         await new Promise((r) => setTimeout(r, 80))
         slowCleanupDone = true
       }

@@ -4,7 +4,9 @@ import { join } from 'node:path'
 import { Listr, ListrTaskEventType } from 'listr2'
 import { afterAll, describe, expect, test } from 'vitest'
 import type { DeployContext } from '../../lib/context.ts'
-import { HookError } from '../../lib/errors.ts'
+import { CancelledError, HookError } from '../../lib/errors.ts'
+import { KILL_AFTER_MS } from '../../lib/exec/local.ts'
+import { alive, eventually } from '../exec/proc.ts'
 import { runHook } from '../../tasks/steps/hooks.ts'
 import { localRunner, makeConfig, makeContext } from '../build/support.ts'
 
@@ -16,7 +18,11 @@ afterAll(() => {
 // A project whose hooks/ holds real sh scripts; runs go through the real local executor.
 function project(
   hooks: Record<string, string>,
-  { mode = 0o755, flags = {} }: { mode?: number; flags?: Record<string, unknown> } = {},
+  {
+    mode = 0o755,
+    flags = {},
+    config = {},
+  }: { mode?: number; flags?: Record<string, unknown>; config?: Record<string, unknown> } = {},
 ) {
   const root = mkdtempSync(join(tmpdir(), 'slipway-hook-task-'))
   dirs.push(root)
@@ -25,7 +31,7 @@ function project(
     writeFileSync(join(root, 'hooks', name), `#!/bin/sh\n${body}\n`)
     chmodSync(join(root, 'hooks', name), mode)
   }
-  const ctx = makeContext(makeConfig({}, { root }), localRunner({ cwd: root }), { flags })
+  const ctx = makeContext(makeConfig(config, { root }), localRunner({ cwd: root }), { flags })
   return { root, ctx }
 }
 
@@ -119,5 +125,38 @@ describe('runHook', () => {
     const { root, ctx } = project({ 'pre-deploy': 'touch ran' }, { flags: { skipHooks: true } })
     await run(ctx, runHook('pre-deploy'))
     expect(existsSync(join(root, 'ran'))).toBe(false)
+  })
+
+  // A hook that ignores SIGTERM, with a child of its own that does too: both must be gone.
+  const STUBBORN = `trap '' TERM INT\nsh -c "trap '' TERM INT; echo \\$\\$ > child.pid; sleep 60" &\necho "waiting forever"\nwait`
+
+  test('hook_timeout stops a hook that hangs, and every process it started, even one that ignores SIGTERM', async () => {
+    const { root, ctx } = project(
+      { 'pre-deploy': STUBBORN, 'post-deploy': 'touch after.txt' },
+      { config: { hook_timeout: 0.5 } },
+    )
+    const started = Date.now()
+    const error = await run(ctx, runHook('pre-deploy'), runHook('post-deploy')).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(HookError)
+    expect((error as Error).message).toBe(
+      'hook pre-deploy did not finish within 0.5 s (hook_timeout): it was stopped, with every process it started:\nwaiting forever',
+    )
+    expect(Date.now() - started).toBeLessThan(2_000)
+    expect(existsSync(join(root, 'after.txt'))).toBe(false)
+    const child = Number(readFileSync(join(root, 'child.pid'), 'utf8'))
+    expect(await eventually(async () => !(await alive(child)), KILL_AFTER_MS + 2_000)).toBe(true)
+  })
+
+  test('a cancel ends the hook at once, and every process it started', async () => {
+    const { root, ctx } = project({ 'pre-deploy': STUBBORN })
+    const controller = new AbortController()
+    const running = run({ ...ctx, signal: controller.signal }, runHook('pre-deploy')).catch((e: unknown) => e)
+    expect(await eventually(() => existsSync(join(root, 'child.pid')), 5_000)).toBe(true)
+    const cancelled = Date.now()
+    controller.abort()
+    expect(await running).toBeInstanceOf(CancelledError)
+    expect(Date.now() - cancelled).toBeLessThan(500)
+    const child = Number(readFileSync(join(root, 'child.pid'), 'utf8'))
+    expect(await eventually(async () => !(await alive(child)), KILL_AFTER_MS + 2_000)).toBe(true)
   })
 })

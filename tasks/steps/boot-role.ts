@@ -35,6 +35,8 @@ interface RoleBoot extends BootParams {
   readonly env: Env
   /** The new container's `docker run`/`create` parameters, given its cord dir. */
   readonly container: (cordHostDir: string | undefined) => app.RunParams
+  /** How the new container's first health check is made early (health.ts `earlyCheck`). */
+  readonly early: health.EarlyCheck
   readonly say: (line: string) => void
 }
 
@@ -62,6 +64,8 @@ function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot 
   const env = envFor(config, role, host)
   const hostnameSuffix = randomBytes(6).toString('hex')
   const extras = role.proxy ? driver.appRun(config, role, { version, host }) : undefined
+  const api = ctx.found.apiVersions.get(host)
+  const early = health.earlyCheck(role, { api, routesOnDockerHealth: driver.routesOnDockerHealth })
   return {
     ...params,
     ctx,
@@ -77,7 +81,9 @@ function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot 
       cordHostDir: extras?.cord ? cordHostDir : undefined,
       labels: extras?.labels,
       extraArgs: extras?.args,
+      startInterval: early === 'start-interval',
     }),
+    early,
     say: (line) => void (task.output = line),
   }
 }
@@ -164,8 +170,10 @@ async function waitHealthy(boot: RoleBoot): Promise<void> {
   const { ctx, host, role, remote, name, gatekeeper, say } = boot
   const { config } = ctx
   say(`Waiting for ${name} to be healthy`)
+  const checkEvery = boot.early === 'own' ? health.EARLY_CHECK_SECONDS : undefined
   try {
-    await remote.run(health.waitHealthy(config, role, name), { signal: ctx.signal })
+    const { stdout } = await remote.run(health.waitHealthy(config, role, name, { checkEvery }), { signal: ctx.signal })
+    if (health.passedOwnCheck(stdout)) say(`${name} passed its health check (Docker's first check is still to come)`)
   } catch (error) {
     const closedIt = gatekeeper && boot.barrier.close()
     if (closedIt) say(`First ${role.name} container is unhealthy on ${host}, not booting any other roles`)

@@ -107,7 +107,7 @@ function dockerCommand(
     '-e', `SLIPWAY_CONTAINER_NAME=${name}`, '-e', `SLIPWAY_VERSION=${version}`,
     envArgs(env, envFilePath(config, role)),
     role.healthArgs && [
-      '--health-cmd', cord ? `(${hc.cmd}) && (stat ${cord.container}/cord > /dev/null || exit 1)` : hc.cmd,
+      '--health-cmd', healthCommand(role, cord?.container),
       '--health-interval', hc.interval,
       ...(startInterval ? ['--health-start-period', hc.interval, '--health-start-interval', `${EARLY_CHECK_SECONDS}s`] : []),
       ...(cord ? ['--volume', `${cord.host}:${cord.container}`] : []),
@@ -123,6 +123,10 @@ function dockerCommand(
   )
   return { docker, cord: cord && role.healthArgs ? cord.host : undefined }
 }
+
+/** The `--health-cmd` of a role's container: its healthcheck command, and with a cord (at `cord` in the container) the cord's check too. */
+export const healthCommand = (role: Role, cord: string | undefined): string =>
+  cord ? `(${role.healthcheck.cmd}) && (stat ${cord}/cord > /dev/null || exit 1)` : role.healthcheck.cmd
 
 /** `docker start <name>` (Kamal's `app start`: no wait); also starts a container `create` made before the barrier opened. */
 export const start = (config: Config, role: Role, version: string): Command =>

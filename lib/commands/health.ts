@@ -19,6 +19,8 @@ interface WaitParams {
    * seconds from the start, and proceed when it passes (sh/include/own-check.sh); default: Docker decides alone.
    */
   readonly checkEvery?: number | undefined
+  /** The container's `--health-cmd` when the caller set it: the own check then need not read it from the container. */
+  readonly checkCommand?: string | undefined
 }
 
 /** Seconds between the early health checks: Docker's `--health-start-interval`, or the wait's own check. */
@@ -58,7 +60,9 @@ export function earlyCheck(
 
 // The waits react to the container's Docker events instead of polling on a timer (see
 // sh/include/container-events.sh); each program documents its output.
-const WAIT_HEALTHY = program<'name' | 'timeout_ms' | 'ready_ms' | 'interval' | 'check_every'>('health-wait.sh')
+const WAIT_HEALTHY = program<'name' | 'timeout_ms' | 'ready_ms' | 'interval' | 'check_every' | 'check_cmd'>(
+  'health-wait.sh',
+)
 const WAIT_UNHEALTHY = program<'name' | 'timeout_ms' | 'interval'>('health-wait-unhealthy.sh')
 const REPORT = program<'name' | 'lines'>('health-report.sh')
 
@@ -75,6 +79,7 @@ export function waitHealthy(config: Config, role: Role, name: string, params: Wa
     interval = 0.2,
     readinessDelay = config.readinessDelay,
     checkEvery,
+    checkCommand,
   } = params
   return WAIT_HEALTHY({
     name,
@@ -82,6 +87,7 @@ export function waitHealthy(config: Config, role: Role, name: string, params: Wa
     ready_ms: ms(readinessDelay),
     interval,
     check_every: checkEvery,
+    check_cmd: checkEvery === undefined ? undefined : checkCommand,
   })
 }
 

@@ -37,6 +37,8 @@ interface RoleBoot extends BootParams {
   readonly container: (cordHostDir: string | undefined) => app.RunParams
   /** How the new container's first health check is made early (health.ts `earlyCheck`). */
   readonly early: health.EarlyCheck
+  /** The `--health-cmd` the new container gets, if slipway sets one. */
+  readonly healthCommand: string | undefined
   readonly say: (line: string) => void
 }
 
@@ -66,6 +68,7 @@ function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot 
   const extras = role.proxy ? driver.appRun(config, role, { version, host }) : undefined
   const api = ctx.found.apiVersions.get(host)
   const early = health.earlyCheck(role, { api, routesOnDockerHealth: driver.routesOnDockerHealth })
+  const cord = extras?.cord && role.healthcheck.cord !== false ? role.healthcheck.cord : undefined
   return {
     ...params,
     ctx,
@@ -84,6 +87,7 @@ function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot 
       startInterval: early === 'start-interval',
     }),
     early,
+    healthCommand: role.healthArgs ? app.healthCommand(role, cord) : undefined,
     say: (line) => void (task.output = line),
   }
 }
@@ -172,7 +176,8 @@ async function waitHealthy(boot: RoleBoot): Promise<void> {
   say(`Waiting for ${name} to be healthy`)
   const checkEvery = boot.early === 'own' ? health.EARLY_CHECK_SECONDS : undefined
   try {
-    const { stdout } = await remote.run(health.waitHealthy(config, role, name, { checkEvery }), { signal: ctx.signal })
+    const wait = health.waitHealthy(config, role, name, { checkEvery, checkCommand: boot.healthCommand })
+    const { stdout } = await remote.run(wait, { signal: ctx.signal })
     if (health.passedOwnCheck(stdout)) say(`${name} passed its health check (Docker's first check is still to come)`)
   } catch (error) {
     const closedIt = gatekeeper && boot.barrier.close()

@@ -115,16 +115,17 @@ const ns = (stamp: string): bigint => BigInt(stamp.replace('.', ''))
 describe('waitHealthy: one remote script on docker events', () => {
   test('arguments: name, timeout in ms (Kamal budget 1+…+max_attempts), readiness_delay in ms, fallback interval', () => {
     const command = health.waitHealthy(config, web, 'app-web-999')
-    expect(argv(command).slice(3)).toEqual(['sh', 'app-web-999', '28000', '7000', '0.2', ''])
+    expect(argv(command).slice(3)).toEqual(['sh', 'app-web-999', '28000', '7000', '0.2', '', ''])
     expect(
       argv(
         health.waitHealthy(config, role('web', { healthcheck: { ...web.healthcheck, maxAttempts: 3 } }), 'x', {
           interval: 0.5,
           readinessDelay: 0.25,
           checkEvery: 0.2,
+          checkCommand: 'curl -f localhost/up',
         }),
       ).slice(4),
-    ).toEqual(['x', '6000', '250', '0.5', '0.2'])
+    ).toEqual(['x', '6000', '250', '0.5', '0.2', 'curl -f localhost/up'])
   })
 
   test('decides at once on the current state, without subscribing', () => {
@@ -350,18 +351,19 @@ describe('waitHealthy with the own check (engines without --health-start-interva
     expect(pids.filter(alive)).toEqual([])
   }
   const own = { checkEvery: 0.05 }
+  // For `check` scripts: $n = how many times the health command has run, this run included.
+  const COUNT = 'n=$(($(cat checks 2>/dev/null || echo 0) + 1)); echo $n > checks'
+  const UNHEALTHY = `{ echo "c0ffee running unhealthy 0" > state; echo "$(date +%s%N) c0ffee health_status: unhealthy" >> events.log; }`
 
   test.each(SHELLS.map((shell) => [shell.join(' '), shell] as const))(
     '%s: proceeds when its health command first passes, while Docker still says starting',
     (_, shell) => {
-      // The command starts passing 0.3 s in (the file `up` appears); Docker never reports anything.
-      const home = homeWith(SHELL_TEST, '[ -f up ]')
-      const run = waitWith(
-        health.waitHealthy(config, web, 'c', own),
-        'running starting 0',
-        `[ $n = 1 ] && later 0.3 'touch up'`,
-        { home, shell },
-      )
+      // The command passes from its second run on; Docker never reports anything.
+      const home = homeWith(SHELL_TEST, `${COUNT}; [ "$n" -ge 2 ]`)
+      const run = waitWith(health.waitHealthy(config, web, 'c', own), 'running starting 0', undefined, {
+        home,
+        shell,
+      })
       expect([run.code, run.stdout, run.stderr]).toEqual([0, 'by=check\nhealthy\n', ''])
       expect(health.passedOwnCheck(run.stdout)).toBe(true)
       // Docker's way of running CMD-SHELL, in the container found by the first look.
@@ -372,7 +374,7 @@ describe('waitHealthy with the own check (engines without --health-start-interva
         '-c',
         'wget -q -O /dev/null http://127.0.0.1/up || exit 1',
       ])
-      expect(execs(run).length).toBeGreaterThan(1)
+      expect(execs(run).length).toBe(2)
       noExecLeft(run)
     },
   )
@@ -380,18 +382,30 @@ describe('waitHealthy with the own check (engines without --health-start-interva
   test.each(SHELLS.map((shell) => [shell.join(' '), shell] as const))(
     '%s: fails at once on unhealthy while its health command keeps failing',
     (_, shell) => {
-      const home = homeWith(SHELL_TEST, 'exit 1')
-      const run = waitWith(
-        health.waitHealthy(config, web, 'c', own),
-        'running starting 0',
-        `[ $n = 1 ] && later 0.3 unhealthy`,
-        { home, shell },
-      )
+      // Docker turns it unhealthy once the command failed twice (as its own checks would have).
+      const home = homeWith(SHELL_TEST, `${COUNT}; [ "$n" -lt 2 ] || ${UNHEALTHY}; exit 1`)
+      const run = waitWith(health.waitHealthy(config, web, 'c', own), 'running starting 0', undefined, {
+        home,
+        shell,
+      })
       expect([run.code, run.stdout, run.stderr]).toEqual([1, 'unhealthy\n', ''])
-      expect(execs(run).length).toBeGreaterThan(1)
+      expect(execs(run).length).toBeGreaterThanOrEqual(2)
       noExecLeft(run)
     },
   )
+
+  test('a health command the caller set is run as Docker runs it, without reading it from the container', () => {
+    const home = homeWith('CMD\n/never\n', '[ "$*" = "/bin/sh -c curl -f \'http://x/up\' || exit 1" ]')
+    const run = waitWith(
+      health.waitHealthy(config, web, 'c', { ...own, checkCommand: "curl -f 'http://x/up' || exit 1" }),
+      'running starting 0',
+      undefined,
+      { home },
+    )
+    expect([run.code, run.stdout]).toEqual([0, 'by=check\nhealthy\n'])
+    expect(run.calls.filter((c) => c[0] === 'inspect' && c[2]!.includes('Healthcheck.Test'))).toEqual([])
+    noExecLeft(run)
+  })
 
   test('a CMD test runs as its argv; Docker healthy first still ends the wait as healthy', () => {
     const home = homeWith('CMD\n/bin/check\n--url\nhttp://x/up\n', 'exit 1')

@@ -10,6 +10,7 @@
 #               (include/own-check.sh) right away and then every check_every seconds, and proceed
 #               when it passes, without waiting for Docker's first check one `interval` after the
 #               start; empty: only Docker's health status decides
+#   check_cmd   the container's --health-cmd, when the caller set it (else read from the container)
 #
 # Output: the last line is the final status, Kamal's words.
 #   exit 0  `healthy` (after a line `by=check` when its own health command passed first, while Docker
@@ -18,7 +19,7 @@
 #   exit 1  at once: `unhealthy`, `exited`, `dead`, `restarting` (it crashed at least once) or
 #           `missing` (no such container);
 #   exit 2  timed out; the line is the last status seen (e.g. `starting`).
-name=$1 timeout_ms=$2 ready_ms=$3 interval=$4 check_every=$5
+name=$1 timeout_ms=$2 ready_ms=$3 interval=$4 check_every=$5 check_cmd=$6
 . ./include/container-events.sh
 . ./include/own-check.sh
 

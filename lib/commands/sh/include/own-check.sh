@@ -5,8 +5,9 @@
 # passes; then it stops `docker events` with SIGKILL, so the reader sees the end of its events and
 # `passed` tells that end from the others. `hush` kills and reaps it on every exit path.
 #
-# The including program sets `id` (after `look`), `pid` (docker events, after `listen`) and
-# `check_every`.
+# The including program sets `id` (after `look`), `pid` (docker events, after `listen`),
+# `check_every`, and `check_cmd`: the container's health command when the caller knows it (it set
+# --health-cmd), which saves reading it from the container.
 # shellcheck disable=SC2034,SC2154 # variables shared with the including program
 
 cpid=''
@@ -17,8 +18,14 @@ check_start() {
     trap - EXIT INT HUP
     c=''
     trap '[ -z "$c" ] || { kill "$c" 2>/dev/null; { wait "$c"; } 2>/dev/null; }; exit 1' TERM
-    # One word a line: CMD-SHELL then the command (its own lines too), or CMD then its argv.
-    test=$(docker inspect --format '{{range .Config.Healthcheck.Test}}{{println .}}{{end}}' "$id" 2>/dev/null) || exit 1
+    # The command as given to `docker run --health-cmd` (CMD-SHELL), else read from the container:
+    # one word a line, CMD-SHELL then the command (its own lines too), or CMD then its argv.
+    if [ -n "$check_cmd" ]; then
+      test="CMD-SHELL
+$check_cmd"
+    else
+      test=$(docker inspect --format '{{range .Config.Healthcheck.Test}}{{println .}}{{end}}' "$id" 2>/dev/null) || exit 1
+    fi
     IFS='
 '
     # shellcheck disable=SC2086 # split into lines (globbing is off)
@@ -44,7 +51,9 @@ check_start() {
       c=$!
       wait "$c"
     done
-  ) &
+    # Nothing of it is worth showing: the check's own output goes nowhere, as Docker's would, and
+    # a shell may report on stderr what a kill interrupted.
+  ) 2>/dev/null &
   cpid=$!
 }
 

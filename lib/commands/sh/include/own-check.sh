@@ -16,8 +16,10 @@ cpid=''
 check_start() {
   (
     trap - EXIT INT HUP
-    c=''
-    trap '[ -z "$c" ] || { kill "$c" 2>/dev/null; { wait "$c"; } 2>/dev/null; }; exit 1' TERM
+    # A TERM (from hush) ends the loop after the current child is killed and reaped, wherever it
+    # lands: also between a fork and `c=$!`, which an exit from the trap would leave running.
+    c='' stop=''
+    trap 'stop=1; [ -z "$c" ] || kill "$c" 2>/dev/null' TERM
     # The command as given to `docker run --health-cmd` (CMD-SHELL), else read from the container:
     # one word a line, CMD-SHELL then the command (its own lines too), or CMD then its argv.
     if [ -n "$check_cmd" ]; then
@@ -40,17 +42,25 @@ $check_cmd"
       CMD) [ $# -gt 0 ] || exit 1 ;;
       *) exit 1 ;;
     esac
-    while :; do
+    while [ -z "$stop" ]; do
       docker exec "$id" "$@" >/dev/null 2>&1 </dev/null &
       c=$!
-      if wait "$c"; then
-        kill -KILL "$pid" 2>/dev/null
+      [ -z "$stop" ] || kill "$c"
+      if wait "$c" && [ -z "$stop" ]; then
+        kill -KILL "$pid"
         exit 0
       fi
+      c=''
+      [ -z "$stop" ] || break
       sleep "$check_every" &
       c=$!
+      [ -z "$stop" ] || kill "$c"
       wait "$c"
+      c=''
     done
+    # Reap what the TERM killed (a wait it interrupted returned before its child was gone).
+    wait
+    exit 1
     # Nothing of it is worth showing: the check's own output goes nowhere, as Docker's would, and
     # a shell may report on stderr what a kill interrupted.
   ) 2>/dev/null &

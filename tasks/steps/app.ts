@@ -1,6 +1,9 @@
 import type { DeployTask } from '../../lib/context.ts'
 import * as app from '../../lib/commands/app.ts'
 import * as prune from '../../lib/commands/prune.ts'
+import { andAll } from '../../lib/commands/args.ts'
+import { CommandError } from '../../lib/errors.ts'
+import { cmd } from '../../lib/shell/command.ts'
 import { onHosts } from './fan-out.ts'
 import { runLoggedIn } from './registry-login.ts'
 
@@ -38,3 +41,26 @@ export const pruneOld = (): DeployTask =>
       await ctx.remote(host).run(prune.all(ctx.config))
     },
   )
+
+/**
+ * `tagLatest()` then `pruneOld()` on each host in ONE round trip (`docker tag && prune`), so the lock
+ * the deploy holds around them is released one round trip sooner. Same order, same effect: the prune
+ * runs only once `latest` moved; a host whose tag succeeded counts as live even if its prune failed.
+ */
+export const tagAndPrune = (): DeployTask =>
+  onHosts(
+    'Tag latest and prune',
+    (ctx) => ctx.selection.hosts,
+    async (ctx, host) => {
+      const tagged = andAll(app.tagLatest(ctx.config, ctx.version), cmd('echo', TAGGED))
+      try {
+        await ctx.remote(host).run(andAll(tagged, prune.all(ctx.config)))
+        ctx.found.live.add(host)
+      } catch (error) {
+        if (error instanceof CommandError && error.stdout.split('\n').includes(TAGGED)) ctx.found.live.add(host)
+        throw error
+      }
+    },
+  )
+
+const TAGGED = 'slipway:tagged'

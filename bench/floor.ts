@@ -6,7 +6,7 @@ import { script } from '../lib/shell/command.ts'
 export interface FloorSample {
   /** `docker build` (BuildKit) of one new commit + `docker push` of it, on this machine. */
   readonly buildPush: number
-  /** `docker pull` of that image on a web server (logged in, connection open). */
+  /** `docker pull` of that image on every server at once (logged in, connections open), the slowest. */
   readonly pull: number
   /** `docker run` + the first passing health command (`docker exec` in a tight loop), on a web server. */
   readonly webStage: number
@@ -25,6 +25,8 @@ export interface FloorTarget {
   readonly repository: string
   readonly web: Executor
   readonly worker: Executor
+  /** Every server, for the pull. */
+  readonly all: readonly Executor[]
   readonly webCheck: string
   readonly workerCmd: string
   readonly workerCheck: string
@@ -67,8 +69,7 @@ export async function measureFloor(target: FloorTarget, tag: string): Promise<Fl
   await local`${docker} build --quiet -f demo/Dockerfile -t ${image} .`
   await local`${docker} push --quiet ${image}`
   const buildPush = performance.now() - started
-  const pull = await ms(web, PULL, image)
-  await ms(worker, PULL, image)
+  const pull = Math.max(...(await Promise.all(target.all.map((server) => ms(server, PULL, image)))))
   const webStage = await ms(web, STAGE, image, target.webCheck)
   const workerStage = await ms(worker, STAGE, image, target.workerCheck, 'sh', '-c', target.workerCmd)
   const retire = await ms(worker, RETIRE, image, 'sh', '-c', target.workerCmd)

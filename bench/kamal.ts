@@ -47,6 +47,7 @@ export async function kamalScenario(target: KamalScenario, runs: number, log: (l
       repository: config.repository,
       web: pool.executor(web),
       worker: pool.executor(worker),
+      all: servers.map((h) => pool.executor(h)),
       webCheck: role('web').healthcheck.cmd,
       workerCmd: role('workers').cmd?.replace(/^sh -c "(.*)"$/, '$1') ?? '',
       workerCheck: role('workers').healthcheck.cmd,

@@ -55,9 +55,9 @@ export const tagAndPrune = (): DeployTask =>
       const tagged = andAll(app.tagLatest(ctx.config, ctx.version), cmd('echo', TAGGED))
       try {
         await ctx.remote(host).run(andAll(tagged, prune.all(ctx.config)))
-        ctx.found.live.add(host)
+        ctx.report.live.add(host)
       } catch (error) {
-        if (error instanceof CommandError && error.stdout.split('\n').includes(TAGGED)) ctx.found.live.add(host)
+        if (error instanceof CommandError && error.stdout.split('\n').includes(TAGGED)) ctx.report.live.add(host)
         throw error
       }
     },

@@ -23,7 +23,7 @@ test('one round trip per host: docker tag, then the prune, in that order; every 
       (h) => `${h}: ${r(app.tagLatest(config, 'v2'))} && echo slipway:tagged && ${r(prune.all(config))}`,
     ),
   )
-  expect([...ctx.found.live].sort()).toEqual(['1.1.1.1', '1.1.1.2', '1.1.1.3'])
+  expect([...ctx.report.live].sort()).toEqual(['1.1.1.1', '1.1.1.2', '1.1.1.3'])
 })
 
 test('a failed prune fails the step, but the host whose tag moved counts as live; a failed tag does not', async () => {
@@ -37,7 +37,7 @@ test('a failed prune fails the step, but the host whose tag moved counts as live
           : undefined,
   })
   await expect(new Listr([tagAndPrune()], { ctx, renderer: 'silent' }).run()).rejects.toThrow()
-  expect([...ctx.found.live].sort()).toEqual(['1.1.1.1', '1.1.1.2'])
+  expect([...ctx.report.live].sort()).toEqual(['1.1.1.1', '1.1.1.2'])
 })
 
 test('the deploy recipe ends with it: no separate tag or prune round trip', async () => {

@@ -30,7 +30,7 @@ export { loginRegistryLocally, buildImage, pushImage, buildAndPush } from './tas
 export { createBuilder, removeBuilder, builderDetails } from './tasks/steps/build-commands.ts'
 export { runHook } from './tasks/steps/hooks.ts'
 export { withLock, acquireLock, releaseLock } from './tasks/steps/lock.ts'
-export { pullImage, tagLatest, pruneOld } from './tasks/steps/app.ts'
+export { pullImage, tagLatest, pruneOld, tagAndPrune } from './tasks/steps/app.ts'
 export { loginRegistryRemotely, runLoggedIn } from './tasks/steps/registry-login.ts'
 export { together, type Lane } from './tasks/steps/together.ts'
 export { bootApp } from './tasks/steps/boot.ts'

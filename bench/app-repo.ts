@@ -6,8 +6,12 @@ import { $ } from 'zx'
 /** This checkout: the demo app and the root .dockerignore are copied from here. */
 const REPO_ROOT = resolve(import.meta.dirname, '..')
 
+/** The deploys the bench measures: the demo's shape (caddy, N servers), or Kamal users' (no proxy, 3 servers). */
+export type Scenario = 'demo' | 'kamal'
+
 /** What the generated deploy.yml needs from the sandbox. */
 export interface BenchApp {
+  readonly scenario?: Scenario
   readonly service: string
   /** Server IPs, primary first. */
   readonly servers: readonly string[]
@@ -20,7 +24,61 @@ export interface BenchApp {
  * deploy.yml in the demo's shape, for any number of servers: web (behind caddy) on every server but
  * the last, the second one tagged `canary`, workers on the last. One server: web only.
  */
-export function benchConfig({ service, servers, registry, sshKey, caddyImage }: BenchApp): string {
+export function benchConfig(app: BenchApp): string {
+  return app.scenario === 'kamal' ? kamalConfig(app) : demoConfig(app)
+}
+
+/** The fixed head of both shapes: service, image, registry from the sandbox's env. */
+const head = ({ service, registry }: BenchApp): string => `service: ${service}
+image: bench/${service}
+registry:
+  server: ${registry}
+  username: <%= ENV.fetch("SANDBOX_REGISTRY_USER") %>
+  password:
+    - SANDBOX_REGISTRY_PASSWORD
+`
+
+/**
+ * deploy.yml as Kamal 1.x users write it, for 3 servers: web on the first two and workers on the
+ * third, no proxy (`traefik: false`), each role with its own health check run every second
+ * (Kamal's default interval), everything else at Kamal's defaults (readiness_delay, stop_wait_time,
+ * retain_containers).
+ */
+export function kamalConfig(app: BenchApp): string {
+  const [web1, web2, worker] = app.servers
+  if (!web1 || !web2 || !worker || app.servers.length !== 3) throw new Error('the Kamal-shaped deploy needs 3 servers')
+  return `${head(app)}servers:
+  web:
+    hosts:
+      - ${web1}
+      - ${web2}
+    traefik: false
+    healthcheck:
+      cmd: wget -q -O /dev/null http://127.0.0.1/up || exit 1
+      interval: 1s
+  workers:
+    hosts:
+      - ${worker}
+    cmd: sh -c "trap 'exit 0' TERM INT; while :; do sleep 1 & wait $!; done"
+    healthcheck:
+      cmd: kill -0 1
+      interval: 1s
+env:
+  clear:
+    GREETING: hello from the benchmark
+  secret:
+    - DEMO_SECRET
+builder:
+  multiarch: false
+  dockerfile: demo/Dockerfile
+ssh:
+  user: root
+  keys:
+    - ${app.sshKey}
+`
+}
+
+function demoConfig({ service, servers, registry, sshKey, caddyImage }: BenchApp): string {
   const web = servers.length > 1 ? servers.slice(0, -1) : servers
   const workers = servers.length > 1 ? servers.slice(-1) : []
   const hosts = (list: readonly string[]): string =>
@@ -35,14 +93,7 @@ ${workers.map((h) => `      - ${h}`).join('\n')}
     cmd: sh -c "trap 'exit 0' TERM INT; while :; do sleep 1 & wait $!; done"
     options:
       no-healthcheck: true`
-  return `service: ${service}
-image: bench/${service}
-registry:
-  server: ${registry}
-  username: <%= ENV.fetch("SANDBOX_REGISTRY_USER") %>
-  password:
-    - SANDBOX_REGISTRY_PASSWORD
-servers:
+  return `${head({ service, servers, registry, sshKey, caddyImage })}servers:
   web:
     hosts:
 ${hosts(web)}${workersRole}

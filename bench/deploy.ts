@@ -4,14 +4,16 @@ import { sandboxDown, sandboxUp } from '../sandbox/api.ts'
 import { benchRepo } from './app-repo.ts'
 import { backgroundBusy } from './cpu.ts'
 import { removeService } from './cleanup.ts'
-import { deployOnce } from './run.ts'
+import { kamalScenario } from './kamal.ts'
+import { deployOnce, servedThroughLb } from './run.ts'
 import { sizeReport, summary, trace, type SizeResult } from './report.ts'
 import type { RunSample } from './stats.ts'
 
-// `npm run bench`: deploys the demo app to a sandbox of 3, then 10 servers, a new commit per run,
-// and prints medians per phase, SSH connections and remote commands per host.
-// BENCH_SERVERS=3,10  BENCH_RUNS=5  BENCH_TRACE=1 (every command of the last run)  BENCH_KEEP=1 (leave the bench sandbox up)
-// BENCH_SUBNET=172.29.42  BENCH_LB_PORT=19142
+// `npm run bench`: the Kamal-shaped deploy (3 servers, no proxy, 1 s health checks) against its
+// measured floor, then the demo app on a sandbox of 3, then 10 servers; a new commit per run; medians
+// per phase, SSH connections and remote commands per host.
+// BENCH_SCENARIOS=kamal,demo  BENCH_SERVERS=3,10 (demo)  BENCH_RUNS=5  BENCH_TRACE=1 (every command of the last run)
+// BENCH_KEEP=1 (leave the bench sandbox up)  BENCH_NAME=slipway-bench  BENCH_SUBNET=172.29.42  BENCH_LB_PORT=19142
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`)
 const positive = (text: string, name: string): number => {
@@ -21,16 +23,20 @@ const positive = (text: string, name: string): number => {
 }
 const sizes = (process.env['BENCH_SERVERS'] ?? '3,10').split(',').map((x) => positive(x.trim(), 'BENCH_SERVERS'))
 const runs = positive(process.env['BENCH_RUNS'] ?? '5', 'BENCH_RUNS')
+const scenarios = (process.env['BENCH_SCENARIOS'] ?? 'kamal,demo').split(',').map((x) => x.trim())
+for (const s of scenarios)
+  if (s !== 'kamal' && s !== 'demo') throw new Error(`BENCH_SCENARIOS: "${s}" is not kamal or demo`)
 // An instance of its own: the default sandbox (shared with the e2e tests) keeps its size and its load.
 const instance = {
-  name: 'slipway-bench',
+  name: process.env['BENCH_NAME'] ?? 'slipway-bench',
   subnet: process.env['BENCH_SUBNET'] ?? '172.29.42',
   lbPort: positive(process.env['BENCH_LB_PORT'] ?? '19142', 'BENCH_LB_PORT'),
 }
 
 const results: SizeResult[] = []
 try {
-  for (const count of sizes) {
+  if (scenarios.includes('kamal')) process.stdout.write(`\n${await kamalShaped()}\n\n`)
+  for (const count of scenarios.includes('demo') ? sizes : []) {
     const up = await sandboxUp({ ...instance, servers: count }, (line) => log(`sandbox: ${line}`))
     const sandbox = up.env
     log(`sandbox: ${count} servers ready in ${up.seconds.toFixed(1)} s`)
@@ -49,7 +55,7 @@ try {
       DEMO_SECRET: 'bench-secret',
       SLIPWAY_KNOWN_HOSTS: sandbox.SANDBOX_KNOWN_HOSTS,
     })
-    const target = { dir: repo.dir, env, lbUrl: sandbox.SANDBOX_LB_URL, service }
+    const target = { dir: repo.dir, env, verify: servedThroughLb(sandbox.SANDBOX_LB_URL, service) }
     try {
       const background = await backgroundBusy()
       // The warm-up boots caddy and pulls the base layers on fresh servers: Kamal's figures are for redeploys too.
@@ -78,13 +84,48 @@ try {
 } finally {
   if (process.env['BENCH_KEEP'] !== '1') await sandboxDown({ name: instance.name }, (line) => log(`sandbox: ${line}`))
 }
-process.stdout.write(
-  `${summary(results)}\n\nKamal 1.9.3 on the same kind of servers: 16 s for 3 servers, 24 s for 10 (12 s of them fixed sleeps), ` +
-    `27 remote commands on the primary. slipway's target: ≤ 4 s, flat up to 10 servers, one SSH connection and ≤ 12 remote commands per host.\n` +
-    `Machine: ${loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' ')} load average at the end (other work on this machine slows every figure).\n`,
-)
+if (results.length > 0)
+  process.stdout.write(
+    `${summary(results)}\n\nKamal 1.9.3 on the same kind of servers: 16 s for 3 servers, 24 s for 10 (12 s of them fixed sleeps), ` +
+      `27 remote commands on the primary. slipway's target: ≤ 4 s, flat up to 10 servers, one SSH connection and ≤ 12 remote commands per host.\n` +
+      `Machine: ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} load average at the end (other work on this machine slows every figure).\n`,
+  )
+
+/** The Kamal-shaped scenario on 3 servers of the bench instance: its report. */
+async function kamalShaped(): Promise<string> {
+  const up = await sandboxUp({ ...instance, servers: 3 }, (line) => log(`sandbox: ${line}`))
+  const sandbox = up.env
+  const servers = sandbox.SANDBOX_SERVERS.split(' ')
+  const service = `bench-${randomBytes(3).toString('hex')}`
+  const repo = await benchRepo({
+    scenario: 'kamal',
+    service,
+    servers,
+    registry: sandbox.SANDBOX_REGISTRY,
+    sshKey: sandbox.SANDBOX_SSH_KEY,
+    caddyImage: sandbox.SANDBOX_CADDY_IMAGE,
+  })
+  const env = stringEnv({
+    ...process.env,
+    ...sandbox,
+    DEMO_SECRET: 'bench-secret',
+    SLIPWAY_KNOWN_HOSTS: sandbox.SANDBOX_KNOWN_HOSTS,
+  })
+  try {
+    return await kamalScenario(
+      { dir: repo.dir, env, servers, docker: sandbox.SANDBOX_DOCKER, commit: repo.commit },
+      runs,
+      log,
+    )
+  } finally {
+    await removeService(repo.dir, env, sandbox.SANDBOX_DOCKER, (line) => log(`cleanup: ${line}`)).catch((e: Error) =>
+      log(`cleanup: ${e.message}`),
+    )
+    repo.remove()
+  }
+}
 
 function stringEnv(env: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'))

@@ -110,12 +110,17 @@ export function probe(): Probe {
   }
 }
 
-/** `docker login, docker pull, sh`: program (and docker's subcommand) of each simple command, in order, deduplicated. */
+/**
+ * `docker login, docker pull, sh health-wait.sh`: program (docker's subcommand, a remote program's
+ * file) of each simple command, in order, deduplicated.
+ */
 export function programs(command: Command): string {
   const names: string[] = []
   const walk = (c: Command): void => {
     if (c.kind === 'template') return void (names.includes('sh') || names.push('sh'))
     if (c.kind !== 'exec') return c.commands.forEach(walk)
+    // A remote program (lib/commands/sh) by its file: `sh health-wait.sh` says which wait it was.
+    if (c.program !== undefined) return void (names.includes(`sh ${c.program}`) || names.push(`sh ${c.program}`))
     // `env A=1 docker build` is a docker build; `|| true` adds nothing worth a name.
     const words =
       c.argv[0] === 'env' ? c.argv.slice(1).filter((a) => typeof a !== 'string' || !/^\w+=/.test(a)) : c.argv

@@ -1,22 +1,25 @@
 import { request } from 'node:http'
+import { loadavg } from 'node:os'
 import { run } from '../lib/main.ts'
 import { deploySteps } from '../tasks/steps/recipes.ts'
+import type { Executor } from '../lib/exec/executor.ts'
+import { cmd } from '../lib/shell/command.ts'
 import { busyShare, cpuTimes } from './cpu.ts'
 import { probe } from './probe.ts'
 import type { RunSample } from './stats.ts'
 
-/** Where a benchmarked deploy runs: the app repo, its env, and how to reach it through the sandbox LB. */
+/** Where a benchmarked deploy runs: the app repo, its env, and how to check that a version is what runs. */
 export interface DeployTarget {
   readonly dir: string
   readonly env: Record<string, string>
-  readonly lbUrl: string
-  readonly service: string
+  /** Throws unless `version` is what the servers now run (or serve). */
+  readonly verify: (version: string) => Promise<void>
 }
 
 /**
  * Deploys the repo's HEAD (`version`) in-process, exactly as `npm run deploy` would, with every task
- * and command timed; then checks the load balancer serves that version, so a run that "succeeded"
- * without deploying never counts. Throws with the deploy's own (redacted) output on failure.
+ * and command timed; then verifies that version runs, so a run that "succeeded" without deploying
+ * never counts. Throws with the deploy's own (redacted) output on failure.
  */
 export async function deployOnce(target: DeployTarget, version: string): Promise<RunSample> {
   const p = probe()
@@ -39,8 +42,7 @@ export async function deployOnce(target: DeployTarget, version: string): Promise
   const totalMs = performance.now() - started
   const cpuBusy = busyShare(cpuBefore, cpuTimes())
   if (code !== 0) throw new Error(`deploy of ${version} failed (exit ${code}):\n${lines.join('\n')}`)
-  const served = await versionThroughLb(target)
-  if (served !== version) throw new Error(`deploy of ${version} finished but ${target.service}.test serves "${served}"`)
+  await target.verify(version)
   return {
     totalMs,
     phases: p.phases,
@@ -48,11 +50,32 @@ export async function deployOnce(target: DeployTarget, version: string): Promise
     connections: stats.connections,
     perHost: stats.commands,
     cpuBusy,
+    load: loadavg()[0],
   }
 }
 
+/** The check of the demo's shape: the sandbox's load balancer serves `version` at `<service>.test`. */
+export const servedThroughLb =
+  (lbUrl: string, service: string) =>
+  async (version: string): Promise<void> => {
+    const served = await versionThroughLb(lbUrl, service)
+    if (served !== version) throw new Error(`deploy of ${version} finished but ${service}.test serves "${served}"`)
+  }
+
+/** The check without a proxy: on every host, each running container of the service is of `version`, one per role there. */
+export const runningEverywhere =
+  (service: string, hosts: Readonly<Record<string, { remote: Executor; roles: number }>>) =>
+  async (version: string): Promise<void> => {
+    for (const [host, { remote, roles }] of Object.entries(hosts)) {
+      const ps = cmd('docker', 'ps', '--filter', `label=service=${service}`, '--format', '{{.Names}}')
+      const names = (await remote.run(ps)).stdout.split('\n').filter(Boolean)
+      if (names.length !== roles || names.some((n) => !n.endsWith(`-${version}`)))
+        throw new Error(`deploy of ${version} finished but ${host} runs: ${names.join(', ') || 'nothing'}`)
+    }
+  }
+
 // caddy routes by Host (proxy.host in the bench deploy.yml), which fetch() does not let us set.
-function versionThroughLb({ lbUrl, service }: DeployTarget): Promise<string> {
+function versionThroughLb(lbUrl: string, service: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request(
       `${lbUrl}/version`,

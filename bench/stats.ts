@@ -12,6 +12,8 @@ export interface RunSample {
   readonly perHost: Readonly<Record<string, number>>
   /** Share of the machine's CPU that was busy during the run (every process, not only the deploy); undefined off Linux. */
   readonly cpuBusy?: number | undefined
+  /** The machine's 1-minute load average when the run ended (other agents' work included). */
+  readonly load?: number | undefined
 }
 
 /** Median, min and max of a set of numbers. */

@@ -69,6 +69,11 @@ export interface SessionState {
    * builds, so the pull (and a proxy boot that must pull its image) skip a second login.
    */
   readonly loggedIn: Set<string>
+  /**
+   * Docker API version per host, learnt with the login (`docker version`, off the critical path): it
+   * decides how a new container's first health check is made early (commands/health.ts `earlyCheck`).
+   */
+  readonly apiVersions: Map<string, string>
 }
 
 /** The run's report buffers, printed by main() when the tree ends. */
@@ -103,6 +108,7 @@ export function newRunState(): { readonly found: Found; readonly report: RunRepo
   const found: Found = {
     holdingLock: false,
     loggedIn: new Set(),
+    apiVersions: new Map(),
     report: report.lines,
     warnings: report.warnings,
     live: report.live,

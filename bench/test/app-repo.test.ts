@@ -38,6 +38,40 @@ describe('benchConfig', () => {
   })
 })
 
+describe('kamalConfig', () => {
+  test('3 servers: web on two and workers on one, no proxy, each role checking its health every second', () => {
+    const config = parseConfig(
+      benchConfig({
+        scenario: 'kamal',
+        service: 'bench-k',
+        servers: servers(3),
+        registry: 'r:5443',
+        sshKey: '/k',
+        caddyImage: 'c',
+      }),
+      { env },
+    )
+    expect(config.roles.map((r) => [r.name, r.hosts, r.proxy, r.healthArgs, r.healthcheck.interval])).toEqual([
+      ['web', servers(3).slice(0, 2), false, true, '1s'],
+      ['workers', [servers(3)[2]], false, true, '1s'],
+    ])
+    expect(config.readinessDelay).toBe(7)
+  })
+
+  test('any other number of servers is refused', () => {
+    expect(() =>
+      benchConfig({
+        scenario: 'kamal',
+        service: 's',
+        servers: servers(4),
+        registry: 'r',
+        sshKey: 'k',
+        caddyImage: 'c',
+      }),
+    ).toThrow('the Kamal-shaped deploy needs 3 servers')
+  })
+})
+
 describe('removeServiceCommand', () => {
   test('removes the containers, images, lock and env files of one service', () => {
     expect(render(removeServiceCommand('bench-abc', '10.0.0.1:5443/bench/bench-abc'), { redact: true })).toBe(

@@ -2,6 +2,7 @@ import { Listr } from 'listr2'
 import { describe, expect, test } from 'vitest'
 import { parseConfig } from '../../lib/config/load.ts'
 import type { DeployContext, DeployTask } from '../../lib/context.ts'
+import * as health from '../../lib/commands/health.ts'
 import { cmd, pipe, Secret, script } from '../../lib/shell/command.ts'
 import { fanOut } from '../../tasks/steps/fan-out.ts'
 import { deploySteps } from '../../tasks/steps/recipes.ts'
@@ -121,5 +122,6 @@ describe('programs', () => {
       cmd('docker', '--config', 'dir', 'push'),
     )
     expect(programs(command)).toBe('docker build, docker login, sh, docker')
+    expect(programs(health.waitHealthy(config, config.roles[0]!, 'app-web-v2'))).toBe('sh health-wait.sh')
   })
 })

@@ -3,6 +3,7 @@ import { cmd, or, pipe, script, type Arg, type Command } from '../shell/command.
 import { program } from './program.ts'
 import { andAll, cmdWords, envArgs, filterArgs, labelArgs, loggingArgs, optionize } from './args.ts'
 import { tieCord } from './cord.ts'
+import { EARLY_CHECK_SECONDS } from './health.ts'
 import { absoluteImage, containerName, envFilePath, hostnameFor, latestImage } from './naming.ts'
 import * as registry from './registry.ts'
 import { containerIdFor } from './versions.ts'
@@ -41,6 +42,11 @@ export interface RunParams {
   readonly labels?: Readonly<Record<string, string>> | undefined
   /** Proxy docker run arguments, before the role's options. */
   readonly extraArgs?: readonly Arg[] | undefined
+  /**
+   * The engine runs health checks at a start interval (Engine 25+, see health.ts `earlyCheck`): with
+   * the role's health arguments, checks every EARLY_CHECK_SECONDS during a start period of one interval.
+   */
+  readonly startInterval?: boolean | undefined
 }
 
 /**
@@ -75,7 +81,18 @@ function dockerCommand(
   params: RunParams,
   subcommand: readonly string[],
 ): { docker: Command; cord: string | undefined } {
-  const { version, host, hostnameSuffix, env, cordHostDir, assetHostDir, network, labels = {}, extraArgs = [] } = params
+  const {
+    version,
+    host,
+    hostnameSuffix,
+    env,
+    cordHostDir,
+    assetHostDir,
+    network,
+    labels = {},
+    extraArgs = [],
+    startInterval,
+  } = params
   const name = containerName(config, role, version)
   const cord =
     cordHostDir !== undefined && role.healthcheck.cord !== false
@@ -92,8 +109,9 @@ function dockerCommand(
     '-e', `SLIPWAY_CONTAINER_NAME=${name}`, '-e', `SLIPWAY_VERSION=${version}`,
     envArgs(env, envFilePath(config, role)),
     role.healthArgs && [
-      '--health-cmd', cord ? `(${hc.cmd}) && (stat ${cord.container}/cord > /dev/null || exit 1)` : hc.cmd,
+      '--health-cmd', healthCommand(role, cord?.container),
       '--health-interval', hc.interval,
+      ...(startInterval ? ['--health-start-period', hc.interval, '--health-start-interval', `${EARLY_CHECK_SECONDS}s`] : []),
       ...(cord ? ['--volume', `${cord.host}:${cord.container}`] : []),
     ],
     loggingArgs(role.logging),
@@ -107,6 +125,10 @@ function dockerCommand(
   )
   return { docker, cord: cord && role.healthArgs ? cord.host : undefined }
 }
+
+/** The `--health-cmd` of a role's container: its healthcheck command, and with a cord (at `cord` in the container) the cord's check too. */
+export const healthCommand = (role: Role, cord: string | undefined): string =>
+  cord ? `(${role.healthcheck.cmd}) && (stat ${cord}/cord > /dev/null || exit 1)` : role.healthcheck.cmd
 
 /** `docker start <name>` (Kamal's `app start`: no wait); also starts a container `create` made before the barrier opened. */
 export const start = (config: Config, role: Role, version: string): Command =>

@@ -35,3 +35,12 @@ export const install = (): Command =>
 /** Creates the network unless it exists: idempotent, for every deploy. */
 export const networkEnsure = (name: string): Command =>
   script('docker network inspect "$1" >/dev/null 2>&1 || docker network create "$1" >/dev/null', name)
+
+/**
+ * `docker version --format api=<API version>`: the API version the host's docker client speaks to
+ * its engine (the client's own, negotiated down to the engine's), e.g. `api=1.41` for Docker 20.10.
+ */
+export const apiVersion = (): Command => cmd('docker', 'version', '--format', 'api={{.Client.APIVersion}}')
+
+/** The version in {@link apiVersion}'s line of `stdout` (other output may surround it); undefined without one. */
+export const parseApiVersion = (stdout: string): string | undefined => /^api=(\d+\.\d+)$/m.exec(stdout)?.[1]

@@ -20,6 +20,8 @@ const DRAIN_TIMEOUT = 30
 export const caddyDriver: ProxyDriver = {
   kind: 'caddy',
   entries: ['proxy'],
+  // Caddy routes where the cutover points it, once the wait said healthy.
+  routesOnDockerHealth: false,
   rebootHooks: ['pre-proxy-reboot', 'post-proxy-reboot'],
   container: () => caddy.CONTAINER,
   image: (config) => config.proxy.image,

@@ -58,6 +58,11 @@ export interface ProxyDriver {
   readonly kind: ProxyKind
   /** The entry scripts that may manage this proxy. */
   readonly entries: readonly ProxyEntry[]
+  /**
+   * Whether the proxy routes only to containers Docker calls healthy (traefik's Docker provider): a
+   * proxied container must then wait for Docker's own `healthy`, not just its health command passing.
+   */
+  readonly routesOnDockerHealth: boolean
   /** The hooks run before and after each group of hosts a reboot replaces. */
   readonly rebootHooks: readonly [HookName, HookName]
   /** The proxy container's name on every proxy host. */

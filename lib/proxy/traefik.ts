@@ -13,6 +13,7 @@ import { cutover } from './traefik-cutover.ts'
 export const traefikDriver: ProxyDriver = {
   kind: 'traefik',
   entries: ['proxy', 'traefik'],
+  routesOnDockerHealth: true,
   rebootHooks: ['pre-traefik-reboot', 'post-traefik-reboot'],
   container: () => traefik.CONTAINER,
   image: (config) => config.traefik.image,

@@ -64,6 +64,8 @@ export function listrOutput({
   }
   const chosen = renderer ?? (dryRun || quiet ? 'silent' : verbose ? 'verbose' : 'default')
   if (chosen === 'verbose') return { ...common, renderer: chosen, rendererOptions: lines }
+  // Silent stays silent off a terminal too (the fallback would print every line).
+  if (chosen === 'silent') return { ...common, renderer: chosen, fallbackRendererCondition: false }
   if (chosen !== 'default') return { ...common, renderer: chosen }
   const tree = new ListrLogger({ processOutput })
   return {

@@ -3,7 +3,8 @@ import * as app from '../../lib/commands/app.ts'
 import * as prune from '../../lib/commands/prune.ts'
 import { absoluteImage } from '../../lib/commands/naming.ts'
 import { andAll } from '../../lib/commands/args.ts'
-import type { Command } from '../../lib/shell/command.ts'
+import { CommandError } from '../../lib/errors.ts'
+import { cmd, type Command } from '../../lib/shell/command.ts'
 import type { DeployContext } from '../../lib/context.ts'
 import { audited } from './audit.ts'
 import { onHosts } from './fan-out.ts'
@@ -63,3 +64,29 @@ export const prunedAll = (ctx: DeployContext, options: { retain?: number } = {})
     audited(ctx, 'Pruned containers', prune.containers(ctx.config, options)),
     audited(ctx, 'Pruned images', prune.images(ctx.config)),
   )
+
+/**
+ * `tagLatest()` then `pruneOld()` on each host in ONE round trip (`docker tag && prune`), so the lock
+ * the deploy holds around them is released one round trip sooner. Same order, same effect: the prune
+ * runs only once `latest` moved; a host whose tag succeeded counts as live even if its prune failed.
+ * Like `tagLatest()` it is not cancelled once it runs (a tag moved on some hosts only would make
+ * "current" differ by host); a host it starts on after a Ctrl-C only tags, as `pruneOld()` is skipped then.
+ */
+export const tagAndPrune = (): DeployTask =>
+  onHosts(
+    'Tag latest and prune',
+    (ctx) => ctx.selection.hosts,
+    async (ctx, host) => {
+      const line = `Tagging ${absoluteImage(ctx.config, ctx.version)} as the latest image`
+      const tagged = andAll(audited(ctx, line, app.tagLatest(ctx.config, ctx.version)), cmd('echo', TAGGED))
+      try {
+        await ctx.remote(host).run(ctx.signal.aborted ? tagged : andAll(tagged, prunedAll(ctx)))
+        ctx.report.live.add(host)
+      } catch (error) {
+        if (error instanceof CommandError && error.stdout.split('\n').includes(TAGGED)) ctx.report.live.add(host)
+        throw error
+      }
+    },
+  )
+
+const TAGGED = 'slipway:tagged'

@@ -36,6 +36,10 @@ interface RoleBoot extends BootParams {
   readonly env: Env
   /** The new container's `docker run`/`create` parameters, given its cord dir. */
   readonly container: (cordHostDir: string | undefined) => app.RunParams
+  /** How the new container's first health check is made early (health.ts `earlyCheck`). */
+  readonly early: health.EarlyCheck
+  /** The `--health-cmd` the new container gets, if slipway sets one. */
+  readonly healthCommand: string | undefined
   readonly say: (line: string) => void
   /** What the boot is doing now, for the message when the host is lost (`waiting for … to be healthy`). */
   step: string
@@ -82,6 +86,9 @@ function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot 
   const env = envFor(config, role, host)
   const hostnameSuffix = randomBytes(6).toString('hex')
   const extras = role.proxy ? driver.appRun(config, role, { version, host }) : undefined
+  const api = ctx.found.apiVersions.get(host)
+  const early = health.earlyCheck(role, { api, routesOnDockerHealth: driver.routesOnDockerHealth })
+  const cord = extras?.cord && role.healthcheck.cord !== false ? role.healthcheck.cord : undefined
   return {
     ...params,
     ctx,
@@ -97,7 +104,10 @@ function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot 
       cordHostDir: extras?.cord ? cordHostDir : undefined,
       labels: extras?.labels,
       extraArgs: extras?.args,
+      startInterval: early === 'start-interval',
     }),
+    early,
+    healthCommand: role.healthArgs ? app.healthCommand(role, cord) : undefined,
     say: (line) => void (task.output = line),
     step: `preparing ${role.name}`,
   }
@@ -194,8 +204,11 @@ async function waitHealthy(boot: RoleBoot): Promise<void> {
   const { config } = ctx
   say(`Waiting for ${name} to be healthy`)
   boot.step = `waiting for ${name} to be healthy`
+  const checkEvery = boot.early === 'own' ? health.EARLY_CHECK_SECONDS : undefined
   try {
-    await remote.run(health.waitHealthy(config, role, name), { signal: ctx.signal })
+    const wait = health.waitHealthy(config, role, name, { checkEvery, checkCommand: boot.healthCommand })
+    const { stdout } = await remote.run(wait, { signal: ctx.signal })
+    if (health.passedOwnCheck(stdout)) say(`${name} passed its health check (Docker's first check is still to come)`)
   } catch (error) {
     // A lost host says nothing about the new version: bootRole's verdict decides what it means.
     const lost = error instanceof HostLostError

@@ -3,7 +3,7 @@ import { buildImage, loginRegistryLocally, pushImage } from './build.ts'
 import { runHook } from './hooks.ts'
 import { withLock } from './lock.ts'
 import { bootApp } from './boot.ts'
-import { pullImage, pruneOld, tagLatest } from './app.ts'
+import { pullImage, tagAndPrune, tagLatest } from './app.ts'
 import { loginRegistryRemotely } from './registry-login.ts'
 import { bootProxy } from './proxy.ts'
 import { bootstrapServers } from './server.ts'
@@ -21,7 +21,7 @@ export const pushSteps = (): DeployTask[] => [
   runHook('post-push'),
 ]
 
-/** The whole deploy: build → push (while connecting) → pull → (lock) → proxy → boot → tag latest → prune. */
+/** The whole deploy: build → push (while connecting) → pull → (lock) → proxy → boot → tag latest and prune. */
 export const deploySteps = (): DeployTask[] => [
   checkSecrets('registry', 'app', 'proxy'),
   together('Build and connect', [
@@ -29,7 +29,7 @@ export const deploySteps = (): DeployTask[] => [
     { title: 'Connect', steps: [runHook('pre-connect'), loginRegistryRemotely()] },
   ]),
   pullImage(),
-  withLock([runHook('pre-deploy'), bootProxy(), bootApp(), tagLatest(), pruneOld()]),
+  withLock([runHook('pre-deploy'), bootProxy(), bootApp(), tagAndPrune()]),
   runHook('post-deploy'),
 ]
 
@@ -54,8 +54,7 @@ export const setupSteps = (): DeployTask[] => [
     runHook('pre-deploy'),
     bootProxy(),
     bootApp(),
-    tagLatest(),
-    pruneOld(),
+    tagAndPrune(),
   ]),
   runHook('post-deploy'),
 ]

@@ -1,12 +1,15 @@
 import type { DeployContext, DeployTask } from '../../lib/context.ts'
 import type { Result } from '../../lib/exec/executor.ts'
 import { andAll } from '../../lib/commands/args.ts'
+import * as docker from '../../lib/commands/docker.ts'
 import * as registry from '../../lib/commands/registry.ts'
 import type { Command } from '../../lib/shell/command.ts'
 import { onHosts } from './fan-out.ts'
 
 // A host's docker logs in to the registry once per run: the deploy does it while the image builds,
 // and every later step that needs it (pull, a proxy boot) skips it where `ctx.found.loggedIn` says so.
+// The login also asks the host's docker for its API version (`ctx.found.apiVersions`), in the same
+// round trip: the boot needs it to know whether the engine can run early health checks.
 
 /**
  * `docker login` on every selected host (password on stdin). The deploy runs it while the image
@@ -17,10 +20,12 @@ export const loginRegistryRemotely = (): DeployTask =>
     'Log in to the registry on the servers',
     (ctx) => ctx.selection.hosts,
     async (ctx, host, task) => {
-      await ctx
-        .remote(host)
-        .run(registry.login(ctx.config), { stdin: registry.passwordStdin(ctx.config), signal: ctx.signal })
+      const { stdout } = await ctx.remote(host).run(andAll(docker.apiVersion(), registry.login(ctx.config)), {
+        stdin: registry.passwordStdin(ctx.config),
+        signal: ctx.signal,
+      })
       ctx.found.loggedIn.add(host)
+      learnApiVersion(ctx, host, stdout)
       task.output = `Logged in to ${ctx.config.registry.server ?? 'Docker Hub'}`
     },
   )
@@ -31,11 +36,17 @@ export const loginRegistryRemotely = (): DeployTask =>
  */
 export async function runLoggedIn(ctx: DeployContext, host: string, command: Command): Promise<Result> {
   const { config, signal } = ctx
-  const result = ctx.found.loggedIn.has(host)
-    ? await ctx.remote(host).run(command, { signal })
-    : await ctx
-        .remote(host)
-        .run(andAll(registry.login(config), command), { stdin: registry.passwordStdin(config), signal })
+  if (ctx.found.loggedIn.has(host)) return await ctx.remote(host).run(command, { signal })
+  const result = await ctx.remote(host).run(andAll(docker.apiVersion(), registry.login(config), command), {
+    stdin: registry.passwordStdin(config),
+    signal,
+  })
   ctx.found.loggedIn.add(host)
+  learnApiVersion(ctx, host, result.stdout)
   return result
+}
+
+function learnApiVersion(ctx: DeployContext, host: string, stdout: string): void {
+  const api = docker.parseApiVersion(stdout)
+  if (api !== undefined) ctx.found.apiVersions.set(host, api)
 }

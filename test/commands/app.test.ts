@@ -84,6 +84,22 @@ describe('app.run', () => {
     ])
   })
 
+  test('startInterval (Engine 25+): checks every 0.2 s during a start period of one interval, with the health args only', () => {
+    const command = app.run(config, web, { ...base, env: noEnv, startInterval: true })
+    const words = argv(command)
+    const at = words.indexOf('--health-interval')
+    // prettier-ignore
+    expect(words.slice(at, at + 6)).toEqual([
+      '--health-interval', '1s', '--health-start-period', '1s', '--health-start-interval', '0.2s',
+    ])
+    // A role without health args keeps the image's own check untouched.
+    const plain = argv(app.run(config, workers, { ...base, env: noEnv, startInterval: true }))
+    expect(plain.filter((w) => w.startsWith('--health'))).toEqual([])
+    expect(argv(app.run(config, web, { ...base, env: noEnv })).filter((w) => w.startsWith('--health-start'))).toEqual(
+      [],
+    )
+  })
+
   test('cmd: sleep infinity becomes two argv words', () => {
     expect(
       argv(app.run(config, role('workers', { cmd: 'sleep infinity' }), { ...base, env: noEnv })).slice(-3),

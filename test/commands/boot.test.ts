@@ -56,7 +56,8 @@ describe('bootPrepare: the one round trip before docker run', () => {
     expect(readFileSync(file, 'utf8')).toBe('DB_PASSWORD=hunter2\n')
     expect(statSync(file).mode & 0o777).toBe(0o600)
     expect(existsSync(join(run.home, '.kamal/cords/app-web-abc/cord'))).toBe(true)
-    expect(run.calls[0]).toEqual(['container', 'ls', '--all', '--filter', 'name=^app-web-999$', '--quiet'])
+    // Looked up alongside the current container, not before it.
+    expect(run.calls).toContainEqual(['container', 'ls', '--all', '--filter', 'name=^app-web-999$', '--quiet'])
     expect(run.calls.some((c) => c[0] === 'rename')).toBe(false)
     expect(parsePrepare(run.stdout)).toEqual({
       home: run.home,

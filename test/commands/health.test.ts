@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest'
+import * as docker from '../../lib/commands/docker.ts'
 import * as health from '../../lib/commands/health.ts'
 import { cutCord, tieCord } from '../../lib/commands/cord.ts'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -16,7 +17,10 @@ const config = makeConfig()
  * - `events.log`: "<unix ns> <id> <action>" lines; `docker events` replays those from --since on and
  *   follows new ones until --until, filtered by container ID and event type (`health_status` matches
  *   `health_status: healthy` as docker 20.10 does), printing each action; it records its pid in events.pid.
- * `onInspect` is sh run by each `docker inspect` AFTER it answered ($n = the inspect's number), with
+ * - `test`: the container's health test, one word a line (what `{{range .Config.Healthcheck.Test}}` prints);
+ * - `check`: sh run by `docker exec` (its arguments as "$@"); no file: the command fails. Each exec's
+ *   pid is appended to exec.pids.
+ * `onInspect` is sh run by each `docker inspect` of the state AFTER it answered ($n = the inspect's number), with
  * helpers `become "<state> <health> <restarts>"`, `emit <action>` and `later <seconds> <helper…>`.
  */
 const daemon = (onInspect = ':'): string => `
@@ -29,6 +33,7 @@ unhealthy() { become "running unhealthy 0"; emit "health_status: unhealthy"; }
 later() { (sleep "$1"; eval "$2") >/dev/null 2>&1 & }
 case $1 in
 inspect)
+  case $3 in *Healthcheck.Test*) cat test; exit 0 ;; esac
   n=$(cat n 2>/dev/null || echo 0); n=$((n + 1)); echo $n > n; now > inspected.$n
   if [ -f state ]; then cat state; else echo "Error: No such object: $5" >&2; exit 1; fi
   { ${onInspect}; } || : ;;
@@ -50,6 +55,11 @@ events)
     [ "$(now)" -ge "$u" ] && exit 0
     sleep 0.01
   done ;;
+exec)
+  echo $$ >> exec.pids
+  shift 2
+  [ -f check ] && exec sh check "$@"
+  exit 1 ;;
 esac`
 
 const inspects = (run: FakeRun): number => run.calls.filter((c) => c[0] === 'inspect').length
@@ -105,15 +115,17 @@ const ns = (stamp: string): bigint => BigInt(stamp.replace('.', ''))
 describe('waitHealthy: one remote script on docker events', () => {
   test('arguments: name, timeout in ms (Kamal budget 1+…+max_attempts), readiness_delay in ms, fallback interval', () => {
     const command = health.waitHealthy(config, web, 'app-web-999')
-    expect(argv(command).slice(3)).toEqual(['sh', 'app-web-999', '28000', '7000', '0.2'])
+    expect(argv(command).slice(3)).toEqual(['sh', 'app-web-999', '28000', '7000', '0.2', '', ''])
     expect(
       argv(
         health.waitHealthy(config, role('web', { healthcheck: { ...web.healthcheck, maxAttempts: 3 } }), 'x', {
           interval: 0.5,
           readinessDelay: 0.25,
+          checkEvery: 0.2,
+          checkCommand: 'curl -f localhost/up',
         }),
       ).slice(4),
-    ).toEqual(['x', '6000', '250', '0.5'])
+    ).toEqual(['x', '6000', '250', '0.5', '0.2', 'curl -f localhost/up'])
   })
 
   test('decides at once on the current state, without subscribing', () => {
@@ -305,6 +317,156 @@ describe('waitHealthy: one remote script on docker events', () => {
 test('finalStatus: the last line of a wait', () => {
   expect(health.finalStatus('starting\nhealthy\n')).toBe('healthy')
   expect(health.finalStatus('\n')).toBeUndefined()
+})
+
+test('start interval from API 1.44 (Engine 25); the API version read from `docker version` amid other output', () => {
+  expect(['1.41', '1.43', '1.44', '1.47', '2.0', undefined, '', 'x'].map(health.startIntervalSupported)).toEqual([
+    false,
+    false,
+    true,
+    true,
+    true,
+    false,
+    false,
+    false,
+  ])
+  expect(argv(docker.apiVersion())).toEqual(['docker', 'version', '--format', 'api={{.Client.APIVersion}}'])
+  expect(docker.parseApiVersion('api=1.41\nLogin Succeeded\n')).toBe('1.41')
+  expect(docker.parseApiVersion('Login Succeeded\n')).toBeUndefined()
+})
+
+describe('waitHealthy with the own check (engines without --health-start-interval)', () => {
+  const SHELL_TEST = 'CMD-SHELL\nwget -q -O /dev/null http://127.0.0.1/up || exit 1\n'
+  const execs = (run: FakeRun): string[][] => run.calls.filter((c) => c[0] === 'exec')
+  /** A home whose container has health test `test` and whose `docker exec` runs `check`. */
+  const homeWith = (test: string, check?: string): string => {
+    const home = mkdtempSync(join(tmpdir(), 'slipway-cmd-'))
+    writeFileSync(join(home, 'test'), test)
+    if (check !== undefined) writeFileSync(join(home, 'check'), check)
+    return home
+  }
+  /** No `docker exec` the check started is still running. */
+  const noExecLeft = (run: FakeRun): void => {
+    const pids = existsSync(join(run.home, 'exec.pids')) ? file(run, 'exec.pids').split('\n').map(Number) : []
+    expect(pids.filter(alive)).toEqual([])
+  }
+  const own = { checkEvery: 0.05 }
+  // For `check` scripts: $n = how many times the health command has run, this run included.
+  const COUNT = 'n=$(($(cat checks 2>/dev/null || echo 0) + 1)); echo $n > checks'
+  const UNHEALTHY = `{ echo "c0ffee running unhealthy 0" > state; echo "$(date +%s%N) c0ffee health_status: unhealthy" >> events.log; }`
+
+  test.each(SHELLS.map((shell) => [shell.join(' '), shell] as const))(
+    '%s: proceeds when its health command first passes, while Docker still says starting',
+    (_, shell) => {
+      // The command passes from its second run on; Docker never reports anything.
+      const home = homeWith(SHELL_TEST, `${COUNT}; [ "$n" -ge 2 ]`)
+      const run = waitWith(health.waitHealthy(config, web, 'c', own), 'running starting 0', undefined, {
+        home,
+        shell,
+      })
+      expect([run.code, run.stdout, run.stderr]).toEqual([0, 'by=check\nhealthy\n', ''])
+      expect(health.passedOwnCheck(run.stdout)).toBe(true)
+      // Docker's way of running CMD-SHELL, in the container found by the first look.
+      expect(execs(run)[0]).toEqual([
+        'exec',
+        'c0ffee',
+        '/bin/sh',
+        '-c',
+        'wget -q -O /dev/null http://127.0.0.1/up || exit 1',
+      ])
+      expect(execs(run).length).toBe(2)
+      noExecLeft(run)
+    },
+  )
+
+  test.each(SHELLS.map((shell) => [shell.join(' '), shell] as const))(
+    '%s: fails at once on unhealthy while its health command keeps failing',
+    (_, shell) => {
+      // Docker turns it unhealthy once the command failed twice (as its own checks would have).
+      const home = homeWith(SHELL_TEST, `${COUNT}; [ "$n" -lt 2 ] || ${UNHEALTHY}; exit 1`)
+      const run = waitWith(health.waitHealthy(config, web, 'c', own), 'running starting 0', undefined, {
+        home,
+        shell,
+      })
+      expect([run.code, run.stdout, run.stderr]).toEqual([1, 'unhealthy\n', ''])
+      expect(execs(run).length).toBeGreaterThanOrEqual(2)
+      noExecLeft(run)
+    },
+  )
+
+  test('a health command the caller set is run as Docker runs it, without reading it from the container', () => {
+    const home = homeWith('CMD\n/never\n', '[ "$*" = "/bin/sh -c curl -f \'http://x/up\' || exit 1" ]')
+    const run = waitWith(
+      health.waitHealthy(config, web, 'c', { ...own, checkCommand: "curl -f 'http://x/up' || exit 1" }),
+      'running starting 0',
+      undefined,
+      { home },
+    )
+    expect([run.code, run.stdout]).toEqual([0, 'by=check\nhealthy\n'])
+    expect(run.calls.filter((c) => c[0] === 'inspect' && c[2]!.includes('Healthcheck.Test'))).toEqual([])
+    noExecLeft(run)
+  })
+
+  test('a CMD test runs as its argv; Docker healthy first still ends the wait as healthy', () => {
+    const home = homeWith('CMD\n/bin/check\n--url\nhttp://x/up\n', 'exit 1')
+    const run = waitWith(
+      health.waitHealthy(config, web, 'c', own),
+      'running starting 0',
+      `[ $n = 1 ] && later 0.3 healthy`,
+      { home },
+    )
+    expect([run.code, run.stdout]).toEqual([0, 'healthy\n'])
+    expect(execs(run)[0]).toEqual(['exec', 'c0ffee', '/bin/check', '--url', 'http://x/up'])
+    noExecLeft(run)
+  })
+
+  test('only while Docker says starting: not for a container without a health check, nor without checkEvery', () => {
+    const noCheck = waitWith(
+      health.waitHealthy(config, web, 'c', { ...own, readinessDelay: 0.2 }),
+      'running - 0',
+      undefined,
+      {
+        home: homeWith(SHELL_TEST, 'exit 0'),
+      },
+    )
+    expect([noCheck.code, noCheck.stdout, execs(noCheck).length]).toEqual([0, 'running\n', 0])
+    const dockerOnly = waitWith(
+      health.waitHealthy(config, web, 'c'),
+      'running starting 0',
+      `[ $n = 1 ] && later 0.3 healthy`,
+      { home: homeWith(SHELL_TEST, 'exit 0') },
+    )
+    expect([dockerOnly.code, dockerOnly.stdout, execs(dockerOnly).length]).toEqual([0, 'healthy\n', 0])
+  })
+
+  test('a die while checking: looks again, and the check stops with the subscription', () => {
+    const run = waitWith(
+      health.waitHealthy(config, web, 'c', own),
+      'running starting 0',
+      `[ $n = 1 ] && later 0.2 'become "exited unhealthy 0"; emit die'`,
+      { home: homeWith(SHELL_TEST, 'exit 1') },
+    )
+    expect([run.code, run.stdout]).toEqual([1, 'exited\n'])
+    noExecLeft(run)
+  })
+
+  test.each(SHELLS.map((shell) => [shell.join(' '), shell] as const))(
+    '%s: a TERM kills the check and the health command it runs',
+    (_, shell) => {
+      const [, , text, ...rest] = argv(health.waitHealthy(config, web, 'c', own))
+      const cancel = script(
+        '"$@" & p=$!; while [ ! -s exec.pids ]; do sleep 0.01; done; kill -TERM "$p"; wait "$p"; echo "rc=$?"',
+        ...shell,
+        '-c',
+        text!,
+        ...rest,
+      )
+      // The health command hangs: it must not outlive the wait.
+      const run = waitWith(cancel, 'running starting 0', undefined, { home: homeWith(SHELL_TEST, 'exec sleep 30') })
+      expect(run.stdout).toBe('rc=143\n')
+      noExecLeft(run)
+    },
+  )
 })
 
 describe('after the cord is cut', () => {

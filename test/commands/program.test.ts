@@ -51,11 +51,20 @@ describe('every program in lib/commands/sh', () => {
 })
 
 describe('binding', () => {
-  const health = program<'name' | 'timeout_ms' | 'ready_ms' | 'interval'>('health-wait.sh')
+  const health = program<'name' | 'timeout_ms' | 'ready_ms' | 'interval' | 'check_every' | 'check_cmd'>(
+    'health-wait.sh',
+  )
 
   test('values by name become positional parameters in declaration order; numbers and flags as text', () => {
-    const command = health({ interval: 0.2, ready_ms: 7000, timeout_ms: 28000, name: 'app-web-v2' })
-    expect(argv(command).slice(3)).toEqual(['sh', 'app-web-v2', '28000', '7000', '0.2'])
+    const command = health({
+      interval: 0.2,
+      ready_ms: 7000,
+      timeout_ms: 28000,
+      name: 'app-web-v2',
+      check_every: undefined,
+      check_cmd: undefined,
+    })
+    expect(argv(command).slice(3)).toEqual(['sh', 'app-web-v2', '28000', '7000', '0.2', '', ''])
     const current = program<'ref' | 'prefix' | 'print'>('current-container.sh')
     expect(argv(current({ ref: 'r', prefix: undefined, print: true }, ['--all'])).slice(3)).toEqual([
       'sh',
@@ -68,9 +77,9 @@ describe('binding', () => {
 
   test('the text is never touched by a value: it is the file, whatever is bound', () => {
     const nasty = `x'; rm -rf / #$(id)`
-    expect(argv(health({ name: nasty, timeout_ms: 1, ready_ms: 1, interval: 1 }))[2]).toBe(
-      loadProgram('health-wait.sh').text,
-    )
+    expect(
+      argv(health({ name: nasty, timeout_ms: 1, ready_ms: 1, interval: 1, check_every: nasty, check_cmd: nasty }))[2],
+    ).toBe(loadProgram('health-wait.sh').text)
   })
 
   test('logs, errors and dry runs show the file and its values, secrets redacted', () => {
@@ -82,13 +91,15 @@ describe('binding', () => {
 
   test('a missing, extra or misspelt name, or a list the program does not take, is an error naming the file', () => {
     const bind = health as (values: Record<string, string>, rest?: string[]) => unknown
-    expect(() => bind({ name: 'a', timeout_ms: '1', ready_ms: '1' })).toThrow(
-      'health-wait.sh takes interval, name, ready_ms, timeout_ms; bound: name, ready_ms, timeout_ms',
+    expect(() => bind({ name: 'a', timeout_ms: '1', ready_ms: '1', check_every: '', check_cmd: '' })).toThrow(
+      'health-wait.sh takes check_cmd, check_every, interval, name, ready_ms, timeout_ms; bound: check_cmd, check_every, name, ready_ms, timeout_ms',
     )
-    expect(() => bind({ name: 'a', timeout_ms: '1', ready_ms: '1', interval: '1', extra: '' })).toThrow('bound:')
-    expect(() => bind({ name: 'a', timeout_ms: '1', ready_ms: '1', interval: '1' }, ['x'])).toThrow(
-      'health-wait.sh takes no list after its parameters',
-    )
+    expect(() =>
+      bind({ name: 'a', timeout_ms: '1', ready_ms: '1', interval: '1', check_every: '', check_cmd: '', extra: '' }),
+    ).toThrow('bound:')
+    expect(() =>
+      bind({ name: 'a', timeout_ms: '1', ready_ms: '1', interval: '1', check_every: '', check_cmd: '' }, ['x']),
+    ).toThrow('health-wait.sh takes no list after its parameters')
   })
 })
 

@@ -42,6 +42,8 @@ describe('listrOutput', () => {
     expect(listrOutput({ ...flags, stream: tty, env: { TERM: 'xterm' } }).fallbackRendererCondition).toBe(false)
     expect(listrOutput({ ...flags, stream: tty, env: { TERM: 'dumb' } }).fallbackRendererCondition).toBe(true)
     expect(listrOutput({ ...flags, quiet: true, env: {} }).renderer).toBe('silent')
+    // Silent off a terminal too: listr2's fallback would print every line.
+    expect(listrOutput({ ...flags, quiet: true, stream: pipe().stream, env: {} }).fallbackRendererCondition).toBe(false)
     expect(listrOutput({ ...flags, dryRun: true, env: {} }).renderer).toBe('silent')
     expect(listrOutput({ ...flags, verbose: true, env: {} }).renderer).toBe('verbose')
     expect(listrOutput({ ...flags, renderer: 'test', env: {} }).renderer).toBe('test')

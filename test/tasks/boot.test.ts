@@ -313,6 +313,59 @@ describe('bootApp', () => {
   })
 })
 
+describe('bootApp: the early health check, by engine', () => {
+  const boot = async (yml: string, api: string | undefined) => {
+    const { ctx, log } = recordingContext({
+      config: makeConfig(yml),
+      reply: (line) => (prepared(line) ? current(line) : waits(line) ? { stdout: 'by=check\nhealthy\n' } : undefined),
+    })
+    for (const host of ['1.1.1.1', '1.1.1.2', '1.1.1.3']) if (api) ctx.found.apiVersions.set(host, api)
+    await new Listr([bootApp()], { ctx, renderer: 'silent' }).run()
+    const on = (host: string, what: (l: string) => boolean): string => log.find((l) => l.startsWith(host) && what(l))!
+    return { on }
+  }
+  // The wait's own-check parameters: its period ('' when Docker's status decides alone), and the health command if set.
+  const checkEvery = (line: string): string => / (0\.2|'') (?:'[^']*'|\S+)$/.exec(line)![1]!
+
+  test('Docker 20.10 (API 1.41): no new run flags; the wait runs the containers own health command', async () => {
+    const { on } = await boot(YML, '1.41')
+    expect(on('1.1.1.1', runs)).not.toContain('--health-start')
+    expect(checkEvery(on('1.1.1.1', waits))).toBe('0.2')
+    expect(checkEvery(on('1.1.1.3', waits))).toBe('0.2')
+    // workers set no health command: the wait reads the image's from the container.
+    expect(on('1.1.1.3', waits)).toMatch(/ 0\.2 ''$/)
+    // A role given its own check: the wait runs that command, as docker run was given it.
+    const own = await boot(YML.replace('traefik: false', 'traefik: false\n    healthcheck: { cmd: check }'), '1.41')
+    expect(own.on('1.1.1.1', waits)).toMatch(/ 0\.2 check$/)
+  })
+
+  test('Engine 25+ (API 1.44): --health-start-interval where slipway sets the health command; own check elsewhere', async () => {
+    // web sets its own check (health args); workers use the image's, if it has one.
+    const { on } = await boot(YML.replace('traefik: false', 'traefik: false\n    healthcheck: { cmd: check }'), '1.44')
+    expect(on('1.1.1.1', runs)).toContain(
+      ' --health-interval 1s --health-start-period 1s --health-start-interval 0.2s ',
+    )
+    expect(checkEvery(on('1.1.1.1', waits))).toBe("''")
+    // workers set no health command of their own: the image's check, if any, is run by the wait.
+    expect(on('1.1.1.3', creates)).not.toContain('--health')
+    expect(checkEvery(on('1.1.1.3', waits))).toBe('0.2')
+  })
+
+  test("traefik routes only Docker-healthy containers: on old engines its roles wait for Docker's healthy", async () => {
+    const old = await boot(YML_TRAEFIK, '1.41')
+    expect(old.on('1.1.1.1', waits)).toMatch(/ '' ''$/)
+    expect(old.on('1.1.1.3', waits)).toMatch(/ '' ''$/)
+    const recent = await boot(YML_TRAEFIK, '1.45')
+    expect(recent.on('1.1.1.1', runs)).toContain('--health-start-interval 0.2s')
+  })
+
+  test('an engine not yet known (no login this run) takes the own check, which every engine can run', async () => {
+    const { on } = await boot(YML, undefined)
+    expect(on('1.1.1.1', runs)).not.toContain('--health-start')
+    expect(checkEvery(on('1.1.1.1', waits))).toBe('0.2')
+  })
+})
+
 describe('withLock', () => {
   test('reports a held lock and leaves it alone', async () => {
     const { log, done } = runTree([withLock([bootApp()])], (line) => {

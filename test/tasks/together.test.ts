@@ -91,12 +91,23 @@ describe('registry login on the servers', () => {
           await new Promise((r) => setTimeout(r, 150))
           built = true
         }
-        if (/^1\.1\.1\.\d: docker login /.test(line) && !built) loginsBeforeBuilt.push(line.split(':')[0]!)
-        return { stdout: 'home=/root\ncurrent=\ncurrent_version=\nhealthy\nswitched\n' }
+        // The login round trip also asks the host's docker for its API version (for the boot's early health check).
+        if (
+          /^1\.1\.1\.\d: docker version --format 'api=\{\{\.Client\.APIVersion\}\}' && docker login /.test(line) &&
+          !built
+        )
+          loginsBeforeBuilt.push(line.split(':')[0]!)
+        return { stdout: 'api=1.41\nhome=/root\ncurrent=\ncurrent_version=\nhealthy\nswitched\n' }
       },
     })
     await new Listr(deploySteps(), { ctx, renderer: 'silent' }).run()
     expect(loginsBeforeBuilt.sort()).toEqual(['1.1.1.1', '1.1.1.2', '1.1.1.3'])
+    expect([...ctx.found.apiVersions]).toEqual(
+      expect.arrayContaining([
+        ['1.1.1.1', '1.41'],
+        ['1.1.1.3', '1.41'],
+      ]),
+    )
     const pulls = log.filter((l) => l.includes('docker pull'))
     expect(pulls).toHaveLength(3)
     for (const pull of pulls) expect(pull).not.toContain('docker login')
@@ -110,7 +121,7 @@ describe('registry login on the servers', () => {
     expect(log).toHaveLength(3)
     for (const line of log)
       expect(line).toMatch(
-        /^1\.1\.1\.\d: docker login registry\.example\.com -u user --password-stdin && .*docker pull registry\.example\.com\/dhh\/app:v2/,
+        /^1\.1\.1\.\d: docker version --format 'api=\{\{\.Client\.APIVersion\}\}' && docker login registry\.example\.com -u user --password-stdin && .*docker pull registry\.example\.com\/dhh\/app:v2/,
       )
     expect([...ctx.found.loggedIn].sort()).toEqual(['1.1.1.1', '1.1.1.2', '1.1.1.3'])
   })

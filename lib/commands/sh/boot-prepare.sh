@@ -29,12 +29,21 @@ if [ -n "$cord" ]; then
   { mkdir -p "$cord" && touch "$cord/cord"; } || exit 1
 fi
 printf "home=%s\n" "$(pwd)"
-ids=$(docker container ls --all --filter "name=^$name\$" --quiet) || exit 1
+# The same-name lookup runs alongside the current-container lookup (one docker call less to wait
+# for on every boot); only when it finds a container, which is rare, is the current one looked up
+# again after the rename.
+same=${TMPDIR:-/tmp}/slipway-same.$$
+trap 'rm -f "$same"' EXIT
+docker container ls --all --filter "name=^$name\$" --quiet >"$same" &
+lookup=$!
+cur=$(current_container names "$ref" "$@")
+wait "$lookup" || exit 1
+ids=$(cat "$same")
 if [ -n "$ids" ]; then
   docker rename "$name" "$renamed" >/dev/null || exit 1
   printf "renamed=%s\n" "$renamed"
+  cur=$(current_container names "$ref" "$@")
 fi
-cur=$(current_container names "$ref" "$@")
 printf "current=%s\n" "$cur"
 if [ -n "$cur" ]; then
   printf "current_version=%s\n" "${cur#"$prefix-"}"

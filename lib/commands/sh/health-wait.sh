@@ -6,14 +6,22 @@
 #   timeout_ms  give up after this many milliseconds
 #   ready_ms    a container without a health check must stay `running` this long
 #   interval    seconds between two looks, only when `docker events` cannot be followed
+#   check_every set: while the container's health is `starting`, also run its own health command
+#               (include/own-check.sh) right away and then every check_every seconds, and proceed
+#               when it passes, without waiting for Docker's first check one `interval` after the
+#               start; empty: only Docker's health status decides
+#   check_cmd   the container's --health-cmd, when the caller set it (else read from the container)
 #
 # Output: the last line is the final status, Kamal's words.
-#   exit 0  `healthy`, or `running` for a container without a health check that stayed running ready_ms;
+#   exit 0  `healthy` (after a line `by=check` when its own health command passed first, while Docker
+#           still said `starting`), or `running` for a container without a health check that
+#           stayed running ready_ms;
 #   exit 1  at once: `unhealthy`, `exited`, `dead`, `restarting` (it crashed at least once) or
 #           `missing` (no such container);
 #   exit 2  timed out; the line is the last status seen (e.g. `starting`).
-name=$1 timeout_ms=$2 ready_ms=$3 interval=$4
+name=$1 timeout_ms=$2 ready_ms=$3 interval=$4 check_every=$5 check_cmd=$6
 . ./include/container-events.sh
+. ./include/own-check.sh
 
 now
 deadline=$((t + timeout_ms * 1000000))
@@ -49,6 +57,7 @@ while :; do
   [ "$since" -ge "$deadline" ] && quit "$status" 2
   # `start` too: a container seen `created` has no health or die event to wait for until it runs.
   if listen "$id" --filter event=health_status --filter event=die --filter event=start; then
+    [ -n "$check_every" ] && [ "$status" = starting ] && check_start
     ev=
     while IFS= read -r ev <&3; do
       case $ev in
@@ -61,8 +70,18 @@ while :; do
         start) break ;;
       esac
     done
-    # die/start: look again at once; the end of the subscription (until reached): look again.
-    case $ev in die | start) hush ;; *) ended ;; esac
+    # die/start: look again at once; the end of the subscription: the own check passed, or (until
+    # reached) look again.
+    case $ev in
+      die | start) hush ;;
+      *)
+        if passed; then
+          echo by=check
+          quit healthy 0
+        fi
+        ended
+        ;;
+    esac
   else
     sleep "$interval"
   fi

@@ -24,8 +24,14 @@ now() {
 # stamp NS: NS as docker's seconds.nanoseconds.
 stamp() { printf "%d.%09d" $(($1 / 1000000000)) $(($1 % 1000000000)); }
 
-# hush: stop following events (kill and reap `docker events`, close fd 3, remove the fifo).
+# hush: stop following events (kill and reap a running own check (include/own-check.sh) and
+# `docker events`, close fd 3, remove the fifo).
 hush() {
+  if [ -n "${cpid:-}" ]; then
+    kill "$cpid" 2>/dev/null
+    { wait "$cpid"; } 2>/dev/null
+    cpid=
+  fi
   if [ -n "$pid" ]; then
     kill "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null

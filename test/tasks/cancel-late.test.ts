@@ -32,7 +32,7 @@ servers:
     config,
     reply: async (line) => {
       // The Ctrl-C arrives while the first host tags; the second host's tag is still to come.
-      if (line.startsWith('1.1.1.1: docker tag')) {
+      if (line.startsWith('1.1.1.1: ') && line.includes(' docker tag ')) {
         abort()
         await new Promise((r) => setTimeout(r, 20))
       }

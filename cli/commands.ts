@@ -23,5 +23,6 @@ export const COMMANDS: readonly Registration[] = [
   { name: 'accessory', summary: 'Manage accessories (databases, caches): boot, reboot, details, logs, remove, …', load: async () => (await import('./accessory.ts')).accessory },
   { name: 'proxy', summary: 'Manage the proxy (caddy or traefik): boot, reboot, details, logs, remove, …', load: async () => (await import('./proxy.ts')).proxy },
   { name: 'traefik', summary: 'Kamal 1.x name of `proxy`, for a traefik proxy', load: async () => (await import('./proxy.ts')).traefik },
+  { name: 'server', summary: 'Run a command on every server: exec CMD [-i]', load: async () => (await import('./server.ts')).server },
   { name: 'lock', summary: 'Show, acquire or release the deploy lock', load: async () => (await import('./lock.ts')).lock },
 ]

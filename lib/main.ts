@@ -26,6 +26,8 @@ import { LOG_DIR, LOGS_KEPT, openRunLog, secretsIn, type RunLog } from './run/ru
 import { wrapToWidth } from './run/wrap.ts'
 import type { RendererName } from './run/terminal.ts'
 import { outcomeLine } from './run/summary.ts'
+import type { Handover } from './run/handover.ts'
+import { isTerminal, withRawTerminal, type LocalStreams } from './run/local-terminal.ts'
 
 /** Options of `run()`, for programmatic use and tests. */
 export interface RunOptions {
@@ -39,6 +41,8 @@ export interface RunOptions {
   /** Output for what read-only commands report (default: stdout). */
   readonly out?: (text: string) => void
   readonly renderer?: RendererName
+  /** The terminal an interactive command lends to the remote program. @default process.stdin, process.stdout */
+  readonly terminal?: LocalStreams
   /** Called after the run with SSH connection and command counts (the benchmark reads these). */
   readonly onStats?: (stats: { connections: number; commands: Record<string, number> }) => void
 }
@@ -72,15 +76,24 @@ export async function run<const O extends OptionSpecs>(command: CliCommand<O>, o
       await command.run(parsed, io)
       return 0
     }
+    const terminal = opts.terminal ?? { stdin: process.stdin, stdout: process.stdout }
+    if (command.interactive?.(parsed) && !parsed.flags.dryRun && !isTerminal(terminal)) {
+      const words = [command.name, parsed.subcommand].filter(Boolean).join(' ')
+      throw new DeployError(
+        `${words} -i needs a terminal, and stdin is not one: run it from a terminal, or without -i to run the command on every selected host`,
+      )
+    }
     const log = (io.log = openRunLog(io.cwd, [command.name, parsed.subcommand].filter(Boolean).join('-')))
     log.line(`slipway ${command.name} ${argv.join(' ')} (in ${io.cwd})`)
     session = await openSession(command, parsed, { ...io, log }, cancel.signal, opts)
     await runTree(stepsFor(command, parsed), session, io, opts)
     printReport(session.ctx.report, io)
+    const { handover } = session.ctx.found
+    const code = handover ? await handOver(handover, io, cancel, terminal) : 0
     const outcome = outcomeLine(session.ctx, (Date.now() - started) / 1000)
     if (outcome) io.write(outcome)
-    log.line(`finished in ${Date.now() - started} ms`)
-    return 0
+    log.line(`finished in ${Date.now() - started} ms (exit ${code})`)
+    return code
   } catch (error) {
     // What the run found is printed whether it succeeded or not: a host that answered is shown even
     // when another failed, and a warning (uncommitted changes, …) matters most when something broke.
@@ -135,15 +148,34 @@ const LOG_HELP = [
   `to ${LOG_DIR}/ under the app's directory; the last ${LOGS_KEPT} are kept. NO_COLOR=1 turns colours off.`,
 ].join('\n')
 
+/** Runs what the tree left to do with the terminal, once the tree has stopped drawing. */
+function handOver(handover: Handover, io: RunIo, cancel: Cancellation, terminal: LocalStreams): Promise<number> {
+  return handover({
+    out: io.out,
+    write: io.write,
+    signal: cancel.signal,
+    expectInterrupt: cancel.expectInterrupt,
+    withTerminal: (use) => withRawTerminal(terminal, io.env, use),
+  })
+}
+
 /** Signals closer together than this are one Ctrl-C, passed on by the processes above this one. */
 const REPEAT_MS = 1000
 
+interface Cancellation {
+  readonly signal: AbortSignal
+  /** From now on Ctrl-C is the expected end (a followed log): it aborts the signal without a word. */
+  readonly expectInterrupt: () => void
+  readonly dispose: () => void
+}
+
 /** Ctrl-C / SIGTERM abort the run's one signal; a second one quits at once. */
-function cancellation(write: (line: string) => void): { signal: AbortSignal; dispose: () => void } {
+function cancellation(write: (line: string) => void): Cancellation {
   const controller = new AbortController()
   // Every command in flight listens to the run's one signal; a 10-host deploy has more than Node's default 10.
   setMaxListeners(0, controller.signal)
   let cancelledAt = 0
+  let expected = false
   const onSignal = (): void => {
     if (controller.signal.aborted) {
       // One Ctrl-C often arrives several times: the terminal signals the whole foreground process
@@ -152,11 +184,15 @@ function cancellation(write: (line: string) => void): { signal: AbortSignal; dis
       quitNow()
     }
     cancelledAt = Date.now()
-    write('Cancelling: no new work starts; running hosts clean up (press Ctrl-C again to quit at once)')
+    if (!expected) write('Cancelling: no new work starts; running hosts clean up (press Ctrl-C again to quit at once)')
     controller.abort()
   }
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
-  return { signal: controller.signal, dispose: () => void process.off('SIGINT', onSignal).off('SIGTERM', onSignal) }
+  return {
+    signal: controller.signal,
+    expectInterrupt: () => void (expected = true),
+    dispose: () => void process.off('SIGINT', onSignal).off('SIGTERM', onSignal),
+  }
 }
 
 // The second Ctrl-C: leave at once, but with the terminal's cursor (hidden while the tree is drawn) back.

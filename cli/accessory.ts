@@ -10,7 +10,7 @@ import {
   startAccessory,
   stopAccessory,
 } from '../tasks/steps/accessory.ts'
-import { accessoryDetails, accessoryLogs } from '../tasks/steps/accessory-report.ts'
+import { accessoryDetails, accessoryLogs, followAccessoryLogs } from '../tasks/steps/accessory-report.ts'
 import { accessoryExec } from '../tasks/steps/exec.ts'
 import { withLock } from '../tasks/steps/lock.ts'
 import { checkSecrets } from '../tasks/steps/secrets.ts'
@@ -42,7 +42,7 @@ export const accessory = defineCommand({
     restart: (i) => [withLock([restartAccessory(target(i))])],
     details: (i) => [accessoryDetails(target(i))],
     exec: (i) => [accessoryExec(target(i), execSelection({ ...i.options, env: [] }, i.args.slice(1)))],
-    logs: (i) => [accessoryLogs(target(i), logSelection(i.options))],
+    logs: (i) => [(i.options.follow ? followAccessoryLogs : accessoryLogs)(target(i), logSelection(i.options))],
     remove: (i) => [withLock([removeAccessory(target(i))])],
   },
 })

@@ -271,11 +271,12 @@ describe('accessorySteps', () => {
   })
 
   test.each([
-    [[], 'missing subcommand: use one of boot, reboot, start, stop, restart, details, logs, remove (see --help)'],
+    [[], 'missing subcommand: use one of boot, reboot, start, stop, restart, details, exec, logs, remove (see --help)'],
     [
-      ['exec', 'db'],
-      'unknown subcommand exec: use one of boot, reboot, start, stop, restart, details, logs, remove (see --help)',
+      ['upgrade', 'db'],
+      'unknown subcommand upgrade: use one of boot, reboot, start, stop, restart, details, exec, logs, remove (see --help)',
     ],
+    [['exec', 'db'], 'accessory exec needs CMD...'],
     [['boot'], 'accessory boot needs NAME'],
     [['logs'], 'accessory logs needs NAME'],
     [['start', 'all'], "accessory start needs one accessory's NAME (all works for boot, reboot, details, remove)"],

@@ -1,20 +1,23 @@
+import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { appRepo, SLIPWAY } from './support/app-repo.ts'
-import { readSandboxEnv, uniqueService } from './support/sandbox.ts'
+import { readSandboxEnv, sshExec, uniqueService } from './support/sandbox.ts'
 import { terminal, type Terminal } from './support/terminal.ts'
 
-// `app exec` and `server exec` on the sandbox: a command on every host, output per host; and `-i`,
-// a remote shell driven through a real terminal (tmux) as a person types into it.
+// `app exec` and `server exec` on the sandbox: a command on every host, output per host; `-i`, a
+// remote shell driven through a real terminal (tmux) as a person types into it; and `app logs -f`,
+// streaming from every host at once until Ctrl-C.
 const sandbox = readSandboxEnv()
 const [s1, s2, s3] = sandbox.servers as [string, string, string]
 const app = appRepo({ service: uniqueService('exec') })
 const open: Terminal[] = []
 
+let version = ''
 beforeAll(async () => {
-  await app.init()
+  version = await app.init()
   const deploy = await app.script('deploy')
   expect(deploy.code, deploy.stderr).toBe(0)
 })
@@ -113,3 +116,57 @@ describe('exec', () => {
     expect(t.cursorVisible()).toBe(true)
   })
 })
+
+describe('logs -f', () => {
+  test('streams from every selected host at once, grep applied remotely; Ctrl-C ends it with exit 0', async () => {
+    const tag = `tick-${app.service}`
+    const child = spawn(
+      join(SLIPWAY, 'node_modules/.bin/tsx'),
+      [join(SLIPWAY, 'tasks/app.ts'), 'logs', '-f', '-r', 'web', '-g', tag],
+      {
+        cwd: app.dir,
+        env: { ...process.env, ...app.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    await until(
+      () => /following 2 logs/.test(stderr),
+      () => stderr,
+    )
+    // Written to each container's PID 1 stdout (what docker logs reads), while slipway follows.
+    const write = (host: string, n: number) =>
+      sshExec(host, `docker exec ${app.service}-web-${version} sh -c 'echo ${tag}-${host}-${n} > /proc/1/fd/1'`)
+    for (let n = 1; n <= 3; n++) {
+      await Promise.all([write(s1, n), write(s2, n)])
+      await until(
+        () => stdout.includes(`${tag}-${s1}-${n}`) && stdout.includes(`${tag}-${s2}-${n}`),
+        () => stdout,
+      )
+    }
+    child.kill('SIGINT')
+    expect(await exited, stderr).toBe(0)
+    const lines = stdout.trim().split('\n')
+    // Each line is prefixed with its host and role (aligned), then docker's timestamp; nothing but the matches.
+    const pad = Math.max(s1.length, s2.length) + ' (web)'.length
+    for (const host of [s1, s2]) {
+      const mine = lines.filter((l) => l.startsWith(`${`${host} (web)`.padEnd(pad)} | `))
+      expect(mine.map((l) => l.replace(/^.* \| \S+Z /, ''))).toEqual([1, 2, 3].map((n) => `${tag}-${host}-${n}`))
+    }
+    expect(lines).toHaveLength(6)
+    expect(stderr).not.toContain('Cancelling')
+  })
+})
+
+/** Waits until `done()`; fails with what `shown()` says after 60 s. */
+async function until(done: () => boolean, shown: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`not seen within 60 s:\n${shown()}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}

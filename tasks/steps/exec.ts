@@ -103,6 +103,8 @@ const interactive = (
 /** The command's stdout, then its stderr; a failure names the host and keeps both. */
 async function output(ctx: DeployContext, host: string, command: Command): Promise<string> {
   const { stdout, stderr } = await ctx.remote(host).run(command, { signal: ctx.signal })
+  // A dry run's canned reply is not the command's output.
+  if (ctx.flags.dryRun) return ''
   return stderr.trim() ? `${stdout.trimEnd()}\n${stderr.trimEnd()}` : stdout
 }
 

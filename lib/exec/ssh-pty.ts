@@ -43,7 +43,8 @@ export function runPty({ client, where, script, shown, terminal, signal }: PtyRu
       channel.on('data', (chunk: Buffer) => terminal.output.write(chunk))
       channel.stderr.on('data', (chunk: Buffer) => terminal.output.write(chunk))
       channel.on('exit', (status: number | null, name?: string) => {
-        code = typeof status === 'number' ? status : 128 + (SIGNALS[name ?? ''] ?? 0)
+        // ssh2 names the signal with its SIG prefix (SIGINT); the RFC without (INT).
+        code = typeof status === 'number' ? status : 128 + (SIGNALS[(name ?? '').replace(/^SIG/, '')] ?? 0)
       })
       channel.on('close', () => {
         terminal.input.off('data', keys)

@@ -185,7 +185,8 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
       const client = await abortable(clientFor(conn), signal, () => `cancelled \`${shown}\` on ${where}`)
       const release = await conn.channels.acquire(signal)
       try {
-        const script = render(command, { redact: false })
+        // One program: it replaces the wrapping shell, so that it alone gets the terminal's signals (Ctrl-C).
+        const script = `${command.kind === 'exec' ? 'exec ' : ''}${render(command, { redact: false })}`
         return await runPty({ client, where, script, shown, terminal, signal })
       } finally {
         release()

@@ -1,6 +1,5 @@
 import type { Accessory, Role } from '../../lib/config/types.ts'
 import type { DeployContext, DeployTask } from '../../lib/context.ts'
-import type { ExecSelection } from '../../lib/cli/exec-flags.ts'
 import { envFor } from '../../lib/config/env.ts'
 import * as accessoryCmd from '../../lib/commands/accessory.ts'
 import * as app from '../../lib/commands/app.ts'
@@ -14,8 +13,18 @@ import { accessoriesNamed, accessoryHosts } from './accessory-select.ts'
 // output reported per host (and role); or with -i, one command on one host with the local terminal,
 // run by main() after the tree (lib/run/handover.ts).
 
+/** What the exec tasks take (cli/ parses it from -i, --reuse, -e and CMD). */
+export interface ExecOptions {
+  /** The command's words, run without a shell (`server exec` gets its own). */
+  readonly command: readonly string[]
+  readonly interactive: boolean
+  readonly reuse: boolean
+  /** Extra env of `app exec` (`-e K=V`). */
+  readonly env: Readonly<Record<string, string>>
+}
+
 /** `app exec`: a new container of the current image (`latest`, or `--version`) per role on each host, or `docker exec` with --reuse. */
-export const appExec = (exec: ExecSelection): DeployTask => {
+export const appExec = (exec: ExecOptions): DeployTask => {
   const command = async (ctx: DeployContext, host: string, role: Role): Promise<Command> => {
     const version = exec.reuse ? await runningVersion(ctx, host, role) : (ctx.flags.version ?? latestTag(ctx.config))
     const env = envFor(ctx.config, role, host)
@@ -43,7 +52,7 @@ export const appExec = (exec: ExecSelection): DeployTask => {
 }
 
 /** `accessory exec NAME`: a new container of the accessory's image on each of its hosts, or `docker exec` in the running one with --reuse. */
-export const accessoryExec = (name: string, exec: ExecSelection): DeployTask => {
+export const accessoryExec = (name: string, exec: ExecOptions): DeployTask => {
   const command = async (ctx: DeployContext, host: string, accessory: Accessory): Promise<Command> => {
     // Relative volumes are under the ssh user's home; a fresh container needs it spelled out.
     const home = exec.reuse ? '.' : (await ctx.remote(host).run(cmd('pwd'), { signal: ctx.signal })).stdout.trim()
@@ -66,7 +75,7 @@ export const accessoryExec = (name: string, exec: ExecSelection): DeployTask => 
 }
 
 /** `server exec CMD`: the command itself (one CMD is sh script text) on every app and accessory host. */
-export const serverExec = (exec: ExecSelection, words: readonly string[]): DeployTask => {
+export const serverExec = (exec: ExecOptions, words: readonly string[]): DeployTask => {
   const command = words.length === 1 ? cmd('sh', '-c', words[0]!) : cmd(words[0]!, ...words.slice(1))
   if (exec.interactive) return interactive('Server exec', async (ctx) => ({ host: ctx.selection.primaryHost, command }))
   return reportOnHosts('Server exec', serverHosts, async (ctx, host) => [

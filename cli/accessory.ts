@@ -1,4 +1,5 @@
 import { defineCommand, type Invocation } from '../lib/cli/command.ts'
+import { EXEC_HELP, EXEC_OPTIONS, execSelection } from '../lib/cli/exec-flags.ts'
 import { LOG_HELP, LOG_OPTIONS, logSelection } from '../lib/cli/log-flags.ts'
 import { DeployError } from '../lib/errors.ts'
 import {
@@ -9,8 +10,9 @@ import {
   startAccessory,
   stopAccessory,
 } from '../tasks/steps/accessory.ts'
-import { accessoryDetails, accessoryLogs } from '../tasks/steps/accessory-report.ts'
+import { accessoryDetails, accessoryLogs, followAccessoryLogs } from '../tasks/steps/accessory-report.ts'
 import { createAccessoryDirectories, uploadAccessoryFiles } from '../tasks/steps/accessory-files.ts'
+import { accessoryExec } from '../tasks/steps/exec.ts'
 import { withLock } from '../tasks/steps/lock.ts'
 import { checkSecrets } from '../tasks/steps/secrets.ts'
 
@@ -24,8 +26,11 @@ const TAKES_ALL = ['boot', 'reboot', 'details', 'remove']
 export const accessory = defineCommand({
   name: 'accessory',
   args: ['NAME'],
-  options: { ...LOG_OPTIONS },
+  options: { ...LOG_OPTIONS, interactive: EXEC_OPTIONS.interactive, reuse: EXEC_OPTIONS.reuse },
+  subcommandArgs: { exec: ['NAME', 'CMD...'] },
+  interactive: ({ subcommand, options }) => subcommand === 'exec' && options.interactive,
   help: [
+    ...EXEC_HELP.slice(0, 2),
     `  NAME                     the accessory (all: every one, for ${TAKES_ALL.join(', ')})`,
     ...LOG_HELP,
     '  remove asks for -y/--confirmed: it deletes the container, the image and the data directories',
@@ -37,7 +42,8 @@ export const accessory = defineCommand({
     stop: (i) => [withLock([stopAccessory(target(i))])],
     restart: (i) => [withLock([restartAccessory(target(i))])],
     details: (i) => [accessoryDetails(target(i))],
-    logs: (i) => [accessoryLogs(target(i), logSelection(i.options))],
+    exec: (i) => [accessoryExec(target(i), execSelection({ ...i.options, env: [] }, i.args.slice(1)))],
+    logs: (i) => [(i.options.follow ? followAccessoryLogs : accessoryLogs)(target(i), logSelection(i.options))],
     remove: (i) => [withLock([removeAccessory(target(i))])],
     upload: (i) => [withLock([uploadAccessoryFiles(target(i))])],
     directories: (i) => [withLock([createAccessoryDirectories(target(i))])],

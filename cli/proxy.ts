@@ -16,7 +16,7 @@ import {
   stopProxy,
 } from '../tasks/steps/proxy.ts'
 
-const OPTIONS = { ...LOG_OPTIONS, rolling: { type: 'boolean' }, follow: { type: 'boolean', short: 'f' } } as const
+const OPTIONS = { ...LOG_OPTIONS, rolling: { type: 'boolean' } } as const
 
 /**
  * `slipway proxy SUBCOMMAND` for whichever proxy `proxy.kind` selects (Kamal 2's word), and
@@ -34,7 +34,7 @@ function proxyCommand(name: 'proxy' | 'traefik') {
       '  -s, --since TIME         logs: since a timestamp or a duration (e.g. 10m)',
       '  -g, --grep PATTERN       logs: only lines matching PATTERN',
       '  -o, --grep-options OPTS  logs: extra grep options, e.g. --grep-options=-i',
-      '  -f, --follow             logs: keep streaming (Ctrl-C to stop)',
+      '  -f, --follow             logs: stream every proxy host until Ctrl-C, lines prefixed with host',
     ],
     subcommands: {
       boot: (i) => steps(i, checkSecrets('registry', 'proxy'), withLock([bootProxy()])),
@@ -44,7 +44,7 @@ function proxyCommand(name: 'proxy' | 'traefik') {
       stop: (i) => steps(i, withLock([stopProxy()])),
       restart: (i) => steps(i, withLock([restartProxy()])),
       details: (i) => steps(i, proxyDetails()),
-      logs: (i) => steps(i, proxyLogs({ ...logSelection(i.options), follow: i.options.follow })),
+      logs: (i) => steps(i, proxyLogs(logSelection(i.options))),
       remove: (i) => steps(i, withLock([removeProxy()])),
     },
   })

@@ -3,6 +3,7 @@ import type { Config } from './config/types.ts'
 import type { Selection } from './config/selection.ts'
 import type { Executor } from './exec/executor.ts'
 import type { BuildRoute } from './build/route.ts'
+import type { Handover } from './run/handover.ts'
 
 export type { Selection }
 
@@ -22,6 +23,8 @@ export interface Flags {
   readonly quiet: boolean
   readonly confirmed: boolean
   readonly dryRun: boolean
+  /** `--lock-wait[=SECONDS]`: how long to wait for a held deploy lock; unset: fail at once. */
+  readonly lockWait: number | undefined
 }
 
 /**
@@ -74,6 +77,8 @@ export interface SessionState {
    * decides how a new container's first health check is made early (commands/health.ts `earlyCheck`).
    */
   readonly apiVersions: Map<string, string>
+  /** What the run does after the tree, holding the terminal (`exec -i`, `logs -f`): see lib/run/handover.ts. */
+  handover?: Handover | undefined
 }
 
 /** The run's report buffers, printed by main() when the tree ends. */

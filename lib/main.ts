@@ -27,7 +27,9 @@ import type { RendererName } from './run/terminal.ts'
 import { outcomeLine } from './run/summary.ts'
 import { confirm } from './run/confirm.ts'
 import { relayed } from './run/relay.ts'
-import { cancellation } from './run/signals.ts'
+import { cancellation, type Cancellation } from './run/signals.ts'
+import type { Handover } from './run/handover.ts'
+import { isTerminal, withRawTerminal, type LocalStreams } from './run/local-terminal.ts'
 
 /** Options of `run()`, for programmatic use and tests. */
 export interface RunOptions {
@@ -41,6 +43,8 @@ export interface RunOptions {
   /** Output for what read-only commands report (default: stdout). */
   readonly out?: (text: string) => void
   readonly renderer?: RendererName
+  /** The terminal an interactive command lends to the remote program. @default process.stdin, process.stdout */
+  readonly terminal?: LocalStreams
   /** Called after the run with SSH connection and command counts (the benchmark reads these). */
   readonly onStats?: (stats: { connections: number; commands: Record<string, number> }) => void
 }
@@ -75,6 +79,13 @@ export async function run<const O extends OptionSpecs>(command: CliCommand<O>, o
       await command.run(parsed, io)
       return 0
     }
+    const terminal = opts.terminal ?? { stdin: process.stdin, stdout: process.stdout }
+    if (command.interactive?.(parsed) && !parsed.flags.dryRun && !isTerminal(terminal)) {
+      const words = [command.name, parsed.subcommand].filter(Boolean).join(' ')
+      throw new DeployError(
+        `${words} -i needs a terminal, and stdin is not one: run it from a terminal, or without -i to run the command on every selected host`,
+      )
+    }
     const question = parsed.flags.confirmed || parsed.flags.dryRun ? undefined : command.confirm?.(parsed)
     if (question !== undefined && !(await confirm(question, { input: process.stdin, output: process.stderr }))) {
       io.write('Aborted')
@@ -87,16 +98,18 @@ export async function run<const O extends OptionSpecs>(command: CliCommand<O>, o
     cancel.onQuit = () => quitNotes(ctx)
     await runTree(stepsFor(command, parsed), session, io, opts)
     printReport(session.ctx.report, io)
+    const { handover } = session.ctx.found
+    const code = handover ? await handOver(handover, io, cancel, terminal) : 0
     const outcome = outcomeLine(session.ctx, (Date.now() - started) / 1000)
     if (outcome) io.write(outcome)
-    log.line(`finished in ${Date.now() - started} ms`)
+    log.line(`finished in ${Date.now() - started} ms (exit ${code})`)
     // A cancel that came too late to stop anything (during the tag, which always finishes): the
-    // outcome above holds, and what was skipped is said once more.
-    if (cancel.signal.aborted) {
+    // outcome above holds, and what was skipped is said once more. (A followed log ends on Ctrl-C.)
+    if (cancel.signal.aborted && !handover) {
       io.write('cancelled: the steps already running finished; the ones after them (prune, hooks) were skipped')
       return 130
     }
-    return 0
+    return code
   } catch (error) {
     // What the run found is printed whether it succeeded or not: a host that answered is shown even
     // when another failed, and a warning (uncommitted changes, …) matters most when something broke.
@@ -158,6 +171,17 @@ const quitNotes = (ctx: DeployContext): string[] =>
         `quit at once: the deploy lock on ${ctx.selection.primaryHost} is still held; release it with \`slipway lock release\``,
       ]
     : []
+
+/** Runs what the tree left to do with the terminal, once the tree has stopped drawing. */
+function handOver(handover: Handover, io: RunIo, cancel: Cancellation, terminal: LocalStreams): Promise<number> {
+  return handover({
+    out: io.out,
+    write: io.write,
+    signal: cancel.signal,
+    expectInterrupt: cancel.expectInterrupt,
+    withTerminal: (use) => withRawTerminal(terminal, io.env, use),
+  })
+}
 
 /** One run's context, the dry run's record, and how to close the connections. */
 interface Session {

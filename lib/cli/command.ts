@@ -54,8 +54,13 @@ interface CommandBase<O extends OptionSpecs> {
   readonly options?: O
   /** Help lines of `options`, in the shared flags' layout. */
   readonly help?: readonly string[]
-  /** Positional names after the subcommand, `[NAME]` when optional: `['NAME']`, `['[VERSION]']`. */
+  /**
+   * Positional names after the subcommand, `[NAME]` when optional: `['NAME']`, `['[VERSION]']`; a
+   * last name ending in `...` takes every remaining word (`['NAME', 'CMD...']`).
+   */
   readonly args?: readonly string[]
+  /** The positional names of the subcommands that take others than `args` (`{ exec: ['CMD...'] }`). */
+  readonly subcommandArgs?: Readonly<Record<string, readonly string[]>>
   /** Whether the shared flags (-c, -d, --hosts, ...) apply; `init` has no config to read. @default true */
   readonly sharedFlags?: boolean
 }
@@ -69,6 +74,8 @@ export interface RecipeCommand<O extends OptionSpecs = OptionSpecs> extends Comm
   readonly confirm?: Handler<O, string | undefined>
   /** The app version this run acts on, when not `--version`/VERSION/git HEAD (rollback's positional). */
   readonly version?: Handler<O, string | undefined>
+  /** Whether this invocation hands the local terminal to a remote program (`exec -i`): refused when stdin is none. */
+  readonly interactive?: Handler<O, boolean>
   readonly run?: undefined
 }
 

@@ -20,7 +20,11 @@ const SHARED = {
   quiet:         { type: 'boolean', short: 'q' },
   confirmed:     { type: 'boolean', short: 'y' },
   'dry-run':     { type: 'boolean' },
+  'lock-wait':   { type: 'string' },
 } as const satisfies OptionSpecs
+
+/** How long a bare `--lock-wait` waits for a held lock, in seconds (Kamal 2's default). */
+export const LOCK_WAIT_DEFAULT = 900
 
 const HELP = { help: { type: 'boolean' } } as const satisfies OptionSpecs
 
@@ -38,6 +42,7 @@ export const SHARED_HELP = [
   '  -q, --quiet              only errors',
   '  -y, --confirmed          do not ask before destructive actions',
   '      --dry-run            print every command per host; connect to nothing, change nothing',
+  `      --lock-wait[=SECS]   wait for a held deploy lock (default ${LOCK_WAIT_DEFAULT} s) instead of failing`,
 ]
 
 /** A parsed command line, or a request for help (then nothing else is checked). */
@@ -49,7 +54,7 @@ export function parseInvocation<O extends OptionSpecs>(argv: readonly string[], 
   let parsed
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: argv.map((arg) => (arg === '--lock-wait' ? `--lock-wait=${LOCK_WAIT_DEFAULT}` : arg)),
       options: { ...(command.sharedFlags === false ? {} : SHARED), ...own, ...HELP },
       allowPositionals: true,
       strict: true,
@@ -78,11 +83,12 @@ function positionals(command: CliCommand, given: readonly string[]): [string | u
   }
   const subcommand = subs ? first : undefined
   const args = subs ? rest : given
-  const names = command.args ?? []
+  const names = (subcommand !== undefined ? command.subcommandArgs?.[subcommand] : undefined) ?? command.args ?? []
   const words = [command.name, subcommand].filter(Boolean).join(' ')
   const required = names.filter((name) => !name.startsWith('['))
   if (args.length < required.length) throw new DeployError(`${words} needs ${required.slice(args.length).join(' ')}`)
-  if (args.length > names.length) {
+  const takesRest = names.at(-1)?.endsWith('...') === true
+  if (!takesRest && args.length > names.length) {
     const takes = names.length === 0 ? 'no arguments' : names.map((n) => n.replace(/^\[(.*)\]$/, '$1')).join(' ')
     throw new DeployError(`${words} takes ${takes}, got also: ${args.slice(names.length).join(' ')}`)
   }
@@ -123,6 +129,7 @@ function flagsOf(v: Readonly<Record<string, unknown>>): Flags {
     quiet: v['quiet'] === true,
     confirmed: v['confirmed'] === true,
     dryRun: v['dry-run'] === true,
+    lockWait: wholeNumber('--lock-wait', text('lock-wait')),
   }
 }
 

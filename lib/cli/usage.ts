@@ -12,8 +12,10 @@ export function usage(command: CliCommand, program: string): string {
     ...(command.args ?? []),
     '[flags]',
   ]
+  const own = Object.entries(command.subcommandArgs ?? {}).map(([sub, names]) => `       ${sub} ${names.join(' ')}`)
   return [
     `usage: ${words.filter(Boolean).join(' ')}`,
+    ...own,
     '',
     'flags:',
     ...(command.help ?? []),

@@ -74,7 +74,7 @@ export function logs(
     '--timestamps',
     ...(follow ? ['--follow'] : []),
   )
-  return grep === undefined ? read : pipe(read, grepCommand(grep, grepOptions))
+  return grep === undefined ? read : pipe(read, grepCommand(grep, grepOptions, follow))
 }
 
 /** `docker exec [-it] <service> CMD…`, or with `fresh` a new `docker run [-it] --rm` container with the accessory's env and volumes. */

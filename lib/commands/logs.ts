@@ -38,9 +38,12 @@ export function logs(config: Config, role: Role, params: LogsParams = {}): Comma
     containerName !== undefined
       ? script('docker logs "$@" 2>&1', ...flags, containerName)
       : CURRENT_LOGS({ ref: latestImage(config), since, tail: lines, timestamps, follow }, filterArgs(config, { role }))
-  return grep === undefined ? read : pipe(read, grepCommand(grep, grepOptions))
+  return grep === undefined ? read : pipe(read, grepCommand(grep, grepOptions, follow))
 }
 
-/** `grep [options] -- PATTERN` */
-export const grepCommand = (pattern: string, options: string | undefined): Command =>
-  cmd('grep', ...(options === undefined ? [] : splitWords(options)), '--', pattern)
+/**
+ * `grep [--line-buffered] [options] -- PATTERN`. A followed log needs `--line-buffered`: grep writes
+ * into a pipe (the ssh channel), where it would otherwise hold lines back until a block is full.
+ */
+export const grepCommand = (pattern: string, options: string | undefined, follow = false): Command =>
+  cmd('grep', follow && '--line-buffered', ...(options === undefined ? [] : splitWords(options)), '--', pattern)

@@ -107,7 +107,7 @@ export function containerLogs(
     ...(tail === undefined ? [] : ['--tail', String(tail)]),
     '--timestamps',
     ...(follow ? ['--follow'] : []))
-  return grep === undefined ? read : pipe(read, grepCommand(grep, grepOptions))
+  return grep === undefined ? read : pipe(read, grepCommand(grep, grepOptions, follow))
 }
 
 /** The traefik router/service name of a role's containers: Kamal's container prefix. */

@@ -28,8 +28,25 @@ export interface RunOptions {
   readonly cwd?: string
 }
 
+/** A local terminal lent to a remote program (`exec -i`): its streams, its size and its size changes. */
+export interface TerminalIo {
+  /** Keys as typed, in raw mode: Ctrl-C and Ctrl-D arrive as bytes for the remote program. */
+  readonly input: NodeJS.ReadableStream
+  readonly output: NodeJS.WritableStream
+  /** `$TERM` for the remote pseudo-terminal. */
+  readonly term: string
+  size(): { readonly rows: number; readonly cols: number }
+  /** Calls `listener` on every window-size change (SIGWINCH); returns how to stop. */
+  onResize(listener: () => void): () => void
+}
+
 /** Runs commands on one host. ssh2, zx and the test recorder all implement this. */
 export interface Executor {
   readonly host: string
   run(command: Command, options?: RunOptions): Promise<Result>
+  /**
+   * Runs `command` on a pseudo-terminal of the host wired to `terminal`, over the host's one
+   * connection; resolves with its exit code. Only executors that reach a server have it (ssh).
+   */
+  attach?(command: Command, terminal: TerminalIo, options?: { readonly signal?: AbortSignal }): Promise<number>
 }

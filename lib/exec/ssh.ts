@@ -6,13 +6,14 @@ import type { SshConfig } from '../config/types.ts'
 import { CommandError, HostLostError, SshError } from '../errors.ts'
 import { abortable, delay } from './abort.ts'
 import { render, secretsOf, type Command } from '../shell/command.ts'
-import type { Executor, Result, RunOptions } from './executor.ts'
+import type { Executor, Result, RunOptions, TerminalIo } from './executor.ts'
 import { knownHosts } from './known-hosts.ts'
 import { scrub, scrubbedLines } from './output.ts'
 import { semaphore, type Semaphore } from './semaphore.ts'
 import { authMethods, loadKeys } from './ssh-auth.ts'
 import { answers, DEFAULT_LIVENESS, keepaliveOptions, lostReason, type Liveness } from './ssh-liveness.ts'
 import { ChannelRefused, killRemote, runChannel } from './ssh-channel.ts'
+import { runPty } from './ssh-pty.ts'
 import { address, connect, parseEndpoint, proxyCommandSocket, type ConnectDeps, type Endpoint } from './ssh-connect.ts'
 
 // The timeouts have defaults here too, for pools made without a loaded config (tests, tools).
@@ -225,7 +226,20 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
       }
       return result
     }
-    const made: Executor = { host, run }
+    async function attach(command: Command, terminal: TerminalIo, { signal }: { signal?: AbortSignal } = {}) {
+      const shown = render(command, { redact: true })
+      const client = await abortable(clientFor(conn), signal, () => `cancelled \`${shown}\` on ${where}`)
+      const release = await conn.channels.acquire(signal)
+      try {
+        // One program: it replaces the wrapping shell, so that it alone gets the terminal's signals (Ctrl-C).
+        const script = `${command.kind === 'exec' ? 'exec ' : ''}${render(command, { redact: false })}`
+        return await runPty({ client, where, script, shown, terminal, signal })
+      } finally {
+        release()
+        commands[host] = (commands[host] ?? 0) + 1
+      }
+    }
+    const made: Executor = { host, run, attach }
     executors.set(host, made)
     return made
   }

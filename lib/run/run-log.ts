@@ -74,6 +74,22 @@ export function openRunLog(root: string, command: string, now = new Date()): Run
         throw error
       }
     },
+    // A terminal session is logged as its command and exit code: what was typed and shown stays private.
+    ...(inner.attach && {
+      async attach(command, terminal, options) {
+        const where = `[${inner.host} #${++next}]`
+        const started = Date.now()
+        write(`${where} $ ${render(command, { redact: true })} (on a terminal, not logged)`)
+        try {
+          const code = await inner.attach!(command, terminal, options)
+          write(`${where} exit ${code} (${Date.now() - started} ms)`)
+          return code
+        } catch (error) {
+          write(`${where} failed after ${Date.now() - started} ms: ${(error as Error)?.message ?? error}`)
+          throw error
+        }
+      },
+    }),
   })
   const body = (where: string, out: { stdout: string; stderr: string }, text: (s: string) => string): void => {
     for (const [name, value] of [

@@ -14,6 +14,8 @@ export interface Cancellation {
   readonly signal: AbortSignal
   /** Lines to print when a second Ctrl-C quits at once (what is left behind, and how to clean it up). */
   onQuit: (() => readonly string[]) | undefined
+  /** From now on Ctrl-C is the expected end (a followed log): it aborts the signal without a word. */
+  readonly expectInterrupt: () => void
   dispose(): void
 }
 
@@ -40,9 +42,11 @@ export function cancellation(
   // Every command in flight listens to the run's one signal; a 10-host deploy has more than Node's default 10.
   setMaxListeners(0, controller.signal)
   let cancelledAt = 0
+  let expected = false
   const cancel = (why: string): void => {
     cancelledAt = Date.now()
-    write(`Cancelling${why}: no new work starts; running hosts clean up (press Ctrl-C again to quit at once)`)
+    if (!expected)
+      write(`Cancelling${why}: no new work starts; running hosts clean up (press Ctrl-C again to quit at once)`)
     controller.abort()
   }
   const onSignal = (name: NodeJS.Signals): void => {
@@ -68,6 +72,7 @@ export function cancellation(
   const self: Cancellation = {
     signal: controller.signal,
     onQuit: undefined,
+    expectInterrupt: () => void (expected = true),
     dispose: () => {
       clearInterval(timer)
       for (const name of signals) process.off(name, onSignal)

@@ -3,6 +3,7 @@ import type { DeployContext, DeployTask } from '../../lib/context.ts'
 import { CommandError } from '../../lib/errors.ts'
 import * as accessoryCmd from '../../lib/commands/accessory.ts'
 import { reportOnHosts, type ReportBlock } from './fan-out.ts'
+import { followLogs } from './follow.ts'
 import { accessoriesNamed, hostPlan } from './accessory-select.ts'
 
 // Kamal's read-only `accessory details|logs`: `Host: <host> (<accessory>)` blocks in
@@ -47,6 +48,28 @@ export const accessoryLogs = (
       result.stdout,
     )
   })
+
+/** `accessory logs NAME -f`: streamed from each of its hosts until Ctrl-C (the last 10 lines first). */
+export const followAccessoryLogs = (
+  name: string,
+  { since, lines, grep, grepOptions }: AccessoryLogsOptions = {},
+): DeployTask =>
+  followLogs(`Accessory logs ${name}`, (ctx) =>
+    [...hostPlan(ctx, accessoriesNamed(ctx, name))].flatMap(([host, accessories]) =>
+      accessories.map((accessory) => ({
+        host,
+        label: `${host} (${accessory.name})`,
+        grep: grep !== undefined,
+        command: accessoryCmd.logs(ctx.config, accessory, {
+          since,
+          lines: lines ?? (since !== undefined || grep !== undefined ? undefined : 10),
+          grep,
+          grepOptions,
+          follow: true,
+        }),
+      })),
+    ),
+  )
 
 type Read = (ctx: DeployContext, host: string, accessory: Accessory) => Promise<string>
 

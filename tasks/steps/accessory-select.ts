@@ -25,7 +25,7 @@ export function accessoriesNamed(ctx: DeployContext, name: string): readonly Acc
  * The accessory's own hosts, narrowed by `--hosts` or `--primary` as Kamal's specific_hosts.
  * `--roles` does not apply: accessories belong to no role.
  */
-function accessoryHosts(ctx: DeployContext, accessory: Accessory): readonly string[] {
+export function accessoryHosts(ctx: DeployContext, accessory: Accessory): readonly string[] {
   const { flags } = ctx
   if (flags.primary) return accessory.hosts.filter((h) => h === ctx.selection.primaryHost)
   if (!flags.hosts?.length) return accessory.hosts

@@ -6,6 +6,7 @@ import * as health from '../../lib/commands/health.ts'
 import { containerName } from '../../lib/commands/naming.ts'
 import { audited } from './audit.ts'
 import { onHosts, reportOnHosts, type ReportBlock, type Task } from './fan-out.ts'
+import { followLogs } from './follow.ts'
 
 // Kamal's `app start|stop|details|containers|images|logs|version|stale_containers|remove` as task
 // factories. Read-only ones put `Host: …` blocks in ctx.found.report (printed on stdout after the
@@ -83,6 +84,26 @@ export const appLogs = ({ since, lines, grep, grepOptions }: AppLogsOptions = {}
       return 'Nothing found'
     throw new CommandError(host, 'docker logs', result.exitCode, result.stderr, result.stdout)
   })
+
+/** `logs -f`: the current container of each role on each host, streamed with timestamps until Ctrl-C (the last 10 lines first, as Kamal). */
+export const followAppLogs = ({ since, lines, grep, grepOptions }: AppLogsOptions = {}): DeployTask =>
+  followLogs('App logs', (ctx) =>
+    ctx.selection.hosts.flatMap((host) =>
+      ctx.selection.rolesOn(host).map((role) => ({
+        host,
+        label: `${host} (${role.name})`,
+        grep: grep !== undefined,
+        command: app.logs(ctx.config, role, {
+          since,
+          lines: lines ?? (since !== undefined || grep !== undefined ? undefined : 10),
+          grep,
+          grepOptions,
+          follow: true,
+          timestamps: true,
+        }),
+      })),
+    ),
+  )
 
 /** The version of the current container on each host (its first role), or "(none)". */
 export const appVersion = (): DeployTask =>

@@ -30,8 +30,8 @@ export const lockStatus = (): DeployTask => ({
 /** Takes the lock with `message` and keeps it after the run; fails with the holder's details when it is taken. */
 export const lockAcquire = (message: string): DeployTask => ({
   title: 'Acquire the deploy lock',
-  task: async (ctx) => {
-    await acquireLock(ctx, message, auditRecord(ctx, `Acquired the deploy lock: ${message}`))
+  task: async (ctx, task) => {
+    await acquireLock(ctx, message, task, auditRecord(ctx, `Acquired the deploy lock: ${message}`))
     ctx.found.report.push('Acquired the deploy lock')
   },
 })

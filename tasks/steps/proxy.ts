@@ -4,6 +4,7 @@ import type { Command } from '../../lib/shell/command.ts'
 import { proxyDriver } from '../../lib/proxy/index.ts'
 import type { LogsParams, ProxyHost } from '../../lib/proxy/driver.ts'
 import { fanOut, onHosts, reportOnHosts, type Task } from './fan-out.ts'
+import { followLogs } from './follow.ts'
 import { runHook } from './hooks.ts'
 import { andAll } from '../../lib/commands/args.ts'
 import { auditRecord, audited } from './audit.ts'
@@ -117,16 +118,24 @@ export const proxyDetails = (): DeployTask =>
 /** Options of {@link proxyLogs} (Kamal's `traefik logs -n -s -g -f`). */
 export type ProxyLogsOptions = LogsParams
 
-/** The proxy container's logs on every proxy host, reported per host; with `follow` they stream into the task until Ctrl-C. */
+/** The proxy container's logs on every proxy host, reported per host; with `follow`, streamed from every host at once until Ctrl-C. */
 export const proxyLogs = (options: ProxyLogsOptions = {}): DeployTask =>
-  perHostOutput('Proxy logs', async (ctx, host, task) => {
-    const result = await ctx.remote(host).run(proxyDriver(ctx.config).logs(ctx.config, options), {
-      signal: ctx.signal,
-      allowFailure: options.grep !== undefined, // grep exits 1 when nothing matches
-      onOutput: options.follow ? (line) => say(task, line) : undefined,
-    })
-    return result.stdout
-  })
+  options.follow
+    ? followLogs('Proxy logs', (ctx) =>
+        proxyHosts(ctx).map((host) => ({
+          host,
+          label: host,
+          grep: options.grep !== undefined,
+          command: proxyDriver(ctx.config).logs(ctx.config, options),
+        })),
+      )
+    : perHostOutput('Proxy logs', async (ctx, host) => {
+        const result = await ctx.remote(host).run(proxyDriver(ctx.config).logs(ctx.config, options), {
+          signal: ctx.signal,
+          allowFailure: options.grep !== undefined, // grep exits 1 when nothing matches
+        })
+        return result.stdout
+      })
 
 /** Stop the proxy, remove its container and its image on every proxy host (Kamal's `traefik remove`). */
 export const removeProxy = (): DeployTask =>

@@ -82,6 +82,7 @@ export function makeContext(
     quiet: false,
     confirmed: false,
     dryRun: false,
+    lockWait: undefined,
     ...flags,
   }
   const ctx: DeployContext = {

@@ -70,3 +70,32 @@ test('usage is derived from the declaration', () => {
   )
   expect(text).toBe('usage: slipway init [flags]\n\nflags:\n  x\n      --help               this help')
 })
+
+describe('per-subcommand arguments and --lock-wait', () => {
+  const app = defineCommand({
+    name: 'app',
+    args: [],
+    subcommandArgs: { exec: ['CMD...'] },
+    subcommands: { exec: () => [], details: () => [] },
+  })
+  const parseApp = (argv: string[]) => {
+    const parsed = parseInvocation(argv, app)
+    if (parsed.help) throw new Error('help')
+    return parsed
+  }
+
+  test('a subcommand takes its own positionals; a last `...` one takes every remaining word', () => {
+    expect(parseApp(['exec', 'ls']).args).toEqual(['ls'])
+    expect(parseApp(['exec', '--', 'ls', '-la', '/']).args).toEqual(['ls', '-la', '/'])
+    expect(() => parseApp(['exec'])).toThrow('app exec needs CMD...')
+    expect(() => parseApp(['details', 'x'])).toThrow('app details takes no arguments, got also: x')
+    expect(usage(app, 'slipway app')).toContain('\n       exec CMD...\n')
+  })
+
+  test('--lock-wait alone waits the default; =SECONDS says how long; absent, it does not wait', () => {
+    expect(parseApp(['details']).flags.lockWait).toBeUndefined()
+    expect(parseApp(['details', '--lock-wait']).flags.lockWait).toBe(900)
+    expect(parseApp(['details', '--lock-wait=30']).flags.lockWait).toBe(30)
+    expect(() => parseApp(['details', '--lock-wait=soon'])).toThrow('--lock-wait must be a whole number, got soon')
+  })
+})

@@ -134,7 +134,7 @@ describe('traefik subcommands', () => {
       `sh -c 'docker logs "$@" 2>&1' sh traefik --since 5m --tail 100 --timestamps | grep -- 'hey you'`,
     )
     expect(render(traefik.logs({ follow: true, grep: 'x' }), { redact: true })).toBe(
-      `sh -c 'docker logs "$@" 2>&1' sh traefik --tail 10 --timestamps --follow | grep -- x`,
+      `sh -c 'docker logs "$@" 2>&1' sh traefik --tail 10 --timestamps --follow | grep --line-buffered -- x`,
     )
   })
   test('logs runs docker logs with stderr merged', () => {

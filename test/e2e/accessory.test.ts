@@ -128,6 +128,18 @@ describe('tasks/accessory.ts', () => {
     )
   })
 
+  test('exec: a new container with the env and the data directory on each host; --reuse: in the running one', async () => {
+    await on(s2, `docker exec ${name} sh -c 'echo kept > /data/mark'`)
+    const fresh = await accessory(
+      'exec',
+      'web2',
+      'sh -c "echo $WEB2_GREETING; cat /data/mark 2>/dev/null || echo none"',
+    )
+    expect(fresh.stdout).toBe(`Host: ${s2} (web2)\nhi there\nkept\n\nHost: ${s3} (web2)\nhi there\nnone\n\n`)
+    const reused = await accessory('exec', 'web2', '--reuse', '-h', s3, '--', 'cat', '/www/page.html')
+    expect(reused.stdout).toBe(`Host: ${s3} (web2)\n<p>hi there from erb</p>\n\n`)
+  })
+
   test('stop, start and restart change the container state', async () => {
     const id = (await container(s2)).split(' ')[0]
     await accessory('stop', 'web2')

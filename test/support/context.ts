@@ -27,6 +27,7 @@ export const defaultFlags: Flags = {
   quiet: false,
   confirmed: false,
   dryRun: false,
+  lockWait: undefined,
 }
 
 /** A reply to one recorded line (`"<host>: <redacted shell text>"`): may be async, to model slow hosts. */

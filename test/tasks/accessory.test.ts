@@ -276,12 +276,13 @@ describe('accessorySteps', () => {
   test.each([
     [
       [],
-      'missing subcommand: use one of boot, reboot, start, stop, restart, details, logs, remove, upload, directories (see --help)',
+      'missing subcommand: use one of boot, reboot, start, stop, restart, details, exec, logs, remove, upload, directories (see --help)',
     ],
     [
-      ['exec', 'db'],
-      'unknown subcommand exec: use one of boot, reboot, start, stop, restart, details, logs, remove, upload, directories (see --help)',
+      ['upgrade', 'db'],
+      'unknown subcommand upgrade: use one of boot, reboot, start, stop, restart, details, exec, logs, remove, upload, directories (see --help)',
     ],
+    [['exec', 'db'], 'accessory exec needs CMD...'],
     [['boot'], 'accessory boot needs NAME'],
     [['logs'], 'accessory logs needs NAME'],
     [['start', 'all'], "accessory start needs one accessory's NAME (all works for boot, reboot, details, remove)"],

@@ -227,7 +227,7 @@ test('boot: lock, boot this version, tag latest', async () => {
 test('subcommands and flags are checked before anything runs', () => {
   expect(() => appSteps()).toThrow(
     new DeployError(
-      'missing subcommand: use one of boot, start, stop, details, containers, images, logs, version, stale_containers, remove (see --help)',
+      'missing subcommand: use one of boot, start, stop, details, exec, containers, images, logs, version, stale_containers, remove (see --help)',
     ),
   )
   expect(() => appSteps('reboot')).toThrow('unknown subcommand reboot')

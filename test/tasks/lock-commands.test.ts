@@ -117,3 +117,40 @@ test('unknown or missing subcommands name the valid ones', () => {
   )
   expect(() => lockSteps()).toThrow('missing subcommand')
 })
+
+describe('--lock-wait', () => {
+  // The lock is held for the first `held` mkdirs, then free.
+  const heldFor = (held: number): Reply => {
+    let tries = 0
+    return (l) => {
+      if (l.includes('mkdir -p')) return ++tries <= held ? { exitCode: 1, stderr: 'mkdir: File exists\n' } : undefined
+      return l === status ? { stdout: `${DETAILS}\n` } : undefined
+    }
+  }
+
+  test('waits for a held lock, polling with backoff, then takes it', async () => {
+    const started = Date.now()
+    const { ctx, log, done } = run(['acquire', '-m', 'mine', '--lock-wait=30'], { reply: heldFor(2) })
+    await done
+    expect(ctx.found.report).toEqual(['Acquired the deploy lock'])
+    // Tried, read who holds it, waited 0.5 s; tried, read, waited 1 s; took it.
+    expect(log.filter((l) => l.includes('mkdir -p'))).toHaveLength(3)
+    expect(log.filter((l) => l === status)).toHaveLength(2)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500)
+  })
+
+  test('gives up at the timeout naming the holder', async () => {
+    const { done } = run(['acquire', '-m', 'mine', '--lock-wait=1'], { reply: heldFor(100) })
+    const error = await done.catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(LockError)
+    expect((error as Error).message).toBe(
+      `deploy lock found on 1.1.1.1:\n${DETAILS}\nStill held after waiting 1 s (--lock-wait).\nRun \`slipway lock release\` if it is stale.`,
+    )
+  })
+
+  test('without the flag a held lock fails at once', async () => {
+    const { log, done } = run(['acquire', '-m', 'mine'], { reply: heldFor(100) })
+    await expect(done).rejects.toThrow(`deploy lock found on 1.1.1.1:\n${DETAILS}\nRun`)
+    expect(log.filter((l) => l.includes('mkdir -p'))).toHaveLength(1)
+  })
+})

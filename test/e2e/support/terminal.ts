@@ -12,6 +12,8 @@ export interface Terminal {
   press(...keys: string[]): void
   /** Waits for the command to end; its exit status, and the last screen. */
   exited(timeoutMs?: number): Promise<{ code: number; screen: string }>
+  /** Resizes the terminal (the program gets SIGWINCH). */
+  resize(cols: number, rows: number): void
   /** Whether the terminal shows its cursor (a program that hid it must show it again). */
   cursorVisible(): boolean
   /** Ends the tmux server. */
@@ -77,6 +79,7 @@ export function terminal(
       await waitUntil(() => EXIT.test(capture()), timeoutMs, 'the end of the command')
       return { code: Number(capture().match(EXIT)![1]), screen: screen() }
     },
+    resize: (cols, rows) => void tmux('resize-window', '-t', 'main', '-x', String(cols), '-y', String(rows)),
     cursorVisible: () => format('#{cursor_flag}') === '1',
     close: () => void spawnSync('tmux', ['-L', socket, 'kill-server']),
   }

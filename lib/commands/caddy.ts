@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Config, Role } from '../config/types.ts'
 import { cmd, or, type Command } from '../shell/command.ts'
 import { loggingArgs, optionize } from './args.ts'
@@ -40,6 +41,24 @@ export const configDir = (config: Config): string => `${config.runDirectory}/pro
 /** The last route: anything no role claimed gets 502 Bad Gateway (never caddy's empty 200). */
 const CATCHALL = { handle: [{ handler: 'static_response', status_code: 502, body: 'Bad Gateway\n' }] } as const
 
+/**
+ * The name caddy dials a container by on the `slipway` network. Docker's DNS answers names of at most
+ * 63 characters (one DNS label), and `<service>-<role>-<40-hex version>` is longer once the service
+ * name passes about 18: such a container gets a short alias (`--network-alias`, {@link aliasArgs})
+ * made from its whole name, and caddy dials that.
+ */
+export function upstreamHost(container: string): string {
+  return container.length <= DNS_LABEL
+    ? container
+    : `slipway-${createHash('sha256').update(container).digest('hex').slice(0, 20)}`
+}
+
+/** `--network-alias <upstreamHost>` for a container whose name is too long for Docker's DNS, else nothing. */
+export const aliasArgs = (container: string): string[] =>
+  upstreamHost(container) === container ? [] : ['--network-alias', upstreamHost(container)]
+
+const DNS_LABEL = 63
+
 /** One role's route: its requests (all, or those for `proxy.hosts`) go to the container serving now, on the app port. */
 export function route(config: Config, role: Role, container: string): Record<string, unknown> {
   return {
@@ -48,7 +67,7 @@ export function route(config: Config, role: Role, container: string): Record<str
     handle: [
       {
         handler: 'reverse_proxy',
-        upstreams: [{ dial: `${container}:${config.proxy.appPort}` }],
+        upstreams: [{ dial: `${upstreamHost(container)}:${config.proxy.appPort}` }],
         // No pooled idle connections: every open connection to an app container is a request in
         // flight, which is what drain() counts before the old container is stopped.
         transport: { protocol: 'http', keep_alive: { enabled: false } },

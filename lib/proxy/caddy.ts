@@ -4,6 +4,7 @@ import * as caddy from '../commands/caddy.ts'
 import * as caddyAdmin from '../commands/caddy-admin.ts'
 import * as caddyBoot from '../commands/caddy-boot.ts'
 import * as registry from '../commands/registry.ts'
+import { containerName } from '../commands/naming.ts'
 import type { Command } from '../shell/command.ts'
 import { cutover, parseCutover } from './caddy-cutover.ts'
 import type { AppRunExtras, CutoverParams, ProxyDriver, ProxyHost } from './driver.ts'
@@ -26,9 +27,10 @@ export const caddyDriver: ProxyDriver = {
   container: () => caddy.CONTAINER,
   image: (config) => config.proxy.image,
 
-  appRun(): AppRunExtras {
+  appRun(config, role, { version }): AppRunExtras {
     // No cord: caddy is told which container to use, so nothing has to make the old one unhealthy.
-    return { labels: {}, args: ['--network', caddy.NETWORK], cord: false }
+    const name = containerName(config, role, version)
+    return { labels: {}, args: ['--network', caddy.NETWORK, ...caddy.aliasArgs(name)], cord: false }
   },
 
   async cutover(

@@ -159,6 +159,26 @@ describe('caddy driver', () => {
     })
   })
 
+  test('a container name too long for Docker DNS gets a short alias, and its route dials the alias', () => {
+    const long = makeConfig(CADDY.replace('service: app', 'service: a-service-with-a-rather-long-name'))
+    const web = role(long, 'web')
+    const version = 'f'.repeat(40)
+    const name = `a-service-with-a-rather-long-name-web-${version}`
+    expect(name.length).toBeGreaterThan(63)
+    const alias = caddy.upstreamHost(name)
+    expect(alias).toMatch(/^slipway-[0-9a-f]{20}$/)
+    expect(proxyDriver(long).appRun(long, web, { version, host: '1.1.1.1' }).args).toEqual([
+      '--network',
+      'slipway',
+      '--network-alias',
+      alias,
+    ])
+    expect(caddy.route(long, web, name)['handle']).toMatchObject([{ upstreams: [{ dial: `${alias}:3000` }] }])
+    // A name that fits stays what caddy dials, with no alias.
+    expect(caddy.upstreamHost('app-web-v2')).toBe('app-web-v2')
+    expect(caddy.aliasArgs('app-web-v2')).toEqual([])
+  })
+
   test('cutover: one round trip writes the route, reloads, drains and stops the old container', async () => {
     const { config, web, driver, remote, log, said, params } = drive(CADDY, () => ({
       stdout: 'switched\ndrain=drained\nstopped=0\n',

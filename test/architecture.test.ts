@@ -1,4 +1,5 @@
-import { readFileSync, readdirSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import ts from 'typescript'
 import { expect, test } from 'vitest'
@@ -7,7 +8,6 @@ import { expect, test } from 'vitest'
 // from the page itself, so the page and this test cannot drift apart.
 
 const ROOT = resolve(import.meta.dirname, '..')
-const SKIP = new Set(['node_modules', 'dist', '.git', '.sandbox'])
 
 interface Import {
   readonly from: string
@@ -17,13 +17,15 @@ interface Import {
   readonly line: number
 }
 
-function sourceFiles(dir = ROOT): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    if (SKIP.has(entry.name)) return []
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) return sourceFiles(path)
-    return entry.name.endsWith('.ts') ? [relative(ROOT, path)] : []
+// The repository's own files (committed, or new and not ignored): scratch files, builds and
+// dependencies that git ignores are not part of the map.
+function sourceFiles(): string[] {
+  const listed = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '--', '*.ts'], {
+    cwd: ROOT,
+    encoding: 'utf8',
   })
+  if (listed.status !== 0) throw new Error(`git ls-files failed: ${listed.stderr}`)
+  return listed.stdout.split('\n').filter((file) => file !== '' && existsSync(join(ROOT, file)))
 }
 
 /** Static imports and re-exports (types too), `import('…')` and `typeof import('…')` with a literal. */

@@ -33,8 +33,12 @@ export const accessory = defineCommand({
     ...EXEC_HELP.slice(0, 2),
     `  NAME                     the accessory (all: every one, for ${TAKES_ALL.join(', ')})`,
     ...LOG_HELP,
-    '  remove asks for -y/--confirmed: it deletes the container, the image and the data directories',
+    '  remove asks first (-y/--confirmed: do not ask): it deletes the container, the image and the data directories',
   ],
+  confirm: ({ subcommand, args: [name] }) =>
+    subcommand === 'remove'
+      ? `This deletes the container, image and data directories of ${name === 'all' ? 'every accessory' : name}. Sure?`
+      : undefined,
   subcommands: {
     boot: (i) => [checkSecrets('registry', `accessory:${target(i)}`), withLock([bootAccessory(target(i))])],
     reboot: (i) => [checkSecrets('registry', `accessory:${target(i)}`), withLock([rebootAccessory(target(i))])],
@@ -51,13 +55,8 @@ export const accessory = defineCommand({
 })
 
 /** NAME, checked against the subcommand: `all` only where Kamal takes it, `remove` only with -y. */
-function target({ subcommand = '', args: [name = ''], flags }: Invocation): string {
+function target({ subcommand = '', args: [name = ''] }: Invocation): string {
   if (name === 'all' && !TAKES_ALL.includes(subcommand))
     throw new DeployError(`accessory ${subcommand} needs one accessory's NAME (all works for ${TAKES_ALL.join(', ')})`)
-  if (subcommand === 'remove' && !flags.confirmed) {
-    throw new DeployError(
-      `accessory remove deletes the container, image and data directories of ${name === 'all' ? 'every accessory' : name}: run it again with -y (--confirmed) to go ahead`,
-    )
-  }
   return name
 }

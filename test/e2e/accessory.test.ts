@@ -168,10 +168,12 @@ describe('tasks/accessory.ts', () => {
     }
   })
 
-  test('remove needs -y, then leaves no container, image, directory or env file', async () => {
+  test('remove asks (refused without a terminal), then with -y leaves no container, image, directory or env file', async () => {
     const refused = await app.script('accessory', ['remove', 'web2'], { WEB2_SECRET: secret })
     expect(refused.code).toBe(1)
-    expect(refused.stderr).toContain('run it again with -y (--confirmed) to go ahead')
+    expect(refused.stderr).toContain(
+      'This deletes the container, image and data directories of web2. Sure? Not asking without a terminal: run it again with -y (--confirmed)',
+    )
     expect(await container(s2)).toMatch(/running$/)
     await accessory('remove', 'web2', '-y')
     for (const host of hosts) {

@@ -8,6 +8,7 @@ import * as lock from '../../lib/commands/lock.ts'
 import type { DeployContext, DeployTask, Flags } from '../../lib/context.ts'
 import { ConfigError, DeployError, HostsError } from '../../lib/errors.ts'
 import { render, type Command } from '../../lib/shell/command.ts'
+import { parseInvocation } from '../../lib/cli/flags.ts'
 import {
   bootAccessory,
   rebootAccessory,
@@ -287,16 +288,17 @@ describe('accessorySteps', () => {
     [['logs'], 'accessory logs needs NAME'],
     [['start', 'all'], "accessory start needs one accessory's NAME (all works for boot, reboot, details, remove)"],
     [['boot', 'db', 'cache'], 'accessory boot takes NAME, got also: cache'],
-    [
-      ['remove', 'db'],
-      'accessory remove deletes the container, image and data directories of db: run it again with -y (--confirmed) to go ahead',
-    ],
-    [
-      ['remove', 'all'],
-      'accessory remove deletes the container, image and data directories of every accessory: run it again with -y (--confirmed) to go ahead',
-    ],
   ])('%j is refused before anything runs', (args, message) => {
     expect(() => accessorySteps(...args)).toThrow(new DeployError(message))
+  })
+
+  test('remove asks first, naming what it deletes; -y skips the question; other subcommands never ask', () => {
+    const ask = (...argv: string[]) => accessoryCommand.confirm?.(parseInvocation(argv, accessoryCommand) as never)
+    expect(ask('remove', 'db')).toBe('This deletes the container, image and data directories of db. Sure?')
+    expect(ask('remove', 'all')).toBe(
+      'This deletes the container, image and data directories of every accessory. Sure?',
+    )
+    expect(ask('boot', 'db')).toBeUndefined()
   })
 
   test('remove -y runs under the lock', async () => {

@@ -1,7 +1,8 @@
+import type { SandboxEnv } from '../sandbox/env.ts'
 import { randomBytes } from 'node:crypto'
 import { loadavg } from 'node:os'
 import { sandboxDown, sandboxUp } from '../sandbox/api.ts'
-import { benchRepo } from './app-repo.ts'
+import { benchRepo, type Scenario } from './app-repo.ts'
 import { backgroundBusy } from './cpu.ts'
 import { removeService } from './cleanup.ts'
 import { kamalScenario } from './kamal.ts'
@@ -42,19 +43,7 @@ try {
     log(`sandbox: ${count} servers ready in ${up.seconds.toFixed(1)} s`)
     const servers = sandbox.SANDBOX_SERVERS.split(' ')
     const service = `bench-${randomBytes(3).toString('hex')}`
-    const repo = await benchRepo({
-      service,
-      servers,
-      registry: sandbox.SANDBOX_REGISTRY,
-      sshKey: sandbox.SANDBOX_SSH_KEY,
-      caddyImage: sandbox.SANDBOX_CADDY_IMAGE,
-    })
-    const env = stringEnv({
-      ...process.env,
-      ...sandbox,
-      DEMO_SECRET: 'bench-secret',
-      SLIPWAY_KNOWN_HOSTS: sandbox.SANDBOX_KNOWN_HOSTS,
-    })
+    const { repo, env } = await benchApp(sandbox, servers, service, 'demo')
     const target = { dir: repo.dir, env, verify: servedThroughLb(sandbox.SANDBOX_LB_URL, service) }
     try {
       const background = await backgroundBusy()
@@ -99,20 +88,7 @@ async function kamalShaped(): Promise<string> {
   const sandbox = up.env
   const servers = sandbox.SANDBOX_SERVERS.split(' ')
   const service = `bench-${randomBytes(3).toString('hex')}`
-  const repo = await benchRepo({
-    scenario: 'kamal',
-    service,
-    servers,
-    registry: sandbox.SANDBOX_REGISTRY,
-    sshKey: sandbox.SANDBOX_SSH_KEY,
-    caddyImage: sandbox.SANDBOX_CADDY_IMAGE,
-  })
-  const env = stringEnv({
-    ...process.env,
-    ...sandbox,
-    DEMO_SECRET: 'bench-secret',
-    SLIPWAY_KNOWN_HOSTS: sandbox.SANDBOX_KNOWN_HOSTS,
-  })
+  const { repo, env } = await benchApp(sandbox, servers, service, 'kamal')
   try {
     return await kamalScenario(
       { dir: repo.dir, env, servers, docker: sandbox.SANDBOX_DOCKER, commit: repo.commit },
@@ -125,6 +101,30 @@ async function kamalShaped(): Promise<string> {
     )
     repo.remove()
   }
+}
+
+/** A bench app repo for one scenario on the bench instance, and the env its deploys run with. */
+async function benchApp(
+  sandbox: SandboxEnv,
+  servers: string[],
+  service: string,
+  scenario: Scenario,
+): Promise<{ repo: Awaited<ReturnType<typeof benchRepo>>; env: Record<string, string> }> {
+  const repo = await benchRepo({
+    scenario,
+    service,
+    servers,
+    registry: sandbox.SANDBOX_REGISTRY,
+    sshKey: sandbox.SANDBOX_SSH_KEY,
+    caddyImage: sandbox.SANDBOX_CADDY_IMAGE,
+  })
+  const env = stringEnv({
+    ...process.env,
+    ...sandbox,
+    DEMO_SECRET: 'bench-secret',
+    SLIPWAY_KNOWN_HOSTS: sandbox.SANDBOX_KNOWN_HOSTS,
+  })
+  return { repo, env }
 }
 
 function stringEnv(env: Record<string, string | undefined>): Record<string, string> {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { Layout } from './layout.ts'
 import { docker, RunError } from './run.ts'
@@ -7,7 +8,8 @@ import { DIR_LABEL, existingServers } from './servers.ts'
  * Refuses, before anything is changed, to act on an instance that another checkout of slipway
  * runs: the same name means the same containers, network, addresses, registry and load balancer
  * port, so taking it over would break the other checkout's servers under it. The message says
- * which checkout owns it and the two ways on.
+ * which checkout owns it and the two ways on. An owner whose state directory is gone (a deleted
+ * clone, e.g. an earlier CI run) is nobody's: its instance is taken over as if it were this one's.
  */
 export async function assertOwnedHere(l: Layout, action: 'up' | 'down'): Promise<void> {
   const owners = new Set<string>()
@@ -17,8 +19,7 @@ export async function assertOwnedHere(l: Layout, action: 'up' | 'down'): Promise
   })
   const networkOwner = network.code === 0 ? network.stdout.trim() : ''
   if (networkOwner && networkOwner !== '<no value>') owners.add(networkOwner)
-  owners.delete(l.dir)
-  const [other] = owners
+  const other = otherLiveOwner(owners, l.dir)
   if (other === undefined) return
   const checkout = checkoutOf(other)
   throw new RunError(
@@ -27,6 +28,16 @@ export async function assertOwnedHere(l: Layout, action: 'up' | 'down'): Promise
       `SANDBOX_LB_PORT=<port> npm run sandbox:${action}), or stop that one first (cd ${checkout} && ` +
       `SANDBOX_NAME=${l.name} npm run sandbox:down).`,
   )
+}
+
+/** The first owner that is not this checkout and whose state directory still exists. */
+export function otherLiveOwner(
+  owners: Iterable<string>,
+  here: string,
+  exists: (dir: string) => boolean = existsSync,
+): string | undefined {
+  for (const dir of owners) if (dir !== here && exists(dir)) return dir
+  return undefined
 }
 
 /** The checkout of a state directory: `<checkout>/.sandbox` or `<checkout>/.sandbox/instances/<name>`. */

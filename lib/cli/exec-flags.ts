@@ -21,6 +21,8 @@ export const EXEC_HELP: readonly string[] = [
 export interface ExecSelection {
   /** The command's words: one CMD is split as sh splits words (nothing expanded); after `--`, each word as given. */
   readonly command: readonly string[]
+  /** The command as typed, for the audit log: the one CMD, or the words after `--` joined by spaces. */
+  readonly typed: string
   readonly interactive: boolean
   readonly reuse: boolean
   readonly env: Readonly<Record<string, string>>
@@ -36,5 +38,5 @@ export function execSelection(options: OptionValues<typeof EXEC_OPTIONS>, words:
     if (at <= 0) throw new DeployError(`-e/--env takes KEY=VALUE, got ${pair}`)
     env[pair.slice(0, at)] = pair.slice(at + 1)
   }
-  return { command, interactive: options.interactive, reuse: options.reuse, env }
+  return { command, typed: words.join(' '), interactive: options.interactive, reuse: options.reuse, env }
 }

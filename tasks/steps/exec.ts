@@ -8,15 +8,19 @@ import { cmd, type Command } from '../../lib/shell/command.ts'
 import { DeployError } from '../../lib/errors.ts'
 import { reportOnHosts, type ReportBlock } from './fan-out.ts'
 import { accessoriesNamed, accessoryHosts } from './accessory-select.ts'
+import { audited } from './audit.ts'
 
 // Kamal's `app exec`, `accessory exec` and `server exec`: a command on every selected host, its
 // output reported per host (and role); or with -i, one command on one host with the local terminal,
-// run by main() after the tree (lib/run/handover.ts).
+// run by main() after the tree (lib/run/handover.ts). A command run on the hosts is recorded in
+// their audit log with Kamal's words; an interactive session is not, as in Kamal.
 
 /** What the exec tasks take (cli/ parses it from -i, --reuse, -e and CMD). */
 export interface ExecOptions {
   /** The command's words, run without a shell (`server exec` gets its own). */
   readonly command: readonly string[]
+  /** The command as the user typed it, for the audit line. @default the words joined by spaces */
+  readonly typed?: string
   readonly interactive: boolean
   readonly reuse: boolean
   /** Extra env of `app exec` (`-e K=V`). */
@@ -25,16 +29,22 @@ export interface ExecOptions {
 
 /** `app exec`: a new container of the current image (`latest`, or `--version`) per role on each host, or `docker exec` with --reuse. */
 export const appExec = (exec: ExecOptions): DeployTask => {
-  const command = async (ctx: DeployContext, host: string, role: Role): Promise<Command> => {
+  const versioned = async (ctx: DeployContext, host: string, role: Role) => {
     const version = exec.reuse ? await runningVersion(ctx, host, role) : (ctx.flags.version ?? latestTag(ctx.config))
     const env = envFor(ctx.config, role, host)
-    return app.exec(ctx.config, role, { ...exec, version, env, extraEnv: exec.env })
+    return { version, command: app.exec(ctx.config, role, { ...exec, version, env, extraEnv: exec.env }) }
   }
   if (exec.interactive) {
     return interactive('App exec', async (ctx) => {
       const host = ctx.selection.primaryHost
-      return { host, command: await command(ctx, host, ctx.selection.rolesOn(host)[0]!) }
+      return { host, command: (await versioned(ctx, host, ctx.selection.rolesOn(host)[0]!)).command }
     })
+  }
+  // Kamal names the role only for --reuse, where the container is the role's own.
+  const command = async (ctx: DeployContext, host: string, role: Role): Promise<Command> => {
+    const { version, command } = await versioned(ctx, host, role)
+    const line = `Executed cmd '${said(exec)}' on app version ${version}`
+    return audited(ctx, line, command, exec.reuse ? { role: role.name } : undefined)
   }
   return reportOnHosts(
     'App exec',
@@ -68,9 +78,11 @@ export const accessoryExec = (name: string, exec: ExecOptions): DeployTask => {
   return reportOnHosts(
     `Accessory exec ${name}`,
     (ctx) => accessoryHosts(ctx, accessory(ctx)),
-    async (ctx, host) => [
-      { header: `Host: ${host} (${name})`, text: await output(ctx, host, await command(ctx, host, accessory(ctx))) },
-    ],
+    async (ctx, host) => {
+      const line = `Executed cmd '${said(exec)}' on ${name} accessory`
+      const run = audited(ctx, line, await command(ctx, host, accessory(ctx)))
+      return [{ header: `Host: ${host} (${name})`, text: await output(ctx, host, run) }]
+    },
   )
 }
 
@@ -79,7 +91,10 @@ export const serverExec = (exec: ExecOptions, words: readonly string[]): DeployT
   const command = words.length === 1 ? cmd('sh', '-c', words[0]!) : cmd(words[0]!, ...words.slice(1))
   if (exec.interactive) return interactive('Server exec', async (ctx) => ({ host: ctx.selection.primaryHost, command }))
   return reportOnHosts('Server exec', serverHosts, async (ctx, host) => [
-    { header: `Host: ${host}`, text: await output(ctx, host, command) },
+    {
+      header: `Host: ${host}`,
+      text: await output(ctx, host, audited(ctx, `Executed cmd '${said(exec)}' on ${host}`, command)),
+    },
   ])
 }
 
@@ -116,6 +131,9 @@ async function output(ctx: DeployContext, host: string, command: Command): Promi
   if (ctx.flags.dryRun) return ''
   return stderr.trim() ? `${stdout.trimEnd()}\n${stderr.trimEnd()}` : stdout
 }
+
+/** The command as the user typed it, for the audit line. */
+const said = (exec: ExecOptions): string => exec.typed ?? exec.command.join(' ')
 
 async function runningVersion(ctx: DeployContext, host: string, role: Role): Promise<string> {
   const found = await ctx.remote(host).run(app.currentRunningVersion(ctx.config, role), { signal: ctx.signal })

@@ -32,6 +32,9 @@ async function slipway(...args: string[]): Promise<string> {
   return result.stdout
 }
 
+const lastAuditLine = async (host: string): Promise<string> =>
+  (await sshExec(host, `tail -n 1 .kamal/${app.service}-audit.log`)).stdout.trim()
+
 // The secret is never printed (stdout is scrubbed of secrets); its digest proves the container has it.
 const digest = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16)
 const SHOW = 'echo "$(hostname) $(printf %s "$DEMO_SECRET" | sha256sum | cut -c1-16) ${CANARY:-no} ${EXTRA:-}"'
@@ -62,6 +65,11 @@ describe('exec', () => {
         `^Host: ${s1} \\(web\\)\\n${s1}-[0-9a-f]{12}\\nhello\\n\\nHost: ${s2} \\(web\\)\\n${s2}-[0-9a-f]{12}\\nhello\\n\\n$`,
       ),
     )
+    // Recorded as Kamal records it, with the role, on each host it ran on.
+    for (const host of [s1, s2])
+      expect(await lastAuditLine(host)).toMatch(
+        new RegExp(`\\] \\[web\\] Executed cmd 'sh -c "hostname; echo \\$GREETING"' on app version ${version}$`),
+      )
   })
 
   test('server exec runs the command itself on every server', async () => {
@@ -71,6 +79,9 @@ describe('exec', () => {
     ])
     expect(result.code, result.stderr).toBe(0)
     expect(result.stdout).toBe(`Host: ${s1}\n1\n\nHost: ${s2}\n1\n\nHost: ${s3}\n1\n\n`)
+    expect(await lastAuditLine(s3)).toMatch(
+      /\] Executed cmd 'docker ps --filter label=service=\S+ -q \| wc -l' on \S+$/,
+    )
   })
 
   test('-i refuses without a terminal, before connecting anywhere', async () => {

@@ -20,6 +20,10 @@ env:
 `
 const config = makeConfig(YML, { env: { KAMAL_REGISTRY_PASSWORD: 'registry-pw', SECRET: 's3cret' } })
 
+/** The command as run: its audit line written first, in the same round trip. */
+const audited = (line: string, command: string) =>
+  `sh audit-record.sh .kamal .kamal/app-audit.log '[2024-06-01T12:00:00Z] [tester@example.com] ${line}' && ${command}`
+
 async function run(argv: string[], { reply, flags }: { reply?: Reply; flags?: Partial<Flags> } = {}) {
   const invoked = invoke(argv[0] === 'server' ? serverCommand : appCommand, argv.slice(1))
   const { ctx, log } = recordingContext({ config, reply, flags: { ...invoked.flags, ...flags } })
@@ -37,7 +41,10 @@ describe('exec', () => {
     expect(log).toEqual(
       ['1.1.1.1', '1.1.1.2', '1.1.1.3'].map(
         (h) =>
-          `${h}: docker run --rm --env-file .kamal/env/roles/app-${h === '1.1.1.3' ? 'workers' : 'web'}.env --env GREETING=hi --env A=1 ${image} bin/rails runner 'puts 1'`,
+          `${h}: ${audited(
+            `Executed cmd '\\''bin/rails runner "puts 1"'\\'' on app version latest`,
+            `docker run --rm --env-file .kamal/env/roles/app-${h === '1.1.1.3' ? 'workers' : 'web'}.env --env GREETING=hi --env A=1 ${image} bin/rails runner 'puts 1'`,
+          )}`,
       ),
     )
     expect(ctx.found.report).toEqual([
@@ -51,10 +58,12 @@ describe('exec', () => {
     const running: Reply = (l) =>
       l.includes('current-container') || l.includes('app-current') ? { stdout: 'v1\n' } : undefined
     const { log } = await run(['app', 'exec', '--reuse', '-r', 'web', '--', 'ps', '-ef'], { reply: running })
-    expect(log.filter((l) => l.includes('docker exec'))).toEqual([
-      '1.1.1.1: docker exec app-web-v1 ps -ef',
-      '1.1.1.2: docker exec app-web-v1 ps -ef',
-    ])
+    expect(log.filter((l) => l.includes('docker exec'))).toEqual(
+      ['1.1.1.1', '1.1.1.2'].map(
+        (h) =>
+          `${h}: ${audited(`[web] Executed cmd '\\''ps -ef'\\'' on app version v1`, 'docker exec app-web-v1 ps -ef')}`,
+      ),
+    )
     await expect(run(['app', 'exec', '--reuse', '-p', 'ps'])).rejects.toThrow(
       '1.1.1.1: no running web container to --reuse',
     )
@@ -70,7 +79,11 @@ describe('exec', () => {
 
   test('server exec: one CMD is sh script text, on every host', async () => {
     const { log } = await run(['server', 'exec', 'uptime | cut -c1-10'])
-    expect(log).toEqual(['1.1.1.1', '1.1.1.2', '1.1.1.3'].map((h) => `${h}: sh -c 'uptime | cut -c1-10'`))
+    expect(log).toEqual(
+      ['1.1.1.1', '1.1.1.2', '1.1.1.3'].map(
+        (h) => `${h}: ${audited(`Executed cmd '\\''uptime | cut -c1-10'\\'' on ${h}`, "sh -c 'uptime | cut -c1-10'")}`,
+      ),
+    )
   })
 })
 

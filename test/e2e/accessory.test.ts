@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { exec, httpGet, readSandboxEnv, sshExec, uniqueService } from './support/sandbox.ts'
 import { appRepo } from './support/app-repo.ts'
+import { follow } from './support/follow.ts'
 
 // `tasks/accessory.ts` on the sandbox, as Kamal's integration test checks accessories through
 // `accessory details`: an accessory `web2` (the demo httpd under its own image tag, so removing
@@ -44,6 +45,7 @@ async function accessory(...args: string[]): Promise<{ stdout: string; stderr: s
   return { stdout: result.stdout, stderr: result.stderr, ms: Math.round(performance.now() - started) }
 }
 const re = (host: string): string => host.replaceAll('.', '\\.')
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 const on = async (host: string, script: string): Promise<string> => (await sshExec(host, script)).stdout.trim()
 /** `<id> <state>` of the accessory's container, or '' when there is none. */
 const container = (host: string): Promise<string> =>
@@ -126,6 +128,26 @@ describe('tasks/accessory.ts', () => {
         `^Host: ${re(s2)} \\(web2\\)\\nNothing found\\n\\nHost: ${re(s3)} \\(web2\\)\\n\\S+Z ${marker}\\n\\n$`,
       ),
     )
+  })
+
+  test('logs -f follows the accessory on each of its hosts at once until Ctrl-C, lines labelled with host and name', async () => {
+    const marker = `follow-${service}`
+    const logs = await follow('accessory', ['logs', 'web2', '-f', '-g', marker], {
+      cwd: app.dir,
+      env: { ...app.env, WEB2_SECRET: secret },
+      count: 2,
+    })
+    const label = (host: string) => `${host} (web2)`.padEnd(Math.max(...hosts.map((h) => `${h} (web2)`.length)))
+    for (const host of hosts) {
+      await on(host, `docker exec ${name} sh -c 'echo ${marker}-${host} > /proc/1/fd/1'`)
+      await logs.seen(new RegExp(`${escape(label(host))} \\| \\S+Z ${marker}-${re(host)}\\n`))
+    }
+    const end = await logs.stop()
+    expect(end.code, end.output).toBe(0)
+    expect(logs.lines().map((l) => l.replace(/ \| \S+Z /, ' | '))).toEqual(
+      hosts.map((host) => `${label(host)} | ${marker}-${host}`),
+    )
+    expect(end.output).not.toContain(secret)
   })
 
   test('exec: a new container with the env and the data directory on each host; --reuse: in the running one', async () => {

@@ -3,6 +3,7 @@ import { request } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { appRepo, site } from './support/app-repo.ts'
+import { follow } from './support/follow.ts'
 import { readSandboxEnv, sshExec, uniqueService } from './support/sandbox.ts'
 import { exec } from './support/sandbox.ts'
 
@@ -180,6 +181,24 @@ describe('proxy subcommands on real servers', () => {
     const logs = await app.script('proxy', ['logs', '-n', '3'])
     expect(logs.code, logs.stderr).toBe(0)
     expect(logs.stdout).toContain(`Host: ${s1}\n`)
+  })
+
+  test('logs -f follows every proxy host at once until Ctrl-C, lines labelled with the host', async () => {
+    const marker = `follow-${app.service}`
+    const logs = await follow('proxy', ['logs', '-f', '-g', marker], { cwd: app.dir, env: app.env, count: 2 })
+    for (const host of [s1, s2]) {
+      // Caddy logs each request to its admin socket (in the mounted config dir), path included.
+      await sshExec(host, `curl -s --unix-socket .kamal/proxy/admin.sock http://localhost/config/${marker}-${host}`)
+      await logs.seen(new RegExp(`${host.replaceAll('.', '\\.')}\\s* \\| .*/config/${marker}-${host}`))
+    }
+    const end = await logs.stop()
+    expect(end.code, end.output).toBe(0)
+    expect(
+      logs
+        .lines()
+        .filter((l) => l.includes(`/config/${marker}-`))
+        .map((l) => l.split(' | ')[0]!.trim()),
+    ).toEqual([s1, s2])
   })
 
   test('stop, start, restart', async () => {

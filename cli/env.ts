@@ -7,7 +7,7 @@ import { checkSecrets } from '../tasks/steps/secrets.ts'
 export const env = defineCommand({
   name: 'env',
   subcommands: {
-    push: () => [checkSecrets('app', 'proxy'), withLock([pushEnv()])],
+    push: () => [checkSecrets('app', 'proxy', 'accessory:all'), withLock([pushEnv()])],
     delete: () => [withLock([deleteEnv()])],
   },
 })

@@ -10,6 +10,7 @@ import { confirm } from '../../lib/run/confirm.ts'
 import { prune } from '../../cli/prune.ts'
 import { registry } from '../../cli/registry.ts'
 import { remove } from '../../cli/remove.ts'
+import { env as envCommand } from '../../cli/env.ts'
 import { deleteEnv, pushEnv } from '../../tasks/steps/env.ts'
 import { invoke } from '../support/cli.ts'
 import { makeConfig } from '../support/config.ts'
@@ -82,6 +83,20 @@ describe('env push and delete', () => {
         '1.1.1.3 <<< MYSQL_ROOT_PASSWORD=root-1\n',
       ].sort(),
     )
+  })
+
+  test('push refuses before any change while a secret of a role, the proxy or an accessory is not set, naming each', async () => {
+    const { TRAEFIK_TOKEN: _, MYSQL_ROOT_PASSWORD: __, ...partial } = env
+    const invoked = invoke(envCommand, ['push'])
+    const { ctx, log } = recordingContext({ config: makeConfig(YML, { env: partial }), flags: invoked.flags })
+    const pushing = new Listr(invoked.steps as DeployTask[], { ctx, renderer: 'silent' }).run()
+    const message = await pushing.then(
+      () => '',
+      (error: Error) => error.message,
+    )
+    expect(message).toContain('traefik.env.secret[0]: secret TRAEFIK_TOKEN is not set')
+    expect(message).toContain('accessories.db.env.secret[0]: secret MYSQL_ROOT_PASSWORD is not set')
+    expect(log).toEqual([])
   })
 
   test('delete removes the same files, one round trip per host', async () => {

@@ -12,7 +12,7 @@ export {
   type OptionSpecs,
   type OptionValues,
 } from './lib/cli/command.ts'
-export type { DeployContext, DeployTask, Flags, Found, RunReport, SessionState, Selection } from './lib/context.ts'
+export type { DeployContext, DeployTask, Flags, RunReport, SessionState, Selection } from './lib/context.ts'
 export type { Config, Role, Env } from './lib/config/types.ts'
 export type { Executor, Result } from './lib/exec/executor.ts'
 export { cmd, and, or, pipe, seq, script, render, Secret, type Command } from './lib/shell/command.ts'

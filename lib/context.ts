@@ -56,7 +56,7 @@ export interface DeployContext {
   /** Kamal's audit performer tag: git user.email, else the OS user. */
   readonly auditPerformer: string
   /** Session state found while running: written by one task, read by a later one. Keep it small. */
-  readonly found: Found
+  readonly found: SessionState
   /** What the run prints when it ends: tasks add to it, main() prints it after the tree, failed or not. */
   readonly report: RunReport
 }
@@ -94,30 +94,10 @@ export interface RunReport {
   readonly live: Set<string>
 }
 
-/**
- * `ctx.found`: the session state, and the report buffers under the names tasks used before
- * `ctx.report` (the same arrays and set, so either name fills the same report).
- */
-export interface Found extends SessionState {
-  /** @deprecated the same buffer as `ctx.report.lines`: write there. */
-  readonly report: string[]
-  /** @deprecated the same buffer as `ctx.report.warnings`: write there. */
-  readonly warnings: string[]
-  /** @deprecated the same set as `ctx.report.live`: write there. */
-  readonly live: Set<string>
-}
-
-/** A run's fresh session state and empty report, `found`'s old names sharing the report's buffers. */
-export function newRunState(): { readonly found: Found; readonly report: RunReport } {
+/** A run's fresh session state and empty report. */
+export function newRunState(): { readonly found: SessionState; readonly report: RunReport } {
   const report: RunReport = { lines: [], warnings: [], live: new Set() }
-  const found: Found = {
-    holdingLock: false,
-    loggedIn: new Set(),
-    apiVersions: new Map(),
-    report: report.lines,
-    warnings: report.warnings,
-    live: report.live,
-  }
+  const found: SessionState = { holdingLock: false, loggedIn: new Set(), apiVersions: new Map() }
   return { found, report }
 }
 

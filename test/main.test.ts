@@ -97,7 +97,7 @@ describe('run', () => {
       {
         title: 'Read',
         task: (ctx: DeployContext) =>
-          void (ctx.report.lines.push('Host: 127.0.9.1\nup'), ctx.found.warnings.push('uncommitted changes')),
+          void (ctx.report.lines.push('Host: 127.0.9.1\nup'), ctx.report.warnings.push('uncommitted changes')),
       },
       { title: 'Fail', task: () => Promise.reject(new DeployError('127.0.9.2: no answer')) },
     ]

@@ -7,7 +7,7 @@ import { followLogs } from './follow.ts'
 import { accessoriesNamed, hostPlan } from './accessory-select.ts'
 
 // Kamal's read-only `accessory details|logs`: `Host: <host> (<accessory>)` blocks in
-// ctx.found.report, printed on stdout after the tree in host order, once every host answered.
+// ctx.report.lines, printed on stdout after the tree in host order, once every host answered.
 
 /** `docker ps --filter label=service=<service>` of one accessory (or `all`) on each of its hosts. */
 export const accessoryDetails = (name: string): DeployTask =>

@@ -9,7 +9,7 @@ import { onHosts, reportOnHosts, type ReportBlock, type Task } from './fan-out.t
 import { followLogs } from './follow.ts'
 
 // Kamal's `app start|stop|details|containers|images|logs|version|stale_containers|remove` as task
-// factories. Read-only ones put `Host: …` blocks in ctx.found.report (printed on stdout after the
+// factories. Read-only ones put `Host: …` blocks in ctx.report.lines (printed on stdout after the
 // tree, in host order, once every host answered); cli/app.ts wraps the changing ones in withLock.
 
 /** `docker start` of this run's version (`--version`, VERSION or git HEAD) for every role on every host, then waits until each is ready. */

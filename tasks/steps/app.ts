@@ -40,7 +40,7 @@ export const tagLatest = (): DeployTask =>
     async (ctx, host) => {
       const line = `Tagging ${absoluteImage(ctx.config, ctx.version)} as the latest image`
       await ctx.remote(host).run(audited(ctx, line, app.tagLatest(ctx.config, ctx.version)))
-      ctx.found.live.add(host)
+      ctx.report.live.add(host)
     },
   )
 

@@ -10,7 +10,7 @@ import { and, cmd } from '../../lib/shell/command.ts'
 // Kamal's `build create|remove|details`, for both routes: with buildx here they act on Kamal's
 // buildx builder and docker contexts as Kamal's do; without buildx they act on the remote builder
 // itself, over slipway's ssh connection (its URI's user and port, its host key checked). What they
-// find goes to ctx.found.report.
+// find goes to ctx.report.lines.
 
 const routeOf = async (ctx: DeployContext): Promise<BuildRoute> =>
   (ctx.found.route ??= await chooseRoute({
@@ -34,10 +34,10 @@ export const createBuilder = (): DeployTask => ({
     switch (route.kind) {
       case 'buildx':
         await ensureBuilder({ local: ctx.local, config, target: route.target, log, signal })
-        ctx.found.report.push(`Builder ready: ${describeRoute(route, config)}`)
+        ctx.report.lines.push(`Builder ready: ${describeRoute(route, config)}`)
         return
       case 'local':
-        ctx.found.report.push(`Nothing to create: images are built with ${describeRoute(route, config)}`)
+        ctx.report.lines.push(`Nothing to create: images are built with ${describeRoute(route, config)}`)
         return
       case 'remote': {
         task.title = `Create builder on ${route.builder.spec}`
@@ -47,7 +47,7 @@ export const createBuilder = (): DeployTask => ({
           await remote.run(registry.login(config), { stdin: registry.passwordStdin(config), signal })
           ctx.found.loggedIn.add(route.builder.spec)
         }
-        ctx.found.report.push(
+        ctx.report.lines.push(
           `Builder ready: ${describeRoute(route, config)}`,
           `Engine: ${version.stdout.trim()}, logged in to ${config.registry.server ?? 'Docker Hub'}`,
         )
@@ -69,17 +69,17 @@ export const removeBuilder = (): DeployTask => ({
       case 'buildx':
         for (const step of builder.remove(config, route.target))
           await ctx.local.run(step, { allowFailure: true, signal })
-        ctx.found.report.push(`Removed builder ${builder.builderName(config, route.target)}`)
+        ctx.report.lines.push(`Removed builder ${builder.builderName(config, route.target)}`)
         return
       case 'local':
-        ctx.found.report.push(`Nothing to remove: images are built with ${describeRoute(route, config)}`)
+        ctx.report.lines.push(`Nothing to remove: images are built with ${describeRoute(route, config)}`)
         return
       case 'remote': {
         task.title = `Remove builder on ${route.builder.spec}`
         const remote = ctx.remote(route.builder.spec)
         const removed = await remote.run(and(registry.logout(config), remoteBuild.removeLeftovers()), { signal })
         ctx.found.loggedIn.delete(route.builder.spec)
-        ctx.found.report.push(
+        ctx.report.lines.push(
           `Logged ${route.builder.spec} out of ${config.registry.server ?? 'Docker Hub'}; removed ${removed.stdout.trim().split('\n').pop()} leftover build temp dirs`,
         )
         return
@@ -113,7 +113,7 @@ export const builderDetails = (): DeployTask => ({
     lines.push(
       last ? `Last build: ${last.image} on ${last.host} at ${last.at}` : 'Last build: none recorded on this machine',
     )
-    ctx.found.report.push(lines.join('\n'))
+    ctx.report.lines.push(lines.join('\n'))
   },
 })
 

@@ -40,7 +40,7 @@ export const buildImage = (): DeployTask => ({
       if (line.trim()) task.output = line
     }
     const warn = (message: string): void => {
-      ctx.found.warnings.push(message)
+      ctx.report.warnings.push(message)
       log(message)
     }
     // Choosing the route (docker CLI calls here, the builder's connection and host key check) and

@@ -114,7 +114,7 @@ export interface ReportBlock {
 }
 
 /**
- * A read-only task: `read` on every host in parallel; each host's blocks go to `ctx.found.report`
+ * A read-only task: `read` on every host in parallel; each host's blocks go to `ctx.report.lines`
  * (printed on stdout after the tree) in host order. Hosts that answered are reported even when
  * another failed; the error names the rest.
  */
@@ -135,7 +135,7 @@ export const reportOnHosts = (
     return whenDone(fanOut(task, jobs), () => {
       for (const host of targets) {
         for (const { header, text } of out.get(host) ?? [])
-          ctx.found.report.push(`${header}\n${text.trimEnd() || '(no output)'}\n`)
+          ctx.report.lines.push(`${header}\n${text.trimEnd() || '(no output)'}\n`)
       }
     })
   },

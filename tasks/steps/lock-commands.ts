@@ -6,7 +6,7 @@ import { auditRecord } from './audit.ts'
 import { acquireLock } from './lock.ts'
 
 // Kamal's `lock status|acquire -m MSG|release` (kamal.md §4.7, §6.3): the lock is a directory on
-// the primary host, so these run there only. What they find goes to ctx.found.report.
+// the primary host, so these run there only. What they find goes to ctx.report.lines.
 
 /** Kamal's answer when the lock dir does not exist. */
 export const NO_LOCK = 'There is no deploy lock'
@@ -21,8 +21,8 @@ export const lockStatus = (): DeployTask => ({
     const host = ctx.selection.primaryHost
     task.title = `Lock status on ${host}`
     const result = await ctx.remote(host).run(lock.status(ctx.config), { allowFailure: true, signal: ctx.signal })
-    if (result.exitCode === 0) ctx.found.report.push(result.stdout.trimEnd())
-    else if (missing(result)) ctx.found.report.push(NO_LOCK)
+    if (result.exitCode === 0) ctx.report.lines.push(result.stdout.trimEnd())
+    else if (missing(result)) ctx.report.lines.push(NO_LOCK)
     else throw new CommandError(host, 'lock status', result.exitCode, result.stderr, result.stdout)
   },
 })
@@ -32,7 +32,7 @@ export const lockAcquire = (message: string): DeployTask => ({
   title: 'Acquire the deploy lock',
   task: async (ctx, task) => {
     await acquireLock(ctx, message, task, auditRecord(ctx, `Acquired the deploy lock: ${message}`))
-    ctx.found.report.push('Acquired the deploy lock')
+    ctx.report.lines.push('Acquired the deploy lock')
   },
 })
 
@@ -43,8 +43,8 @@ export const lockRelease = (): DeployTask => ({
     const host = ctx.selection.primaryHost
     const release = and(lock.release(ctx.config), auditRecord(ctx, 'Released the deploy lock'))
     const result = await ctx.remote(host).run(release, { allowFailure: true, signal: ctx.signal })
-    if (result.exitCode === 0) ctx.found.report.push('Released the deploy lock')
-    else if (missing(result)) ctx.found.report.push(NO_LOCK)
+    if (result.exitCode === 0) ctx.report.lines.push('Released the deploy lock')
+    else if (missing(result)) ctx.report.lines.push(NO_LOCK)
     else throw new CommandError(host, 'lock release', result.exitCode, result.stderr, result.stdout)
   },
 })

@@ -12,6 +12,6 @@ export const checkSecrets = (...scopes: SecretScope[]): DeployTask => ({
   task: (ctx) => {
     if (!ctx.flags.dryRun) return requireSecrets(ctx.config, scopes)
     const names = [...new Set(missingFor(ctx.config, scopes).map((m) => m.name))]
-    ctx.found.warnings.push(`secrets not set: ${names.join(', ')} (a real run stops before changing anything)`)
+    ctx.report.warnings.push(`secrets not set: ${names.join(', ')} (a real run stops before changing anything)`)
   },
 })

@@ -90,7 +90,7 @@ describe('build and push through the sandbox registry', () => {
     expect(files).toContain('srv/Dockerfile')
     expect(files).not.toContain('srv/secret.txt')
     expect(files).not.toContain('srv/wip.txt')
-    expect(p.ctx.found.warnings).toEqual([
+    expect(p.ctx.report.warnings).toEqual([
       'Building from a local git clone, so ignoring these uncommitted changes:\n?? wip.txt',
     ])
     expect(docker('pull', `${p.repo}:latest`)).toContain('latest')

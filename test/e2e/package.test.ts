@@ -259,7 +259,7 @@ const askVersion = (): DeployTask => ({
     const container = naming.containerName(ctx.config, ctx.selection.primaryRole, ctx.version)
     const served = await $\`docker exec \${container} cat /www/version\`
     const words = await $\`printf '<%s>' \${["it's", '$HOME', '']} \${'a b'}\`
-    ctx.found.report.push(\`\${container} serves \${served}; words \${words}\`)
+    ctx.report.lines.push(\`\${container} serves \${served}; words \${words}\`)
   },
 })
 

@@ -234,7 +234,7 @@ describe('details and logs', () => {
   test('details all: Host blocks per host, accessories in config order', async () => {
     const { ctx, run } = setup({ reply: (l) => ({ stdout: `ps of ${l.split(' ').pop()}\n` }) })
     await run([accessoryDetails('all')])
-    expect(ctx.found.report).toEqual([
+    expect(ctx.report.lines).toEqual([
       'Host: 1.1.1.3 (db)\nps of label=service=app-db\n',
       'Host: 1.1.1.3 (cache)\nps of label=service=app-cache\n',
       'Host: 1.1.1.4 (cache)\nps of label=service=app-cache\n',
@@ -245,11 +245,11 @@ describe('details and logs', () => {
     const a = setup({ reply: () => ({ stdout: 'line\n' }) })
     await a.run([accessoryLogs('db')])
     expect(a.log).toEqual([`1.1.1.3: ${r(accessoryCmd.logs(config, db, { lines: 100 }))}`])
-    expect(a.ctx.found.report).toEqual(['Host: 1.1.1.3 (db)\nline\n'])
+    expect(a.ctx.report.lines).toEqual(['Host: 1.1.1.3 (db)\nline\n'])
     const b = setup({ reply: () => ({ exitCode: 1 }) })
     await b.run([accessoryLogs('db', { grep: 'ERROR' })])
     expect(b.log).toEqual([`1.1.1.3: ${r(accessoryCmd.logs(config, db, { grep: 'ERROR' }))}`])
-    expect(b.ctx.found.report).toEqual(['Host: 1.1.1.3 (db)\nNothing found\n'])
+    expect(b.ctx.report.lines).toEqual(['Host: 1.1.1.3 (db)\nNothing found\n'])
     const c = setup({ reply: () => ({ exitCode: 1, stdout: 'Error: No such container: app-db\n' }) })
     await expect(c.run([accessoryLogs('db')])).rejects.toThrow('No such container: app-db')
   })

@@ -121,7 +121,7 @@ describe('read-only commands report per host, in host order, without the lock', 
       `1.1.1.2: ${r(app.details(config, web))}`,
       `1.1.1.3: ${r(app.details(config, workers))}`,
     ])
-    expect(ctx.found.report).toEqual([
+    expect(ctx.report.lines).toEqual([
       'Host: 1.1.1.1 (web)\nps of 1.1.1.1\n',
       'Host: 1.1.1.2 (web)\nps of 1.1.1.2\n',
       'Host: 1.1.1.3 (workers)\nps of 1.1.1.3\n',
@@ -135,7 +135,7 @@ describe('read-only commands report per host, in host order, without the lock', 
       `1.1.1.3: ${r(app.containers(config))}`,
       '1.1.1.3: docker image ls registry.example.com/dhh/app',
     ])
-    expect(ctx.found.report).toEqual(['Host: 1.1.1.3\nlisting\n', 'Host: 1.1.1.3\nlisting\n'])
+    expect(ctx.report.lines).toEqual(['Host: 1.1.1.3\nlisting\n', 'Host: 1.1.1.3\nlisting\n'])
   })
 
   test('version: the current version of the first role on each host, or (none)', async () => {
@@ -146,7 +146,7 @@ describe('read-only commands report per host, in host order, without the lock', 
       `1.1.1.2: ${r(app.currentRunningVersion(config, web))}`,
       `1.1.1.3: ${r(app.currentRunningVersion(config, workers))}`,
     ])
-    expect(ctx.found.report).toEqual(['Host: 1.1.1.1\nv1\n', 'Host: 1.1.1.2\n(none)\n', 'Host: 1.1.1.3\nv1\n'])
+    expect(ctx.report.lines).toEqual(['Host: 1.1.1.1\nv1\n', 'Host: 1.1.1.2\n(none)\n', 'Host: 1.1.1.3\nv1\n'])
   })
 
   test('logs: 100 lines by default; all lines with --since or --grep; no match or nothing running is "Nothing found"', async () => {
@@ -166,7 +166,7 @@ describe('read-only commands report per host, in host order, without the lock', 
       `1.1.1.1: ${r(app.logs(config, web, { since: '10m' }))}`,
     ])
     expect(log[1]).toMatch(/ \| grep -i -- boom$/)
-    expect(ctx.found.report).toEqual([
+    expect(ctx.report.lines).toEqual([
       'Host: 1.1.1.1 (web)\nGET /up\n',
       'Host: 1.1.1.1 (web)\nNothing found\n',
       'Host: 1.1.1.1 (web)\nNothing found\n',
@@ -180,7 +180,7 @@ describe('read-only commands report per host, in host order, without the lock', 
         l.startsWith('1.1.1.2') ? { exitCode: 255, stderr: 'Cannot connect to the Docker daemon' } : { stdout: 'ok\n' },
     })
     await expect(run([appLogs()])).rejects.toThrow('Cannot connect to the Docker daemon')
-    expect(ctx.found.report).toEqual(['Host: 1.1.1.1 (web)\nok\n'])
+    expect(ctx.report.lines).toEqual(['Host: 1.1.1.1 (web)\nok\n'])
   })
 
   test('stale_containers lists; --stop stops them under the lock', async () => {
@@ -190,14 +190,14 @@ describe('read-only commands report per host, in host order, without the lock', 
     })
     await run([staleContainers()])
     expect(log).toEqual([`1.1.1.1: ${r(app.staleContainers(config, web))}`])
-    expect(ctx.found.report).toEqual([
+    expect(ctx.report.lines).toEqual([
       'Host: 1.1.1.1 (web)\nStale container for role web with version v0\nStale container for role web with version v1\n',
     ])
     log.length = 0
     await run(appSteps('stale_containers', '--stop'))
     expect(log.slice(1, -1)).toEqual([`1.1.1.1: ${r(app.staleContainers(config, web, { stop: true }))}`])
     expect(log.at(-1)).toBe(`1.1.1.1: ${r(lock.release(config))}`)
-    expect(ctx.found.report.at(-1)).toContain('Stopped stale container for role web with version v0')
+    expect(ctx.report.lines.at(-1)).toContain('Stopped stale container for role web with version v0')
   })
 })
 

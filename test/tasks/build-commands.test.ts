@@ -54,7 +54,7 @@ describe('build create|remove|details without buildx: on the remote builder', ()
       "app@1.1.1.5:2122: docker version --format 'client {{.Client.Version}}, engine {{.Server.Version}} ({{.Server.Os}}/{{.Server.Arch}})'",
       'app@1.1.1.5:2122: docker login registry.example.com -u dhh --password-stdin (stdin)',
     ])
-    expect(s.ctx.found.report).toEqual([
+    expect(s.ctx.report.lines).toEqual([
       'Builder ready: the docker engine of app@1.1.1.5:2122 (docker build with built-in BuildKit (no buildx) there; docker buildx is not installed here)',
       'Engine: client 20.10.24, engine 20.10.24 (linux/amd64), logged in to registry.example.com',
     ])
@@ -66,7 +66,7 @@ describe('build create|remove|details without buildx: on the remote builder', ()
     expect(s.log.at(-1)).toMatch(
       /^app@1\.1\.1\.5:2122: docker logout registry\.example\.com && sh -c .*slipway-build\./,
     )
-    expect(s.ctx.found.report).toEqual([
+    expect(s.ctx.report.lines).toEqual([
       'Logged app@1.1.1.5:2122 out of registry.example.com; removed 2 leftover build temp dirs',
     ])
   })
@@ -74,7 +74,7 @@ describe('build create|remove|details without buildx: on the remote builder', ()
   test('details: the builder engine, its images of the app, and the last build', async () => {
     const s = setup(false)
     await s.run(builderDetails())
-    expect(s.ctx.found.report).toEqual([
+    expect(s.ctx.report.lines).toEqual([
       [
         'Builder: the docker engine of app@1.1.1.5:2122 (docker build with built-in BuildKit (no buildx) there; docker buildx is not installed here)',
         'Engine: client 20.10.24, engine 20.10.24 (linux/amd64)',

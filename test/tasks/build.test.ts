@@ -73,14 +73,14 @@ describe('buildImage + pushImage without buildx (this machine)', () => {
     ])
     const build = s.calls.find((c) => c.line.includes(' build '))!
     expect(build.cwd).toBe(clonePaths('app', { projectDir: s.root, gitRoot: s.root }).buildDir)
-    expect(s.ctx.found.warnings).toEqual([])
+    expect(s.ctx.report.warnings).toEqual([])
   })
 
   test('multiarch without buildx builds natively and says so in the summary', async () => {
     const s = setup('legacy', { builder: {} })
     await run(s.ctx, buildImage())
     expect(s.docker()[0]).toMatch(/^env DOCKER_BUILDKIT=0 docker build /)
-    expect(s.ctx.found.warnings).toEqual([
+    expect(s.ctx.report.warnings).toEqual([
       "docker buildx is not installed: building for this machine's platform only (builder.multiarch: false silences this)",
     ])
   })
@@ -89,7 +89,7 @@ describe('buildImage + pushImage without buildx (this machine)', () => {
     const s = setup('legacy')
     writeFileSync(join(s.root, 'app.txt'), 'edited\n')
     await run(s.ctx, buildImage())
-    expect(s.ctx.found.warnings).toEqual([
+    expect(s.ctx.report.warnings).toEqual([
       'Building from a local git clone, so ignoring these uncommitted changes:\n M app.txt',
     ])
   })

@@ -47,7 +47,7 @@ describe('exec', () => {
           )}`,
       ),
     )
-    expect(ctx.found.report).toEqual([
+    expect(ctx.report.lines).toEqual([
       'Host: 1.1.1.1 (web)\n1.1.1.1\n',
       'Host: 1.1.1.2 (web)\n1.1.1.2\n',
       'Host: 1.1.1.3 (workers)\n1.1.1.3\n',

@@ -38,13 +38,13 @@ describe('lock status', () => {
     const { ctx, log, done } = run(['status'], { reply: () => ({ stdout: `${DETAILS}\n` }) })
     await done
     expect(log).toEqual([status])
-    expect(ctx.found.report).toEqual([DETAILS])
+    expect(ctx.report.lines).toEqual([DETAILS])
   })
 
   test('"There is no deploy lock" when the lock dir does not exist', async () => {
     const { ctx, done } = run(['status'], { reply: () => NO_DIR })
     await done
-    expect(ctx.found.report).toEqual([NO_LOCK])
+    expect(ctx.report.lines).toEqual([NO_LOCK])
   })
 
   test('any other failure is an error', async () => {
@@ -66,7 +66,7 @@ describe('lock acquire', () => {
     expect(Buffer.from(encoded, 'base64').toString()).toMatch(
       /^Locked by: Tester at \d{4}-\d\d-\d\dT[\d:.]+Z\nVersion: v2\nMessage: Integration Tests, it's \$HOME$/,
     )
-    expect(ctx.found.report).toEqual(['Acquired the deploy lock'])
+    expect(ctx.report.lines).toEqual(['Acquired the deploy lock'])
   })
 
   test('a held lock fails with who holds it and is left alone', async () => {
@@ -99,7 +99,7 @@ describe('lock release', () => {
     expect(log[0]).toMatch(
       /^1\.1\.1\.1: \{ rm \.kamal\/locks\/app\/details && rm -r \.kamal\/locks\/app; \} && sh audit-record\.sh .* '\[[\dT:Z-]+\] \[tester@example\.com\] Released the deploy lock'$/,
     )
-    expect(ctx.found.report).toEqual(['Released the deploy lock'])
+    expect(ctx.report.lines).toEqual(['Released the deploy lock'])
   })
 
   test('"There is no deploy lock" when there is none', async () => {
@@ -107,7 +107,7 @@ describe('lock release', () => {
       reply: () => ({ exitCode: 1, stderr: "rm: cannot remove '.kamal/locks/app/details': No such file or directory" }),
     })
     await done
-    expect(ctx.found.report).toEqual([NO_LOCK])
+    expect(ctx.report.lines).toEqual([NO_LOCK])
   })
 })
 
@@ -132,7 +132,7 @@ describe('--lock-wait', () => {
     const started = Date.now()
     const { ctx, log, done } = run(['acquire', '-m', 'mine', '--lock-wait=30'], { reply: heldFor(2) })
     await done
-    expect(ctx.found.report).toEqual(['Acquired the deploy lock'])
+    expect(ctx.report.lines).toEqual(['Acquired the deploy lock'])
     // Tried, read who holds it, waited 0.5 s; tried, read, waited 1 s; took it.
     expect(log.filter((l) => l.includes('mkdir -p'))).toHaveLength(3)
     expect(log.filter((l) => l === status)).toHaveLength(2)

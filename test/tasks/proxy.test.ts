@@ -236,6 +236,6 @@ describe('simple subcommands', () => {
         (h) => `${h}: sh -c 'docker logs "$@" 2>&1' sh slipway-proxy --tail 3 --timestamps | grep -- GET`,
       ),
     )
-    expect(ctx.found.report).toEqual(['Host: 1.1.1.1\nGET / 200\n', 'Host: 1.1.1.2\n(no output)\n'])
+    expect(ctx.report.lines).toEqual(['Host: 1.1.1.1\nGET / 200\n', 'Host: 1.1.1.2\n(no output)\n'])
   })
 })

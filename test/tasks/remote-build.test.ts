@@ -171,7 +171,7 @@ describe('a remote builder without buildx here', () => {
   test('builder.local is skipped with a warning; builder.ssh cannot reach this agent and is refused', async () => {
     const both = setup({ builder: { local: { arch: 'arm64' } } })
     await run(both.ctx, buildImage())
-    expect(both.ctx.found.warnings).toEqual([
+    expect(both.ctx.report.warnings).toEqual([
       `docker buildx is not installed: building linux/amd64 only, on ${BUILDER} (builder.local is skipped)`,
     ])
     const ssh = setup({ builder: { ssh: 'default' } })

@@ -111,9 +111,18 @@ describe('exec', () => {
     t.press('stty size', 'Enter')
     await t.waitFor('\n30 100\n')
     // And so does a change of size (SIGWINCH here, window-change over ssh).
+    // The new size travels as a signal here, then a window-change request over ssh, while the typed
+    // command travels on the data channel: ask again until it has arrived (a lost change never does).
     t.resize(90, 25)
-    t.press('stty size', 'Enter')
-    await t.waitFor('\n25 90\n')
+    for (let asked = 1; ; asked++) {
+      t.press('stty size', 'Enter')
+      const seen = await t.waitFor('\n25 90\n', 3_000).then(
+        () => true,
+        () => false,
+      )
+      if (seen) break
+      if (asked === 20) throw new Error(`the new size never reached the remote pty:\n${t.screen()}`)
+    }
     t.press('echo "sleep from $$"; sleep 600', 'Enter')
     await t.waitFor(/\nsleep from \d+$/)
     t.press('C-c')

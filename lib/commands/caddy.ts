@@ -16,7 +16,7 @@ import { containerLogs, type LogsParams } from './traefik.ts'
 /** The proxy container's name on every proxy host. */
 export const CONTAINER = 'slipway-proxy'
 
-/** The docker network caddy and proxied app containers share; upstreams are dialled by container name. */
+/** The docker network caddy and proxied app containers share; upstreams are dialled by a per-instance alias. */
 export const NETWORK = 'slipway'
 
 /** Where the host's config dir is mounted inside the container. */
@@ -42,32 +42,39 @@ export const configDir = (config: Config): string => `${config.runDirectory}/pro
 const CATCHALL = { handle: [{ handler: 'static_response', status_code: 502, body: 'Bad Gateway\n' }] } as const
 
 /**
- * The name caddy dials a container by on the `slipway` network. Docker's DNS answers names of at most
- * 63 characters (one DNS label), and `<service>-<role>-<40-hex version>` is longer once the service
- * name passes about 18: such a container gets a short alias (`--network-alias`, {@link aliasArgs})
- * made from its whole name, and caddy dials that.
+ * The network alias caddy dials one container instance by: `<container>-<instance>`, or, where that is
+ * longer than the 63 characters Docker's DNS answers (one DNS label), `slipway-<20 hex of the
+ * container name>-<instance>`. Never the container name: a redeploy of the version already serving
+ * renames the serving container aside and gives its name to the new one, which would then get the
+ * requests while it is still starting. `instance` is unique to each boot's new container.
  */
-export function upstreamHost(container: string): string {
-  return container.length <= DNS_LABEL
-    ? container
-    : `slipway-${createHash('sha256').update(container).digest('hex').slice(0, 20)}`
+export function upstreamHost(container: string, instance: string): string {
+  const plain = `${container}-${instance}`
+  return plain.length <= DNS_LABEL
+    ? plain
+    : `slipway-${createHash('sha256').update(container).digest('hex').slice(0, 20)}-${instance}`
 }
 
-/** `--network-alias <upstreamHost>` for a container whose name is too long for Docker's DNS, else nothing. */
-export const aliasArgs = (container: string): string[] =>
-  upstreamHost(container) === container ? [] : ['--network-alias', upstreamHost(container)]
+/** `--network-alias <upstreamHost>`: what the container answers to on the `slipway` network besides its name. */
+export const aliasArgs = (container: string, instance: string): string[] => [
+  '--network-alias',
+  upstreamHost(container, instance),
+]
 
 const DNS_LABEL = 63
 
-/** One role's route: its requests (all, or those for `proxy.hosts`) go to the container serving now, on the app port. */
-export function route(config: Config, role: Role, container: string): Record<string, unknown> {
+/**
+ * One role's route: its requests (all, or those for `proxy.hosts`) go to `upstream` (the serving
+ * container's {@link upstreamHost}) on the app port.
+ */
+export function route(config: Config, role: Role, upstream: string): Record<string, unknown> {
   return {
     '@id': containerPrefix(config, role),
     ...(config.proxy.hosts.length > 0 && { match: [{ host: [...config.proxy.hosts] }] }),
     handle: [
       {
         handler: 'reverse_proxy',
-        upstreams: [{ dial: `${upstreamHost(container)}:${config.proxy.appPort}` }],
+        upstreams: [{ dial: `${upstream}:${config.proxy.appPort}` }],
         // No pooled idle connections: every open connection to an app container is a request in
         // flight, which is what drain() counts before the old container is stopped.
         transport: { protocol: 'http', keep_alive: { enabled: false } },

@@ -27,19 +27,19 @@ export const caddyDriver: ProxyDriver = {
   container: () => caddy.CONTAINER,
   image: (config) => config.proxy.image,
 
-  appRun(config, role, { version }): AppRunExtras {
+  appRun(config, role, { version, instance }): AppRunExtras {
     // No cord: caddy is told which container to use, so nothing has to make the old one unhealthy.
     const name = containerName(config, role, version)
-    return { labels: {}, args: ['--network', caddy.NETWORK, ...caddy.aliasArgs(name)], cord: false }
+    return { labels: {}, args: ['--network', caddy.NETWORK, ...caddy.aliasArgs(name, instance)], cord: false }
   },
 
   async cutover(
     remote: Executor,
     config: Config,
     role: Role,
-    { newContainer, oldContainer, stopOld, signal, log }: CutoverParams,
+    { newContainer, instance, oldContainer, stopOld, signal, log }: CutoverParams,
   ): Promise<void> {
-    const route = caddy.route(config, role, newContainer)
+    const route = caddy.route(config, role, caddy.upstreamHost(newContainer, instance))
     const old = oldContainer ? { name: oldContainer, port: config.proxy.appPort } : undefined
     const started = Date.now()
     const command = cutover(

@@ -20,10 +20,19 @@ export interface AppRunExtras {
   readonly cord: boolean
 }
 
+/** What appRun knows of the new container. */
+export interface AppRunParams {
+  readonly version: string
+  readonly host: string
+  readonly instance: string
+}
+
 /** Arguments of a cutover: the container that just became healthy and the one it replaces. */
 export interface CutoverParams {
   readonly host: string
   readonly newContainer: string
+  /** The new container's instance id, as appRun got it. */
+  readonly instance: string
   /** The container serving before this boot, if any. */
   readonly oldContainer: string | undefined
   /** Stops the old container once it is drained (the boot step's `docker stop`); a simple command. */
@@ -70,8 +79,11 @@ export interface ProxyDriver {
   /** The image the proxy container runs. */
   image(config: Config): string
 
-  /** Pure: what `docker run` of a proxied container needs. */
-  appRun(config: Config, role: Role, params: { readonly version: string; readonly host: string }): AppRunExtras
+  /**
+   * Pure: what `docker run` of a proxied container needs. `instance` is unique to this boot's new
+   * container (the name is not: a same-version redeploy hands it from the serving container to the new one).
+   */
+  appRun(config: Config, role: Role, params: AppRunParams): AppRunExtras
   /**
    * Point the proxy at the new container (resolves only once the proxy routes there), let the old
    * one's in-flight requests finish (bounded), then run `stopOld`. Throws only when the switch itself

@@ -32,6 +32,8 @@ interface RoleBoot extends BootParams {
   readonly gatekeeper: boolean
   /** The new container's name. */
   readonly name: string
+  /** Unique to the new container (its name is not, in a same-version redeploy). */
+  readonly instance: string
   /** The role's env on this host (its secrets go to the env file). */
   readonly env: Env
   /** The new container's `docker run`/`create` parameters, given its cord dir. */
@@ -69,7 +71,7 @@ export async function bootRole(ctx: DeployContext, task: Task, params: BootParam
     await retireOld(boot, oldContainer)
   } catch (error) {
     if (error instanceof HostLostError) throw error.during(boot.host, boot.step)
-    // The proxy reaches a container by its name: the one renamed aside gets it back, so it keeps serving.
+    // The one renamed aside gets its name back: the next deploy finds it as the current container.
     if (renamedAside) await restoreName(boot, renamedAside)
     throw error
   } finally {
@@ -84,8 +86,10 @@ function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot 
   const { config, version, selection } = ctx
   const { host, role, driver } = params
   const env = envFor(config, role, host)
-  const hostnameSuffix = randomBytes(6).toString('hex')
-  const extras = role.proxy ? driver.appRun(config, role, { version, host }) : undefined
+  // Unique to this boot's new container: its hostname suffix, and how a proxy tells it from a
+  // same-version container that had its name before.
+  const instance = randomBytes(6).toString('hex')
+  const extras = role.proxy ? driver.appRun(config, role, { version, host, instance }) : undefined
   const api = ctx.found.apiVersions.get(host)
   const early = health.earlyCheck(role, { api, routesOnDockerHealth: driver.routesOnDockerHealth })
   const cord = extras?.cord && role.healthcheck.cord !== false ? role.healthcheck.cord : undefined
@@ -95,12 +99,13 @@ function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot 
     remote: ctx.remote(host),
     gatekeeper: role.name === selection.primaryRole.name,
     name: naming.containerName(config, role, version),
+    instance,
     env,
     container: (cordHostDir) => ({
       version,
       host,
       env,
-      hostnameSuffix,
+      hostnameSuffix: instance,
       cordHostDir: extras?.cord ? cordHostDir : undefined,
       labels: extras?.labels,
       extraArgs: extras?.args,
@@ -243,7 +248,8 @@ async function retireOld(boot: RoleBoot, oldContainer: string | undefined): Prom
   const stopOld = app.stopAllBut(ctx.config, role, boot.name)
   boot.step = `switching ${role.name} to ${boot.name}`
   if (role.proxy) {
-    const params = { host, newContainer: boot.name, oldContainer, stopOld, signal: ctx.signal, log: say }
+    const { name: newContainer, instance } = boot
+    const params = { host, newContainer, instance, oldContainer, stopOld, signal: ctx.signal, log: say }
     await boot.driver.cutover(remote, ctx.config, role, params)
   } else {
     if (oldContainer) say(`Stopping ${oldContainer}`)

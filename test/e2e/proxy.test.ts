@@ -170,6 +170,32 @@ describe('proxy subcommands on real servers', () => {
   const proxyId = (host: string) => inspect(host, '{{.Id}}', 'slipway-proxy')
   const running = (host: string) => inspect(host, '{{.State.Running}}', 'slipway-proxy')
 
+  test('a redeploy of the version already serving, slow to start, under the same loops: only 200s from the old container until the switch', async () => {
+    // The serving container is renamed aside and the new one takes its name: caddy must not follow the
+    // name to the new container while it is still starting (it listens only after DEMO_START_DELAY s).
+    const yml = readFileSync(join(app.dir, 'deploy.yml'), 'utf8')
+    writeFileSync(
+      join(app.dir, 'deploy.yml'),
+      yml.replace('    GREETING: hello\n', '    GREETING: hello\n    DEMO_START_DELAY: "3"\n'),
+    )
+    const loop = requestLoop(app.service)
+    const direct = requestLoop(app.service, { urls: [`http://${s1}`, `http://${s2}`] })
+    const result = await app.script('deploy', ['--skip-push', '--version', v2])
+    await new Promise((r) => setTimeout(r, 300))
+    const answers = await loop.stop()
+    const directAnswers = await direct.stop()
+    writeFileSync(join(app.dir, 'deploy.yml'), yml)
+    expect(result.code, result.stderr).toBe(0)
+    expect(answers.length).toBeGreaterThan(20)
+    expect(directAnswers.filter((a) => a.status !== 200 || a.body !== v2)).toEqual([])
+    expect(answers.filter((a) => a.status !== 200 || a.body !== v2)).toEqual([])
+    // The new container (with the delay in its env) has the name and runs.
+    for (const host of [s1, s2])
+      expect(await inspect(host, '{{.State.Running}} {{.Config.Env}}', `${app.service}-web-${v2}`)).toMatch(
+        /^true .*DEMO_START_DELAY=3/,
+      )
+  })
+
   test('details and logs report per proxy host', async () => {
     const details = await app.script('proxy', ['details'])
     expect(details.code, details.stderr).toBe(0)

@@ -30,6 +30,7 @@ function drive(yml: string, reply: Reply = () => undefined) {
   const params = {
     host: '1.1.1.1',
     newContainer: 'app-web-v2',
+    instance: 'a1b2c3',
     oldContainer: 'app-web-v1' as string | undefined,
     stopOld: stopOld as Command | undefined,
     log: (l: string) => said.push(l),
@@ -79,13 +80,16 @@ describe('traefik driver', () => {
   test('appRun: the role labels and a cord', () => {
     const { config, web, driver } = drive(BASE)
     expect(driver.kind).toBe('traefik')
-    expect(driver.appRun(config, web, { version: 'v2', host: '1.1.1.1' })).toEqual({
+    expect(driver.appRun(config, web, { version: 'v2', host: '1.1.1.1', instance: 'a1b2c3' })).toEqual({
       labels: traefik.appLabels(config, web),
       args: [],
       cord: true,
     })
     const noCord = makeConfig(`${BASE}healthcheck: { cord: false }\n`)
-    expect(proxyDriver(noCord).appRun(noCord, role(noCord, 'web'), { version: 'v2', host: '1.1.1.1' }).cord).toBe(false)
+    expect(
+      proxyDriver(noCord).appRun(noCord, role(noCord, 'web'), { version: 'v2', host: '1.1.1.1', instance: 'a1b2c3' })
+        .cord,
+    ).toBe(false)
   })
 
   test('cutover: the API confirms the new container, the cord is cut, the API confirms the old one left, then it is stopped', async () => {
@@ -149,34 +153,37 @@ describe('traefik driver', () => {
 })
 
 describe('caddy driver', () => {
-  test('appRun: the slipway network, no labels, no cord', () => {
+  test('appRun: the slipway network with an alias of this container instance, no labels, no cord', () => {
     const { config, web, driver } = drive(CADDY)
     expect(driver.kind).toBe('caddy')
-    expect(driver.appRun(config, web, { version: 'v2', host: '1.1.1.1' })).toEqual({
+    expect(driver.appRun(config, web, { version: 'v2', host: '1.1.1.1', instance: 'a1b2c3' })).toEqual({
       labels: {},
-      args: ['--network', 'slipway'],
+      args: ['--network', 'slipway', '--network-alias', 'app-web-v2-a1b2c3'],
       cord: false,
     })
   })
 
-  test('a container name too long for Docker DNS gets a short alias, and its route dials the alias', () => {
+  test('a same-version redeploy: the new container gets another alias than the one serving, though it takes its name', () => {
+    const { config, web, driver } = drive(CADDY)
+    const alias = (instance: string) => driver.appRun(config, web, { version: 'v2', host: '1.1.1.1', instance }).args[3]
+    expect(alias('a1b2c3')).not.toBe(alias('d4e5f6'))
+  })
+
+  test('a container name too long for Docker DNS gets a short alias, still one per instance', () => {
     const long = makeConfig(CADDY.replace('service: app', 'service: a-service-with-a-rather-long-name'))
     const web = role(long, 'web')
     const version = 'f'.repeat(40)
     const name = `a-service-with-a-rather-long-name-web-${version}`
     expect(name.length).toBeGreaterThan(63)
-    const alias = caddy.upstreamHost(name)
-    expect(alias).toMatch(/^slipway-[0-9a-f]{20}$/)
-    expect(proxyDriver(long).appRun(long, web, { version, host: '1.1.1.1' }).args).toEqual([
+    const alias = caddy.upstreamHost(name, 'a1b2c3')
+    expect(alias).toMatch(/^slipway-[0-9a-f]{20}-a1b2c3$/)
+    expect(proxyDriver(long).appRun(long, web, { version, host: '1.1.1.1', instance: 'a1b2c3' }).args).toEqual([
       '--network',
       'slipway',
       '--network-alias',
       alias,
     ])
-    expect(caddy.route(long, web, name)['handle']).toMatchObject([{ upstreams: [{ dial: `${alias}:3000` }] }])
-    // A name that fits stays what caddy dials, with no alias.
-    expect(caddy.upstreamHost('app-web-v2')).toBe('app-web-v2')
-    expect(caddy.aliasArgs('app-web-v2')).toEqual([])
+    expect(caddy.upstreamHost('app-web-v2', 'a1b2c3')).toBe('app-web-v2-a1b2c3')
   })
 
   test('cutover: one round trip writes the route, reloads, drains and stops the old container', async () => {
@@ -184,7 +191,8 @@ describe('caddy driver', () => {
       stdout: 'switched\ndrain=drained\nstopped=0\n',
     }))
     await driver.cutover(remote, config, web, params)
-    const route = caddy.route(config, web, 'app-web-v2')
+    // Caddy dials the new container's own alias, never its name.
+    const route = caddy.route(config, web, 'app-web-v2-a1b2c3')
     expect(log).toEqual([
       line(
         cutover(
@@ -206,7 +214,7 @@ describe('caddy driver', () => {
       line(
         cutover(
           '.kamal/proxy',
-          { name: 'app-web', route: caddy.route(config, web, 'app-web-v2') },
+          { name: 'app-web', route: caddy.route(config, web, 'app-web-v2-a1b2c3') },
           { old: undefined, stopOld: undefined, timeoutSeconds: 30 },
         ),
       ),

@@ -124,7 +124,7 @@ beforeAll(async () => {
   const first = await app.script('deploy', ['-v'])
   expect(first.code, first.stderr).toBe(0)
   firstOutput = first.stdout + first.stderr
-  await moreVersions(app, v1, ['g1', 'g2', 'g3', 'g4', 'g5', 'g6'])
+  await moreVersions(app, v1, ['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7', 'g8'])
 }, 300_000)
 afterEach(() => {
   editConfig(app, () => config)
@@ -160,6 +160,52 @@ describe('values', () => {
     const logs = join(app.dir, '.slipway/logs')
     expect(readdirSync(logs).length).toBeGreaterThan(0)
     for (const file of readdirSync(logs)) expect(readFileSync(join(logs, file), 'utf8')).not.toContain(MARKER)
+  })
+  test('a failing deploy whose container prints secrets in its log and health output shows them redacted, with and without -v, and in the run log', async () => {
+    // The new web container prints secrets on start and in every (failing) health check.
+    const leak = 'echo \\"leak $S_MARKER $DEMO_SECRET $S_NEWLINE\\"'
+    editConfig(app, (yml) =>
+      yml
+        .replace(
+          `      - ${s2}: canary\n`,
+          `      - ${s2}: canary\n    cmd: sh -c "${leak} >&2; exec /bin/sh /start.sh"\n`,
+        )
+        .replace(/^  cmd: wget .*$/m, '  cmd: echo "leak $S_MARKER $DEMO_SECRET $S_NEWLINE"; exit 1')
+        .replace('max_attempts: 10', 'max_attempts: 3'),
+    )
+    const before = await servedNow()
+    const logs = join(app.dir, '.slipway/logs')
+    const logsBefore = new Set(readdirSync(logs))
+    const plain = await deploy('g7').done
+    const verbose = launch([...tsx('g8'), '-v'], { cwd: app.dir, env: app.env })
+    const loud = await verbose.done
+
+    const secrets = [
+      MARKER,
+      app.env['DEMO_SECRET']!,
+      escapeValue(app.env['DEMO_SECRET']!),
+      escapeValue(HOSTILE['NEWLINE']!),
+    ]
+    for (const [name, end] of [
+      ['default', plain],
+      ['-v', loud],
+    ] as const) {
+      expect(end.code, end.output).toBe(1)
+      // The failure report showed the container's log and its health checks, with the values replaced.
+      expect(end.output, name).toMatch(/did not become healthy/)
+      expect(end.output, name).toContain('leak [REDACTED] [REDACTED] [REDACTED]')
+      for (const secret of secrets) expect(end.output, name).not.toContain(secret)
+    }
+    const written = readdirSync(logs).filter((file) => !logsBefore.has(file))
+    expect(written.length).toBe(2)
+    for (const file of written) {
+      const log = readFileSync(join(logs, file), 'utf8')
+      expect(log, file).toContain('leak [REDACTED]')
+      for (const secret of secrets) expect(log, file).not.toContain(secret)
+    }
+    expect(await lockHeld(app, s1)).toBe(false)
+    expect(await servedNow()).toBe(before)
+    for (const host of [s1, s2]) expect((await running(host)).filter((c) => /-g[78] /.test(c))).toEqual([])
   })
 })
 

@@ -133,7 +133,7 @@ export async function latestOn(app: App, host: string, registry: string): Promis
     host,
     `id=$(docker image inspect --format '{{.Id}}' ${quote(`${repo}:latest`)} 2>/dev/null) || exit 0; ` +
       `docker image ls --format '{{.Tag}} {{.ID}}' ${quote(repo)} | while read -r t i; do ` +
-      `[ "$t" != latest ] && case "$id" in *"$i"*) echo "$t";; esac; done`,
+      `[ "$t" != latest ] && case "$id" in *"$i"*) echo "$t";; esac; done; true`,
   )
   return stdout.trim().split('\n').filter(Boolean).sort().join(' ')
 }
@@ -234,4 +234,22 @@ const cmdline = (pid: number): string => {
   } catch {
     return '?'
   }
+}
+
+/**
+ * SIGSTOP or SIGCONT to the docker engine of the server at `ip`: a frozen engine takes connections
+ * but answers nothing, so a docker command there waits (its containers keep running).
+ */
+export async function engine(signal: 'STOP' | 'CONT', ip: string, sandbox: SandboxEnv) {
+  const index = sandbox.servers.indexOf(ip)
+  if (index < 0) throw new Error(`${ip} is not a server of this sandbox`)
+  await exec(['docker', 'exec', `${sandbox.raw['SANDBOX_NAME']}-${index + 1}`, 'pkill', `-${signal}`, '-x', 'dockerd'])
+}
+
+/** Pids of local processes whose command line is exactly `args` (e.g. a build step's `sleep 3217`). */
+export function processes(args: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => alive(pid) && cmdline(pid).trim() === args)
 }

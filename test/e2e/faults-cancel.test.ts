@@ -51,6 +51,17 @@ const servedNow = async () => {
   expect(version).toMatch(/^[0-9a-f]{40}$|^c\d$/)
   return version
 }
+/** The figures of a scenario, printed for docs/faults.md. */
+const report = (
+  fault: string,
+  code: number | null,
+  seconds: number,
+  after: string,
+  seen: { answers: readonly string[]; odd: readonly string[] },
+) =>
+  console.log(
+    `${fault}: exit ${code} ${seconds.toFixed(1)} s ${after}; ${seen.answers.length} requests, ${seen.odd.length} failed`,
+  )
 const nothingOf = async (version: string) => {
   for (const host of [s1, s2, s3])
     expect((await containers(app, host)).filter((c) => c.includes(`-${version} `))).toEqual([])
@@ -108,6 +119,7 @@ describe('Ctrl-C and the registry', () => {
     // The build step's process (in the local engine's build container) ends too.
     await allGone(building, (KILL_AFTER + SLACK) * 1000)
     const seen = await load.stop()
+    report('Ctrl-C during the build', end.code, seconds, 'after Ctrl-C', seen)
 
     expect(end.code, end.output).toBe(130)
     expect(seconds, end.output).toBeLessThan(KILL_AFTER + SLACK)
@@ -139,6 +151,7 @@ describe('Ctrl-C and the registry', () => {
     const end = await run.done
     const seconds = (Date.now() - sent) / 1000
     const seen = await load.stop()
+    report('Ctrl-C during the pull', end.code, seconds, 'after Ctrl-C', seen)
 
     expect(end.code, end.output).toBe(130)
     expect(seconds, end.output).toBeLessThan(SLACK)
@@ -164,6 +177,7 @@ describe('Ctrl-C and the registry', () => {
     const load = traffic(app.service, [sandbox.lbUrl])
     const end = await deploy(['--skip-push', '--version', 'c2']).done
     const seen = await load.stop()
+    report('registry gone during the pull', end.code, end.seconds, 'after the start', seen)
 
     expect(end.code, end.output).toBe(1)
     expect(end.seconds, end.output).toBeLessThan(CONNECT + OVERHEAD)
@@ -211,6 +225,7 @@ describe('Ctrl-C and the registry', () => {
     const end = await run.done
     const seconds = (Date.now() - thawed) / 1000
     const seen = await load.stop()
+    report('Ctrl-C during tag and prune', end.code, seconds, 'after the engine thawed', seen)
 
     expect(end.code, end.output).toBe(130)
     expect(seconds, end.output).toBeLessThan(SLACK)

@@ -256,13 +256,21 @@ describe('faults of the run', () => {
     },
   )
 
-  test('Ctrl-C during a redeploy of the version already serving: the container renamed aside gets its name back and keeps serving', async () => {
+  test('Ctrl-C during a redeploy of the version already serving: the container renamed aside keeps serving throughout and gets its name back', async () => {
     const serving = await servedNow()
     editConfig(app, (yml) => yml.replace('http://127.0.0.1/up', 'http://127.0.0.1/never'))
+    // Each proxy asked directly too: the load balancer would hide one proxy's failures behind the other.
+    const load = traffic(app.service, [sandbox.lbUrl, `http://${s1}`, `http://${s2}`])
     const run = deploy(serving)
     await run.until(new RegExp(`Waiting for ${app.service}-web-${serving} to be healthy`))
     run.child.kill('SIGINT')
     const end = await run.done
+    const seen = await load.stop()
+
+    expect(
+      seen.answers.filter((v) => v !== serving),
+      seen.odd.join('\n'),
+    ).toEqual([])
 
     expect(end.code, end.output).toBe(130)
     expect(end.output).toMatch(

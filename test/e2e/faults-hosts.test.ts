@@ -22,7 +22,7 @@ import { readSandboxEnv, uniqueService } from './support/sandbox.ts'
 // old version serving, leave nothing new running, and the run after the fault must succeed.
 const sandbox = readSandboxEnv()
 const [s1, s2, s3] = sandbox.servers as [string, string, string]
-// Short: caddy finds a container by its name in docker's DNS, and a DNS label holds 63 characters
+// Short: caddy dials a container by an alias made of its name in docker's DNS, and a DNS label holds 63 characters
 // (`<service>-web-<40-hex version>`).
 const app = appRepo({ service: uniqueService('fh') })
 

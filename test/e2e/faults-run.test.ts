@@ -35,7 +35,7 @@ import { readSandboxEnv, sshExec, uniqueService } from './support/sandbox.ts'
 // releases the lock, keeps the old version serving, leaves no new container, and the rerun succeeds.
 const sandbox = readSandboxEnv()
 const [s1, s2, s3] = sandbox.servers as [string, string, string]
-// Short: caddy finds a container by its name in docker's DNS, whose labels hold 63 characters.
+// Short: caddy dials a container by an alias made of its name in docker's DNS, whose labels hold 63 characters.
 const app = appRepo({ service: uniqueService('fr') })
 
 const CONNECT = 3

@@ -1,0 +1,182 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/**
+ * Servers made cheap for the scale bench: one sshd per host, each on its own loopback address
+ * (127.<net>.x.y, all of 127/8 is local on Linux), sharing one host key and one authorized key. A
+ * session runs in the host's own home dir with a fake `docker` (fake-docker.sh) first on PATH, which
+ * keeps that host's containers and images in files. No containers, no network namespaces: 200 hosts
+ * cost 200 idle sshds.
+ */
+export interface Fleet {
+  readonly hosts: readonly string[]
+  readonly port: number
+  /** The private key authorized on every host, and a known_hosts file listing every host. */
+  readonly sshKey: string
+  readonly knownHosts: string
+  readonly dir: string
+  /** Puts an image in the fake registry: `pull` of `ref` then finds it, with label service=`service`. */
+  publish(ref: string, service: string): void
+  /** TCP connections each host's sshd accepted so far. */
+  connections(): Record<string, number>
+  /** Commands the fake docker refused (unknown command, flag or format), one line each. */
+  refused(): string[]
+  /** Each container's [run, ready] interval in ms since the epoch (ready: first reported healthy). */
+  boots(): { host: string; name: string; run: number; ready: number | undefined }[]
+  /** Stops every sshd and removes the dir. Safe to call twice; also runs on exit and Ctrl-C. */
+  stop(): void
+}
+
+export interface FleetOptions {
+  readonly hosts: number
+  /** Second octet of the loopback addresses (127.<net>.x.y). @default 77 */
+  readonly net?: number
+  /** @default 3022 */
+  readonly port?: number
+  /** How long a new container's health stays `starting`. @default 300 */
+  readonly healthyAfterMs?: number
+}
+
+const FAKE_DOCKER = join(import.meta.dirname, 'fake-docker.sh')
+
+export async function startFleet({
+  hosts: count,
+  net = 77,
+  port = 3022,
+  healthyAfterMs = 300,
+}: FleetOptions): Promise<Fleet> {
+  if (count < 1 || count > 250 * 250) throw new Error(`a fleet of ${count} hosts cannot be made`)
+  requireTool('/usr/sbin/sshd', 'openssh-server')
+  requireTool('/usr/bin/ssh-keygen', 'openssh-client')
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-fleet-'))
+  const children: ChildProcess[] = []
+  let stopped = false
+  const stop = (): void => {
+    if (stopped) return
+    stopped = true
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+    rmSync(dir, { recursive: true, force: true })
+    process.off('exit', stop)
+    process.off('SIGINT', interrupted)
+    process.off('SIGTERM', interrupted)
+  }
+  const interrupted = (signal: NodeJS.Signals): void => {
+    stop()
+    process.kill(process.pid, signal)
+  }
+  process.on('exit', stop)
+  process.once('SIGINT', interrupted)
+  process.once('SIGTERM', interrupted)
+  try {
+    mkdirSync(join(dir, 'bin'))
+    copyFileSync(FAKE_DOCKER, join(dir, 'bin/docker'))
+    chmodSync(join(dir, 'bin/docker'), 0o755)
+    writeFileSync(join(dir, 'registry'), '')
+    writeFileSync(join(dir, 'boots.log'), '')
+    writeFileSync(join(dir, 'unknown.log'), '')
+    writeFileSync(join(dir, 'healthy-after-ms'), `${healthyAfterMs}\n`)
+    keygen(join(dir, 'host_key'))
+    keygen(join(dir, 'client_key'))
+    writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')))
+    const hostKey = readFileSync(join(dir, 'host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ')
+    const hosts = Array.from({ length: count }, (_, i) => `127.${net}.${Math.floor(i / 250)}.${(i % 250) + 1}`)
+    writeFileSync(join(dir, 'known_hosts'), hosts.map((h) => `[${h}]:${port} ${hostKey}\n`).join(''))
+    for (const host of hosts) children.push(startSshd(dir, host, port))
+    await Promise.all(hosts.map((host, i) => listening(host, port, children[i]!, join(dir, `hosts/${host}/sshd.log`))))
+    return {
+      hosts,
+      port,
+      dir,
+      sshKey: join(dir, 'client_key'),
+      knownHosts: join(dir, 'known_hosts'),
+      publish: (ref, service) =>
+        writeFileSync(join(dir, 'registry'), `${ref} sha256:${digest(ref)} ${service}\n`, { flag: 'a' }),
+      connections: () =>
+        Object.fromEntries(
+          hosts.map((h) => [
+            h,
+            readFileSync(join(dir, `hosts/${h}/sshd.log`), 'utf8').split('Connection from ').length - 1,
+          ]),
+        ),
+      refused: () => readFileSync(join(dir, 'unknown.log'), 'utf8').split('\n').filter(Boolean),
+      boots: () => boots(readFileSync(join(dir, 'boots.log'), 'utf8')),
+      stop,
+    }
+  } catch (error) {
+    stop()
+    throw error
+  }
+}
+
+// One sshd in the foreground (-D), logging to its host's dir, with the host's env set for every session.
+function startSshd(dir: string, host: string, port: number): ChildProcess {
+  const state = join(dir, 'hosts', host)
+  mkdirSync(join(state, 'home'), { recursive: true })
+  const config = join(state, 'sshd_config')
+  writeFileSync(
+    config,
+    [
+      `ListenAddress ${host}:${port}`,
+      `HostKey ${dir}/host_key`,
+      `AuthorizedKeysFile ${dir}/authorized_keys`,
+      'PidFile none',
+      'StrictModes no',
+      'UsePAM no',
+      'PermitRootLogin prohibit-password',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PrintMotd no',
+      'LogLevel VERBOSE',
+      `SetEnv FAKE_DOCKER_STATE=${state} FAKE_DOCKER_SHARED=${dir}`,
+      // The command as sent, run by sh in the host's own home with the fake docker first on PATH.
+      `ForceCommand cd "$FAKE_DOCKER_STATE/home" && HOME="$FAKE_DOCKER_STATE/home" PATH="$FAKE_DOCKER_SHARED/bin:$PATH" exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"`,
+      '',
+    ].join('\n'),
+  )
+  const log = openSync(join(state, 'sshd.log'), 'a')
+  return spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', log, log] })
+}
+
+/**
+ * Resolves once sshd says it listens (its log, not a probe connection: every connection a host sees
+ * is counted); rejects when it exits first.
+ */
+async function listening(host: string, port: number, sshd: ChildProcess, log: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const text = readFileSync(log, 'utf8')
+    if (text.includes(`Server listening on ${host} port ${port}`)) return
+    if (sshd.exitCode !== null) throw new Error(`sshd on ${host}:${port} exited: ${text.trim()}`)
+    if (attempt > 400) throw new Error(`sshd on ${host}:${port} did not listen within 20 s: ${text.trim()}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+function boots(text: string): ReturnType<Fleet['boots']> {
+  const open = new Map<string, { host: string; name: string; run: number; ready: number | undefined }>()
+  const all: ReturnType<Fleet['boots']> = []
+  for (const line of text.split('\n').filter(Boolean)) {
+    const [what, ns, host, name] = line.split(' ') as [string, string, string, string]
+    const ms = Number(BigInt(ns) / 1_000_000n)
+    const key = `${host} ${name}`
+    if (what === 'run') open.set(key, all[all.push({ host, name, run: ms, ready: undefined }) - 1]!)
+    else if (what === 'ready' && open.get(key)?.ready === undefined) {
+      const boot = open.get(key)
+      if (boot) boot.ready = ms
+    }
+  }
+  return all
+}
+
+const digest = (text: string): string => createHash('sha256').update(text).digest('hex')
+
+function keygen(file: string): void {
+  const r = spawnSync('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`)
+}
+
+function requireTool(path: string, pkg: string): void {
+  if (spawnSync(path, ['-?']).error) throw new Error(`${path} is missing: install the Debian package ${pkg}`)
+}

@@ -1,0 +1,96 @@
+import { loadavg } from 'node:os'
+import { randomBytes } from 'node:crypto'
+import { startFleet } from './fleet/fleet.ts'
+import { scaleAppDir } from './fleet/scale-app.ts'
+import { deployToFleet, type ScaleDeploy } from './fleet/scale-run.ts'
+
+/** One fleet size of the scale scenario: a first deploy to fresh hosts, then a redeploy. */
+export interface ScaleResult {
+  readonly hosts: number
+  readonly bootLimit: number
+  readonly deploys: readonly ScaleDeploy[]
+  readonly load: number
+}
+
+/** Options of the scale scenario (bench/deploy.ts reads them from BENCH_* variables). */
+export interface ScaleOptions {
+  readonly sizes: readonly number[]
+  /** `boot.limit` as a share of the hosts. */
+  readonly bootLimitPercent: number
+  readonly maxConcurrentStarts: number
+  readonly log: (line: string) => void
+}
+
+/**
+ * Deploys to fleets of cheap hosts (bench/fleet/: one sshd each, a fake docker) of each size: a
+ * first deploy, then a redeploy that stops the old containers and prunes. Throws when a deploy
+ * fails, a host saw other than one SSH connection, boot.limit was exceeded, the run log misses a
+ * host's commands, or the fake docker refused a command.
+ */
+export async function scaleScenario({
+  sizes,
+  bootLimitPercent,
+  maxConcurrentStarts,
+  log,
+}: ScaleOptions): Promise<ScaleResult[]> {
+  const results: ScaleResult[] = []
+  for (const count of sizes) {
+    const fleet = await startFleet({ hosts: count })
+    const service = `scale-${randomBytes(3).toString('hex')}`
+    const app = scaleAppDir({
+      service,
+      hosts: fleet.hosts,
+      port: fleet.port,
+      sshKey: fleet.sshKey,
+      bootLimit: `${bootLimitPercent}%`,
+      maxConcurrentStarts,
+    })
+    try {
+      log(`scale: ${count} hosts up`)
+      const bootLimit = Math.max(1, Math.floor((count * bootLimitPercent) / 100))
+      const deploys: ScaleDeploy[] = []
+      for (const version of ['v1', 'v2']) {
+        const d = await deployToFleet(fleet, { dir: app.dir, service }, version)
+        deploys.push(d)
+        log(
+          `scale: ${count} hosts, ${version}: ${(d.wallMs / 1000).toFixed(2)} s, peak RSS ${(d.peakRssKiB / 1024).toFixed(0)} MiB`,
+        )
+        const problems = checkDeploy(d, bootLimit, fleet.refused())
+        if (problems.length)
+          throw new Error(`${count} hosts, deploy ${version}:\n  ${problems.join('\n  ')}\n${d.output}`)
+      }
+      results.push({ hosts: count, bootLimit, deploys, load: loadavg()[0]! })
+    } finally {
+      fleet.stop()
+      app.remove()
+    }
+  }
+  return results
+}
+
+/** What is wrong with a deploy to the fleet (nothing: an empty list). */
+export function checkDeploy(d: ScaleDeploy, bootLimit: number, refused: readonly string[]): string[] {
+  const problems: string[] = []
+  if (d.exitCode !== 0) problems.push(`exit ${d.exitCode}`)
+  const wrong = Object.entries(d.connections).filter(([, n]) => n !== 1)
+  if (wrong.length) problems.push(`SSH connections other than 1: ${wrong.map(([h, n]) => `${h}: ${n}`).join(', ')}`)
+  if (d.mostStarting > bootLimit)
+    problems.push(`${d.mostStarting} containers starting at once, boot.limit is ${bootLimit}`)
+  if (refused.length) problems.push(`the fake docker refused:\n    ${refused.join('\n    ')}`)
+  return [...problems, ...d.logProblems]
+}
+
+/** The scale scenario's table, in Markdown. */
+export function scaleReport(results: readonly ScaleResult[]): string {
+  const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
+  const rows = results.map((r) => {
+    const [first, again] = r.deploys
+    const conns = r.deploys.flatMap((d) => Object.values(d.connections))
+    return `| ${r.hosts} | ${s(first!.wallMs)} | ${s(again!.wallMs)} | ${Math.max(...r.deploys.map((d) => d.peakRssKiB / 1024)).toFixed(0)} MiB | ${Math.min(...conns)}–${Math.max(...conns)} | ${Math.max(...r.deploys.map((d) => d.mostStarting))} / ${r.bootLimit} | ${r.load.toFixed(1)} |`
+  })
+  return [
+    '| hosts | first deploy | redeploy | peak RSS | SSH connections per host | most starting at once / boot.limit | load average |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n')
+}

@@ -40,7 +40,7 @@ export const bootApp = (): DeployTask => ({
     const groups = chunk(hosts, limit)
     return task.newListr(
       groups.map((group, index) => ({
-        title: `Group ${index + 1} of ${groups.length}: ${group.join(', ')}`,
+        title: `Group ${index + 1} of ${groups.length}: ${hostRange(group)}`,
         task: async (c: DeployContext, t: Task) => {
           // boot.wait is the user's explicit pause between groups: the one sleep slipway keeps.
           if (index > 0 && c.config.boot.wait) await pause(c.config.boot.wait, c.signal)
@@ -50,6 +50,10 @@ export const bootApp = (): DeployTask => ({
     )
   },
 })
+
+// A group's hosts as its title: a long list would fill the terminal (and wrap) for every group.
+const hostRange = (group: readonly string[]): string =>
+  group.length <= 3 ? group.join(', ') : `${group.length} hosts, ${group[0]} … ${group.at(-1)}`
 
 const chunk = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size))

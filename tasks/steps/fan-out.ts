@@ -61,6 +61,16 @@ export function onFailure(
 }
 
 /**
+ * Above this many jobs the tree shows one progress line for them ("57 of 200 hosts done") instead
+ * of a line per host, which would not fit a terminal (it draws every running host and its action).
+ * Lines on a pipe (CI, the run log) still have every host.
+ */
+export const FOLD_ABOVE = 10
+
+/** How often a folded fan-out's progress line changes at most: each change is a line off a terminal. */
+const PROGRESS_EVERY_MS = 1000
+
+/**
  * Subtasks running `jobs` concurrently (at most `limit` at once); every job finishes its own
  * cleanup, then the failures are thrown together (`where` words the summary; default `on <n>
  * hosts`). listr2's exitOnError:false swallows errors, so they are collected here instead.
@@ -71,16 +81,64 @@ export function fanOut(
   jobs: readonly HostJob[],
   { limit, where }: { limit?: number | undefined; where?: ((failures: number) => string) | undefined } = {},
 ): Subtasks {
+  if (jobs.length <= FOLD_ABOVE) return hostList(task, jobs, { limit, where })
+  return task.newListr(
+    [
+      {
+        title: progress(0, 0, jobs.length),
+        task: (_c, t) => {
+          let done = 0
+          let failed = 0
+          let shown = Date.now()
+          const tick = (ok: boolean): void => {
+            done++
+            if (!ok) failed++
+            if (done < jobs.length && Date.now() - shown < PROGRESS_EVERY_MS) return
+            shown = Date.now()
+            t.title = progress(done, failed, jobs.length)
+          }
+          return hostList(t, jobs, { limit, where, tick })
+        },
+      },
+    ],
+    // The tree (listr2's default renderer) draws the line without the hosts under it.
+    { rendererOptions: { showSubtasks: false } },
+  )
+}
+
+const progress = (done: number, failed: number, total: number): string =>
+  done === total && failed === 0
+    ? `${total} hosts`
+    : `${done} of ${total} hosts done${failed ? `, ${failed} failed` : ''}`
+
+/** One subtask per job; `tick` is told each job's end (ok or not). */
+function hostList(
+  task: Task,
+  jobs: readonly HostJob[],
+  {
+    limit,
+    where,
+    tick,
+  }: {
+    limit?: number | undefined
+    where?: ((failures: number) => string) | undefined
+    tick?: (ok: boolean) => void
+  },
+): Subtasks {
   // By job, not by arrival: the summary lists failures in host order, primary first.
   const errors: (Error | undefined)[] = jobs.map(() => undefined)
   const subtasks: DeployTask[] = jobs.map((job, index) => ({
     title: job.title,
     task: (c, t) =>
-      onFailure(
-        () => job.run(c, t),
-        (error) => (errors[index] = error instanceof Error ? error : new Error(String(error))),
-        // The tree shows each job's first line; the details come once, in the summary after the run.
-        (error) => (error instanceof DeployError ? new DeployError(firstLine(error.message)) : error),
+      afterwards(
+        () =>
+          onFailure(
+            () => job.run(c, t),
+            (error) => (errors[index] = error instanceof Error ? error : new Error(String(error))),
+            // The tree shows each job's first line; the details come once, in the summary after the run.
+            (error) => (error instanceof DeployError ? new DeployError(firstLine(error.message)) : error),
+          ),
+        () => tick?.(errors[index] === undefined),
       ),
   }))
   return whenDone(task.newListr(subtasks, { concurrent: limit ?? true, exitOnError: false }), () => {
@@ -89,6 +147,21 @@ export function fanOut(
     const hosts = jobs.map((job, index) => (errors[index] ? job.host : undefined)).filter((_, i) => errors[i])
     throw new HostsError(failed, where?.(failed.length), hosts)
   })
+}
+
+/** Calls `then` once `work()` has ended, whether it succeeded or not; the outcome is unchanged. */
+function afterwards(work: () => Work, then: () => void): Work {
+  let result: Work
+  try {
+    result = work()
+  } catch (error) {
+    then()
+    throw error
+  }
+  if (result instanceof Listr) return whenDone(result, then)
+  if (result instanceof Promise) return result.finally(then)
+  then()
+  return result
 }
 
 /** A task that does `job` on every selected host, all hosts in parallel. */

@@ -31,8 +31,18 @@ export const fingerprint = (blob: Buffer): string =>
 /** Reads, checks and appends to one known_hosts file; appends are serialised so parallel hosts don't interleave. */
 export function knownHosts(file: string) {
   let writes: Promise<void> = Promise.resolve()
+  // Read once per run, not twice per host: with N hosts listed, reading per host is N² lines parsed.
+  // An append (accept-new) reads it again.
+  let parsed: Promise<Entry[]> | undefined
 
-  async function entries(): Promise<Entry[]> {
+  function entries(): Promise<Entry[]> {
+    parsed ??= read()
+    // A failed read is not kept: the next host tries again (and reports its own error).
+    parsed.catch(() => (parsed = undefined))
+    return parsed
+  }
+
+  async function read(): Promise<Entry[]> {
     const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) =>
       e.code === 'ENOENT' ? '' : Promise.reject(e),
     )
@@ -79,6 +89,7 @@ export function knownHosts(file: string) {
         await appendFile(file, `${sep}${hostKeyName(host, port)} ${keyType(blob)} ${blob.toString('base64')}\n`, {
           mode: 0o600,
         })
+        parsed = undefined
       }
       writes = writes.then(write, write)
       return writes

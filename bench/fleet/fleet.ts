@@ -22,6 +22,11 @@ export interface Fleet {
   publish(ref: string, service: string): void
   /** TCP connections each host's sshd accepted so far. */
   connections(): Record<string, number>
+  /**
+   * CPU seconds the hosts have used so far: every sshd with all it ran (sessions, shells, the fake
+   * docker) once they ended, from /proc. The servers share this machine's cores with the deploy.
+   */
+  cpuSeconds(): number
   /** Commands the fake docker refused (unknown command, flag or format), one line each. */
   refused(): string[]
   /** Each container's [run, ready] interval in ms since the epoch (ready: first reported healthy). */
@@ -101,6 +106,7 @@ export async function startFleet({
             readFileSync(join(dir, `hosts/${h}/sshd.log`), 'utf8').split('Connection from ').length - 1,
           ]),
         ),
+      cpuSeconds: () => children.reduce((sum, child) => sum + cpuOf(child.pid), 0),
       refused: () => readFileSync(join(dir, 'unknown.log'), 'utf8').split('\n').filter(Boolean),
       boots: () => boots(readFileSync(join(dir, 'boots.log'), 'utf8')),
       stop,
@@ -130,7 +136,9 @@ function startSshd(dir: string, host: string, port: number): ChildProcess {
       'KbdInteractiveAuthentication no',
       'PrintMotd no',
       'LogLevel VERBOSE',
-      `SetEnv FAKE_DOCKER_STATE=${state} FAKE_DOCKER_SHARED=${dir}`,
+      // SHLVL=1: Debian's bash reads ~/.bashrc for a command run by sshd only at shell level 1; this
+      // machine's root .bashrc (pyenv) costs 100 ms of CPU per session, which a lean server does not.
+      `SetEnv FAKE_DOCKER_STATE=${state} FAKE_DOCKER_SHARED=${dir} SHLVL=1`,
       // The command as sent, run by sh in the host's own home with the fake docker first on PATH.
       `ForceCommand cd "$FAKE_DOCKER_STATE/home" && HOME="$FAKE_DOCKER_STATE/home" PATH="$FAKE_DOCKER_SHARED/bin:$PATH" exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"`,
       '',
@@ -152,6 +160,14 @@ async function listening(host: string, port: number, sshd: ChildProcess, log: st
     if (attempt > 400) throw new Error(`sshd on ${host}:${port} did not listen within 20 s: ${text.trim()}`)
     await new Promise((r) => setTimeout(r, 50))
   }
+}
+
+// utime + stime + cutime + cstime of a process (fields 14–17 of /proc/PID/stat), in seconds.
+// Linux's USER_HZ (`getconf CLK_TCK`), 100 on every architecture Node runs on.
+function cpuOf(pid: number | undefined): number {
+  if (pid === undefined) return 0
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return fields.slice(11, 15).reduce((sum, ticks) => sum + Number(ticks), 0) / 100
 }
 
 function boots(text: string): ReturnType<Fleet['boots']> {

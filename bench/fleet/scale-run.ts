@@ -13,6 +13,9 @@ export interface ScaleDeploy {
   readonly wallMs: number
   /** Peak resident set of the slipway process (its largest, when it relays to a child), in KiB. */
   readonly peakRssKiB: number
+  /** CPU seconds of the slipway process (user + system), and of all the hosts together during it. */
+  readonly cpuSeconds: number
+  readonly hostsCpuSeconds: number
   /** SSH connections each host's sshd accepted during this deploy. */
   readonly connections: Record<string, number>
   /** The most containers between `docker run` (or start) and first reported healthy at one time. */
@@ -36,9 +39,13 @@ export async function deployToFleet(
   fleet.publish(`${SCALE_REGISTRY}/bench/${app.service}:${version}`, app.service)
   const before = fleet.connections()
   const bootsBefore = fleet.boots().length
+  const hostsCpu = fleet.cpuSeconds()
   const timeFile = join(fleet.dir, `time-${version}`)
   // tsx by its own path: the app dir, the child's cwd, has no node_modules.
-  const argv = ['-f', '%M', '-o', timeFile, process.execPath, '--import', import.meta.resolve('tsx')]
+  const argv = ['-f', '%M %U %S', '-o', timeFile, process.execPath, '--import', import.meta.resolve('tsx')]
+  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each deploy, for finding where its time goes.
+  const profile = process.env['BENCH_CPU_PROF']
+  if (profile) argv.push('--cpu-prof', '--cpu-prof-dir', profile)
   argv.push(join(SLIPWAY, 'tasks/deploy.ts'), '--skip-push', '--version', version)
   const started = performance.now()
   const { code, output } = await new Promise<{ code: number; output: string }>((done, fail) => {
@@ -61,12 +68,15 @@ export async function deployToFleet(
   })
   const wallMs = performance.now() - started
   const after = fleet.connections()
+  const [rss, user, system] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number)
   const connections = Object.fromEntries(fleet.hosts.map((h) => [h, (after[h] ?? 0) - (before[h] ?? 0)]))
   return {
     version,
     exitCode: code,
     wallMs,
-    peakRssKiB: Number(readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)),
+    peakRssKiB: rss!,
+    cpuSeconds: user! + system!,
+    hostsCpuSeconds: fleet.cpuSeconds() - hostsCpu,
     connections,
     mostStarting: mostAtOnce(fleet.boots().slice(bootsBefore)),
     output,

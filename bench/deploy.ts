@@ -6,14 +6,17 @@ import { benchRepo, type Scenario } from './app-repo.ts'
 import { backgroundBusy } from './cpu.ts'
 import { removeService } from './cleanup.ts'
 import { kamalScenario } from './kamal.ts'
+import { scaleReport, scaleScenario } from './scale.ts'
 import { deployOnce, servedThroughLb } from './run.ts'
 import { sizeReport, summary, trace, type SizeResult } from './report.ts'
 import type { RunSample } from './stats.ts'
 
 // `npm run bench`: the Kamal-shaped deploy (3 servers, no proxy, 1 s health checks) against its
 // measured floor, then the demo app on a sandbox of 3, then 10 servers; a new commit per run; medians
-// per phase, SSH connections and remote commands per host.
-// BENCH_SCENARIOS=kamal,demo  BENCH_SERVERS=3,10 (demo)  BENCH_RUNS=5  BENCH_TRACE=1 (every command of the last run)
+// per phase, SSH connections and remote commands per host; then the same app on fleets of 10, 50 and 200
+// cheap hosts (one sshd each, a fake docker: bench/fleet/): time, memory, connections, boot.limit.
+// BENCH_SCENARIOS=kamal,demo,scale  BENCH_SERVERS=3,10 (demo)  BENCH_SCALE_HOSTS=10,50,200 (scale)
+// BENCH_RUNS=5  BENCH_TRACE=1 (every command of the last run)
 // BENCH_KEEP=1 (leave the bench sandbox up)  BENCH_NAME=slipway-bench  BENCH_SUBNET=172.29.42  BENCH_LB_PORT=19142
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`)
@@ -24,9 +27,13 @@ const positive = (text: string, name: string): number => {
 }
 const sizes = (process.env['BENCH_SERVERS'] ?? '3,10').split(',').map((x) => positive(x.trim(), 'BENCH_SERVERS'))
 const runs = positive(process.env['BENCH_RUNS'] ?? '5', 'BENCH_RUNS')
-const scenarios = (process.env['BENCH_SCENARIOS'] ?? 'kamal,demo').split(',').map((x) => x.trim())
+const scenarios = (process.env['BENCH_SCENARIOS'] ?? 'kamal,demo,scale').split(',').map((x) => x.trim())
 for (const s of scenarios)
-  if (s !== 'kamal' && s !== 'demo') throw new Error(`BENCH_SCENARIOS: "${s}" is not kamal or demo`)
+  if (s !== 'kamal' && s !== 'demo' && s !== 'scale')
+    throw new Error(`BENCH_SCENARIOS: "${s}" is not kamal, demo or scale`)
+const scaleSizes = (process.env['BENCH_SCALE_HOSTS'] ?? '10,50,200')
+  .split(',')
+  .map((x) => positive(x.trim(), 'BENCH_SCALE_HOSTS'))
 // An instance of its own: the default sandbox (shared with the e2e tests) keeps its size and its load.
 const instance = {
   name: process.env['BENCH_NAME'] ?? 'slipway-bench',
@@ -71,7 +78,9 @@ try {
     }
   }
 } finally {
-  if (process.env['BENCH_KEEP'] !== '1') await sandboxDown({ name: instance.name }, (line) => log(`sandbox: ${line}`))
+  const sandboxUsed = scenarios.includes('kamal') || scenarios.includes('demo')
+  if (sandboxUsed && process.env['BENCH_KEEP'] !== '1')
+    await sandboxDown({ name: instance.name }, (line) => log(`sandbox: ${line}`))
 }
 if (results.length > 0)
   process.stdout.write(
@@ -81,6 +90,11 @@ if (results.length > 0)
         .map((x) => x.toFixed(1))
         .join(' ')} load average at the end (other work on this machine slows every figure).\n`,
   )
+
+if (scenarios.includes('scale')) {
+  const scale = await scaleScenario({ sizes: scaleSizes, bootLimitPercent: 25, maxConcurrentStarts: 30, log })
+  process.stdout.write(`\nScale: one deploy to a fleet of cheap hosts, then a redeploy\n\n${scaleReport(scale)}\n\n`)
+}
 
 /** The Kamal-shaped scenario on 3 servers of the bench instance: its report. */
 async function kamalShaped(): Promise<string> {

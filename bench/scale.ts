@@ -37,16 +37,19 @@ export async function scaleScenario({
   for (const count of sizes) {
     const fleet = await startFleet({ hosts: count })
     const service = `scale-${randomBytes(3).toString('hex')}`
-    const app = scaleAppDir({
-      service,
-      hosts: fleet.hosts,
-      port: fleet.port,
-      sshKey: fleet.sshKey,
-      bootLimit: `${bootLimitPercent}%`,
-      maxConcurrentStarts,
-    })
+    const app = scaleAppDir(
+      {
+        service,
+        hosts: fleet.hosts,
+        port: fleet.port,
+        sshKey: fleet.sshKey,
+        bootLimit: `${bootLimitPercent}%`,
+        maxConcurrentStarts,
+      },
+      fleet.dir,
+    )
     try {
-      log(`scale: ${count} hosts up`)
+      log(`scale: ${count} hosts up, fleet dir ${fleet.dir}`)
       const bootLimit = Math.max(1, Math.floor((count * bootLimitPercent) / 100))
       const deploys: ScaleDeploy[] = []
       for (const version of ['v1', 'v2']) {
@@ -80,17 +83,26 @@ export function checkDeploy(d: ScaleDeploy, bootLimit: number, refused: readonly
   return [...problems, ...d.logProblems]
 }
 
-/** The scale scenario's table, in Markdown. */
+/** The scale scenario's table, in Markdown: per fleet size, the first deploy / the redeploy. */
 export function scaleReport(results: readonly ScaleResult[]): string {
-  const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
+  const secs = (x: number): string => x.toFixed(1)
+  const both = (r: ScaleResult, f: (d: ScaleDeploy) => string): string => r.deploys.map(f).join(' / ')
   const rows = results.map((r) => {
-    const [first, again] = r.deploys
     const conns = r.deploys.flatMap((d) => Object.values(d.connections))
-    return `| ${r.hosts} | ${s(first!.wallMs)} | ${s(again!.wallMs)} | ${Math.max(...r.deploys.map((d) => d.peakRssKiB / 1024)).toFixed(0)} MiB | ${Math.min(...conns)}–${Math.max(...conns)} | ${Math.max(...r.deploys.map((d) => d.mostStarting))} / ${r.bootLimit} | ${r.load.toFixed(1)} |`
+    return [
+      r.hosts,
+      both(r, (d) => `${secs(d.wallMs / 1000)} s`),
+      both(r, (d) => `${(d.peakRssKiB / 1024).toFixed(0)} MiB`),
+      both(r, (d) => `${secs(d.cpuSeconds)} s`),
+      both(r, (d) => `${secs(d.hostsCpuSeconds)} s`),
+      `${Math.min(...conns)}–${Math.max(...conns)}`,
+      `${Math.max(...r.deploys.map((d) => d.mostStarting))} / ${r.bootLimit}`,
+      r.load.toFixed(1),
+    ]
   })
   return [
-    '| hosts | first deploy | redeploy | peak RSS | SSH connections per host | most starting at once / boot.limit | load average |',
-    '|---|---|---|---|---|---|---|',
-    ...rows,
+    "| hosts | wall time | peak RSS | slipway CPU | hosts' CPU | SSH connections per host | most starting at once / boot.limit | load average |",
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map((cells) => `| ${cells.join(' | ')} |`),
   ].join('\n')
 }

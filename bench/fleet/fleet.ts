@@ -37,7 +37,7 @@ export interface Fleet {
 
 export interface FleetOptions {
   readonly hosts: number
-  /** Second octet of the loopback addresses (127.<net>.x.y). @default 77 */
+  /** Second octet of the loopback addresses (127.<net>.x.y). @default random, 64–253 */
   readonly net?: number
   /** @default 3022 */
   readonly port?: number
@@ -47,13 +47,25 @@ export interface FleetOptions {
 
 const FAKE_DOCKER = join(import.meta.dirname, 'fake-docker.sh')
 
-export async function startFleet({
-  hosts: count,
-  net = 77,
-  port = 3022,
-  healthyAfterMs = 300,
-}: FleetOptions): Promise<Fleet> {
+/**
+ * A fleet of `hosts` cheap hosts. Without `net`, on a random 127.<net>.0.0/16 (another fleet, of
+ * another bench or checkout, may be up): one whose address is taken is given up for another.
+ */
+export async function startFleet(options: FleetOptions): Promise<Fleet> {
+  if (options.net !== undefined) return fleetOn(options.net, options)
+  for (let attempt = 1; ; attempt++) {
+    const net = 64 + Math.floor(Math.random() * 190)
+    try {
+      return await fleetOn(net, options)
+    } catch (error) {
+      if (attempt >= 5 || !/Address already in use/.test(String(error))) throw error
+    }
+  }
+}
+
+async function fleetOn(net: number, { hosts: count, port = 3022, healthyAfterMs = 300 }: FleetOptions): Promise<Fleet> {
   if (count < 1 || count > 250 * 250) throw new Error(`a fleet of ${count} hosts cannot be made`)
+  if (process.getuid?.() !== 0) throw new Error('the fleet runs an sshd per host that logs in as root: run it as root')
   requireTool('/usr/sbin/sshd', 'openssh-server')
   requireTool('/usr/bin/ssh-keygen', 'openssh-client')
   const dir = mkdtempSync(join(tmpdir(), 'slipway-fleet-'))
@@ -63,7 +75,8 @@ export async function startFleet({
     if (stopped) return
     stopped = true
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-    rmSync(dir, { recursive: true, force: true })
+    // A deploy still ending (Ctrl-C reaches it too) may write its run log meanwhile: retry.
+    rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 })
     process.off('exit', stop)
     process.off('SIGINT', interrupted)
     process.off('SIGTERM', interrupted)

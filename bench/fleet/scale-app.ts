@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 /** The scale scenario's app: web on every host, workers on every tenth, no proxy, a health check each. */
@@ -64,9 +63,12 @@ ssh:
 `
 }
 
-/** A temp dir holding the app's deploy.yml (no git: deploys name their version with --version). */
-export function scaleAppDir(app: ScaleApp): { dir: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), `slipway-${app.service}-`))
+/**
+ * A dir under `parent` (the fleet's, so that stopping the fleet removes it too, also on Ctrl-C)
+ * holding the app's deploy.yml (no git: deploys name their version with --version).
+ */
+export function scaleAppDir(app: ScaleApp, parent: string): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(parent, `app-${app.service}-`))
   writeFileSync(join(dir, 'deploy.yml'), scaleConfig(app))
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
 }

@@ -15,7 +15,7 @@ import type { RunSample } from './stats.ts'
 // measured floor, then the demo app on a sandbox of 3, then 10 servers; a new commit per run; medians
 // per phase, SSH connections and remote commands per host; then the same app on fleets of 10, 50 and 200
 // cheap hosts (one sshd each, a fake docker: bench/fleet/): time, memory, connections, boot.limit.
-// BENCH_SCENARIOS=kamal,demo,scale  BENCH_SERVERS=3,10 (demo)  BENCH_SCALE_HOSTS=10,50,200 (scale)
+// BENCH_SCENARIOS=startup,kamal,demo,scale (startup: bench/startup.ts)  BENCH_SERVERS=3,10 (demo)  BENCH_SCALE_HOSTS=10,50,200 (scale)
 // BENCH_RUNS=5  BENCH_TRACE=1 (every command of the last run)
 // BENCH_KEEP=1 (leave the bench sandbox up)  BENCH_NAME=slipway-bench  BENCH_SUBNET=172.29.42  BENCH_LB_PORT=19142
 
@@ -29,8 +29,8 @@ const sizes = (process.env['BENCH_SERVERS'] ?? '3,10').split(',').map((x) => pos
 const runs = positive(process.env['BENCH_RUNS'] ?? '5', 'BENCH_RUNS')
 const scenarios = (process.env['BENCH_SCENARIOS'] ?? 'kamal,demo,scale').split(',').map((x) => x.trim())
 for (const s of scenarios)
-  if (s !== 'kamal' && s !== 'demo' && s !== 'scale')
-    throw new Error(`BENCH_SCENARIOS: "${s}" is not kamal, demo or scale`)
+  if (s !== 'kamal' && s !== 'demo' && s !== 'scale' && s !== 'startup')
+    throw new Error(`BENCH_SCENARIOS: "${s}" is not startup, kamal, demo or scale`)
 const scaleSizes = (process.env['BENCH_SCALE_HOSTS'] ?? '10,50,200')
   .split(',')
   .map((x) => positive(x.trim(), 'BENCH_SCALE_HOSTS'))

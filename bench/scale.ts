@@ -8,6 +8,7 @@ import { deployToFleet, type ScaleDeploy } from './fleet/scale-run.ts'
 export interface ScaleResult {
   readonly hosts: number
   readonly bootLimit: number
+  readonly maxConcurrentStarts: number
   readonly deploys: readonly ScaleDeploy[]
   readonly load: number
 }
@@ -58,11 +59,11 @@ export async function scaleScenario({
         log(
           `scale: ${count} hosts, ${version}: ${(d.wallMs / 1000).toFixed(2)} s, peak RSS ${(d.peakRssKiB / 1024).toFixed(0)} MiB`,
         )
-        const problems = checkDeploy(d, bootLimit, fleet.refused())
+        const problems = checkDeploy(d, { bootLimit, maxConcurrentStarts }, fleet.refused())
         if (problems.length)
           throw new Error(`${count} hosts, deploy ${version}:\n  ${problems.join('\n  ')}\n${d.output}`)
       }
-      results.push({ hosts: count, bootLimit, deploys, load: loadavg()[0]! })
+      results.push({ hosts: count, bootLimit, maxConcurrentStarts, deploys, load: loadavg()[0]! })
     } finally {
       fleet.stop()
       app.remove()
@@ -72,13 +73,19 @@ export async function scaleScenario({
 }
 
 /** What is wrong with a deploy to the fleet (nothing: an empty list). */
-export function checkDeploy(d: ScaleDeploy, bootLimit: number, refused: readonly string[]): string[] {
+export function checkDeploy(
+  d: ScaleDeploy,
+  { bootLimit, maxConcurrentStarts }: { bootLimit: number; maxConcurrentStarts: number },
+  refused: readonly string[],
+): string[] {
   const problems: string[] = []
   if (d.exitCode !== 0) problems.push(`exit ${d.exitCode}`)
   const wrong = Object.entries(d.connections).filter(([, n]) => n !== 1)
   if (wrong.length) problems.push(`SSH connections other than 1: ${wrong.map(([h, n]) => `${h}: ${n}`).join(', ')}`)
   if (d.mostStarting > bootLimit)
     problems.push(`${d.mostStarting} containers starting at once, boot.limit is ${bootLimit}`)
+  if (d.mostHandshaking > maxConcurrentStarts)
+    problems.push(`${d.mostHandshaking} SSH handshakes at once, max_concurrent_starts is ${maxConcurrentStarts}`)
   if (refused.length) problems.push(`the fake docker refused:\n    ${refused.join('\n    ')}`)
   return [...problems, ...d.logProblems]
 }
@@ -96,6 +103,7 @@ export function scaleReport(results: readonly ScaleResult[]): string {
       both(r, (d) => `${secs(d.cpuSeconds)} s`),
       both(r, (d) => `${secs(d.hostsCpuSeconds)} s`),
       `${Math.min(...conns)}–${Math.max(...conns)}`,
+      `${Math.max(...r.deploys.map((d) => d.mostHandshaking))} / ${r.maxConcurrentStarts}`,
       `${Math.max(...r.deploys.map((d) => d.mostStarting))} / ${r.bootLimit}`,
       r.load.toFixed(1),
     ]

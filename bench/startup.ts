@@ -10,11 +10,17 @@ import { packSlipway, pinnedApp } from '../test/e2e/support/package.ts'
 // package (compiled JavaScript, no tsx) takes to answer, against Kamal 1.9.3 on a machine of this
 // kind: `kamal config` 0.41–0.54 s, `kamal app details` 0.83 s. With a `kamal` on PATH, Kamal is
 // timed side by side on the same app and config. The sandbox is SANDBOX_NAME's (default instance).
-// STARTUP_RUNS=10
+// STARTUP_RUNS=10; skipped when BENCH_SCENARIOS is set without `startup`.
 
 const KAMAL = { config: [0.41, 0.54], 'app details': [0.83, 0.83] } as const
 const runs = Number(process.env['STARTUP_RUNS'] ?? '10')
 const log = (line: string): void => void process.stderr.write(`${line}\n`)
+
+const scenarios = process.env['BENCH_SCENARIOS']
+if (scenarios !== undefined && !scenarios.split(',').some((s) => s.trim() === 'startup')) {
+  log(`start-up: skipped (BENCH_SCENARIOS=${scenarios})`)
+  process.exit(0)
+}
 
 const { env: sandbox } = await sandboxUp(optionsFromEnv(process.env), (line) => log(`sandbox: ${line}`))
 const [s1, s2] = sandbox.SANDBOX_SERVERS.split(' ')

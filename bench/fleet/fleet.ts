@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -22,6 +22,11 @@ export interface Fleet {
   publish(ref: string, service: string): void
   /** TCP connections each host's sshd accepted so far. */
   connections(): Record<string, number>
+  /**
+   * Each connection's handshake as its sshd logged it: from "Connection from" to "Accepted
+   * publickey", in ms since the epoch as the lines arrived (what `max_concurrent_starts` bounds).
+   */
+  handshakes(): { host: string; start: number; end: number | undefined }[]
   /**
    * CPU seconds the hosts have used so far: every sshd with all it ran (sessions, shells, the fake
    * docker) once they ended, from /proc. The servers share this machine's cores with the deploy.
@@ -102,8 +107,9 @@ async function fleetOn(net: number, { hosts: count, port = 3022, healthyAfterMs 
     const hostKey = readFileSync(join(dir, 'host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ')
     const hosts = Array.from({ length: count }, (_, i) => `127.${net}.${Math.floor(i / 250)}.${(i % 250) + 1}`)
     writeFileSync(join(dir, 'known_hosts'), hosts.map((h) => `[${h}]:${port} ${hostKey}\n`).join(''))
-    for (const host of hosts) children.push(startSshd(dir, host, port))
-    await Promise.all(hosts.map((host, i) => listening(host, port, children[i]!, join(dir, `hosts/${host}/sshd.log`))))
+    const logs = new Map(hosts.map((host) => [host, [] as Stamped[]]))
+    for (const host of hosts) children.push(startSshd(dir, host, port, logs.get(host)!))
+    await Promise.all(hosts.map((host, i) => listening(host, port, children[i]!, logs.get(host)!)))
     return {
       hosts,
       port,
@@ -114,11 +120,9 @@ async function fleetOn(net: number, { hosts: count, port = 3022, healthyAfterMs 
         writeFileSync(join(dir, 'registry'), `${ref} sha256:${digest(ref)} ${service}\n`, { flag: 'a' }),
       connections: () =>
         Object.fromEntries(
-          hosts.map((h) => [
-            h,
-            readFileSync(join(dir, `hosts/${h}/sshd.log`), 'utf8').split('Connection from ').length - 1,
-          ]),
+          hosts.map((h) => [h, logs.get(h)!.filter((l) => l.text.startsWith('Connection from ')).length]),
         ),
+      handshakes: () => hosts.flatMap((host) => handshakes(host, logs.get(host)!)),
       cpuSeconds: () => children.reduce((sum, child) => sum + cpuOf(child.pid), 0),
       refused: () => readFileSync(join(dir, 'unknown.log'), 'utf8').split('\n').filter(Boolean),
       boots: () => boots(readFileSync(join(dir, 'boots.log'), 'utf8')),
@@ -131,7 +135,7 @@ async function fleetOn(net: number, { hosts: count, port = 3022, healthyAfterMs 
 }
 
 // One sshd in the foreground (-D), logging to its host's dir, with the host's env set for every session.
-function startSshd(dir: string, host: string, port: number): ChildProcess {
+function startSshd(dir: string, host: string, port: number, log: Stamped[]): ChildProcess {
   const state = join(dir, 'hosts', host)
   mkdirSync(join(state, 'home'), { recursive: true })
   const config = join(state, 'sshd_config')
@@ -157,17 +161,46 @@ function startSshd(dir: string, host: string, port: number): ChildProcess {
       '',
     ].join('\n'),
   )
-  const log = openSync(join(state, 'sshd.log'), 'a')
-  return spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', log, log] })
+  // Its log through a pipe, each line stamped as it arrives (sshd -e writes no times).
+  const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let rest = ''
+  sshd.stderr!.on('data', (chunk: Buffer) => {
+    const lines = (rest + chunk.toString()).split('\n')
+    rest = lines.pop()!
+    const at = Date.now()
+    for (const text of lines) log.push({ at, text })
+  })
+  return sshd
+}
+
+/** A line of an sshd's log and when it arrived (ms since the epoch). */
+interface Stamped {
+  readonly at: number
+  readonly text: string
+}
+
+// A connection's handshake: its "Connection from <addr> port <p>" to the "Accepted publickey …
+// port <p>" of the same client port (open when never accepted).
+function handshakes(host: string, log: readonly Stamped[]): { host: string; start: number; end: number | undefined }[] {
+  const open = new Map<string, { host: string; start: number; end: number | undefined }>()
+  const all: { host: string; start: number; end: number | undefined }[] = []
+  for (const { at, text } of log) {
+    const from = /^Connection from \S+ port (\d+)/.exec(text)
+    if (from) open.set(from[1]!, all[all.push({ host, start: at, end: undefined }) - 1]!)
+    const accepted = /^Accepted publickey for \S+ from \S+ port (\d+)/.exec(text)
+    const shake = accepted && open.get(accepted[1]!)
+    if (shake) shake.end = at
+  }
+  return all
 }
 
 /**
  * Resolves once sshd says it listens (its log, not a probe connection: every connection a host sees
  * is counted); rejects when it exits first.
  */
-async function listening(host: string, port: number, sshd: ChildProcess, log: string): Promise<void> {
+async function listening(host: string, port: number, sshd: ChildProcess, log: readonly Stamped[]): Promise<void> {
   for (let attempt = 0; ; attempt++) {
-    const text = readFileSync(log, 'utf8')
+    const text = log.map((l) => l.text).join('\n')
     if (text.includes(`Server listening on ${host} port ${port}`)) return
     if (sshd.exitCode !== null) throw new Error(`sshd on ${host}:${port} exited: ${text.trim()}`)
     if (attempt > 400) throw new Error(`sshd on ${host}:${port} did not listen within 20 s: ${text.trim()}`)

@@ -18,6 +18,8 @@ export interface ScaleDeploy {
   readonly hostsCpuSeconds: number
   /** SSH connections each host's sshd accepted during this deploy. */
   readonly connections: Record<string, number>
+  /** The most SSH handshakes under way at one time, from the sshds' logs (max_concurrent_starts bounds it). */
+  readonly mostHandshaking: number
   /** The most containers between `docker run` (or start) and first reported healthy at one time. */
   readonly mostStarting: number
   readonly output: string
@@ -48,6 +50,7 @@ export async function deployToFleet(
   if (profile) argv.push('--cpu-prof', '--cpu-prof-dir', profile)
   argv.push(join(SLIPWAY, 'tasks/deploy.ts'), '--skip-push', '--version', version)
   const started = performance.now()
+  const since = Date.now()
   const { code, output } = await new Promise<{ code: number; output: string }>((done, fail) => {
     const child = spawn('/usr/bin/time', argv, {
       cwd: app.dir,
@@ -79,6 +82,12 @@ export async function deployToFleet(
     hostsCpuSeconds: fleet.cpuSeconds() - hostsCpu,
     connections,
     mostStarting: mostAtOnce(fleet.boots().slice(bootsBefore)),
+    mostHandshaking: mostAtOnce(
+      fleet
+        .handshakes()
+        .filter((h) => h.start >= since)
+        .map((h) => ({ run: h.start, ready: h.end })),
+    ),
     output,
     logProblems: runLogProblems(app.dir, fleet.hosts, app.service, version),
   }

@@ -10,7 +10,7 @@ import { scaleScenario } from '../scale.ts'
 // The scale bench's harness on a few hosts, so that it does not rot: real sshds, the real deploy
 // command, the fake docker's records. `npm run bench` runs it on 10, 50 and 200 hosts.
 describe('the scale bench on a fleet of 5 cheap hosts', () => {
-  test('a deploy and a redeploy succeed: one SSH connection per host, boot.limit respected, run log complete', async () => {
+  test('a deploy and a redeploy succeed: one SSH connection per host, max_concurrent_starts and boot.limit respected, run log complete', async () => {
     const lines: string[] = []
     // scaleScenario throws on a failed deploy, a host with other than one connection, more
     // containers starting at once than boot.limit, a host missing from the run log, or a
@@ -29,6 +29,9 @@ describe('the scale bench on a fleet of 5 cheap hosts', () => {
       // five at once when boot.limit is ignored). At least one, or the records were not read.
       expect(deploy.mostStarting).toBeGreaterThanOrEqual(1)
       expect(deploy.mostStarting).toBeLessThanOrEqual(2)
+      // max_concurrent_starts: 2 for 5 hosts, seen from the sshds' side.
+      expect(deploy.mostHandshaking).toBeGreaterThanOrEqual(1)
+      expect(deploy.mostHandshaking).toBeLessThanOrEqual(2)
       expect(deploy.logProblems).toEqual([])
       expect(deploy.peakRssKiB).toBeGreaterThan(10_000)
     }
@@ -55,7 +58,8 @@ describe('the scale bench on a fleet of 5 cheap hosts', () => {
       expect(ssh.status).toBe(125)
       expect(ssh.stderr).toContain('fake docker: unsupported: docker run --privileged --detach img')
       expect(fleet.refused()).toEqual([`${fleet.hosts[0]}: docker run --privileged --detach img`])
-      expect(fleet.connections()).toEqual({ [fleet.hosts[0]!]: 1 })
+      // The sshd's log is read while this process waits (spawnSync did not let it).
+      await expect.poll(() => fleet.connections(), { timeout: 10_000 }).toEqual({ [fleet.hosts[0]!]: 1 })
     } finally {
       fleet.stop()
     }

@@ -2,6 +2,7 @@ import type { SandboxEnv } from '../sandbox/env.ts'
 import { randomBytes } from 'node:crypto'
 import { loadavg } from 'node:os'
 import { sandboxDown, sandboxUp } from '../sandbox/api.ts'
+import { relayed } from '../lib/run/relay.ts'
 import { benchRepo, type Scenario } from './app-repo.ts'
 import { backgroundBusy } from './cpu.ts'
 import { removeService } from './cleanup.ts'
@@ -18,6 +19,11 @@ import type { RunSample } from './stats.ts'
 // BENCH_SCENARIOS=startup,kamal,demo,scale (startup: bench/startup.ts)  BENCH_SERVERS=3,10 (demo)  BENCH_SCALE_HOSTS=10,50,200 (scale)
 // BENCH_RUNS=5  BENCH_TRACE=1 (every command of the last run)
 // BENCH_KEEP=1 (leave the bench sandbox up)  BENCH_NAME=slipway-bench  BENCH_SUBNET=172.29.42  BENCH_LB_PORT=19142
+
+// Under tsx's CLI (`npm run bench`) the bench runs one process further down, out of reach of the
+// SIGKILL tsx sends a process that takes more than a moment after Ctrl-C: removing a fleet does.
+const relay = relayed()
+if (relay) process.exit(await relay)
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`)
 const positive = (text: string, name: string): number => {

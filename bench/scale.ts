@@ -109,8 +109,8 @@ export function scaleReport(results: readonly ScaleResult[]): string {
     ]
   })
   return [
-    "| hosts | wall time | peak RSS | slipway CPU | hosts' CPU | SSH connections per host | most starting at once / boot.limit | load average |",
-    '|---|---|---|---|---|---|---|---|',
+    "| hosts | wall time | peak RSS | slipway CPU | hosts' CPU | SSH connections per host | handshakes at once / max_concurrent_starts | containers starting at once / boot.limit | load average |",
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows.map((cells) => `| ${cells.join(' | ')} |`),
   ].join('\n')
 }

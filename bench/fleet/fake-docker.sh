@@ -12,12 +12,12 @@
 
 S=$FAKE_DOCKER_STATE
 SH=$FAKE_DOCKER_SHARED
-[ -d "$S" ] && [ -d "$SH" ] || {
-  echo "fake docker: FAKE_DOCKER_STATE and FAKE_DOCKER_SHARED must be dirs" >&2
+# Made by the fleet, never here: a command still running when the fleet is removed must not make
+# them again.
+[ -d "$S/c" ] && [ -d "$S/r" ] && [ -f "$S/images" ] && [ -d "$SH" ] || {
+  echo "fake docker: no host state in FAKE_DOCKER_STATE=$S (FAKE_DOCKER_SHARED=$SH)" >&2
   exit 125
 }
-mkdir -p "$S/c" "$S/r"
-touch "$S/images"
 host=${S##*/}
 
 unsupported() {

@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
-import { tmpdir } from 'node:os'
+import { constants, tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 /**
@@ -36,6 +36,8 @@ export interface Fleet {
   refused(): string[]
   /** Each container's [run, ready] interval in ms since the epoch (ready: first reported healthy). */
   boots(): { host: string; name: string; run: number; ready: number | undefined }[]
+  /** Ends `child` and its process group (spawn it `detached`) when the fleet stops: a deploy to it. */
+  adopt(child: ChildProcess): void
   /** Stops every sshd and removes the dir. Safe to call twice; also runs on exit and Ctrl-C. */
   stop(): void
 }
@@ -75,24 +77,35 @@ async function fleetOn(net: number, { hosts: count, port = 3022, healthyAfterMs 
   requireTool('/usr/bin/ssh-keygen', 'openssh-client')
   const dir = mkdtempSync(join(tmpdir(), 'slipway-fleet-'))
   const children: ChildProcess[] = []
+  const adopted: ChildProcess[] = []
   let stopped = false
   const stop = (): void => {
     if (stopped) return
     stopped = true
+    // A deploy first, so that it stops writing its run log into the dir.
+    for (const child of adopted) if (child.exitCode === null && child.signalCode === null) killGroup(child.pid)
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-    // A deploy still ending (Ctrl-C reaches it too) may write its run log meanwhile: retry.
-    rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 })
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 })
+    } catch (error) {
+      process.stderr.write(`fleet: cannot remove ${dir}: ${(error as Error).message}\n`)
+    }
+  }
+  // Exit as the signal would have: other listeners (tsx's) would keep the process running. The
+  // listener stays until then, so that a second Ctrl-C during the cleanup does not cut it short.
+  const interrupted = (signal: NodeJS.Signals): void => {
+    stop()
+    process.exit(128 + (constants.signals[signal] ?? 0))
+  }
+  const stopAndRelease = (): void => {
+    stop()
     process.off('exit', stop)
     process.off('SIGINT', interrupted)
     process.off('SIGTERM', interrupted)
   }
-  const interrupted = (signal: NodeJS.Signals): void => {
-    stop()
-    process.kill(process.pid, signal)
-  }
   process.on('exit', stop)
-  process.once('SIGINT', interrupted)
-  process.once('SIGTERM', interrupted)
+  process.on('SIGINT', interrupted)
+  process.on('SIGTERM', interrupted)
   try {
     mkdirSync(join(dir, 'bin'))
     copyFileSync(FAKE_DOCKER, join(dir, 'bin/docker'))
@@ -126,10 +139,11 @@ async function fleetOn(net: number, { hosts: count, port = 3022, healthyAfterMs 
       cpuSeconds: () => children.reduce((sum, child) => sum + cpuOf(child.pid), 0),
       refused: () => readFileSync(join(dir, 'unknown.log'), 'utf8').split('\n').filter(Boolean),
       boots: () => boots(readFileSync(join(dir, 'boots.log'), 'utf8')),
-      stop,
+      adopt: (child) => void adopted.push(child),
+      stop: stopAndRelease,
     }
   } catch (error) {
-    stop()
+    stopAndRelease()
     throw error
   }
 }
@@ -137,7 +151,8 @@ async function fleetOn(net: number, { hosts: count, port = 3022, healthyAfterMs 
 // One sshd in the foreground (-D), logging to its host's dir, with the host's env set for every session.
 function startSshd(dir: string, host: string, port: number, log: Stamped[]): ChildProcess {
   const state = join(dir, 'hosts', host)
-  mkdirSync(join(state, 'home'), { recursive: true })
+  for (const sub of ['home', 'c', 'r']) mkdirSync(join(state, sub), { recursive: true })
+  writeFileSync(join(state, 'images'), '')
   const config = join(state, 'sshd_config')
   writeFileSync(
     config,
@@ -205,6 +220,14 @@ async function listening(host: string, port: number, sshd: ChildProcess, log: re
     if (sshd.exitCode !== null) throw new Error(`sshd on ${host}:${port} exited: ${text.trim()}`)
     if (attempt > 400) throw new Error(`sshd on ${host}:${port} did not listen within 20 s: ${text.trim()}`)
     await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+function killGroup(pid: number | undefined): void {
+  try {
+    if (pid !== undefined) process.kill(-pid, 'SIGKILL')
+  } catch {
+    // already gone
   }
 }
 

@@ -62,7 +62,10 @@ export async function deployToFleet(
         SLIPWAY_KNOWN_HOSTS: fleet.knownHosts,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A group of its own, which the fleet ends (kill -KILL) when it stops, on Ctrl-C too.
+      detached: true,
     })
+    fleet.adopt(child)
     let text = ''
     child.stdout.on('data', (b: Buffer) => (text += b.toString()))
     child.stderr.on('data', (b: Buffer) => (text += b.toString()))

@@ -101,8 +101,9 @@ export function fanOut(
         },
       },
     ],
-    // The tree (listr2's default renderer) draws the line without the hosts under it.
-    { rendererOptions: { showSubtasks: false } },
+    // The tree (listr2's default renderer) draws the line without the hosts under it, and on a
+    // failure just the line: the failures come once, in the summary after the run.
+    { rendererOptions: { showSubtasks: false, collapseErrors: true } },
   )
 }
 

@@ -136,15 +136,23 @@ export class HostsError extends DeployError {
       errors.length === 1
         ? errors[0]!.message
         : groups.length === 1 && groups[0]!.hosts.length === errors.length
-          ? `the same failure ${where} (${groups[0]!.hosts.join(', ')}):\n${groups[0]!.text}`
+          ? `the same failure ${where} (${listed(groups[0]!.hosts)}):\n${groups[0]!.text}`
           : `failures ${where}:\n${groups
-              .map((g) => `- ${g.hosts.length > 1 ? `${g.hosts.join(', ')}: ` : ''}${indent(g.text)}`)
+              .map((g) => `- ${g.hosts.length > 1 ? `${listed(g.hosts)}: ` : ''}${indent(g.text)}`)
               .join('\n')}`,
       { cause: errors[0] },
     )
     this.errors = errors
   }
 }
+
+/** How many hosts a grouped failure names before it only counts the rest (a fleet stays one line). */
+const LISTED_HOSTS = 10
+
+const listed = (hosts: readonly string[]): string =>
+  hosts.length <= LISTED_HOSTS
+    ? hosts.join(', ')
+    : `${hosts.slice(0, LISTED_HOSTS).join(', ')} and ${hosts.length - LISTED_HOSTS} more`
 
 /** Failures grouped by their text with the host's name taken out; a group of one keeps its own text. */
 function sameFailures(errors: readonly Error[], hosts: readonly (string | undefined)[]) {

@@ -31,3 +31,11 @@ test('without hosts (lanes), every failure is listed', () => {
   const error = new HostsError([new Error('same'), new Error('same')], 'in 2 lanes')
   expect(error.message).toBe('failures in 2 lanes:\n- same\n- same')
 })
+
+test('a fleet failing the same way names ten hosts and counts the rest, on one line', () => {
+  const fleet = Array.from({ length: 200 }, (_, i) => `10.0.${Math.floor(i / 250)}.${i + 1}`)
+  const error = new HostsError(fleet.map(denied), undefined, fleet)
+  expect(error.message.split('\n')[0]).toBe(
+    `the same failure on 200 hosts (${fleet.slice(0, 10).join(', ')} and 190 more):`,
+  )
+})

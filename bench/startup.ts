@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sandboxUp } from '../sandbox/api.ts'
@@ -7,9 +7,9 @@ import { optionsFromEnv } from '../sandbox/layout.ts'
 import { packSlipway, pinnedApp } from '../test/e2e/support/package.ts'
 
 // `npm run bench:startup` (part of `npm run bench`): how long the `slipway` command of the installed
-// package (compiled JavaScript, no tsx) takes to answer, against Kamal 1.9.3 on a machine of this
-// kind: `kamal config` 0.41–0.54 s, `kamal app details` 0.83 s. With a `kamal` on PATH, Kamal is
-// timed side by side on the same app and config. The sandbox is SANDBOX_NAME's (default instance).
+// package (its bundle, dist/slipway.cjs, with V8's code cache) takes to answer, against Kamal 1.9.3 on a
+// machine of this kind: `kamal config` 0.41–0.54 s, `kamal app details` 0.83 s. With a `kamal` on PATH,
+// Kamal is timed side by side on the same app and config. The sandbox is SANDBOX_NAME's (default instance).
 // STARTUP_RUNS=10; skipped when BENCH_SCENARIOS is set without `startup`.
 
 const KAMAL = { config: [0.41, 0.54], 'app details': [0.83, 0.83] } as const
@@ -71,20 +71,30 @@ builder:
     spawnSync('git', git, { cwd: dir, env: { ...process.env, ...identity } })
   const kamal = spawnSync('sh', ['-c', 'command -v kamal'], { encoding: 'utf8' }).stdout.trim()
   const slipway = join(dir, 'node_modules/.bin/slipway')
-  // Node itself, starting and stopping: how much of each figure the machine's load and Node account for.
-  const rows = [row('node -e 0 (bare Node, for scale)', await timed(process.execPath, ['-e', '0']), '')]
+  // Node itself, and npx alone (an empty bin of the same app): how much of each figure the machine's
+  // load, Node and npm's own start-up account for. No `npx slipway` can be faster than that npx row.
+  mkdirSync(join(dir, 'node_modules/empty'))
+  writeFileSync(join(dir, 'node_modules/empty/package.json'), '{"name":"empty","version":"1.0.0","bin":"empty.sh"}')
+  writeFileSync(join(dir, 'node_modules/empty/empty.sh'), '#!/bin/sh\n', { mode: 0o755 })
+  symlinkSync('../empty/empty.sh', join(dir, 'node_modules/.bin/empty'))
+  const rows = [
+    row('node -e 0 (bare Node, for scale)', await timed(process.execPath, ['-e', '0']), ''),
+    row('npx empty (npx alone, an empty bin)', await timed('npx', ['empty']), ''),
+  ]
   for (const words of ['config', 'app details'] as const) {
     const args = words.split(' ')
     const [low, high] = KAMAL[words]
     const own = await timed(slipway, args)
+    const compiling = await timed(slipway, args, { NODE_DISABLE_COMPILE_CACHE: '1' })
     const viaNpx = await timed('npx', ['slipway', ...args])
     const measured = kamal ? await timed(kamal, args) : undefined
     rows.push(row(`slipway ${words}`, own, ratio(own, low, high)))
+    rows.push(row(`  without the code cache`, compiling, ratio(compiling, low, high)))
     rows.push(row(`npx slipway ${words}`, viaNpx, ratio(viaNpx, low, high)))
     rows.push(
       measured
         ? row(`kamal ${words} (this machine)`, measured, `slipway ${(median(own) / median(measured)).toFixed(2)}×`)
-        : `  kamal ${words}: ${low === high ? low : `${low}–${high}`} s (measured on a machine of this kind; no kamal on PATH here)`,
+        : `  kamal ${words}: ${low === high ? low : `${low}–${high}`} s (recorded on a machine of this kind; no kamal on PATH here, so the ratios are against that figure)`,
     )
   }
   const [load] = loadavg()
@@ -96,11 +106,15 @@ builder:
 }
 
 /** Wall times (s) of `runs` runs after one warm-up; a failing run stops the benchmark. */
-async function timed(program: string, args: readonly string[]): Promise<number[]> {
+async function timed(program: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<number[]> {
   const once = (): Promise<number> =>
     new Promise((resolve, reject) => {
       const started = performance.now()
-      const child = spawn(program, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })
+      const child = spawn(program, args, {
+        cwd: dir,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      })
       let stderr = ''
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
       child.on('error', reject).on('close', (code) => {

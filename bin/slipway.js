@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// The `slipway` command. An installed package runs its compiled JavaScript (dist/); slipway's own
-// checkout, where the TypeScript sources sit beside this file, runs them through tsx: no build needed.
+// The `slipway` command. An installed package runs its bundled JavaScript (dist/slipway.cjs, with V8's
+// code cache: lib/cli/load-bundle.ts); slipway's own checkout, where the TypeScript sources sit beside
+// this file, runs them through tsx: no build needed.
 import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 
 const source = new URL('../cli/slipway.ts', import.meta.url)
 let slipway
@@ -10,6 +12,8 @@ if (existsSync(source)) {
   register()
   ;({ slipway } = await import(source.href))
 } else {
-  ;({ slipway } = await import('../dist/cli/slipway.js'))
+  const { loadBundle, cacheDirFor } = await import('../dist/lib/cli/load-bundle.js')
+  const bundle = fileURLToPath(new URL('../dist/slipway.cjs', import.meta.url))
+  ;({ slipway } = loadBundle(bundle, cacheDirFor(bundle)).exports)
 }
 process.exitCode = await slipway(process.argv.slice(2))

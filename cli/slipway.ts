@@ -1,4 +1,3 @@
-import { run } from '../lib/main.ts'
 import { COMMANDS } from './commands.ts'
 import { packageVersion } from './package-version.ts'
 
@@ -32,7 +31,9 @@ export async function slipway(argv: readonly string[], io: SlipwayIo = {}): Prom
     write(`error: unknown command ${word}: use one of ${COMMANDS.map((c) => c.name).join(', ')} (see slipway --help)`)
     return 1
   }
-  return run(await registered.load(), { ...io, argv: rest, program: `slipway ${word}`, write, out })
+  // The run machinery loads after the word is known: `--version` and `--help` need none of it.
+  const [{ run }, command] = await Promise.all([import('../lib/main.ts'), registered.load()])
+  return run(command, { ...io, argv: rest, program: `slipway ${word}`, write, out })
 }
 
 function help(): string {

@@ -85,6 +85,9 @@ describe('the installed package', () => {
     const files = walk(pkg)
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([])
     expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'bin/slipway.js']))
+    // The command is one bundle; the compiled cli/ modules it was made from are not shipped twice.
+    expect(files).toContain('dist/slipway.cjs')
+    expect(files.filter((f) => f.startsWith('dist/cli/'))).toEqual([])
     expect(files).toEqual(expect.arrayContaining(['hooks/pre-deploy.sample', 'dist/lib/build/templates/deploy.yml']))
     expect(files.filter((f) => /^(test|sandbox|bench|demo|examples|tasks)\//.test(f))).toEqual([])
     // Runtime dependencies only: what the tests, the build and the tasks' runner (tsx) need is not installed with it.
@@ -97,9 +100,10 @@ describe('the installed package', () => {
     expect(Object.keys(installed['dependencies']!).filter((name) => dev.includes(name))).toEqual([])
   })
 
-  test('npx slipway --version and --help answer from the compiled files', async () => {
+  test('npx slipway --version and --help answer from the bundle, whose code cache goes beside the package', async () => {
     const version = await npx('slipway', '--version')
     expect(version).toMatchObject({ code: 0, stdout: `${readManifestVersion()}\n` })
+    expect(readdirSync(join(dir, 'node_modules/.cache/slipway'))).toEqual([expect.stringMatching(/\.v8cache$/)])
     const help = await npx('slipway', '--help')
     expect(help.code).toBe(0)
     expect(help.stdout).toMatch(/^ {2}rollback +Boot an earlier VERSION again$/m)

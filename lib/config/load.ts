@@ -149,6 +149,7 @@ function fromSources(
     root: opts.root,
     destination: opts.destination,
     secrets: opts.secrets,
+    written: raw,
   })
   const issues = check(config, yml, { destination: opts.destination, version: KAMAL_COMPATIBLE_VERSION })
   // A missing key would fail every connection later, once per host: say so here, where it is written.

@@ -21,6 +21,11 @@ export interface NormalizeOptions {
   readonly destination?: string | undefined
   /** process env overlaid by `.env` / `.env.<destination>`. */
   readonly secrets: Readonly<Record<string, string | undefined>>
+  /**
+   * The document as read, before validation (after ERB and a destination's merge): where `config`
+   * prints a section as written, as Kamal does, it comes from here. Default: the validated YAML.
+   */
+  readonly written?: unknown
 }
 
 /**
@@ -61,6 +66,7 @@ export function normalize(yml: DeployYml, options: NormalizeOptions): { config: 
     runDirectory: yml.run_directory ?? '.kamal',
     ssh: normalizeSsh(yml),
     builder: normalizeBuilder(yml),
+    builderAsWritten: asWritten(options.written, 'builder') ?? { ...yml.builder },
     accessories,
     traefik,
     proxy: normalizeProxy(yml, traefik),
@@ -69,6 +75,16 @@ export function normalize(yml: DeployYml, options: NormalizeOptions): { config: 
     logging: normalizeLogging(yml.logging),
   }
   return { config, missing: resolve.missing }
+}
+
+// Kamal prints some sections as the file has them (Configuration#to_h): numbers stay numbers, and
+// no defaults are filled in.
+function asWritten(document: unknown, key: string): Readonly<Record<string, unknown>> | undefined {
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) return undefined
+  const section = (document as Record<string, unknown>)[key]
+  return section !== null && typeof section === 'object' && !Array.isArray(section)
+    ? (section as Record<string, unknown>)
+    : {}
 }
 
 // Config is shared by every task of a run; freezing turns an accidental write into a TypeError.

@@ -33,7 +33,8 @@ export function configSummary(config: Config, { version }: { version: string }):
       verify_host_key: ssh.verifyHostKey,
     }),
     sshkit: { max_concurrent_starts: ssh.maxConcurrentStarts, pool_idle_timeout: ssh.poolIdleTimeout },
-    builder: compact({ ...config.builder }),
+    // Kamal's Builder#to_h is the `builder:` hash of the file, without defaults.
+    builder: config.builderAsWritten,
     accessories: Object.fromEntries(config.accessories.map(({ name, ...a }) => [name, compact({ ...a })])),
     logging: kamalLoggingArgs(config.logging),
     healthcheck: kamalHealthcheck(config.healthcheck),

@@ -193,6 +193,8 @@ export interface Config {
   readonly runDirectory: string
   readonly ssh: SshConfig
   readonly builder: Builder
+  /** `builder:` as written (after ERB and a destination's merge), `{}` without one: what `kamal config` prints. */
+  readonly builderAsWritten: Readonly<Record<string, unknown>>
   readonly accessories: readonly Accessory[]
   readonly traefik: Traefik
   readonly proxy: Proxy

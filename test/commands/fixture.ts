@@ -115,6 +115,7 @@ export function makeConfig(overrides: Partial<Config> = {}): Config {
       secrets: [],
       ssh: undefined,
     },
+    builderAsWritten: {},
     accessories: [],
     traefik: { image: 'traefik:v2.11', hostPort: 80, publish: true, labels: {}, args: {}, options: {}, env: noEnv },
     proxy: { kind: 'traefik', image: 'caddy', hostPort: 80, appPort: 3000, hosts: [], options: {} },

@@ -91,6 +91,18 @@ const KAMAL1: Record<string, Loads | Refused> = {
     },
     also: (c) => expect(c.builder.remoteHost).toBe('ssh://root@203.0.113.10'),
   },
+  'concerto.yml': {
+    // Its builder: section is comments but for the cache (Kamal prints the section as written).
+    summary: {
+      ...web('concerto-fresh-demo'),
+      repository: 'ghcr.io/bamnet/concerto',
+      volume_args: ['--volume', 'concerto_storage:/rails/storage'],
+      builder: { cache: { type: 'gha' } },
+      logging: LOGGING,
+      healthcheck: health(),
+    },
+    also: (c) => expect([c.builder.multiarch, c.assetPath]).toEqual([true, '/rails/public/assets']),
+  },
   'dorianmarie-code.yml': {
     // Kamal: builder/remote: unknown key: ssh
     error: 'dorianmarie-code.yml:6:10 builder.remote.ssh: unknown key',
@@ -242,6 +254,39 @@ const KAMAL1: Record<string, Loads | Refused> = {
       volume_args: ['--volume', 'pong_storage:/rails/storage'],
       logging: LOGGING,
       healthcheck: health(),
+    },
+  },
+  'seithq-milkyland.yml': {
+    // Two roles on one host, sorted (job before web); the accessories placed by `roles: [web]`.
+    summary: {
+      roles: ['job', 'web'],
+      hosts: ['194.67.82.37'],
+      primary_host: '194.67.82.37',
+      repository: 'ghcr.io/seithq/milkyland',
+      volume_args: [],
+      builder: {
+        multiarch: true,
+        cache: { type: 'registry', image: 'seithq/milkyland-build-cache', options: 'mode=max,oci-mediatypes=true' },
+      },
+      logging: LOGGING,
+      healthcheck: health(),
+    },
+    also: (c) => {
+      expect(c.roles.map((r) => [r.name, r.cmd])).toEqual([
+        ['job', 'bin/rails solid_queue:work'],
+        ['web', 'bin/rails server'],
+      ])
+      // Kamal's Accessory#port: a bare port is published as `port:port`.
+      expect(c.accessories.map((a) => [a.name, a.hosts, a.port])).toEqual([
+        ['mysql', ['194.67.82.37'], '3306:3306'],
+        ['redis', ['194.67.82.37'], '6379:6379'],
+      ])
+      expect(c.builder.cache).toEqual({
+        type: 'registry',
+        image: 'seithq/milkyland-build-cache',
+        options: 'mode=max,oci-mediatypes=true',
+      })
+      expect(c.ssh.user).toBe('deploy')
     },
   },
   'sqlite-backup.yml': {

@@ -16,9 +16,10 @@ import { loadSecrets } from './config/dotenv.ts'
 import { loadConfig } from './config/load.ts'
 import { select } from './config/selection.ts'
 import { resolveVersion } from './build/version.ts'
+import { gitIdentity } from './build/repo.ts'
 import { localExecutor } from './exec/local.ts'
 import { recorder } from './exec/recorder.ts'
-import { cmd, type Secret } from './shell/command.ts'
+import type { Secret } from './shell/command.ts'
 import { scrub } from './exec/output.ts'
 import type { Executor } from './exec/executor.ts'
 import { knownSecrets, LOG_DIR, LOGS_KEPT, openRunLog, type RunLog } from './run/run-log.ts'
@@ -220,13 +221,17 @@ async function openSession(
     await pool?.close()
   }
   try {
-    const version = await resolveVersion({
-      cwd: config.root,
-      flag: command.version?.(invocation) ?? flags.version,
-      env,
-      config,
-      local: realLocal,
-    })
+    // Both ask git; one process each, side by side (a process start is most of what they cost).
+    const [version, who] = await Promise.all([
+      resolveVersion({
+        cwd: config.root,
+        flag: command.version?.(invocation) ?? flags.version,
+        env,
+        config,
+        local: realLocal,
+      }),
+      performers(realLocal, config.root),
+    ])
     const ctx: DeployContext = {
       config,
       version,
@@ -239,7 +244,7 @@ async function openSession(
       signal,
       clock: () => new Date(),
       startedAt: Date.now(),
-      ...(await performers(realLocal)),
+      ...who,
       ...newRunState(),
     }
     return { ctx, dryRun: dry?.log, close }
@@ -286,12 +291,9 @@ const stringsOf = (env: Readonly<Record<string, string | undefined>>): Record<st
 const DRY_RUN_REPLY = { stdout: 'home=~\ncurrent=\ncurrent_version=\n' }
 
 // Kamal's performers: the lock names the git user.name, the audit log the git user.email; else the OS user.
-async function performers(local: Executor): Promise<{ performer: string; auditPerformer: string }> {
-  const read = async (key: string): Promise<string> =>
-    (await local.run(cmd('git', 'config', key), { allowFailure: true }).catch(() => undefined))?.stdout.trim() ||
-    userInfo().username
-  const [performer, auditPerformer] = await Promise.all([read('user.name'), read('user.email')])
-  return { performer, auditPerformer }
+async function performers(local: Executor, dir: string): Promise<{ performer: string; auditPerformer: string }> {
+  const { name, email } = await gitIdentity(local, dir).catch(() => ({ name: undefined, email: undefined }))
+  return { performer: name ?? userInfo().username, auditPerformer: email ?? userInfo().username }
 }
 
 /** Each host's executor logged to the run log; one per host, as the pool's. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Config } from '../config/types.ts'
 import { BuildError } from '../errors.ts'
 import type { Executor } from '../exec/executor.ts'
-import { gitRoot, headSha, uncommittedChanges } from './repo.ts'
+import { rootAndHead, uncommittedChanges } from './repo.ts'
 
 /** Inputs of version resolution; main.ts calls `resolveVersion` once per run. */
 export interface VersionInputs {
@@ -26,13 +26,12 @@ export interface VersionInputs {
 export async function resolveVersion({ cwd, flag, env, config, local, signal }: VersionInputs): Promise<string> {
   if (flag) return flag
   if (env.VERSION) return env.VERSION
-  const root = await gitRoot(local, cwd, signal)
+  const { root, sha } = await rootAndHead(local, cwd, signal)
   if (root === undefined) {
     throw new BuildError(
       `can't use commit hash as version, no git repository found in ${cwd} (pass --version or set VERSION)`,
     )
   }
-  const sha = await headSha(local, root, signal)
   if (sha === undefined) throw new BuildError(`can't use commit hash as version, ${root} has no commit yet`)
   if (config.builder.context === undefined) return sha
   const changes = await uncommittedChanges(local, cwd, signal)

@@ -15,6 +15,15 @@ export const statusPorcelain = (cwd?: string): Command => git(cwd, 'status', '--
 /** `git rev-parse --show-toplevel`: the repository root (fails outside a repository). */
 export const showToplevel = (cwd?: string): Command => git(cwd, 'rev-parse', '--show-toplevel')
 
+/**
+ * `git rev-parse --show-toplevel HEAD`: the root, then the commit, in one process. Before the first
+ * commit it prints the root and fails on HEAD; outside a repository it prints nothing.
+ */
+export const toplevelAndHead = (cwd?: string): Command => git(cwd, 'rev-parse', '--show-toplevel', 'HEAD')
+
+/** `git config --get-regexp ^user\.(name|email)$`: who runs the command, as `user.name Jane` lines. */
+export const userIdentity = (cwd?: string): Command => git(cwd, 'config', '--get-regexp', '^user\\.(name|email)$')
+
 /** `git -C <clone_dir> clone <root> --recurse-submodules` */
 export const clone = (cloneDir: string, gitRoot: string): Command =>
   git(cloneDir, 'clone', gitRoot, '--recurse-submodules')

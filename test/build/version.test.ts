@@ -2,6 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
+import { gitIdentity } from '../../lib/build/repo.ts'
 import { resolveVersion } from '../../lib/build/version.ts'
 import { abbreviatedVersion } from '../../lib/commands/naming.ts'
 import { BuildError } from '../../lib/errors.ts'
@@ -62,6 +63,16 @@ describe('resolveVersion', () => {
     mkdirSync(dir, { recursive: true })
     git(dir, 'init', '-q')
     await expect(resolveVersion(inputs(dir))).rejects.toThrow('has no commit yet')
+  })
+})
+
+describe('gitIdentity (the performer of locks and audit lines)', () => {
+  test("the repository's user.name and user.email win over the global ones, as `git config` reads them", async () => {
+    const dir = tempRepo()
+    made.push(dir)
+    git(dir, 'config', 'user.name', 'Ann Lee')
+    git(dir, 'config', 'user.email', 'ann@example.com')
+    expect(await gitIdentity(localRunner({ cwd: dir }), dir)).toEqual({ name: 'Ann Lee', email: 'ann@example.com' })
   })
 })
 

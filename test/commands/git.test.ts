@@ -8,6 +8,15 @@ describe('git builders', () => {
     expect(argv(git.revParseHead('/app'))).toEqual(['git', '-C', '/app', 'rev-parse', 'HEAD'])
     expect(argv(git.statusPorcelain('/app'))).toEqual(['git', '-C', '/app', 'status', '--porcelain'])
     expect(argv(git.showToplevel('/app'))).toEqual(['git', '-C', '/app', 'rev-parse', '--show-toplevel'])
+    expect(argv(git.toplevelAndHead('/app'))).toEqual(['git', '-C', '/app', 'rev-parse', '--show-toplevel', 'HEAD'])
+    expect(argv(git.userIdentity('/app'))).toEqual([
+      'git',
+      '-C',
+      '/app',
+      'config',
+      '--get-regexp',
+      '^user\\.(name|email)$',
+    ])
   })
 
   test('clone as Kamal: into the clone dir, with submodules', () => {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sandboxUp } from '../sandbox/api.ts'
@@ -34,6 +34,9 @@ try {
     encoding: 'utf8',
   })
   if (install.status !== 0) throw new Error(`npm install failed:\n${install.stderr}`)
+  // An npm script, the other way a team runs it: `npm run slipway -- config`.
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...manifest, scripts: { slipway: 'slipway' } }, null, 2))
   // Kamal's own layout and keys only, so that both tools read the same file.
   mkdirSync(join(dir, 'config'))
   writeFileSync(
@@ -87,10 +90,12 @@ builder:
     const own = await timed(slipway, args)
     const compiling = await timed(slipway, args, { NODE_DISABLE_COMPILE_CACHE: '1' })
     const viaNpx = await timed('npx', ['slipway', ...args])
+    const viaScript = await timed('npm', ['run', '--silent', 'slipway', '--', ...args])
     const measured = kamal ? await timed(kamal, args) : undefined
     rows.push(row(`slipway ${words}`, own, ratio(own, low, high)))
     rows.push(row(`  without the code cache`, compiling, ratio(compiling, low, high)))
     rows.push(row(`npx slipway ${words}`, viaNpx, ratio(viaNpx, low, high)))
+    rows.push(row(`npm run slipway -- ${words}`, viaScript, ratio(viaScript, low, high)))
     rows.push(
       measured
         ? row(`kamal ${words} (this machine)`, measured, `slipway ${(median(own) / median(measured)).toFixed(2)}×`)

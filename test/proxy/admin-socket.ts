@@ -92,6 +92,9 @@ export function run(
   let stderr = ''
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+  // A command that exits without reading its stdin closes the pipe: the write then fails with EPIPE,
+  // which is the command's business, not an error of the test (it surfaced under load as an uncaught one).
+  child.stdin.on('error', () => {})
   child.stdin.end(stdin)
   return new Promise((resolve) =>
     child.on('close', (code) => {

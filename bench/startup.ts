@@ -141,7 +141,7 @@ function median(values: readonly number[]): number {
 
 function row(name: string, times: readonly number[], note: string): string {
   const range = `${Math.min(...times).toFixed(2)}–${Math.max(...times).toFixed(2)}`
-  return `  ${name.padEnd(34)} ${median(times).toFixed(2)} s (${range})  ${note}`
+  return `  ${name.padEnd(38)} ${median(times).toFixed(2)} s (${range})  ${note}`
 }
 
 // Against Kamal's figure, or its range: below 1 means faster than Kamal.

@@ -23,7 +23,7 @@ export interface KamalScenario {
  */
 export async function kamalScenario(target: KamalScenario, runs: number, log: (line: string) => void): Promise<string> {
   const { dir, env, servers } = target
-  const [web, , worker] = servers as [string, string, string]
+  const worker = servers[2]!
   const config = await loadConfig({ cwd: dir, env })
   const pool = sshPool({ ...config.ssh, knownHostsFile: env['SLIPWAY_KNOWN_HOSTS'] })
   const role = (name: string) => config.roles.find((r) => r.name === name)!
@@ -45,9 +45,8 @@ export async function kamalScenario(target: KamalScenario, runs: number, log: (l
       env,
       docker: target.docker,
       repository: config.repository,
-      web: pool.executor(web),
+      webs: servers.slice(0, 2).map((h) => pool.executor(h)),
       worker: pool.executor(worker),
-      all: servers.map((h) => pool.executor(h)),
       webCheck: role('web').healthcheck.cmd,
       workerCmd: role('workers').cmd?.replace(/^sh -c "(.*)"$/, '$1') ?? '',
       workerCheck: role('workers').healthcheck.cmd,

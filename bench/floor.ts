@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { $ } from 'zx'
 import type { Executor } from '../lib/exec/executor.ts'
 import { script } from '../lib/shell/command.ts'
@@ -56,8 +58,8 @@ async function timed(executor: Executor, text: string, ...args: string[]): Promi
 }
 
 /**
- * Measures every floor once, for a new image built from `tag` (a changed file, as a deploy's new
- * commit). Leaves nothing behind on the servers but the pulled image, which the bench's cleanup removes.
+ * Measures every floor once, for a new image built from `tag` with a changed file (as a deploy's new
+ * commit; the next commit overwrites it). Leaves nothing behind on the servers but the pulled image, which the bench's cleanup removes.
  */
 export async function measureFloor(target: FloorTarget, tag: string): Promise<FloorSample> {
   const { dir, env, docker, repository, webs, worker } = target
@@ -66,6 +68,9 @@ export async function measureFloor(target: FloorTarget, tag: string): Promise<Fl
   const name = `floor-${tag}`
   // The daemon's built-in BuildKit, as the deploy's build uses with this client (the legacy builder is slower).
   const local = $({ cwd: dir, env: { ...env, DOCKER_BUILDKIT: '1' }, quiet: true })
+  // New content, as a deploy's new commit has: built from the tree as the last run left it, every
+  // layer would already be in the registry and on the servers, and the build, push and pull nearly free.
+  writeFileSync(join(dir, 'demo/www/bench.txt'), `${tag} ${Date.now()}\n`)
   const started = performance.now()
   await local`${docker} build --quiet -f demo/Dockerfile -t ${image} .`
   await local`${docker} push --quiet ${image}`

@@ -1,5 +1,5 @@
 import type { Config, Env, Role } from '../config/types.ts'
-import { cmd, or, pipe, script, type Arg, type Command } from '../shell/command.ts'
+import { cmd, pipe, script, type Arg, type Command } from '../shell/command.ts'
 import { program } from './program.ts'
 import { andAll, cmdWords, envArgs, filterArgs, labelArgs, loggingArgs, optionize } from './args.ts'
 import { tieCord } from './cord.ts'
@@ -157,13 +157,15 @@ export const tagLatest = (config: Config, version: string): Command =>
   cmd('docker', 'tag', absoluteImage(config, version), latestImage(config))
 
 /**
- * Kamal's `build pull` on a host: `docker image rm --force IMG` (skipped with `clean: false`),
- * `docker pull IMG`, then the check that the image carries `LABEL service=<service>`.
+ * Kamal's `build pull` on a host, without its `docker image rm --force IMG` first: `docker pull IMG`,
+ * then the check that the image carries `LABEL service=<service>`. The pull asks the registry for the
+ * tag either way and fails the same way when it cannot, so the removal only cost a docker call and
+ * an image operation on every host, on the deploy's critical path.
  */
-export function pull(config: Config, version: string, { clean = true }: { clean?: boolean } = {}): Command {
+export function pull(config: Config, version: string): Command {
   const image = absoluteImage(config, version)
-  // A second deploy of the same version started at the same time may remove the image (its rm below)
-  // between this pull and the check: it removes it once only, so one more pull settles it.
+  // Something else may remove the image between this pull and the check (another deploy's prune, an
+  // older slipway's or Kamal's `image rm` before its pull): one more pull settles it.
   const check = script(
     `label() { docker inspect -f "{{ .Config.Labels.service }}" "$1"; }; ` +
       `s=$(label "$1" 2>/dev/null) || { docker pull -q "$1" >/dev/null && s=$(label "$1"); } || exit 1; ` +
@@ -171,9 +173,7 @@ export function pull(config: Config, version: string, { clean = true }: { clean?
     image,
     config.service,
   )
-  const fetch = andAll(cmd('docker', 'pull', image), check)
-  // rm --force of an image that is not there fails; Kamal ignores that too.
-  return clean ? andAll(or(cmd('docker', 'image', 'rm', '--force', image), cmd('true')), fetch) : fetch
+  return andAll(cmd('docker', 'pull', image), check)
 }
 
 /** `docker ps` of the role's containers (Kamal's `app details`). */

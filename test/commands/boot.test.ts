@@ -16,8 +16,7 @@ const CLASH = `
 case "$1 $2" in
   "container ls") echo 5f3a ;;
   "rename "*) ;;
-  "image ls") echo abc ;;
-  "ps --latest") case "$*" in *ancestor=abc*) echo app-web-999_replaced_0123456789abcdef ;; *) echo app-web-888 ;; esac ;;
+  "ps --latest") case "$*" in *ancestor=dhh/app:latest*) echo app-web-999_replaced_0123456789abcdef ;; *) echo app-web-888 ;; esac ;;
 esac`
 
 // A fresh host: nothing there.

@@ -47,7 +47,8 @@ export function runWithFakeDocker(
   const log = join(bin, 'calls.log')
   writeFileSync(
     join(bin, 'docker'),
-    `#!/bin/sh\nfor a in "$@"; do printf '%s\\037' "$a"; done >> "${log}"\necho >> "${log}"\n${body}\n`,
+    // One write per call (O_APPEND): calls a program makes at once (`&`) must not interleave in the log.
+    `#!/bin/sh\n_us=$(printf '\\037') _l=''\nfor _a in "$@"; do _l="$_l$_a$_us"; done\nprintf '%s\\n' "$_l" >> "${log}"\n${body}\n`,
   )
   chmodSync(join(bin, 'docker'), 0o755)
   for (const [name, text] of Object.entries(tools)) {

@@ -26,7 +26,7 @@ import { programFiles } from './programs.ts'
 
 const config = makeConfig()
 const caddyConfig = makeConfig({ proxy: { ...config.proxy, kind: 'caddy', image: 'caddy:2.6' } })
-const CURRENT = `[ "$1" = logs ] && { echo "a log line"; exit 0; }; case "$1 $2" in "image ls") echo abc ;; "ps --latest") case "$*" in *--quiet*) echo 111 ;; *) echo app-web-v1 ;; esac ;; "ps --format"|"ps --filter"|"ps --all") printf 'app-web-v2\\napp-web-v1\\n' ;; esac`
+const CURRENT = `[ "$1" = logs ] && { echo "a log line"; exit 0; }; case "$1 $2" in "ps --latest") case "$*" in *--quiet*) echo 111 ;; *) echo app-web-v1 ;; esac ;; "ps --format"|"ps --filter"|"ps --all") printf 'app-web-v2\\napp-web-v1\\n' ;; esac`
 
 interface Scenario {
   readonly command: Command

@@ -10,11 +10,9 @@ current_container() {
   _show=$1 _ref=$2
   shift 2
   if [ "$_show" = names ]; then set -- --format "{{.Names}}" "$@"; else set -- --quiet "$@"; fi
-  _img=$(docker image ls --filter "reference=$_ref" --format "{{.ID}}" | head -n 1)
-  _cur=''
-  if [ -n "$_img" ]; then
-    _cur=$(docker ps --latest "$@" --filter status=running --filter status=restarting --filter "ancestor=$_img" | head -n 1)
-  fi
+  # `ancestor=` takes the tag itself (the daemon resolves it, and matches nothing when it is missing):
+  # no `docker image ls` for its id first.
+  _cur=$(docker ps --latest "$@" --filter status=running --filter status=restarting --filter "ancestor=$_ref" | head -n 1)
   if [ -n "$_cur" ]; then
     printf "%s\n" "$_cur"
   else

@@ -9,7 +9,8 @@ import * as health from '../../lib/commands/health.ts'
 import * as naming from '../../lib/commands/naming.ts'
 import { envFileContent } from '../../lib/commands/env-file.ts'
 import type { Executor } from '../../lib/exec/executor.ts'
-import { and, render } from '../../lib/shell/command.ts'
+import { and, cmd, render } from '../../lib/shell/command.ts'
+import { andAll } from '../../lib/commands/args.ts'
 import type { ProxyDriver } from '../../lib/proxy/driver.ts'
 import { audited } from './audit.ts'
 import type { Task } from './fan-out.ts'
@@ -62,8 +63,7 @@ export async function bootRole(ctx: DeployContext, task: Task, params: BootParam
     const { home, oldContainer, renamed, created } = await prepare(boot)
     renamedAside = renamed
     await passBarrier(boot, { created })
-    await startNew(boot, { home, created })
-    await waitHealthy(boot)
+    await startAndWait(boot, { home, created })
     verdict?.done()
     if (boot.gatekeeper && boot.barrier.open())
       boot.say(`First ${boot.role.name} container is healthy on ${boot.host}, booting any other roles`)
@@ -181,61 +181,73 @@ async function passBarrier(boot: RoleBoot, { created }: { created: boolean }): P
   }
 }
 
-/** `docker start` of the created container (removed again if the start fails), else `docker run`. */
-async function startNew(boot: RoleBoot, { home, created }: { home: string; created: boolean }): Promise<void> {
-  const { ctx, role, remote, runId } = boot
+/**
+ * Starts the new container and waits until it is healthy, in ONE round trip: `docker start` of the
+ * created container (else `docker run`), a marker line, then the wait, which the marker's arrival
+ * (streamed) announces. A failed start reads as its own CommandError, as before, and a created
+ * container is removed again; a failed wait goes to {@link failedWait}. The whole round trip is
+ * cancellable: a Ctrl-C during the start stops whatever it started, as one during the wait does.
+ */
+async function startAndWait(boot: RoleBoot, { home, created }: { home: string; created: boolean }): Promise<void> {
+  const { ctx, role, remote, runId, name, say } = boot
   const { config, version } = ctx
-  boot.say(`Starting ${boot.name}`)
-  boot.step = `starting ${boot.name}`
-  if (!created) {
-    const cordHostDir = naming.cordHostDir(config, role, { home, runId })
-    await remote.run(app.run(config, role, boot.container(cordHostDir)))
-    return
+  say(`Starting ${name}`)
+  boot.step = `starting ${name}`
+  const start = created
+    ? app.start(config, role, version)
+    : app.run(config, role, boot.container(naming.cordHostDir(config, role, { home, runId })))
+  const checkEvery = boot.early === 'own' ? health.EARLY_CHECK_SECONDS : undefined
+  const wait = health.waitHealthy(config, role, name, { checkEvery, checkCommand: boot.healthCommand })
+  const waiting = (): void => {
+    say(`Waiting for ${name} to be healthy`)
+    boot.step = `waiting for ${name} to be healthy`
   }
   try {
-    await remote.run(app.start(config, role, version))
+    const { stdout } = await remote.run(andAll(start, cmd('echo', STARTED), wait), {
+      signal: ctx.signal,
+      onOutput: (line) => void (line === STARTED && waiting()),
+    })
+    if (health.passedOwnCheck(stdout)) say(`${name} passed its health check (Docker's first check is still to come)`)
   } catch (error) {
-    await removeCreated(boot)
-    throw error
+    if (error instanceof CommandError && !error.stdout.split('\n').includes(STARTED)) {
+      if (created) await removeCreated(boot)
+      throw new CommandError(remote.host, render(start, { redact: true }), error.exitCode, error.stderr)
+    }
+    await failedWait(boot, error)
   }
 }
 
+/** The line between the start and the wait in {@link startAndWait}'s round trip. */
+const STARTED = 'slipway:started'
+
 /**
- * Waits until the new container is healthy. When it is not: a primary closes the barrier, the
- * container's logs and health checks are gathered, and it is stopped, so the old one keeps serving.
+ * The new container is not healthy (or its host was lost, or the wait was cancelled): a primary
+ * closes the barrier, the container's logs and health checks are gathered, and it is stopped, so
+ * the old one keeps serving. Always throws.
  */
-async function waitHealthy(boot: RoleBoot): Promise<void> {
+async function failedWait(boot: RoleBoot, error: unknown): Promise<never> {
   const { ctx, host, role, remote, name, gatekeeper, say } = boot
   const { config } = ctx
-  say(`Waiting for ${name} to be healthy`)
-  boot.step = `waiting for ${name} to be healthy`
-  const checkEvery = boot.early === 'own' ? health.EARLY_CHECK_SECONDS : undefined
-  try {
-    const wait = health.waitHealthy(config, role, name, { checkEvery, checkCommand: boot.healthCommand })
-    const { stdout } = await remote.run(wait, { signal: ctx.signal })
-    if (health.passedOwnCheck(stdout)) say(`${name} passed its health check (Docker's first check is still to come)`)
-  } catch (error) {
-    // A lost host says nothing about the new version: bootRole's verdict decides what it means.
-    const lost = error instanceof HostLostError
-    const closedIt = gatekeeper && !lost && boot.barrier.close()
-    if (closedIt) say(`First ${role.name} container is unhealthy on ${host}, not booting any other roles`)
-    // The logs are shown once for the primary role (by the host that closed the barrier; the
-    // others failed the same way) and for every failing container of the other roles.
-    const report =
-      !lost && (closedIt || !gatekeeper)
-        ? await remote.run(health.failureReport(config, role, name), { allowFailure: true }).catch(() => undefined)
-        : undefined
-    const detail = report ? health.describeFailure(report.stdout) : ''
-    await remote.run(app.stopContainer(config, name), { allowFailure: true }).catch(() => undefined)
-    if (lost) throw error
-    if (ctx.signal.aborted) throw new CancelledError(`${host}: cancelled while ${name} was starting; it was stopped`)
-    const status =
-      error instanceof CommandError ? (health.finalStatus(error.stdout) ?? error.stderr.trim()) : String(error)
-    throw new HealthcheckError(
-      `${host}: ${name} did not become healthy (${status || 'unknown'})${detail ? `\n${detail}` : ''}`,
-      { cause: error },
-    )
-  }
+  // A lost host says nothing about the new version: bootRole's verdict decides what it means.
+  const lost = error instanceof HostLostError
+  const closedIt = gatekeeper && !lost && boot.barrier.close()
+  if (closedIt) say(`First ${role.name} container is unhealthy on ${host}, not booting any other roles`)
+  // The logs are shown once for the primary role (by the host that closed the barrier; the
+  // others failed the same way) and for every failing container of the other roles.
+  const report =
+    !lost && (closedIt || !gatekeeper)
+      ? await remote.run(health.failureReport(config, role, name), { allowFailure: true }).catch(() => undefined)
+      : undefined
+  const detail = report ? health.describeFailure(report.stdout) : ''
+  await remote.run(app.stopContainer(config, name), { allowFailure: true }).catch(() => undefined)
+  if (lost) throw error
+  if (ctx.signal.aborted) throw new CancelledError(`${host}: cancelled while ${name} was starting; it was stopped`)
+  const status =
+    error instanceof CommandError ? (health.finalStatus(error.stdout) ?? error.stderr.trim()) : String(error)
+  throw new HealthcheckError(
+    `${host}: ${name} did not become healthy (${status || 'unknown'})${detail ? `\n${detail}` : ''}`,
+    { cause: error },
+  )
 }
 
 /**

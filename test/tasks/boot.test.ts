@@ -31,7 +31,9 @@ const waits = (line: string): boolean => line.includes('sh health-wait.sh ')
 const runs = (line: string): boolean =>
   / docker run /.test(` ${line.split(': ').slice(1).join(': ')} `) || line.includes(' && docker run ')
 const creates = (line: string): boolean => line.includes(' && docker create ')
-const starts = (line: string): boolean => / docker start app-\w+-v2$/.test(line)
+const starts = (line: string): boolean => /: docker start app-\w+-v2 && echo slipway:started && /.test(line)
+// A wait's answer as the start-and-wait round trip prints it: the start's marker line, then the wait's status.
+const waited = (status: string, exitCode = 0) => ({ stdout: `slipway:started\n${status}\n`, exitCode })
 const removes = (line: string): boolean => line.includes('| xargs -r docker container rm')
 /** What a recorded line does, for per-host sequences. */
 const kind = (line: string): string =>
@@ -39,10 +41,10 @@ const kind = (line: string): string =>
     ? 'prepare+create'
     : prepared(line)
       ? 'prepare'
-      : runs(line)
-        ? 'run'
-        : starts(line)
-          ? 'start'
+      : runs(line) && waits(line)
+        ? 'run+wait'
+        : starts(line) && waits(line)
+          ? 'start+wait'
           : waits(line)
             ? 'wait'
             : removes(line)
@@ -114,10 +116,10 @@ describe('bootApp', () => {
     expect(atBarrier[0]).toMatch(
       /^1\.1\.1\.3: \{ sh audit-record\.sh .* '\[[\dT:Z-]+\] \[tester@example\.com\] \[workers\] Booted app version v2' && sh boot-prepare\.sh .*; \} && docker create --restart unless-stopped --name app-workers-v2 .* registry\.example\.com\/dhh\/app:v2 bin\/jobs \(stdin\)$/,
     )
-    // Per host the same round trips as before: the create rides on the prepare, the start replaces the run.
-    expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'start', 'wait', 'stop'])
+    // Per host three round trips: the create rides on the prepare, the start (or run) and the wait share one.
+    expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'start+wait', 'stop'])
     for (const host of ['1.1.1.1', '1.1.1.2'])
-      expect(log.filter((l) => l.startsWith(`${host}:`)).map(kind)).toEqual(['prepare', 'run', 'wait', 'stop'])
+      expect(log.filter((l) => l.startsWith(`${host}:`)).map(kind)).toEqual(['prepare', 'run+wait', 'stop'])
     // The old version is stopped on every host once the new one is healthy.
     for (const host of ['1.1.1.1', '1.1.1.2']) expect(log).toContain(retired(host, 'web'))
     expect(log).toContain(retired('1.1.1.3', 'workers'))
@@ -133,21 +135,19 @@ describe('bootApp', () => {
     // On 1.1.1.1 workers boot after web (same host, in turn): the barrier is open by then.
     expect(log.filter((l) => l.startsWith('1.1.1.1:')).map(kind)).toEqual([
       'prepare',
-      'run',
-      'wait',
+      'run+wait',
       'stop',
       'prepare',
-      'run',
-      'wait',
+      'run+wait',
       'stop',
     ])
-    expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'start', 'wait', 'stop'])
+    expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'start+wait', 'stop'])
   })
 
   test('a failing primary closes the barrier: workers never boot, new containers are stopped, every failure is reported', async () => {
     const { log, done } = runTree([bootApp()], async (line) => {
       if (prepared(line)) return current(line)
-      if (waits(line)) return { stdout: 'unhealthy\n', exitCode: 1 }
+      if (waits(line)) return waited('unhealthy', 1)
       if (line.includes('sh health-report.sh '))
         return { stdout: 'boom: config error\n{"Status":"unhealthy","FailingStreak":3,"Log":[]}\n' }
       return undefined
@@ -229,7 +229,7 @@ describe('bootApp', () => {
     expect(message).toBe(
       '1.1.1.3: `docker start app-workers-v2` exited with 1:\nError response from daemon: OCI runtime create failed',
     )
-    expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'start', 'rm'])
+    expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'start+wait', 'rm'])
     expect(log).not.toContain(retired('1.1.1.3', 'workers'))
   })
 
@@ -262,8 +262,7 @@ describe('bootApp', () => {
   test('a failing worker shows its own logs and leaves the web hosts booted', async () => {
     const { log, done } = runTree([bootApp()], async (line) => {
       if (prepared(line)) return current(line)
-      if (waits(line))
-        return line.startsWith('1.1.1.3') ? { stdout: 'restarting\n', exitCode: 1 } : { stdout: 'healthy\n' }
+      if (waits(line)) return line.startsWith('1.1.1.3') ? waited('restarting', 1) : { stdout: 'healthy\n' }
       if (line.startsWith('1.1.1.3') && line.includes('sh health-report.sh '))
         return { stdout: 'jobs: cannot reach the queue\nnull\n' }
       return undefined
@@ -284,8 +283,7 @@ describe('bootApp', () => {
           stdout: 'home=/root\nrenamed=app-web-v2_replaced_0a\ncurrent=app-web-v2_replaced_0a\ncurrent_version=v2\n',
         }
       if (prepared(line)) return current(line)
-      if (waits(line))
-        return line.startsWith('1.1.1.1') ? { stdout: 'unhealthy\n', exitCode: 1 } : { stdout: 'healthy\n' }
+      if (waits(line)) return line.startsWith('1.1.1.1') ? waited('unhealthy', 1) : { stdout: 'healthy\n' }
       return undefined
     })
     await expect(done).rejects.toThrow('1.1.1.1: app-web-v2 did not become healthy')
@@ -300,8 +298,7 @@ describe('bootApp', () => {
     let slowCleanupDone = false
     const { done } = runTree([bootApp()], async (line) => {
       if (prepared(line)) return current(line)
-      if (waits(line))
-        return line.startsWith('1.1.1.1') ? { stdout: 'unhealthy\n', exitCode: 1 } : { stdout: 'healthy\n' }
+      if (waits(line)) return line.startsWith('1.1.1.1') ? waited('unhealthy', 1) : { stdout: 'healthy\n' }
       if (line.startsWith('1.1.1.2') && line.includes('stop-all-but.sh app-web-v2')) {
         await new Promise((r) => setTimeout(r, 80))
         slowCleanupDone = true

@@ -31,7 +31,10 @@ export function stagesOf(run: RunSample, webHosts: readonly string[], workerHost
     return p
   }
   const waitEnd = (hosts: readonly string[]): number => {
-    const ends = run.commands.filter((c) => c.what === WAIT && hosts.includes(c.host)).map((c) => c.start + c.ms)
+    // The wait ends its command, alone or after the start in the same round trip (`docker run, echo, sh health-wait.sh`).
+    const ends = run.commands
+      .filter((c) => c.what.split(', ').at(-1) === WAIT && hosts.includes(c.host))
+      .map((c) => c.start + c.ms)
     if (ends.length === 0) throw new Error(`no ${WAIT} on ${hosts.join(', ')}`)
     return Math.min(...ends)
   }

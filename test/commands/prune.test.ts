@@ -77,8 +77,9 @@ describe('prune images', () => {
     const run = runWithFakeDocker(prune.images(config), IMAGES())
     expect(run.code).toBe(0)
     expect(run.calls.filter((c) => c[0] === 'rmi')).toEqual([['rmi', 'dhh/app:v6', 'dhh/app:v5']])
-    // No dangling image listed: docker image prune is not run.
-    expect(run.calls.map((c) => `${c[0]} ${c[1]}`)).toEqual(['container ls', 'image ls', 'rmi dhh/app:v6'])
+    // The two listings run side by side (either may be logged first); no dangling image listed: no docker image prune.
+    const calls = run.calls.map((c) => `${c[0]} ${c[1]}`)
+    expect([...calls.slice(0, 2).sort(), ...calls.slice(2)]).toEqual(['container ls', 'image ls', 'rmi dhh/app:v6'])
   })
 
   test('dangling images go through docker image prune (which spares those in use), never through rmi', () => {
@@ -87,12 +88,21 @@ describe('prune images', () => {
     expect(run.calls.at(-1)).toEqual(['image', 'prune', '--force', '--filter', 'label=service=app'])
   })
 
+  test('a failed image listing fails the prune and removes nothing, though it ran beside the container listing', () => {
+    const run = runWithFakeDocker(
+      prune.images(config),
+      IMAGES().replace('"image ls") printf', '"image ls") exit 1; printf'),
+    )
+    expect(run.code).toBe(1)
+    expect(run.calls.filter((c) => c[0] === 'rmi' || c[1] === 'prune')).toEqual([])
+  })
+
   test('nothing unused: no docker rmi', () => {
     const run = runWithFakeDocker(
       prune.images(config),
       `case "$1 $2" in "container ls") printf 'dhh/app:v1\\\\|' ;; "image ls") printf 'i1 dhh/app:v1\\ni1 dhh/app:latest\\n' ;; esac`,
     )
-    expect(run.calls.map((c) => `${c[0]} ${c[1]}`)).toEqual(['container ls', 'image ls'])
+    expect(run.calls.map((c) => `${c[0]} ${c[1]}`).sort()).toEqual(['container ls', 'image ls'])
     expect(run.code).toBe(0)
   })
 })

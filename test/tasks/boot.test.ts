@@ -189,6 +189,25 @@ describe('bootApp', () => {
     expect(log.some((l) => l.includes('app-workers-v1'))).toBe(false)
   })
 
+  test('Ctrl-C during the start-and-wait round trip: the new containers are stopped, the old ones left serving', async () => {
+    const { log, abort, done } = runTree([bootApp()], async (line) => {
+      if (prepared(line)) return current(line)
+      // The cancel lands while docker run (or the wait after it) is still running on the web hosts.
+      if (runs(line) && waits(line)) abort()
+      return undefined
+    })
+    const message = ((await done.catch((e: unknown) => e)) as Error).message
+    // The two web hosts failed alike: reported once, with both hosts.
+    expect(message).toContain('- 1.1.1.1, 1.1.1.2: cancelled while app-web-v2 was starting; it was stopped')
+    expect(message).toContain('- 1.1.1.3: cancelled before booting workers')
+    for (const host of ['1.1.1.1', '1.1.1.2']) {
+      expect(log).toContain(`${host}: docker stop app-web-v2`)
+      expect(log).not.toContain(retired(host, 'web'))
+    }
+    expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'rm'])
+    expect(log.some((l) => l.includes('app-web-v1') || l.includes('app-workers-v1'))).toBe(false)
+  })
+
   test('a failed docker create fails that host as a failed docker run did, with the create as the command', async () => {
     const { log, done } = runTree([bootApp()], async (line) => {
       if (creates(line))

@@ -116,6 +116,9 @@ describe('faults on hosts', () => {
   })
 
   test('a host that dies mid-boot fails at once; when it is back, the next run succeeds and leaves one container running', async () => {
+    // The new containers listen only after 3 s, so both hosts are surely inside their health wait when s2 dies
+    // (a wait for a quick app lasts a fraction of a second, and the stop could land just after it).
+    editConfig(app, (yml) => yml.replace('    GREETING: hello\n', '    GREETING: hello\n    DEMO_START_DELAY: "3"\n'))
     const before = await servedNow(viaServer(s1))
     const load = traffic(app.service, [viaServer(s1)])
     const run = deploy('f2')

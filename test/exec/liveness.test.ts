@@ -6,7 +6,7 @@ import { SshError } from '../../lib/errors.ts'
 import { sshPool, type SshPool } from '../../lib/exec/ssh.ts'
 import type { Liveness } from '../../lib/exec/ssh-liveness.ts'
 import { cmd } from '../../lib/shell/command.ts'
-import { keyPair, startSshd, type Sshd } from './sshd.ts'
+import { keyPair, localPoolConfig, startSshd, type Sshd } from './sshd.ts'
 
 // A server that stops answering (a frozen VM, a cut cable) sends no FIN and no RST: only keepalives
 // find out. Here the per-connection sshd processes are frozen with SIGSTOP, a real black hole.
@@ -39,22 +39,11 @@ afterAll(async () => {
 })
 
 function pool(signal?: AbortSignal): SshPool {
-  const made = sshPool(
-    {
-      user: 'root',
-      port: sshd.port,
-      proxy: undefined,
-      proxyCommand: undefined,
-      keys: [client.file],
-      keyData: [],
-      keysOnly: true,
-      logLevel: 'fatal',
-      verifyHostKey: 'never',
-      maxConcurrentStarts: 30,
-      poolIdleTimeout: 900,
-    },
-    { agent: undefined, liveness: LIVENESS, signal },
-  )
+  const made = sshPool(localPoolConfig(sshd.port, client.file, { verifyHostKey: 'never' }), {
+    agent: undefined,
+    liveness: LIVENESS,
+    signal,
+  })
   pools.push(made)
   return made
 }

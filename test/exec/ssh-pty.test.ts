@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { TerminalIo } from '../../lib/exec/executor.ts'
 import { sshPool, type SshPool } from '../../lib/exec/ssh.ts'
 import { cmd, script } from '../../lib/shell/command.ts'
-import { keyPair, startSshd, type Sshd } from './sshd.ts'
+import { keyPair, localPoolConfig, startSshd, type Sshd } from './sshd.ts'
 
 // `exec -i` over a real sshd: a pseudo-terminal with the local size, keys in, output out, a
 // window-change when the size changes, the exit code back, on the host's one connection.
@@ -18,23 +18,9 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'slipway-pty-'))
   const client = await keyPair(dir, 'id_ed25519')
   sshd = await startSshd({ authorizedKey: client.pub })
-  pool = sshPool(
-    {
-      user: 'root',
-      port: sshd.port,
-      proxy: undefined,
-      proxyCommand: undefined,
-      keys: [client.file],
-      keyData: [],
-      keysOnly: true,
-      logLevel: 'fatal',
-      verifyHostKey: 'accept-new',
-      maxConcurrentStarts: 30,
-      poolIdleTimeout: 900,
-      knownHostsFile: join(dir, 'known_hosts'),
-    },
-    { agent: undefined },
-  )
+  pool = sshPool(localPoolConfig(sshd.port, client.file, { knownHostsFile: join(dir, 'known_hosts') }), {
+    agent: undefined,
+  })
 })
 afterAll(async () => {
   await pool?.close()

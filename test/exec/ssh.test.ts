@@ -11,7 +11,7 @@ import { sshPool, type SshPool, type SshPoolConfig, type SshPoolOptions } from '
 import { writeFile as upload } from '../../lib/exec/upload.ts'
 import { and, cmd, pipe, script, Secret } from '../../lib/shell/command.ts'
 import { alive, eventually } from './proc.ts'
-import { freePort, keyPair, startSshd, type Sshd } from './sshd.ts'
+import { freePort, keyPair, localPoolConfig, startSshd, type Sshd } from './sshd.ts'
 
 let dir: string
 let client: Awaited<ReturnType<typeof keyPair>>
@@ -40,21 +40,10 @@ async function localPgrep(text: string): Promise<string[]> {
 let files = 0
 /** A fresh known_hosts path per pool unless one is given, so tests don't see each other's entries. */
 function pool(over: Partial<SshPoolConfig> = {}, opts: SshPoolOptions = {}): SshPool {
-  const config: SshPoolConfig = {
-    user: 'root',
-    port: sshd.port,
-    proxy: undefined,
-    proxyCommand: undefined,
-    keys: [client.file],
-    keyData: [],
-    keysOnly: true,
-    logLevel: 'fatal',
-    verifyHostKey: 'accept-new',
-    maxConcurrentStarts: 30,
-    poolIdleTimeout: 900,
+  const config: SshPoolConfig = localPoolConfig(sshd.port, client.file, {
     knownHostsFile: join(dir, `known_hosts.${++files}`),
     ...over,
-  } satisfies SshPoolConfig
+  })
   const made = sshPool(config, { agent: undefined, ...opts })
   pools.push(made)
   return made

@@ -4,6 +4,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import type { SshPoolConfig } from '../../lib/exec/ssh.ts'
 
 const run = promisify(execFile)
 
@@ -118,3 +119,21 @@ export async function startSshd({ authorizedKey, hostKey, port, listen = ['127.0
 
 /** A started sshd. */
 export type Sshd = Awaited<ReturnType<typeof startSshd>>
+
+/** How the exec tests reach a local sshd: as root with one key file, no proxy, quiet; `over` changes any of it. */
+export function localPoolConfig(port: number, keyFile: string, over: Partial<SshPoolConfig> = {}): SshPoolConfig {
+  return {
+    user: 'root',
+    port,
+    proxy: undefined,
+    proxyCommand: undefined,
+    keys: [keyFile],
+    keyData: [],
+    keysOnly: true,
+    logLevel: 'fatal',
+    verifyHostKey: 'accept-new',
+    maxConcurrentStarts: 30,
+    poolIdleTimeout: 900,
+    ...over,
+  }
+}

@@ -11,6 +11,8 @@ import type { Executor } from '../exec/executor.ts'
 export interface ClonePaths {
   /** `<tmpdir>/slipway-clones/<service>-<sha256(project dir)[0..12]>`, shared by all destinations. */
   readonly cloneDir: string
+  /** `<cloneDir>/<basename of git root>`: the clone's work tree. */
+  readonly top: string
   /** `<cloneDir>/<basename of git root>/<project dir relative to git root>`, so monorepo subdirectories work. */
   readonly buildDir: string
 }
@@ -21,10 +23,8 @@ export function clonePaths(
   { projectDir, gitRoot }: { projectDir: string; gitRoot: string },
 ): ClonePaths {
   const cloneDir = cloneDirOf(service, projectDir)
-  return {
-    cloneDir,
-    buildDir: join(cloneDir, basename(gitRoot), relative(realpathSync(gitRoot), realpathSync(projectDir))),
-  }
+  const top = join(cloneDir, basename(gitRoot))
+  return { cloneDir, top, buildDir: join(top, relative(realpathSync(gitRoot), realpathSync(projectDir))) }
 }
 
 /** `<tmpdir>/slipway-clones/<service>-<sha256(real project dir)[0..12]>`: this project's build state lives here. */
@@ -51,26 +51,24 @@ export interface CloneInputs {
  * Kamal's `Cli::Build::Clone#prepare`: clone on first use, otherwise fetch and hard-reset the
  * existing clone to `sha`; then check it is clean and at `sha`. Any failure (a corrupt clone, a
  * moved project) deletes the clone and clones once more; a second failure is a BuildError.
- * Returns the build directory.
+ * Each attempt is one local program (git.clonePrepare). Returns the build directory.
  */
 export async function prepareClone(inputs: CloneInputs): Promise<string> {
   const { local, config, projectDir, gitRoot, log, signal } = inputs
   const paths = clonePaths(config.service, { projectDir, gitRoot })
   try {
-    if (existsSync(join(paths.cloneDir, basename(gitRoot)))) {
-      log(`Resetting the clone in ${paths.cloneDir} to ${inputs.sha}`)
-      for (const step of git.cloneResetSteps(paths.buildDir, gitRoot, inputs.sha)) await local.run(step, { signal })
-    } else {
-      await cloneFresh(inputs, paths)
-    }
-    await validate(inputs, paths)
+    const exists = existsSync(paths.top)
+    log(
+      exists
+        ? `Resetting the clone in ${paths.cloneDir} to ${inputs.sha}`
+        : `Cloning ${gitRoot} into ${paths.cloneDir}`,
+    )
+    await attempt(inputs, paths, exists ? 'reset' : 'clone')
   } catch (error) {
     if (signal?.aborted) throw error
     log(`Error preparing clone: ${message(error)}, deleting and retrying...`)
     try {
-      await local.run(git.removeCloneDir(paths.cloneDir), { signal })
-      await cloneFresh(inputs, paths)
-      await validate(inputs, paths)
+      await attempt(inputs, paths, 'reclone')
     } catch (retryError) {
       throw new BuildError(`cannot prepare a clean clone of ${gitRoot} in ${paths.cloneDir}: ${message(retryError)}`, {
         cause: retryError,
@@ -80,19 +78,13 @@ export async function prepareClone(inputs: CloneInputs): Promise<string> {
   return paths.buildDir
 }
 
-async function cloneFresh({ local, gitRoot, log, signal }: CloneInputs, { cloneDir }: ClonePaths): Promise<void> {
-  log(`Cloning ${gitRoot} into ${cloneDir}`)
-  await local.run(git.makeCloneDir(cloneDir), { signal })
-  await local.run(git.clone(cloneDir, gitRoot), { signal })
-}
-
 // The clone is what gets built, so it must be exactly the commit being deployed and nothing else.
-async function validate({ local, sha, signal }: CloneInputs, { cloneDir, buildDir }: ClonePaths): Promise<void> {
-  const status = (await local.run(git.cloneStatus(buildDir), { signal })).stdout.trim()
-  if (status) throw new BuildError(`clone in ${cloneDir} is dirty, ${status}`)
-  const revision = (await local.run(git.cloneRevision(buildDir), { signal })).stdout.trim()
-  if (revision !== sha)
-    throw new BuildError(`clone in ${cloneDir} is not on the correct revision, expected ${sha} but got ${revision}`)
+async function attempt({ local, gitRoot, sha, signal }: CloneInputs, paths: ClonePaths, mode: git.CloneMode) {
+  const { stdout } = await local.run(git.clonePrepare(mode, paths, gitRoot, sha), { signal })
+  const { head, status } = git.parseClonePrepare(stdout)
+  if (status) throw new BuildError(`clone in ${paths.cloneDir} is dirty, ${status}`)
+  if (head !== sha)
+    throw new BuildError(`clone in ${paths.cloneDir} is not on the correct revision, expected ${sha} but got ${head}`)
 }
 
 const message = (error: unknown): string =>

@@ -1,7 +1,7 @@
 import type { Config } from '../config/types.ts'
 import type { Executor } from '../exec/executor.ts'
 import { prepareClone } from './clone.ts'
-import { gitRoot, headSha, uncommittedChanges } from './repo.ts'
+import { rootAndHead, uncommittedChanges } from './repo.ts'
 
 /** Where `docker build` runs and what it is given as context. */
 export interface BuildDir {
@@ -32,15 +32,20 @@ export interface PrepareInputs {
  */
 export async function prepareBuildDir({ local, config, log, warn, signal }: PrepareInputs): Promise<BuildDir> {
   const projectDir = config.root
-  const root = await gitRoot(local, projectDir, signal)
+  // Both questions at once; the status fails outside a repository, where it is not needed.
+  const [{ root, sha }, status] = await Promise.allSettled([
+    rootAndHead(local, projectDir, signal),
+    uncommittedChanges(local, projectDir, signal),
+  ]).then(([head, changes]) => {
+    if (head.status === 'rejected') throw head.reason
+    if (changes.status === 'rejected' && head.value.root !== undefined) throw changes.reason
+    return [head.value, changes.status === 'fulfilled' ? changes.value : ''] as const
+  })
   if (config.builder.context !== undefined || root === undefined) {
-    const changes = root === undefined ? '' : await uncommittedChanges(local, projectDir, signal)
-    if (changes) warn(`Building with uncommitted changes:\n${changes}`)
+    if (status) warn(`Building with uncommitted changes:\n${status}`)
     return { dir: projectDir, context: config.builder.context ?? '.', cloned: false }
   }
-  const changes = await uncommittedChanges(local, projectDir, signal)
-  if (changes) warn(`Building from a local git clone, so ignoring these uncommitted changes:\n${changes}`)
-  const sha = await headSha(local, root, signal)
+  if (status) warn(`Building from a local git clone, so ignoring these uncommitted changes:\n${status}`)
   if (sha === undefined) return { dir: projectDir, context: '.', cloned: false }
   const dir = await prepareClone({ local, config, projectDir, gitRoot: root, sha, log, signal })
   return { dir, context: '.', cloned: true }

@@ -5,7 +5,7 @@ import { cmdWords, envArgs, labelArgs, loggingArgs, optionize } from './args.ts'
 import { grepCommand } from './logs.ts'
 import { absolutePath, accessoryEnvFilePath } from './naming.ts'
 
-// Kamal's accessories (kamal.md §4.4, §5.6): long-lived companion containers (databases, caches)
+// Kamal's accessories: long-lived companion containers (databases, caches)
 // named `<accessory service>`, booted by `setup` and never touched by `deploy`. Kamal mounts files
 // and directories from `$PWD/<service>/…`; slipway takes `home` (the server's `pwd`, read once)
 // so no builder relies on the remote shell expanding anything.

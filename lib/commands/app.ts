@@ -50,7 +50,7 @@ export interface RunParams {
 }
 
 /**
- * Kamal's `docker run` of an app container (kamal.md §3). With `cordHostDir`, this is
+ * Kamal's `docker run` of an app container. With `cordHostDir`, this is
  * `mkdir -p DIR && touch DIR/cord && docker run …` so the cord is always tied before the container
  * that checks it starts (one round trip).
  */

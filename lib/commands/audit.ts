@@ -3,7 +3,7 @@ import { cmd, type Command } from '../shell/command.ts'
 import { program } from './program.ts'
 import { auditLogPath } from './naming.ts'
 
-// The audit log on each host (kamal.md §6.4): one line per mutating action, appended to
+// The audit log on each host: one line per mutating action, appended to
 // <run_directory>/<service>[-<dest>]-audit.log.
 
 /** Tags in front of each line. `destination` defaults to the config's; unset tags are left out, as Kamal. */

@@ -2,7 +2,7 @@ import { BuildError } from '../errors.ts'
 import type { Builder, Config } from '../config/types.ts'
 import { and, cmd, each, opt, type Arg, type Command } from '../shell/command.ts'
 
-/** Where and how images are built: Kamal 1.x's builder targets (kamal.md §4.6), picked from `builder:`. */
+/** Where and how images are built: Kamal 1.x's builder targets, picked from `builder:`. */
 export type BuilderTarget =
   | { readonly kind: 'multiarch'; readonly localArch: string | undefined }
   | { readonly kind: 'multiarch-remote'; readonly local: RemoteEnd; readonly remote: RemoteEnd }

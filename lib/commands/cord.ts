@@ -1,7 +1,7 @@
 import { and, cmd, type Command } from '../shell/command.ts'
 import { program } from './program.ts'
 
-// Kamal's cord (kamal.md §6.6): a proxied container's health check also requires a file on a
+// Kamal's cord: a proxied container's health check also requires a file on a
 // host-mounted dir. Deleting the dir ("cutting the cord") makes the old container unhealthy, so
 // a label-driven proxy such as traefik stops routing to it before it is stopped.
 

@@ -2,7 +2,7 @@ import type { Config } from '../config/types.ts'
 import { and, cmd, script, type Command } from '../shell/command.ts'
 import { lockDir } from './naming.ts'
 
-// The deploy lock (kamal.md §6.3): an atomic `mkdir` of <run_directory>/locks/<service>[-<dest>] on
+// The deploy lock: an atomic `mkdir` of <run_directory>/locks/<service>[-<dest>] on
 // the primary host, with base64 details inside. A second deployer's mkdir fails with "File exists".
 
 /** The fields of the lock details; `at` is an ISO 8601 UTC time chosen by the caller. */

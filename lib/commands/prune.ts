@@ -4,7 +4,7 @@ import { andAll } from './args.ts'
 import { latestImage } from './naming.ts'
 import { program } from './program.ts'
 
-// Kamal's `prune` (kamal.md §4.7). Containers: keep the newest `retain_containers` stopped ones,
+// Kamal's `prune`. Containers: keep the newest `retain_containers` stopped ones,
 // which is what bounds rollback. Images: keep every image some container of the service uses
 // (running or stopped), the latest tag, and in-use dangling images.
 //

@@ -1,7 +1,7 @@
 import type { Config } from '../config/types.ts'
 import { and, cmd, type Command } from '../shell/command.ts'
 
-// `server bootstrap` (kamal.md §4.7): check Docker and create the run directory on every host.
+// `server bootstrap`: check Docker and create the run directory on every host.
 
 /** `docker -v`: is Docker installed? */
 const dockerInstalled = (): Command => cmd('docker', '-v')

@@ -7,7 +7,7 @@ import { program } from './program.ts'
 
 // Traefik exactly as Kamal 1.9 runs it (lib/kamal/commands/traefik.rb, configuration/traefik.rb):
 // one `traefik` container per proxy host, routing by the labels of the app containers it sees
-// through the docker socket. Reference: kamal.md §2.7, §4.5, §5.7.
+// through the docker socket.
 
 /** The container name on every proxy host. */
 export const CONTAINER = 'traefik'

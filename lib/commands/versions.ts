@@ -4,7 +4,7 @@ import { program } from './program.ts'
 import { filterArgs } from './args.ts'
 import { containerPrefix, latestImage } from './naming.ts'
 
-// Which containers of a role exist and which one is "current" (kamal.md §2.6): the newest running
+// Which containers of a role exist and which one is "current": the newest running
 // container of the `latest[-dest]` image, else the newest running one (sh/include/current-container.sh).
 
 const CURRENT = program<'ref' | 'prefix' | 'print'>('current-container.sh')

@@ -5,7 +5,7 @@ import { and } from '../../lib/shell/command.ts'
 import { auditRecord } from './audit.ts'
 import { acquireLock } from './lock.ts'
 
-// Kamal's `lock status|acquire -m MSG|release` (kamal.md §4.7, §6.3): the lock is a directory on
+// Kamal's `lock status|acquire -m MSG|release`: the lock is a directory on
 // the primary host, so these run there only. What they find goes to ctx.report.lines.
 
 /** Kamal's answer when the lock dir does not exist. */

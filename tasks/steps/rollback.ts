@@ -8,7 +8,7 @@ import { runHook } from './hooks.ts'
 import { withLock } from './lock.ts'
 import { checkSecrets } from './secrets.ts'
 
-// Kamal's `rollback VERSION` (kamal.md §3): it does not restart the old container. Boot renames the
+// Kamal's `rollback VERSION`: it does not restart the old container. Boot renames the
 // stopped VERSION container out of the way and runs a fresh one from the image prune kept, so a
 // rollback reaches back as far as retain_containers.
 

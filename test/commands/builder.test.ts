@@ -260,7 +260,7 @@ describe('builder.push and pushesDuringBuild', () => {
 })
 
 describe('builder.create / remove', () => {
-  // Kamal's fixture deploy_with_remote_builder_and_custom_ports.yml (kamal.md §2.4).
+  // Kamal's fixture deploy_with_remote_builder_and_custom_ports.yml.
   const remote = makeConfig({
     ssh: { user: 'root', port: 22 },
     builder: { remote: { arch: 'amd64', host: 'ssh://app@1.1.1.5:2122' } },

@@ -4,10 +4,8 @@ import { argv } from '../../lib/shell/command.ts'
 
 describe('git builders', () => {
   test('local questions, with and without a directory', () => {
-    expect(argv(git.revParseHead())).toEqual(['git', 'rev-parse', 'HEAD'])
-    expect(argv(git.revParseHead('/app'))).toEqual(['git', '-C', '/app', 'rev-parse', 'HEAD'])
     expect(argv(git.statusPorcelain('/app'))).toEqual(['git', '-C', '/app', 'status', '--porcelain'])
-    expect(argv(git.showToplevel('/app'))).toEqual(['git', '-C', '/app', 'rev-parse', '--show-toplevel'])
+    expect(argv(git.toplevelAndHead())).toEqual(['git', 'rev-parse', '--show-toplevel', 'HEAD'])
     expect(argv(git.toplevelAndHead('/app'))).toEqual(['git', '-C', '/app', 'rev-parse', '--show-toplevel', 'HEAD'])
     expect(argv(git.userIdentity('/app'))).toEqual([
       'git',
@@ -19,32 +17,19 @@ describe('git builders', () => {
     ])
   })
 
-  test('clone as Kamal: into the clone dir, with submodules', () => {
-    expect(argv(git.clone('/tmp/slipway-clones/app-123', '/home/me/app'))).toEqual([
-      'git',
-      '-C',
-      '/tmp/slipway-clones/app-123',
-      'clone',
-      '/home/me/app',
-      '--recurse-submodules',
-    ])
+  test('the clone is prepared by one program, named and bound by parameter', () => {
+    const paths = { cloneDir: '/tmp/slipway-clones/app-123', top: '/tmp/slipway-clones/app-123/app', buildDir: '/b' }
+    const command = git.clonePrepare('reset', paths, '/home/me/app', 'abc')
+    expect(command.kind === 'exec' && command.program).toBe('clone-prepare.sh')
+    expect(argv(command).slice(3)).toEqual(['sh', 'reset', paths.cloneDir, paths.top, '/b', '/home/me/app', 'abc'])
   })
 
-  test('clone reset steps in Kamal order', () => {
-    const build = '/tmp/slipway-clones/app-123/app'
-    expect(git.cloneResetSteps(build, '/home/me/app', 'abc').map(argv)).toEqual([
-      ['git', '-C', build, 'remote', 'set-url', 'origin', '/home/me/app'],
-      ['git', '-C', build, 'fetch', 'origin'],
-      ['git', '-C', build, 'reset', '--hard', 'abc'],
-      ['git', '-C', build, 'clean', '-fdx'],
-      ['git', '-C', build, 'submodule', 'update', '--init'],
-    ])
-  })
-
-  test('clone checks and housekeeping', () => {
-    expect(argv(git.cloneStatus('/c/app'))).toEqual(['git', '-C', '/c/app', 'status', '--porcelain'])
-    expect(argv(git.cloneRevision('/c/app'))).toEqual(['git', '-C', '/c/app', 'rev-parse', 'HEAD'])
-    expect(argv(git.makeCloneDir('/c'))).toEqual(['mkdir', '-p', '/c'])
-    expect(argv(git.removeCloneDir('/c'))).toEqual(['rm', '-rf', '/c'])
+  test('its output: the HEAD line, then the status lines', () => {
+    expect(git.parseClonePrepare('head=abc\n')).toEqual({ head: 'abc', status: '' })
+    expect(git.parseClonePrepare('head=abc\n M app.txt\n?? new.txt\n')).toEqual({
+      head: 'abc',
+      status: ' M app.txt\n?? new.txt',
+    })
+    expect(git.parseClonePrepare('')).toEqual({ head: '', status: '' })
   })
 })

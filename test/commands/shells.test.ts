@@ -1,6 +1,7 @@
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import * as accessory from '../../lib/commands/accessory.ts'
 import * as app from '../../lib/commands/app.ts'
@@ -8,6 +9,7 @@ import * as audit from '../../lib/commands/audit.ts'
 import * as caddy from '../../lib/commands/caddy.ts'
 import * as caddyAdmin from '../../lib/commands/caddy-admin.ts'
 import * as cord from '../../lib/commands/cord.ts'
+import * as gitCommands from '../../lib/commands/git.ts'
 import * as health from '../../lib/commands/health.ts'
 import { logs } from '../../lib/commands/logs.ts'
 import * as prune from '../../lib/commands/prune.ts'
@@ -144,6 +146,24 @@ const scenarios: Record<string, () => Scenario> = {
       docker: 'exit 0',
       options: { home },
       check: (run) => expect(run.calls[0]).toContain(`${home}/proxy:/etc/slipway`),
+    }
+  },
+  'clone-prepare.sh': () => {
+    const root = mkdtempSync(join(tmpdir(), 'slipway-repo-'))
+    const git = (...args: string[]) => execFileSync('git', ['-C', root, ...args], { encoding: 'utf8' }).trim()
+    git('init', '-q')
+    writeFileSync(join(root, 'app.txt'), 'v1\n')
+    git('add', '-A')
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'one')
+    const cloneDir = mkdtempSync(join(tmpdir(), 'slipway-clone-'))
+    const top = join(cloneDir, basename(root))
+    return {
+      command: gitCommands.clonePrepare('clone', { cloneDir, top, buildDir: top }, root, git('rev-parse', 'HEAD')),
+      docker: 'exit 0',
+      check: (run) => {
+        expect([run.code, run.stdout]).toEqual([0, `head=${git('rev-parse', 'HEAD')}\n`])
+        expect(readFileSync(join(top, 'app.txt'), 'utf8')).toBe('v1\n')
+      },
     }
   },
   'audit-record.sh': () => ({

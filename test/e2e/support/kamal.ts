@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { escapeValue } from '../../../lib/commands/env-file.ts'
 import { readSandboxEnv, sshExec, type SandboxEnv } from './sandbox.ts'
 
-// Plays what Kamal 1.9.3 runs on the servers for `kamal deploy`, `kamal rollback`, `kamal lock`
-// (kamal.md §3, §4.7, §6.1, §6.3), as the shell lines Kamal writes (its quoting: `--label
+// Plays what Kamal 1.9.3 runs on the servers for `kamal deploy`, `kamal rollback`, `kamal lock`,
+// as the shell lines Kamal writes (its quoting: `--label
 // service="app"`, a bare `--label destination`), so a host ends up exactly as Kamal leaves it:
 // container names, labels, env files, lock dir, latest tag, pruned history. Kamal itself cannot
 // run here (no RubyGems, no traefik image); its roles are `traefik: false`, so no proxy is involved.

@@ -407,6 +407,49 @@ describe('waitHealthy with the own check (engines without --health-start-interva
     noExecLeft(run)
   })
 
+  describe('with the health command known: its first run goes alongside the first look', () => {
+    const known = { ...own, checkCommand: 'wget -q -O /dev/null http://127.0.0.1/up || exit 1' }
+
+    test.each(SHELLS.map((shell) => [shell.join(' '), shell] as const))(
+      '%s: ready at its start: healthy after one exec, no events followed',
+      (_, shell) => {
+        const home = homeWith('CMD\n/never\n', 'exit 0')
+        const run = waitWith(health.waitHealthy(config, web, 'c', known), 'running starting 0', undefined, {
+          home,
+          shell,
+        })
+        expect([run.code, run.stdout, run.stderr]).toEqual([0, 'by=check\nhealthy\n', ''])
+        // By name: the look that finds the id runs at the same time.
+        expect(execs(run)).toEqual([['exec', 'c', '/bin/sh', '-c', known.checkCommand]])
+        expect(run.calls.filter((c) => c[0] === 'events' || c[2]?.includes('Healthcheck.Test'))).toEqual([])
+        noExecLeft(run)
+      },
+    )
+
+    test('not ready at its start: the checks go on while the events are followed', () => {
+      const home = homeWith('CMD\n/never\n', `${COUNT}; [ "$n" -ge 2 ]`)
+      const run = waitWith(health.waitHealthy(config, web, 'c', known), 'running starting 0', undefined, { home })
+      expect([run.code, run.stdout]).toEqual([0, 'by=check\nhealthy\n'])
+      expect(execs(run).map((c) => c[1])).toEqual(['c', 'c0ffee'])
+      expect(run.calls.some((c) => c[0] === 'events')).toBe(true)
+      noExecLeft(run)
+    })
+
+    test('a passing command does not hide what the first look saw: a restart, or Docker saying unhealthy', () => {
+      for (const [state, status] of [
+        ['running starting 1', 'restarting'],
+        ['running unhealthy 0', 'unhealthy'],
+        ['exited starting 0', 'exited'],
+      ] as const) {
+        const run = waitWith(health.waitHealthy(config, web, 'c', known), state, undefined, {
+          home: homeWith('CMD\n/never\n', 'exit 0'),
+        })
+        expect([run.code, run.stdout]).toEqual([1, `${status}\n`])
+        noExecLeft(run)
+      }
+    })
+  })
+
   test('a CMD test runs as its argv; Docker healthy first still ends the wait as healthy', () => {
     const home = homeWith('CMD\n/bin/check\n--url\nhttp://x/up\n', 'exit 1')
     const run = waitWith(

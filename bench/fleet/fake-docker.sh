@@ -112,6 +112,7 @@ list_containers() {
       quiet) echo "${id%"${id#????????????}"}" ;;
       names) echo "$name" ;;
       prune) echo "${id%"${id#????????????}"} $service $destination" ;;
+      prune_all) echo "${id%"${id#????????????}"}|$state|$service|$destination|$image" ;;
       image) printf '%s\\|' "$image" ;;
       *) unsupported "$ALL" ;;
     esac
@@ -130,6 +131,7 @@ ps_args() {
         case $2 in
           '{{.Names}}') format=names ;;
           '{{.ID}} {{.Label "service"}} {{.Label "destination"}}') format=prune ;;
+          '{{.ID}}|{{.State}}|{{.Label "service"}}|{{.Label "destination"}}|{{.Image}}') format=prune_all ;;
           '{{.Image}}\|') format=image ;;
           *) unsupported "$ALL" ;;
         esac

@@ -112,7 +112,7 @@ export function mostAtOnce(boots: readonly { run: number; ready: number | undefi
 
 /**
  * The newest run log of the app: every host must have its `docker run` of each of its roles and
- * its `docker tag`, and every command logged with `$` must have an exit line.
+ * its tag (`docker tag`, or the `prune-all.sh` that tags and prunes), and every command logged with `$` must have an exit line.
  */
 export function runLogProblems(dir: string, hosts: readonly string[], service: string, version: string): string[] {
   const logs = join(dir, '.slipway/logs')
@@ -125,9 +125,11 @@ export function runLogProblems(dir: string, hosts: readonly string[], service: s
     const mine = lines.filter((l) => l.includes(`[${host} #`))
     const started = mine.filter((l) => / \$ /.test(l)).length
     const ended = mine.filter((l) => /\] exit \d+ \(/.test(l)).length
-    const need = [`--name ${service}-web-${version}`, `docker tag `]
-    if (workers.has(host)) need.push(`--name ${service}-workers-${version}`)
-    for (const what of need) if (!mine.some((l) => l.includes(what))) problems.push(`${host}: no "${what}" in the log`)
+    const need = [[`--name ${service}-web-${version}`], ['docker tag ', 'sh prune-all.sh ']]
+    if (workers.has(host)) need.push([`--name ${service}-workers-${version}`])
+    for (const what of need)
+      if (!mine.some((l) => what.some((w) => l.includes(w))))
+        problems.push(`${host}: no "${what.join('" or "')}" in the log`)
     if (started !== ended) problems.push(`${host}: ${started} commands logged, ${ended} exits`)
   }
   return problems

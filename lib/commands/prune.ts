@@ -1,7 +1,6 @@
 import type { Config } from '../config/types.ts'
 import type { Command } from '../shell/command.ts'
-import { andAll } from './args.ts'
-import { latestImage } from './naming.ts'
+import { absoluteImage, latestImage } from './naming.ts'
 import { program } from './program.ts'
 
 // Kamal's `prune`. Containers: keep the newest `retain_containers` stopped ones,
@@ -9,11 +8,12 @@ import { program } from './program.ts'
 // (running or stopped), the latest tag, and in-use dangling images.
 //
 // Kamal runs six docker commands or more for this; every docker CLI call costs CPU the servers'
-// health checks need, and prune ends every deploy, so both scripts read docker's state once and act in one call:
-// 2 to 5 docker calls in all, depending on what there is to remove.
+// health checks need, and prune ends every deploy, so the scripts read docker's state once and act in one call:
+// 2 to 5 docker calls in all, depending on what there is to remove, and `all` runs its listings at once.
 
 const CONTAINERS = program<'service' | 'destination' | 'keep'>('prune-containers.sh')
 const IMAGES = program<'service' | 'latest' | 'repository'>('prune-images.sh')
+const ALL = program<'service' | 'destination' | 'keep' | 'latest' | 'repository' | 'image'>('prune-all.sh')
 
 /**
  * Removes stopped containers beyond the newest `retain` of the service (sh/prune-containers.sh).
@@ -27,6 +27,23 @@ export const containers = (config: Config, { retain = config.retainContainers }:
 export const images = (config: Config): Command =>
   IMAGES({ service: config.service, latest: latestImage(config), repository: config.repository })
 
-/** `prune all` in one round trip: stopped containers first (so their images become unused), then images. */
-export const all = (config: Config, options: { retain?: number } = {}): Command =>
-  andAll(containers(config, options), images(config))
+/**
+ * `prune all` in one program (sh/prune-all.sh): stopped containers first (so their images become
+ * unused), then images; with `tag`, `docker tag <that version> <latest>` first, and nothing is
+ * removed unless it succeeded (the program prints {@link TAGGED} then).
+ */
+export const all = (
+  config: Config,
+  { retain = config.retainContainers, tag }: { retain?: number; tag?: string } = {},
+) =>
+  ALL({
+    service: config.service,
+    destination: config.destination,
+    keep: retain,
+    latest: latestImage(config),
+    repository: config.repository,
+    image: tag === undefined ? undefined : absoluteImage(config, tag),
+  })
+
+/** What {@link all} prints once the latest tag moved. */
+export const TAGGED = 'tagged'

@@ -2,9 +2,8 @@ import type { DeployTask } from '../../lib/context.ts'
 import * as app from '../../lib/commands/app.ts'
 import * as prune from '../../lib/commands/prune.ts'
 import { absoluteImage } from '../../lib/commands/naming.ts'
-import { andAll } from '../../lib/commands/args.ts'
 import { CommandError } from '../../lib/errors.ts'
-import { cmd, type Command } from '../../lib/shell/command.ts'
+import type { Command } from '../../lib/shell/command.ts'
 import type { DeployContext } from '../../lib/context.ts'
 import { audited } from './audit.ts'
 import { onHosts } from './fan-out.ts'
@@ -58,19 +57,20 @@ export const pruneOld = (): DeployTask =>
     { skip: (ctx) => ctx.signal.aborted && 'cancelled: skipped (the next deploy prunes)' },
   )
 
-/** Kamal's `prune all` with its two audit lines, in one round trip: containers beyond `retain`, then unused images. */
-export const prunedAll = (ctx: DeployContext, options: { retain?: number } = {}): Command =>
-  andAll(
-    audited(ctx, 'Pruned containers', prune.containers(ctx.config, options)),
-    audited(ctx, 'Pruned images', prune.images(ctx.config)),
-  )
+/**
+ * Kamal's `prune all` with its two audit lines, in one round trip: containers beyond `retain`, then
+ * unused images; with `tag`, that version is tagged latest first (prune.all).
+ */
+export const prunedAll = (ctx: DeployContext, options: { retain?: number; tag?: string } = {}): Command =>
+  audited(ctx, 'Pruned containers', audited(ctx, 'Pruned images', prune.all(ctx.config, options)))
 
 /**
- * `tagLatest()` then `pruneOld()` on each host in ONE round trip (`docker tag && prune`), so the lock
- * the deploy holds around them is released one round trip sooner. Same order, same effect: the prune
- * runs only once `latest` moved; a host whose tag succeeded counts as live even if its prune failed.
- * Like `tagLatest()` it is not cancelled once it runs (a tag moved on some hosts only would make
- * "current" differ by host); a host it starts on after a Ctrl-C only tags, as `pruneOld()` is skipped then.
+ * `tagLatest()` then `pruneOld()` on each host in ONE round trip, so the lock the deploy holds
+ * around them is released sooner: one program moves the tag while it lists what there is to prune,
+ * and removes only once the tag moved. A host whose tag succeeded counts as live even if its
+ * prune failed. Like `tagLatest()` it is not cancelled once it runs (a tag moved on some hosts only
+ * would make "current" differ by host); a host it starts on after a Ctrl-C only tags, as
+ * `pruneOld()` is skipped then. The three audit lines go first, as every audit line does.
  */
 export const tagAndPrune = (): DeployTask =>
   onHosts(
@@ -78,15 +78,18 @@ export const tagAndPrune = (): DeployTask =>
     (ctx) => ctx.selection.hosts,
     async (ctx, host) => {
       const line = `Tagging ${absoluteImage(ctx.config, ctx.version)} as the latest image`
-      const tagged = andAll(audited(ctx, line, app.tagLatest(ctx.config, ctx.version)), cmd('echo', TAGGED))
+      if (ctx.signal.aborted) {
+        await ctx.remote(host).run(audited(ctx, line, app.tagLatest(ctx.config, ctx.version)))
+        ctx.report.live.add(host)
+        return
+      }
+      const command = audited(ctx, line, prunedAll(ctx, { tag: ctx.version }))
       try {
-        await ctx.remote(host).run(ctx.signal.aborted ? tagged : andAll(tagged, prunedAll(ctx)))
+        await ctx.remote(host).run(command)
         ctx.report.live.add(host)
       } catch (error) {
-        if (error instanceof CommandError && error.stdout.split('\n').includes(TAGGED)) ctx.report.live.add(host)
+        if (error instanceof CommandError && error.stdout.split('\n').includes(prune.TAGGED)) ctx.report.live.add(host)
         throw error
       }
     },
   )
-
-const TAGGED = 'slipway:tagged'

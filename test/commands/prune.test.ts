@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import * as prune from '../../lib/commands/prune.ts'
-import { argv, render } from '../../lib/shell/command.ts'
+import { argv } from '../../lib/shell/command.ts'
 import { runWithFakeDocker } from './fake-docker.ts'
 import { makeConfig, staging } from './fixture.ts'
 
@@ -54,7 +54,7 @@ describe('prune containers', () => {
   test('a failing docker ps or docker rm fails the script, before anything else runs', () => {
     expect(runWithFakeDocker(prune.containers(config), 'exit 1').code).toBe(1)
     const rmFails = runWithFakeDocker(
-      prune.all(config, { retain: 0 }),
+      prune.containers(config, { retain: 0 }),
       'case "$1" in ps) echo "c1 app " ;; rm) exit 1 ;; esac',
     )
     expect(rmFails.code).toBe(1)
@@ -107,7 +107,101 @@ describe('prune images', () => {
   })
 })
 
-test('all: containers first, then images, in one command', () => {
-  const text = render(prune.all(config), { redact: true })
-  expect(text).toMatch(/^sh prune-containers\.sh app '' 5 && sh prune-images\.sh app dhh\/app:latest dhh\/app$/)
+describe('prune all (and the tag before it)', () => {
+  // Every container, newest first, as "<id>|<state>|<service>|<destination>|<image>": v6 runs, v5…v2
+  // are stopped, h1 is a healthcheck leftover, o1 another service's; the images of the service.
+  const CONTAINERS = [
+    'c6|running|app||dhh/app:v6',
+    'c5|exited|app||dhh/app:v5',
+    'h1|exited|healthcheck-app||dhh/app:v5',
+    'o1|exited|other||other:v1',
+    'c4|exited|app||dhh/app:v4',
+    'c3|exited|app||dhh/app:v3',
+    'c2|created|app||dhh/app:v2',
+  ].join('\\n')
+  const IMAGES =
+    'i6 dhh/app:v6\\ni5 dhh/app:v5\\ni4 dhh/app:v4\\ni3 dhh/app:v3\\ni2 dhh/app:v2\\ni1 dhh/app:v1\\ni5 dhh/app:latest\\n'
+  const daemon = (extra = ''): string => `${extra}
+    case "$1 $2" in
+      "ps -a") printf '${CONTAINERS}\\n' ;;
+      "image ls") printf '${IMAGES}' ;;
+    esac`
+  const calls = (run: ReturnType<typeof runWithFakeDocker>): string[] => run.calls.map((c) => c.join(' '))
+
+  test('passes service, destination, retain, latest, repository and the image to tag as parameters', () => {
+    expect(argv(prune.all(staging(), { retain: 2, tag: 'v7' })).slice(3)).toEqual([
+      'sh',
+      'app',
+      'staging',
+      '2',
+      'dhh/app:latest-staging',
+      'dhh/app',
+      'dhh/app:v7',
+    ])
+    expect(argv(prune.all(config)).slice(3)).toEqual(['sh', 'app', '', '5', 'dhh/app:latest', 'dhh/app', ''])
+  })
+
+  test('the tag and both listings at once; then one docker rm; then one docker rmi of what the rest do not use', () => {
+    const run = runWithFakeDocker(prune.all(config, { retain: 2, tag: 'v6' }), daemon())
+    expect([run.code, run.stdout, run.stderr]).toEqual([0, 'tagged\n', ''])
+    const [first, second, third, ...rest] = calls(run)
+    expect([first, second, third].sort()).toEqual([
+      'image ls --filter label=service=app --format {{.ID}} {{.Repository}}:{{.Tag}}',
+      'ps -a --format {{.ID}}|{{.State}}|{{.Label "service"}}|{{.Label "destination"}}|{{.Image}}',
+      'tag dhh/app:v6 dhh/app:latest',
+    ])
+    // c5 and c4 stay (retain 2, newest first); h1 goes whatever retain says; o1 is not the service's.
+    // v3 and v2 lose their only containers, so their images go too; v1 was already unused.
+    expect(rest).toEqual(['rm h1 c3 c2', 'rmi dhh/app:v3 dhh/app:v2 dhh/app:v1'])
+  })
+
+  test('nothing to remove: the tag and the two listings, no more', () => {
+    const run = runWithFakeDocker(
+      prune.all(config, { tag: 'v2' }),
+      `case "$1 $2" in
+        "ps -a") printf 'c2|running|app||dhh/app:v2\\nc1|exited|app||dhh/app:v1\\n' ;;
+        "image ls") printf 'i2 dhh/app:v2\\ni1 dhh/app:v1\\ni2 dhh/app:latest\\n' ;;
+      esac`,
+    )
+    expect([run.code, run.stdout]).toEqual([0, 'tagged\n'])
+    expect(
+      calls(run)
+        .map((c) => c.split(' ')[0])
+        .sort(),
+    ).toEqual(['image', 'ps', 'tag'])
+  })
+
+  test('dangling images go through docker image prune, never through rmi', () => {
+    const run = runWithFakeDocker(
+      prune.all(config),
+      daemon().replace('i5 dhh/app:latest', 'd1 <none>:<none>\\\\ni5 dhh/app:latest'),
+    )
+    expect(calls(run).filter((c) => c.startsWith('rmi'))).toEqual(['rmi dhh/app:v1'])
+    expect(calls(run).at(-1)).toBe('image prune --force --filter label=service=app')
+  })
+
+  test('without a version to tag: no docker tag, no tagged line', () => {
+    const run = runWithFakeDocker(prune.all(config), daemon())
+    expect([run.code, run.stdout]).toEqual([0, ''])
+    expect(calls(run).some((c) => c.startsWith('tag '))).toBe(false)
+  })
+
+  test('a failed tag removes nothing and says nothing was tagged; a failed listing removes nothing', () => {
+    const tagFails = runWithFakeDocker(prune.all(config, { tag: 'v6' }), daemon('[ "$1" = tag ] && exit 1'))
+    expect([tagFails.code, tagFails.stdout]).toEqual([1, ''])
+    expect(calls(tagFails).filter((c) => /^(rm|rmi) /.test(c))).toEqual([])
+    const listFails = runWithFakeDocker(prune.all(config, { tag: 'v6' }), daemon('[ "$1" = ps ] && exit 1'))
+    expect([listFails.code, listFails.stdout]).toEqual([1, 'tagged\n'])
+    expect(calls(listFails).filter((c) => /^(rm|rmi) /.test(c))).toEqual([])
+  })
+
+  test('with a destination only its containers count', () => {
+    const lines = [
+      'p3|exited|app|production|dhh/app:p3',
+      's3|exited|app|staging|dhh/app:s3',
+      's2|exited|app|staging|dhh/app:s2',
+    ].join('\\n')
+    const run = runWithFakeDocker(prune.all(staging(), { retain: 1 }), `case "$1" in ps) printf '${lines}\\n' ;; esac`)
+    expect(calls(run).filter((c) => c.startsWith('rm '))).toEqual(['rm s2'])
+  })
 })

@@ -104,6 +104,17 @@ const scenarios: Record<string, () => Scenario> = {
     docker: `case "$1 $2" in "container ls") echo 'dhh/app:v2\\|' ;; "image ls") printf 'i1 dhh/app:v1\\ni2 dhh/app:v2\\ni3 dhh/app:latest\\n' ;; esac`,
     check: (run) => expect(run.calls.at(-1)).toEqual(['rmi', 'dhh/app:v1']),
   }),
+  'prune-all.sh': () => ({
+    command: prune.all(config, { retain: 0, tag: 'v2' }),
+    docker: `case "$1 $2" in "ps -a") printf 'c2|running|app||dhh/app:v2\\nc1|exited|app||dhh/app:v1\\n' ;; "image ls") printf 'i1 dhh/app:v1\\ni2 dhh/app:v2\\n' ;; esac`,
+    check: (run) => {
+      expect([run.code, run.stdout]).toEqual([0, 'tagged\n'])
+      expect(run.calls.slice(-2)).toEqual([
+        ['rm', 'c1'],
+        ['rmi', 'dhh/app:v1'],
+      ])
+    },
+  }),
   'traefik-wait.sh': () => ({
     command: traefik.waitForServer(config, web, { container: 'app-web-v2', want: 'present', interval: 0.01 }),
     docker: 'case "$4" in traefik) echo "172.17.0.2 " ;; *) echo "172.17.0.3 " ;; esac',

@@ -75,7 +75,10 @@ describe('on a terminal', () => {
     expect(ended.sort()).toEqual(started.sort())
     for (const host of sandbox.servers) {
       expect(log).toMatch(new RegExp(`\\[${host} #\\d+\\] \\$ .*docker pull ${sandbox.registry}/`))
-      expect(log).toMatch(new RegExp(`\\[${host} #\\d+\\] \\$ .*docker tag `))
+      // The tag moves in the program that also prunes (sh/prune-all.sh <…> <image to tag>).
+      expect(log).toMatch(
+        new RegExp(`\\[${host} #\\d+\\] \\$ .*sh prune-all\\.sh .* ${sandbox.registry}/\\S+:${version}`),
+      )
     }
     expect(log).toMatch(/\[localhost #\d+\] \$ git /)
     expect(log).not.toContain(app.env.DEMO_SECRET!)

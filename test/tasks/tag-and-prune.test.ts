@@ -4,30 +4,35 @@ import { join } from 'node:path'
 import { Listr } from 'listr2'
 import { expect, test } from 'vitest'
 import * as app from '../../lib/commands/app.ts'
+import * as prune from '../../lib/commands/prune.ts'
 import { render } from '../../lib/shell/command.ts'
 import { tagAndPrune } from '../../tasks/steps/app.ts'
 import { deploySteps } from '../../tasks/steps/recipes.ts'
 import { makeConfig } from '../support/config.ts'
 import { recordingContext } from '../support/context.ts'
 
-// The end of a deploy under the lock: `latest` moves, then the prune, in one round trip per host.
+// The end of a deploy under the lock: `latest` moves and the prune runs, in one round trip per host
+// (one program, sh/prune-all.sh: its order is proven in test/commands/prune.test.ts).
 const config = makeConfig()
 const r = (c: Parameters<typeof render>[0]): string => render(c, { redact: true })
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
-test('one round trip per host: docker tag, then the prune, in that order; every host is live', async () => {
+test('one round trip per host: the three audit lines, then the program that tags and prunes; every host is live', async () => {
   const { ctx, log } = recordingContext({ config })
   await new Listr([tagAndPrune()], { ctx, renderer: 'silent' }).run()
-  // Each step with its audit line (`sh audit-record.sh …`) before it, as Kamal writes them.
-  const tag = r(app.tagLatest(config, 'v2'))
+  const program = r(prune.all(config, { tag: 'v2' }))
   expect(log.map((l) => l.split(': ')[0]).sort()).toEqual(['1.1.1.1', '1.1.1.2', '1.1.1.3'])
   for (const line of log)
-    expect(line).toMatch(
-      new RegExp(
-        `Tagging .*${escape(tag)} && echo slipway:tagged && .*Pruned containers.*sh prune-containers\\.sh .*Pruned images.*sh prune-images\\.sh `,
-      ),
-    )
+    expect(line).toMatch(new RegExp(`Tagging .*Pruned containers.*Pruned images.* && ${escape(program)}$`))
   expect([...ctx.report.live].sort()).toEqual(['1.1.1.1', '1.1.1.2', '1.1.1.3'])
+})
+
+test('after a Ctrl-C it only tags, as the prune is housekeeping the next deploy does', async () => {
+  const { ctx, log, abort } = recordingContext({ config })
+  abort()
+  await new Listr([tagAndPrune()], { ctx, renderer: 'silent' }).run()
+  for (const line of log) expect(line).toMatch(new RegExp(`Tagging .* && ${escape(r(app.tagLatest(config, 'v2')))}$`))
+  expect(log).toHaveLength(3)
 })
 
 test('a failed prune fails the step, but the host whose tag moved counts as live; a failed tag does not', async () => {
@@ -35,7 +40,7 @@ test('a failed prune fails the step, but the host whose tag moved counts as live
     config,
     reply: (line) =>
       line.startsWith('1.1.1.2')
-        ? { exitCode: 1, stdout: 'slipway:tagged\n', stderr: 'rm failed' }
+        ? { exitCode: 1, stdout: 'tagged\n', stderr: 'rm failed' }
         : line.startsWith('1.1.1.3')
           ? { exitCode: 1, stderr: 'no such image' }
           : undefined,
@@ -53,9 +58,9 @@ test('the deploy recipe ends with it: no separate tag or prune round trip', asyn
     reply: () => ({ stdout: 'home=/root\ncurrent=\ncurrent_version=\nhealthy\nswitched\n' }),
   })
   await new Listr(deploySteps(), { ctx, renderer: 'silent' }).run()
-  const ends = log.filter((l) => l.includes(' docker tag '))
+  expect(log.filter((l) => l.includes(' docker tag '))).toEqual([])
+  const ends = log.filter((l) => l.includes('sh prune-all.sh'))
   expect(ends).toHaveLength(3)
   for (const line of ends)
-    expect(line).toMatch(/ && echo slipway:tagged && .*sh prune-containers\.sh .*sh prune-images\.sh /)
-  expect(log.filter((l) => l.includes('sh prune-containers.sh'))).toHaveLength(3)
+    expect(line).toMatch(/Tagging .* && sh prune-all\.sh app '' 5 \S+\/dhh\/app:latest \S+\/dhh\/app \S+\/dhh\/app:v2$/)
 })

@@ -7,12 +7,11 @@
 #   destination  only this destination's containers count (empty: all of the service's)
 #   keep         how many stopped containers to keep
 service=$1 destination=$2 keep=$3
+. ./include/prune-select.sh
 
 stopped=$(docker ps -a --filter status=created --filter status=exited --filter status=dead \
   --format '{{.ID}} {{.Label "service"}} {{.Label "destination"}}') || exit 1
-ids=$(printf "%s\n" "$stopped" | awk -v s="$service" -v d="$destination" -v keep="$keep" '
-  $2 == s && (d == "" || $3 == d) { if (++n > keep) print $1; next }
-  $2 == "healthcheck-" s { print $1 }')
+ids=$(printf "%s\n" "$stopped" | stale)
 if [ -n "$ids" ]; then
   # shellcheck disable=SC2086 # one argument per id
   docker rm $ids >/dev/null || exit 1

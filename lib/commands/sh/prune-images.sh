@@ -8,6 +8,7 @@
 #   latest      the latest tag (`<repository>:latest[-<destination>]`)
 #   repository  the image repository
 service=$1 latest=$2 repository=$3
+. ./include/prune-select.sh
 
 # The two listings run side by side: one docker call less to wait for on every deploy's way to its unlock.
 images=${TMPDIR:-/tmp}/slipway-images.$$
@@ -17,7 +18,7 @@ listing=$!
 used=$(docker container ls -a --format '{{.Image}}\|' --filter "label=service=$service" | tr -d "\n") || exit 1
 wait "$listing" || exit 1
 list=$(cat "$images")
-tags=$(printf "%s\n" "$list" | grep -v -w "$used$latest\|$repository:<none>" | awk '$2 != "<none>:<none>" { print $2 }')
+tags=$(printf "%s\n" "$list" | unused "$used")
 if [ -n "$tags" ]; then
   # shellcheck disable=SC2086 # one argument per tag
   docker rmi $tags >/dev/null || exit 1

@@ -33,7 +33,8 @@ export function recorder({ reply, log = [], onRecord }: RecorderOptions = {}): {
       log.push(line)
       onRecord?.(line)
       const result: Result = { stdout: '', stderr: '', exitCode: 0, ...((await reply?.(line)) ?? {}) }
-      if (signal?.aborted) throw new CancelledError(`cancelled \`${shown}\` on ${host}`)
+      // What the command printed streams before a cancel is seen, as over ssh, where a caller may
+      // hold back its cancel until a line it needs has arrived.
       if (onOutput) {
         for (const text of [result.stdout, result.stderr]) {
           const lines = lineSplitter(onOutput)
@@ -41,6 +42,7 @@ export function recorder({ reply, log = [], onRecord }: RecorderOptions = {}): {
           lines.flush()
         }
       }
+      if (signal?.aborted) throw new CancelledError(`cancelled \`${shown}\` on ${host}`)
       // Same contract as the real executors, or tests pass that production would fail.
       if (result.exitCode !== 0 && !allowFailure) {
         const secrets = secretsOf(command)

@@ -9,7 +9,7 @@ import * as health from '../../lib/commands/health.ts'
 import * as naming from '../../lib/commands/naming.ts'
 import { envFileContent } from '../../lib/commands/env-file.ts'
 import type { Executor } from '../../lib/exec/executor.ts'
-import { and, cmd, render } from '../../lib/shell/command.ts'
+import { and, cmd, render, type Command } from '../../lib/shell/command.ts'
 import { andAll } from '../../lib/commands/args.ts'
 import type { ProxyDriver } from '../../lib/proxy/driver.ts'
 import { audited } from './audit.ts'
@@ -37,6 +37,8 @@ interface RoleBoot extends BootParams {
   readonly instance: string
   /** The role's env on this host (its secrets go to the env file). */
   readonly env: Env
+  /** Whether the new container gets a cord (traefik): its dir must be known before `docker run`. */
+  readonly tiesCord: boolean
   /** The new container's `docker run`/`create` parameters, given its cord dir. */
   readonly container: (cordHostDir: string | undefined) => app.RunParams
   /** How the new container's first health check is made early (health.ts `earlyCheck`). */
@@ -60,10 +62,16 @@ export async function bootRole(ctx: DeployContext, task: Task, params: BootParam
   // A same-version container renamed aside by the prepare: until the cutover it is the one serving.
   let renamedAside: string | undefined
   try {
-    const { home, oldContainer, renamed, created } = await prepare(boot)
-    renamedAside = renamed
-    await passBarrier(boot, { created })
-    await startAndWait(boot, { home, created })
+    let oldContainer: string | undefined
+    if (startsAtOnce(boot)) {
+      oldContainer = await prepareStartAndWait(boot, (renamed) => (renamedAside = renamed))
+    } else {
+      const prepared = await prepare(boot)
+      oldContainer = prepared.oldContainer
+      renamedAside = prepared.renamed
+      await passBarrier(boot, prepared)
+      await startAndWait(boot, prepared)
+    }
     verdict?.done()
     if (boot.gatekeeper && boot.barrier.open())
       boot.say(`First ${boot.role.name} container is healthy on ${boot.host}, booting any other roles`)
@@ -98,6 +106,7 @@ function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot 
     ctx,
     remote: ctx.remote(host),
     gatekeeper: role.name === selection.primaryRole.name,
+    tiesCord: Boolean(extras?.cord),
     name: naming.containerName(config, role, version),
     instance,
     env,
@@ -119,6 +128,77 @@ function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot 
 }
 
 /**
+ * Whether the prepare, the start and the wait go in one round trip ({@link prepareStartAndWait}):
+ * for a role with no barrier to wait at (the primary, or any role once the barrier is open) and no
+ * cord, whose dir must be absolute in `docker run` and is only known from the prepare's answer.
+ */
+const startsAtOnce = (boot: RoleBoot): boolean => (boot.gatekeeper || boot.barrier.state === 'open') && !boot.tiesCord
+
+/** The audited bootPrepare of this boot, and the env file it writes from stdin. */
+function preparing(boot: RoleBoot): { command: Command; stdin: string } {
+  const { ctx, role } = boot
+  const { config, version } = ctx
+  const command = audited(
+    ctx,
+    `Booted app version ${version}`,
+    app.bootPrepare(config, role, { version, renameSuffix: randomBytes(8).toString('hex') }),
+    { role: role.name },
+  )
+  return { command, stdin: envFileContent(boot.env) }
+}
+
+/**
+ * {@link prepare}, then `docker run` and the wait, in ONE round trip: the prepare's answer comes
+ * first, then the start's marker line, then the wait's, each line as it arrives. A failure is told
+ * apart by what arrived: no `current=` line, the prepare failed; no marker, the run did (and nothing
+ * of this version runs); after the marker, the wait did ({@link failedWait}). A Ctrl-C lets the
+ * prepare answer first (it may rename a same-version container aside, and that must be known to
+ * be undone), then stops whatever started. `onRenamed` learns of such a rename as soon as it is
+ * printed. Returns the old container.
+ */
+async function prepareStartAndWait(boot: RoleBoot, onRenamed: (renamed: string) => void) {
+  const { ctx, host, role, remote, name, say } = boot
+  if (ctx.signal.aborted) throw new CancelledError(`${host}: cancelled before booting ${role.name}`)
+  const { command: prepare, stdin } = preparing(boot)
+  const start = app.run(ctx.config, role, boot.container(undefined))
+  say(`Starting ${name}`)
+  boot.step = `starting ${name}`
+  let answered = false
+  let started = false
+  const cancel = new AbortController()
+  const onAbort = (): void => void (answered && cancel.abort())
+  ctx.signal.addEventListener('abort', onAbort, { once: true })
+  const onOutput = (line: string): void => {
+    if (line.startsWith('renamed=')) onRenamed(line.slice('renamed='.length))
+    if (line.startsWith('current=')) {
+      answered = true
+      if (ctx.signal.aborted) cancel.abort()
+    }
+    if (line === STARTED) {
+      started = true
+      waiting(boot)
+    }
+  }
+  try {
+    const command = andAll(prepare, start, cmd('echo', STARTED), waitFor(boot))
+    const { stdout } = await remote.run(command, { stdin, signal: cancel.signal, onOutput })
+    if (health.passedOwnCheck(stdout)) say(`${name} passed its health check (Docker's first check is still to come)`)
+    const prepared = app.parsePrepare(stdout.split(`\n${STARTED}\n`)[0]!)
+    return prepared.current && prepared.current !== name ? prepared.current : prepared.renamed
+  } catch (error) {
+    if (error instanceof CommandError && !answered)
+      throw new CommandError(remote.host, render(prepare, { redact: true }), error.exitCode, error.stderr)
+    if (error instanceof CommandError && !started)
+      throw new CommandError(remote.host, render(start, { redact: true }), error.exitCode, error.stderr)
+    // A host lost before the prepare answered: `name` may still be the old same-version container.
+    if (!answered) throw error
+    return failedWait(boot, error)
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort)
+  }
+}
+
+/**
  * One round trip: bootPrepare (run dir, env file from stdin, same-version container renamed, the
  * current container), and for a role that will wait at the barrier its `docker create`, so only
  * `docker start` is left once the barrier opens (the create is a good part of a `docker run`: figures
@@ -130,20 +210,14 @@ async function prepare(
   boot: RoleBoot,
 ): Promise<{ home: string; oldContainer: string | undefined; renamed: string | undefined; created: boolean }> {
   const { ctx, role, remote, name, gatekeeper, barrier, runId } = boot
-  const { config, version } = ctx
+  const { config } = ctx
   const create =
     !gatekeeper && barrier.state === 'waiting'
       ? app.create(config, role, boot.container(naming.cordDir(config, role, runId)))
       : undefined
-  const prepare = audited(
-    ctx,
-    `Booted app version ${version}`,
-    app.bootPrepare(config, role, { version, renameSuffix: randomBytes(8).toString('hex') }),
-    { role: role.name },
-  )
+  const { command: prepare, stdin } = preparing(boot)
   let stdout: string
   try {
-    const stdin = envFileContent(boot.env)
     stdout = (await remote.run(create ? and(prepare, create) : prepare, { stdin })).stdout
   } catch (error) {
     // `current=` is the prepare's last answer: with it, the prepare ran through and the create failed.
@@ -196,16 +270,10 @@ async function startAndWait(boot: RoleBoot, { home, created }: { home: string; c
   const start = created
     ? app.start(config, role, version)
     : app.run(config, role, boot.container(naming.cordHostDir(config, role, { home, runId })))
-  const checkEvery = boot.early === 'own' ? health.EARLY_CHECK_SECONDS : undefined
-  const wait = health.waitHealthy(config, role, name, { checkEvery, checkCommand: boot.healthCommand })
-  const waiting = (): void => {
-    say(`Waiting for ${name} to be healthy`)
-    boot.step = `waiting for ${name} to be healthy`
-  }
   try {
-    const { stdout } = await remote.run(andAll(start, cmd('echo', STARTED), wait), {
+    const { stdout } = await remote.run(andAll(start, cmd('echo', STARTED), waitFor(boot)), {
       signal: ctx.signal,
-      onOutput: (line) => void (line === STARTED && waiting()),
+      onOutput: (line) => void (line === STARTED && waiting(boot)),
     })
     if (health.passedOwnCheck(stdout)) say(`${name} passed its health check (Docker's first check is still to come)`)
   } catch (error) {
@@ -219,6 +287,18 @@ async function startAndWait(boot: RoleBoot, { home, created }: { home: string; c
 
 /** The line between the start and the wait in {@link startAndWait}'s round trip. */
 const STARTED = 'slipway:started'
+
+/** The wait for the new container to be healthy, with the early check its engine allows. */
+function waitFor({ ctx, role, name, early, healthCommand }: RoleBoot): Command {
+  const checkEvery = early === 'own' ? health.EARLY_CHECK_SECONDS : undefined
+  return health.waitHealthy(ctx.config, role, name, { checkEvery, checkCommand: healthCommand })
+}
+
+/** The start's marker arrived: from now on the boot waits for the health check. */
+function waiting(boot: RoleBoot): void {
+  boot.say(`Waiting for ${boot.name} to be healthy`)
+  boot.step = `waiting for ${boot.name} to be healthy`
+}
 
 /**
  * The new container is not healthy (or its host was lost, or the wait was cancelled): a primary

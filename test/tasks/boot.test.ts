@@ -39,19 +39,21 @@ const removes = (line: string): boolean => line.includes('| xargs -r docker cont
 const kind = (line: string): string =>
   creates(line)
     ? 'prepare+create'
-    : prepared(line)
-      ? 'prepare'
-      : runs(line) && waits(line)
-        ? 'run+wait'
-        : starts(line) && waits(line)
-          ? 'start+wait'
-          : waits(line)
-            ? 'wait'
-            : removes(line)
-              ? 'rm'
-              : / docker stop |sh stop-all-but\.sh /.test(line)
-                ? 'stop'
-                : line
+    : prepared(line) && runs(line) && waits(line)
+      ? 'prepare+run+wait'
+      : prepared(line)
+        ? 'prepare'
+        : runs(line) && waits(line)
+          ? 'run+wait'
+          : starts(line) && waits(line)
+            ? 'start+wait'
+            : waits(line)
+              ? 'wait'
+              : removes(line)
+                ? 'rm'
+                : / docker stop |sh stop-all-but\.sh /.test(line)
+                  ? 'stop'
+                  : line
 
 // The retire step: every running container of the role but the new one is stopped.
 const retired = (host: string, role: string): string =>
@@ -72,8 +74,29 @@ healthcheck: { cmd: check }
 // The same, with workers also on 1.1.1.1 (after web there).
 const YML_SHARED = YML.replace('hosts: [1.1.1.3]', 'hosts: [1.1.1.1, 1.1.1.3]')
 
+/**
+ * A boot that needs no barrier prepares, runs and waits in one round trip: its line is answered as
+ * its two parts would be, the prepare's answer first, then the start's marker and the wait's (the
+ * same reply function answers both parts, so each test says what the prepare and the wait print).
+ */
+const oneTrip =
+  (reply: Reply): Reply =>
+  async (line) => {
+    if (!(prepared(line) && runs(line) && waits(line))) return reply(line)
+    const host = line.split(': ')[0]!
+    const at = line.indexOf(' && docker run ')
+    const first = await reply(`${line.slice(0, at)} (stdin)`)
+    if (first?.exitCode) return first
+    const second = (await reply(`${host}: ${line.slice(at + ' && '.length)}`)) ?? {}
+    const waitOut = second.stdout ?? ''
+    // A failed `docker run` prints nothing and ends the chain before the marker.
+    const marker = waitOut.startsWith('slipway:started\n') || (second.exitCode && !waitOut) ? '' : 'slipway:started\n'
+    const stdout = `${first?.stdout ?? ''}${marker}${waitOut}`
+    return { ...second, stdout }
+  }
+
 const runTree = (tasks: DeployTask[], reply: Reply, yml = YML) => {
-  const { ctx, log, abort } = recordingContext({ config: makeConfig(yml), reply })
+  const { ctx, log, abort } = recordingContext({ config: makeConfig(yml), reply: oneTrip(reply) })
   return { log, abort, done: new Listr(tasks, { ctx, renderer: 'silent' }).run() }
 }
 
@@ -116,10 +139,11 @@ describe('bootApp', () => {
     expect(atBarrier[0]).toMatch(
       /^1\.1\.1\.3: \{ sh audit-record\.sh .* '\[[\dT:Z-]+\] \[tester@example\.com\] \[workers\] Booted app version v2' && sh boot-prepare\.sh .*; \} && docker create --restart unless-stopped --name app-workers-v2 .* registry\.example\.com\/dhh\/app:v2 bin\/jobs \(stdin\)$/,
     )
-    // Per host three round trips: the create rides on the prepare, the start (or run) and the wait share one.
+    // A worker: three round trips, the create riding on the prepare, the start and the wait sharing one.
+    // A web host has no barrier to wait at: two, the prepare, run and wait in one.
     expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'start+wait', 'stop'])
     for (const host of ['1.1.1.1', '1.1.1.2'])
-      expect(log.filter((l) => l.startsWith(`${host}:`)).map(kind)).toEqual(['prepare', 'run+wait', 'stop'])
+      expect(log.filter((l) => l.startsWith(`${host}:`)).map(kind)).toEqual(['prepare+run+wait', 'stop'])
     // The old version is stopped on every host once the new one is healthy.
     for (const host of ['1.1.1.1', '1.1.1.2']) expect(log).toContain(retired(host, 'web'))
     expect(log).toContain(retired('1.1.1.3', 'workers'))
@@ -134,11 +158,9 @@ describe('bootApp', () => {
     await done
     // On 1.1.1.1 workers boot after web (same host, in turn): the barrier is open by then.
     expect(log.filter((l) => l.startsWith('1.1.1.1:')).map(kind)).toEqual([
-      'prepare',
-      'run+wait',
+      'prepare+run+wait',
       'stop',
-      'prepare',
-      'run+wait',
+      'prepare+run+wait',
       'stop',
     ])
     expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'start+wait', 'stop'])
@@ -206,6 +228,54 @@ describe('bootApp', () => {
     }
     expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'rm'])
     expect(log.some((l) => l.includes('app-web-v1') || l.includes('app-workers-v1'))).toBe(false)
+  })
+
+  test('one round trip on a web host: a failed docker run names the run, a failed prepare the prepare', async () => {
+    const runFails = runTree([bootApp()], async (line) => {
+      if (prepared(line)) return current(line)
+      if (runs(line) && line.startsWith('1.1.1.1'))
+        return { exitCode: 125, stderr: 'docker: invalid reference format.\n' }
+      if (waits(line)) return { stdout: 'healthy\n' }
+      return undefined
+    })
+    const runMessage = ((await runFails.done.catch((e: unknown) => e)) as Error).message
+    expect(runMessage).toMatch(
+      /^1\.1\.1\.1: `docker run --detach --restart unless-stopped --name app-web-v2 .*` exited with 125:\ndocker: invalid reference format\.$/m,
+    )
+    // Nothing of the new version runs there, so nothing is stopped; the old container keeps serving.
+    expect(runFails.log.filter((l) => l.startsWith('1.1.1.1:')).map(kind)).toEqual(['prepare+run+wait'])
+
+    const prepareFails = runTree([bootApp()], async (line) => {
+      if (prepared(line) && line.startsWith('1.1.1.1') && !runs(line))
+        return { stdout: 'home=/root\n', exitCode: 1, stderr: 'Cannot connect to the Docker daemon\n' }
+      if (prepared(line)) return current(line)
+      if (waits(line)) return { stdout: 'healthy\n' }
+      return undefined
+    })
+    const prepareMessage = ((await prepareFails.done.catch((e: unknown) => e)) as Error).message
+    expect(prepareMessage).toMatch(
+      /^1\.1\.1\.1: `sh audit-record\.sh .* Booted app version v2' && sh boot-prepare\.sh [^`]*` exited with 1:\nCannot connect to the Docker daemon$/m,
+    )
+  })
+
+  test('Ctrl-C while a web host prepares: the prepare answers first (a rename must be known), then the new container is stopped', async () => {
+    const { log, abort, done } = runTree([bootApp()], async (line) => {
+      if (prepared(line) && !runs(line)) {
+        abort()
+        return line.startsWith('1.1.1.1')
+          ? {
+              stdout:
+                'home=/root\nrenamed=app-web-v2_replaced_0a\ncurrent=app-web-v2_replaced_0a\ncurrent_version=v2\n',
+            }
+          : current(line)
+      }
+      return undefined
+    })
+    const message = ((await done.catch((e: unknown) => e)) as Error).message
+    expect(message).toContain('cancelled while app-web-v2 was starting; it was stopped')
+    expect(log).toContain('1.1.1.1: docker stop app-web-v2')
+    // The same-version container renamed aside gets its name back.
+    expect(log.some((l) => /^1\.1\.1\.1: .*docker rename app-web-v2_replaced_0a app-web-v2$/.test(l))).toBe(true)
   })
 
   test('a failed docker create fails that host as a failed docker run did, with the create as the command', async () => {
@@ -333,11 +403,15 @@ describe('bootApp: the early health check, by engine', () => {
   const boot = async (yml: string, api: string | undefined) => {
     const { ctx, log } = recordingContext({
       config: makeConfig(yml),
-      reply: (line) => (prepared(line) ? current(line) : waits(line) ? { stdout: 'by=check\nhealthy\n' } : undefined),
+      reply: oneTrip((line) =>
+        prepared(line) ? current(line) : waits(line) ? { stdout: 'by=check\nhealthy\n' } : undefined,
+      ),
     })
     for (const host of ['1.1.1.1', '1.1.1.2', '1.1.1.3']) if (api) ctx.found.apiVersions.set(host, api)
     await new Listr([bootApp()], { ctx, renderer: 'silent' }).run()
-    const on = (host: string, what: (l: string) => boolean): string => log.find((l) => l.startsWith(host) && what(l))!
+    // A line as sent, without the recorder's stdin marker (the one-trip boot sends the env file).
+    const on = (host: string, what: (l: string) => boolean): string =>
+      log.find((l) => l.startsWith(host) && what(l))!.replace(/ \(stdin\)$/, '')
     return { on }
   }
   // The wait's own-check parameters: its period ('' when Docker's status decides alone), and the health command if set.

@@ -10,7 +10,7 @@ import { containerPrefix, latestImage } from './naming.ts'
 const CURRENT = program<'ref' | 'prefix' | 'print'>('current-container.sh')
 const VERSIONS = program<'prefix'>('versions.sh')
 const STALE = program<'ref' | 'prefix' | 'stop' | 'stop_wait'>('stale-containers.sh')
-const STOP_ALL_BUT = program<'keep' | 'stop_wait'>('stop-all-but.sh')
+const STOP_ALL_BUT = program<'keep' | 'stop_wait' | 'old'>('stop-all-but.sh')
 
 const current = (config: Config, role: Role, print: 'id' | 'name' | 'version'): Command =>
   CURRENT({ ref: latestImage(config), prefix: containerPrefix(config, role), print }, filterArgs(config, { role }))
@@ -53,16 +53,17 @@ export function staleContainers(
 }
 
 /**
- * Stops every running container of the role but `keep` (the one just booted and routed), in one
- * docker call: the old one, a same-version one renamed aside (`_replaced_`), and any that a run which
- * lost this host started and never routed (sh/stop-all-but.sh).
+ * Stops every running container of the role but `keep` (the one just booted and routed): the old
+ * one (`old`, when known, at once, while the others are looked for), a same-version one renamed
+ * aside (`_replaced_`), and any that a run which lost this host started and never routed
+ * (sh/stop-all-but.sh).
  */
 export const stopAllBut = (
   config: Config,
   role: Role,
   keep: string,
-  { stopWaitTime = config.stopWaitTime }: { stopWaitTime?: number | undefined } = {},
-): Command => STOP_ALL_BUT({ keep, stop_wait: stopWaitTime }, filterArgs(config, { role }))
+  { stopWaitTime = config.stopWaitTime, old }: { stopWaitTime?: number | undefined; old?: string | undefined } = {},
+): Command => STOP_ALL_BUT({ keep, stop_wait: stopWaitTime, old }, filterArgs(config, { role }))
 
 /**
  * A redeploy of the same version that failed before its cutover: the new container `name` (if any)

@@ -337,7 +337,7 @@ async function failedWait(boot: RoleBoot, error: unknown): Promise<never> {
  */
 async function retireOld(boot: RoleBoot, oldContainer: string | undefined): Promise<void> {
   const { ctx, host, role, remote, say } = boot
-  const stopOld = app.stopAllBut(ctx.config, role, boot.name)
+  const stopOld = app.stopAllBut(ctx.config, role, boot.name, { old: oldContainer })
   boot.step = `switching ${role.name} to ${boot.name}`
   if (role.proxy) {
     const { name: newContainer, instance } = boot

@@ -55,9 +55,9 @@ const kind = (line: string): string =>
                   ? 'stop'
                   : line
 
-// The retire step: every running container of the role but the new one is stopped.
+// The retire step: every running container of the role but the new one is stopped, the old one (v1) at once.
 const retired = (host: string, role: string): string =>
-  `${host}: sh stop-all-but.sh app-${role}-v2 '' --filter label=service=app --filter label=role=${role}`
+  `${host}: sh stop-all-but.sh app-${role}-v2 '' app-${role}-v1 --filter label=service=app --filter label=role=${role}`
 
 // traefik routes web (1.1.1.1) and api (1.1.1.3): both containers carry a cord.
 const YML_TRAEFIK = `service: app

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type { Arg, Command } from '../shell/command.ts'
+import { nameProgram, type Arg, type Command } from '../shell/command.ts'
 
 // Remote programs longer than a line live as files in ./sh (see sh/README.md), loaded once when the
 // builder module is imported. A file declares its parameters by name in its first line of code,
@@ -64,6 +64,7 @@ export function program<P extends string = never>(
   file: string,
 ): (values: Readonly<Record<P, Value>>, rest?: readonly Arg[]) => Command {
   const loaded = loadProgram(file)
+  nameProgram(loaded.text, file)
   return (values, rest = []) => {
     const given = Object.keys(values).sort()
     const declared = [...loaded.params].sort()

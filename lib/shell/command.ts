@@ -68,13 +68,44 @@ export function quote(arg: string): string {
   return `'${arg.replaceAll("'", `'\\''`)}'`
 }
 
+// Program texts by file (lib/commands/program.ts names each it loads), so that a program passed in
+// another one's argv (a cutover's stop command) shows as `sh <file> …` too, not as its whole text.
+const programFiles = new Map<string, string>()
+
+/** Names a program's text: wherever `sh -c <text> sh …` appears in an argv, logs show `sh <file> …`. */
+export function nameProgram(text: string, file: string): void {
+  programFiles.set(text, file)
+}
+
+// An argv as logs show it: every `sh -c <named text> sh` becomes `sh <file>`.
+function shown(args: readonly Arg[]): readonly Arg[] {
+  const out: Arg[] = []
+  for (let i = 0; i < args.length; i++) {
+    const text = args[i + 2]
+    const file =
+      args[i] === 'sh' && args[i + 1] === '-c' && typeof text === 'string' && args[i + 3] === 'sh'
+        ? programFiles.get(text)
+        : undefined
+    if (file === undefined) out.push(args[i]!)
+    else {
+      out.push('sh', file)
+      i += 3
+    }
+  }
+  return out
+}
+
 /** Shell text for execution (`redact: false`) or for logs, errors and dry runs (`redact: true`). */
 export function render(command: Command, { redact }: { redact: boolean }): string {
   const words = (args: readonly Arg[]): string =>
     args.map((a) => quote(a instanceof Secret ? (redact ? String(a) : a.value) : a)).join(' ')
   if (command.kind === 'exec')
     return words(
-      redact && command.program !== undefined ? ['sh', command.program, ...command.argv.slice(4)] : command.argv,
+      redact && command.program !== undefined
+        ? ['sh', command.program, ...shown(command.argv.slice(4))]
+        : redact
+          ? shown(command.argv)
+          : command.argv,
     )
   if (command.kind === 'template')
     return command.text.reduce((text, next, i) => text + words(command.values[i - 1]!) + next)

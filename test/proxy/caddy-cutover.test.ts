@@ -2,7 +2,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net'
 import { afterAll, describe, expect, test } from 'vitest'
 import * as caddy from '../../lib/commands/caddy.ts'
 import { cutover, parseCutover } from '../../lib/proxy/caddy-cutover.ts'
-import { argv, cmd } from '../../lib/shell/command.ts'
+import * as app from '../../lib/commands/app.ts'
+import { argv, cmd, render } from '../../lib/shell/command.ts'
 import { makeConfig, role } from '../support/config.ts'
 import { runWithFakeDocker } from '../commands/fake-docker.ts'
 
@@ -51,6 +52,17 @@ describe('cutover argv', () => {
       '0050', 'blog-web-v1', '0BB8', '30', '0.05',
       'docker', 'stop', '-t', '2', 'blog-web-v1',
     ])
+  })
+  test('logs show a program given as stopOld by its file, as they show the cutover itself', () => {
+    const stopAll = app.stopAllBut(config, role(config, 'web'), 'blog-web-v2', { old: 'blog-web-v1' })
+    const shown = render(cutover('p', change, { old: { name: 'blog-web-v1', port: 3000 }, stopOld: stopAll }), {
+      redact: true,
+    })
+    expect(shown).toMatch(/^sh caddy-cutover\.sh p blog-web /)
+    expect(shown).toMatch(
+      / 0\.05 sh stop-all-but\.sh blog-web-v2 '' blog-web-v1 --filter label=service=blog --filter label=role=web$/,
+    )
+    expect(shown).not.toContain('\n')
   })
   test('stopOld must be a simple command', () => {
     expect(() => cutover('p', change, { stopOld: { kind: 'and', commands: [stopOld, stopOld] } })).toThrow(

@@ -9,6 +9,18 @@ export const Stringish = z
   .union([z.string(), z.number(), z.boolean()], { error: 'expected a string' })
   .transform((v) => String(v))
 
+/**
+ * A duration as docker's `--health-*` flags take it (Go's time.ParseDuration): `1s`, `500ms`,
+ * `1m30s`, or `0`. Kamal passes it through to `docker run`, which refuses anything else on the
+ * server; here it is refused where it is written.
+ */
+export const Duration = Stringish.refine(
+  (v) => v === '0' || /^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$/.test(v),
+  {
+    error: 'expected a duration as docker takes it, such as 1s, 500ms or 1m30s',
+  },
+)
+
 /** A whole number, also written as a string (`host_port: "8080"`). */
 export const Int = z.union([z.number(), z.string()], { error: 'expected a whole number' }).transform((v, ctx) => {
   const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { DockerOptions, Env, HostList, Int, Seconds, StringMap, Stringish } from './schema-common.ts'
+import { DockerOptions, Duration, Env, HostList, Int, Seconds, StringMap, Stringish } from './schema-common.ts'
 
 // One schema per deploy.yml section, strict so a typo is an "unknown key" error.
 // Defaults are applied in normalize.ts (they depend on what else is set), and are
@@ -24,7 +24,7 @@ export const HealthcheckYml = z
     cmd: Stringish.optional().describe(
       'Health command; default `curl -f http://localhost:<port><path> || exit 1` (no `:80` for port 80)',
     ),
-    interval: Stringish.optional().describe('Docker `--health-interval`; default `1s`'),
+    interval: Duration.optional().describe('Docker `--health-interval` (`1s`, `500ms`, `1m30s`); default `1s`'),
     max_attempts: Int.optional().describe('How many times to poll for healthy; default 7'),
     port: Int.optional().describe('Port used by the default command; default 3000'),
     path: Stringish.optional().describe('Path used by the default command; default `/up`'),

@@ -59,7 +59,7 @@ describe('values Kamal 1.9.3 accepts', () => {
         'volumes: [3]',
         'healthcheck:',
         '  path: 1',
-        '  interval: 10',
+        '  max_attempts: "10"',
         '  port: "80"',
         'ssh:',
         '  user: 1000',
@@ -83,7 +83,7 @@ describe('values Kamal 1.9.3 accepts', () => {
     )
     expect([config.service, config.image, config.minimumVersion, config.volumes]).toEqual(['42', '7', '1.5', ['3']])
     expect([config.roles[0]!.cmd, config.roles[0]!.assetPath]).toEqual(['100', '1'])
-    expect(config.healthcheck).toMatchObject({ path: '1', interval: '10', port: 80 })
+    expect(config.healthcheck).toMatchObject({ path: '1', maxAttempts: 10, port: 80 })
     expect([config.ssh.user, config.ssh.port]).toEqual(['1000', 2222])
     expect([config.builder.dockerfile, config.builder.args]).toEqual(['2', { RUBY_VERSION: '3.0', YJIT: 'true' }])
     expect(config.logging).toEqual({ driver: '1', options: { 'max-file': '5' } })

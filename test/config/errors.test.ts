@@ -16,6 +16,18 @@ test.each([
     error: 'deploy.yml:5:11 servers.web.hots: unknown key',
   },
   {
+    name: 'a health check interval docker would refuse on the server',
+    yml: ok('servers: [1.1.1.1]\nhealthcheck:\n  interval: soon\n'),
+    error:
+      'deploy.yml:5:13 healthcheck.interval: must be a duration as docker takes it, such as 1s, 500ms or 1m30s, found "soon"',
+  },
+  {
+    name: 'a duration without its unit',
+    yml: ok('servers:\n  web:\n    hosts: [1.1.1.1]\n    healthcheck: { interval: 5 }\n'),
+    error:
+      'deploy.yml:6:30 servers.web.healthcheck.interval: must be a duration as docker takes it, such as 1s, 500ms or 1m30s, found 5',
+  },
+  {
     name: 'unknown root key',
     yml: ok('servers: [1.1.1.1]\nhealtcheck: {}\n'),
     error: 'deploy.yml:4:13 healtcheck: unknown key',

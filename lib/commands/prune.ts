@@ -35,7 +35,7 @@ export const images = (config: Config): Command =>
 export const all = (
   config: Config,
   { retain = config.retainContainers, tag }: { retain?: number; tag?: string } = {},
-) =>
+): Command =>
   ALL({
     service: config.service,
     destination: config.destination,

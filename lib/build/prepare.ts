@@ -33,14 +33,14 @@ export interface PrepareInputs {
 export async function prepareBuildDir({ local, config, log, warn, signal }: PrepareInputs): Promise<BuildDir> {
   const projectDir = config.root
   // Both questions at once; the status fails outside a repository, where it is not needed.
-  const [{ root, sha }, status] = await Promise.allSettled([
+  const [head, changes] = await Promise.allSettled([
     rootAndHead(local, projectDir, signal),
     uncommittedChanges(local, projectDir, signal),
-  ]).then(([head, changes]) => {
-    if (head.status === 'rejected') throw head.reason
-    if (changes.status === 'rejected' && head.value.root !== undefined) throw changes.reason
-    return [head.value, changes.status === 'fulfilled' ? changes.value : ''] as const
-  })
+  ])
+  if (head.status === 'rejected') throw head.reason
+  const { root, sha } = head.value
+  if (changes.status === 'rejected' && root !== undefined) throw changes.reason
+  const status = changes.status === 'fulfilled' ? changes.value : ''
   if (config.builder.context !== undefined || root === undefined) {
     if (status) warn(`Building with uncommitted changes:\n${status}`)
     return { dir: projectDir, context: config.builder.context ?? '.', cloned: false }

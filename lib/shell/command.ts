@@ -17,8 +17,8 @@ export type Arg = string | Secret
 
 /**
  * A command as data: argv leaves joined by shell operators. Only `render()` makes shell text of it.
- * `program` names the file of a `sh -c <text> sh …` leaf (lib/commands/program.ts), so logs, errors
- * and dry runs show `sh <file> <args…>` instead of its whole text.
+ * `program` names the file of a `sh -c <text> sh …` leaf (lib/commands/program.ts), which runs it
+ * directly in tests; logs, errors and dry runs show `sh <file> <args…>` through {@link nameProgram}.
  */
 export type Command =
   | { readonly kind: 'exec'; readonly argv: readonly [string, ...Arg[]]; readonly program?: string }
@@ -99,14 +99,8 @@ function shown(args: readonly Arg[]): readonly Arg[] {
 export function render(command: Command, { redact }: { redact: boolean }): string {
   const words = (args: readonly Arg[]): string =>
     args.map((a) => quote(a instanceof Secret ? (redact ? String(a) : a.value) : a)).join(' ')
-  if (command.kind === 'exec')
-    return words(
-      redact && command.program !== undefined
-        ? ['sh', command.program, ...shown(command.argv.slice(4))]
-        : redact
-          ? shown(command.argv)
-          : command.argv,
-    )
+  // A program's own text was named when its builder loaded it, so one rule shows it and any nested in its argv.
+  if (command.kind === 'exec') return words(redact ? shown(command.argv) : command.argv)
   if (command.kind === 'template')
     return command.text.reduce((text, next, i) => text + words(command.values[i - 1]!) + next)
   return command.commands.map((c) => group(c, redact)).join(OPERATORS[command.kind])

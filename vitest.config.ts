@@ -14,6 +14,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts', 'bench/test/**/*.test.ts'],
           exclude: ['test/e2e/**'],
+          globalSetup: ['test/support/run-tmpdir.ts'],
           // Some unit tests talk to a local sshd or git; the default 5 s fails them on a loaded machine, not a slow product.
           testTimeout: 30_000,
         },
@@ -23,7 +24,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          globalSetup: ['test/e2e/global-setup.ts'],
+          globalSetup: ['test/support/run-tmpdir.ts', 'test/e2e/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
           fileParallelism: false,

@@ -1,5 +1,6 @@
 import type { BuildEngine } from '../commands/builder.ts'
 import * as builder from '../commands/builder.ts'
+import type { Command } from '../shell/command.ts'
 import type { Executor } from '../exec/executor.ts'
 
 // Docker clients before 23.0 carry BuildKit inside; later ones hand `docker build` to the buildx
@@ -9,14 +10,19 @@ const BUILTIN_BUILDKIT_BEFORE = 23
 /** Docker clients tried for BuildKit without buildx: the one on PATH, then Debian's packaged client. */
 const DOCKER_CLIENTS = ['docker', '/usr/bin/docker'] as const
 
-/** Finds how this machine can build: buildx if installed, else a client with BuildKit built in, else the legacy builder. */
+/**
+ * Finds how this machine can build: buildx if installed, else a client with BuildKit built in, else
+ * the legacy builder. The three docker CLIs are asked at once: the build waits for this answer, and
+ * where buildx is missing the two client versions would otherwise cost a second wave of processes.
+ */
 export async function detectEngine(local: Executor, { signal }: { signal?: AbortSignal } = {}): Promise<BuildEngine> {
-  const buildx = await local.run(builder.buildxVersion(), { allowFailure: true, signal })
-  if (buildx.exitCode === 0) return { kind: 'buildx' }
-  // Both clients are asked at once; the first in DOCKER_CLIENTS' order that qualifies wins.
-  const versions = await Promise.all(
-    DOCKER_CLIENTS.map((docker) => local.run(builder.clientVersion(docker), { allowFailure: true, signal })),
-  )
+  const ask = (command: Command) => local.run(command, { allowFailure: true, signal })
+  const [buildx, ...versions] = await Promise.all([
+    ask(builder.buildxVersion()),
+    ...DOCKER_CLIENTS.map((docker) => ask(builder.clientVersion(docker))),
+  ])
+  if (buildx!.exitCode === 0) return { kind: 'buildx' }
+  // The first in DOCKER_CLIENTS' order that qualifies wins, whichever answered first.
   const docker = DOCKER_CLIENTS.find((_, i) => {
     const major = clientMajor(versions[i]!.stdout)
     return versions[i]!.exitCode === 0 && major !== undefined && major < BUILTIN_BUILDKIT_BEFORE

@@ -6,7 +6,7 @@ describe('detectEngine', () => {
   test('buildx when `docker buildx version` succeeds', async () => {
     const local = recordingExecutor()
     expect(await detectEngine(local)).toEqual({ kind: 'buildx' })
-    expect(local.log).toEqual(['localhost: docker buildx version'])
+    expect(local.log).toContain('localhost: docker buildx version')
   })
 
   test('without buildx: the first client older than 23 gets DOCKER_BUILDKIT=1', async () => {
@@ -26,20 +26,20 @@ describe('detectEngine', () => {
     ])
   })
 
-  test('both clients are asked at once; the one on PATH wins when both are older than 23', async () => {
+  test('buildx and both clients are asked at once; the one on PATH wins when both are older than 23', async () => {
     let asking = 0
     let peak = 0
     const local = recordingExecutor(async (line) => {
-      if (line === 'localhost: docker buildx version') return { exitCode: 1 }
       peak = Math.max(peak, ++asking)
       await new Promise((r) => setTimeout(r, 20))
       asking--
+      if (line === 'localhost: docker buildx version') return { exitCode: 1 }
       // The PATH client answers last: the order of DOCKER_CLIENTS decides, not the order of the answers.
       if (line === 'localhost: docker --version') await new Promise((r) => setTimeout(r, 20))
       return { stdout: 'Docker version 20.10.24+dfsg1, build 297e128\n' }
     })
     expect(await detectEngine(local)).toEqual({ kind: 'buildkit', docker: 'docker' })
-    expect(peak).toBe(2)
+    expect(peak).toBe(3)
   })
 
   test('without buildx or an old client: the legacy builder', async () => {

@@ -1,6 +1,7 @@
 import { BuildError } from '../errors.ts'
 import type { Builder, Config } from '../config/types.ts'
-import { and, cmd, each, opt, type Arg, type Command } from '../shell/command.ts'
+import { cmd, each, opt, type Arg, type Command } from '../shell/command.ts'
+import { program } from './program.ts'
 
 /** Where and how images are built: Kamal 1.x's builder targets, picked from `builder:`. */
 export type BuilderTarget =
@@ -142,10 +143,12 @@ export function build(config: Config, target: BuilderTarget, { version, engine, 
   }
 }
 
-/** `docker push repo:VERSION && docker push repo:latest[-dest]` (Kamal's native push). */
+const pushTags = program<'versioned' | 'latest'>('push-tags.sh')
+
+/** `docker push` of repo:VERSION and repo:latest[-dest] at once (sh/push-tags.sh; Kamal pushes them one after the other). */
 export function push(config: Config, version: string): Command {
   const [versioned, latest] = tags(config, version)
-  return and(cmd('docker', 'push', versioned), cmd('docker', 'push', latest))
+  return pushTags({ versioned, latest })
 }
 
 /** Commands that create the target's buildx builder and docker contexts (none for plain `native`). */

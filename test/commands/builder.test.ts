@@ -244,7 +244,7 @@ describe('builder.build without buildx', () => {
 describe('builder.push and pushesDuringBuild', () => {
   test('pushes the version and the latest tag', () => {
     expect(render(builder.push(makeConfig(), '123'), { redact: true })).toBe(
-      'docker push registry.example.com/dhh/app:123 && docker push registry.example.com/dhh/app:latest',
+      'sh push-tags.sh registry.example.com/dhh/app:123 registry.example.com/dhh/app:latest',
     )
     expect(render(builder.push(makeConfig({}, { destination: 'staging' }), '123'), { redact: true })).toContain(
       'app:latest-staging',

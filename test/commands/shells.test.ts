@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest'
 import * as accessory from '../../lib/commands/accessory.ts'
 import * as app from '../../lib/commands/app.ts'
 import * as audit from '../../lib/commands/audit.ts'
+import * as builder from '../../lib/commands/builder.ts'
 import * as caddy from '../../lib/commands/caddy.ts'
 import * as caddyAdmin from '../../lib/commands/caddy-admin.ts'
 import * as cord from '../../lib/commands/cord.ts'
@@ -103,6 +104,18 @@ const scenarios: Record<string, () => Scenario> = {
     command: prune.images(config),
     docker: `case "$1 $2" in "container ls") echo 'dhh/app:v2\\|' ;; "image ls") printf 'i1 dhh/app:v1\\ni2 dhh/app:v2\\ni3 dhh/app:latest\\n' ;; esac`,
     check: (run) => expect(run.calls.at(-1)).toEqual(['rmi', 'dhh/app:v1']),
+  }),
+  'push-tags.sh': () => ({
+    command: builder.push(config, 'v2'),
+    // The latest tag's push fails: both pushes still ran, and its status is the program's.
+    docker: 'case "$2" in *:latest) exit 3 ;; esac',
+    check: (run) => {
+      expect(run.code).toBe(3)
+      expect(run.calls.map((c) => c.join(' ')).sort()).toEqual([
+        'push dhh/app:latest',
+        'push dhh/app:v2',
+      ])
+    },
   }),
   'prune-all.sh': () => ({
     command: prune.all(config, { retain: 0, tag: 'v2' }),

@@ -68,7 +68,7 @@ describe('buildImage + pushImage without buildx (this machine)', () => {
     const repo = 'registry.example.com/dhh/app'
     expect(s.docker()).toEqual([
       `env DOCKER_BUILDKIT=0 docker build -t ${repo}:${s.ctx.version} -t ${repo}:latest --label service=app --file Dockerfile .`,
-      `docker push ${repo}:${s.ctx.version} && docker push ${repo}:latest`,
+      `sh push-tags.sh ${repo}:${s.ctx.version} ${repo}:latest`,
     ])
     const build = s.calls.find((c) => c.line.includes(' build '))!
     expect(build.cwd).toBe(clonePaths('app', { projectDir: s.root, gitRoot: s.root }).buildDir)
@@ -164,7 +164,7 @@ describe('buildImage + pushImage with buildx', () => {
   test('native with buildx still pushes separately', async () => {
     const s = setup('buildx')
     await run(s.ctx, buildImage(), pushImage())
-    expect(s.docker()).toEqual([expect.stringMatching(/^docker build -t /), expect.stringMatching(/^docker push /)])
+    expect(s.docker()).toEqual([expect.stringMatching(/^docker build -t /), expect.stringMatching(/^sh push-tags\.sh /)])
   })
 })
 
@@ -189,7 +189,7 @@ describe('loginRegistryLocally and --skip-push', () => {
     expect(s.docker().map((l) => l.split(' ').slice(0, 3).join(' '))).toEqual([
       'docker login registry.example.com',
       'env DOCKER_BUILDKIT=0 docker',
-      'docker push registry.example.com/dhh/app:' + s.ctx.version,
+      'sh push-tags.sh registry.example.com/dhh/app:' + s.ctx.version,
     ])
   })
 })
@@ -200,7 +200,7 @@ describe('--dry-run', () => {
     await run(s.ctx, buildImage(), pushImage())
     expect(s.docker()).toEqual([
       expect.stringMatching(/^env DOCKER_BUILDKIT=0 docker build /),
-      expect.stringMatching(/^docker push /),
+      expect.stringMatching(/^sh push-tags\.sh /),
     ])
     expect(s.calls.find((c) => c.line.includes(' build '))!.cwd).toBe(s.root)
     expect(existsSync(clonePaths('app', { projectDir: s.root, gitRoot: s.root }).cloneDir)).toBe(false)

@@ -116,7 +116,7 @@ describe('a remote builder without buildx here', () => {
         line: `env DOCKER_BUILDKIT=1 docker build -t ${REPO}:${v} -t ${REPO}:latest --label service=app --file Dockerfile -`,
         stdin: ['.dockerignore', 'Dockerfile', 'app.txt'],
       },
-      { host: BUILDER, line: `docker push ${REPO}:${v} && docker push ${REPO}:latest`, stdin: undefined },
+      { host: BUILDER, line: `sh push-tags.sh ${REPO}:${v} ${REPO}:latest`, stdin: undefined },
     ])
     expect(s.ctx.found.route).toMatchObject({ kind: 'remote', builder: { spec: BUILDER } })
     expect(await lastBuild(s.config)).toMatchObject({ image: `${REPO}:${v}`, version: v, host: BUILDER })
@@ -159,7 +159,7 @@ describe('a remote builder without buildx here', () => {
     )
     const lines = s.calls.map((c) => c.line)
     expect(lines.at(-1)).toBe('rm -rf /tmp/slipway-build.Ab12Cd34')
-    expect(lines.some((l) => l.startsWith('docker push'))).toBe(false)
+    expect(lines.some((l) => l.startsWith('docker push') || l.startsWith('sh push-tags.sh'))).toBe(false)
   })
 
   test('a refused builder (host key) fails the build before anything is built', async () => {
@@ -192,7 +192,7 @@ describe('a remote builder without buildx here', () => {
     await run(s.ctx, pushImage())
     expect(s.calls.filter((c) => c.host === BUILDER).at(-1)).toEqual({
       host: BUILDER,
-      line: `docker login registry.example.com -u dhh --password-stdin && docker push ${REPO}:${s.ctx.version} && docker push ${REPO}:latest`,
+      line: `docker login registry.example.com -u dhh --password-stdin && sh push-tags.sh ${REPO}:${s.ctx.version} ${REPO}:latest`,
       stdin: 'hunter2',
     })
   })

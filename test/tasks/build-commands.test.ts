@@ -92,6 +92,8 @@ describe('build create|remove|details with buildx: as Kamal', () => {
     await s.run(createBuilder())
     expect(s.log.filter((l) => !l.includes('inspect'))).toEqual([
       'localhost: docker buildx version',
+      'localhost: docker --version',
+      'localhost: /usr/bin/docker --version',
       'localhost: ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new -p 2122 app@1.1.1.5 true',
       "localhost: docker context create slipway-app-native-remote-amd64 --description 'slipway-app-native-remote amd64 native host' --docker host=ssh://app@1.1.1.5:2122",
       'localhost: docker buildx create --name slipway-app-native-remote slipway-app-native-remote-amd64 --platform linux/amd64',
@@ -104,6 +106,8 @@ describe('build create|remove|details with buildx: as Kamal', () => {
     await s.run(builderDetails())
     expect(s.log).toEqual([
       'localhost: docker buildx version',
+      'localhost: docker --version',
+      'localhost: /usr/bin/docker --version',
       'localhost: docker context rm slipway-app-native-remote-amd64',
       'localhost: docker buildx rm slipway-app-native-remote',
       'localhost: docker context ls && docker buildx ls',

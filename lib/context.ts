@@ -67,6 +67,8 @@ export interface SessionState {
   holdingLock: boolean
   /** How and where images are built, once decided (build, push and `build details` need it). */
   route?: BuildRoute | undefined
+  /** The version this run built: every build labels it `service=<service>`, so its pull needs no label check. */
+  built?: string | undefined
   /**
    * Hosts whose docker this run logged in to the registry: the deploy logs in while the image
    * builds, so the pull (and a proxy boot that must pull its image) skip a second login.

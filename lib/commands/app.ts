@@ -160,10 +160,13 @@ export const tagLatest = (config: Config, version: string): Command =>
  * Kamal's `build pull` on a host, without its `docker image rm --force IMG` first: `docker pull IMG`,
  * then the check that the image carries `LABEL service=<service>`. The pull asks the registry for the
  * tag either way and fails the same way when it cannot, so the removal only cost a docker call and
- * an image operation on every host, on the deploy's critical path.
+ * an image operation on every host, on the deploy's critical path. With `labelled` (this run built
+ * the image, and every build sets that label) the check is left out: it would cost every host a
+ * docker call to learn what the build already says.
  */
-export function pull(config: Config, version: string): Command {
+export function pull(config: Config, version: string, { labelled = false }: { labelled?: boolean } = {}): Command {
   const image = absoluteImage(config, version)
+  if (labelled) return cmd('docker', 'pull', image)
   // Something else may remove the image between this pull and the check (another deploy's prune, an
   // older slipway's or Kamal's `image rm` before its pull): one more pull settles it.
   const check = script(

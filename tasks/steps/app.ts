@@ -10,8 +10,8 @@ import { onHosts } from './fan-out.ts'
 import { runLoggedIn } from './registry-login.ts'
 
 /**
- * Pulls `repo:VERSION` on every selected host and checks its `service` label, logging in first
- * where this run has not yet: one round trip per host either way.
+ * Pulls `repo:VERSION` on every selected host and checks its `service` label (unless this run built
+ * it, with that label), logging in first where this run has not yet: one round trip per host either way.
  */
 export const pullImage = (): DeployTask =>
   onHosts(
@@ -22,7 +22,11 @@ export const pullImage = (): DeployTask =>
       await runLoggedIn(
         ctx,
         host,
-        audited(ctx, `Pulled image with version ${ctx.version}`, app.pull(ctx.config, ctx.version)),
+        audited(
+          ctx,
+          `Pulled image with version ${ctx.version}`,
+          app.pull(ctx.config, ctx.version, { labelled: ctx.found.built === ctx.version }),
+        ),
       )
     },
   )

@@ -101,6 +101,7 @@ export const buildImage = (): DeployTask => ({
       default:
         return route satisfies never
     }
+    ctx.found.built = ctx.version
     if (!ctx.flags.dryRun) await recordBuild(config, { version: ctx.version, host, how: describeRoute(route, config) })
   },
 })

@@ -236,6 +236,10 @@ describe('app lifecycle', () => {
     )
   })
 
+  test('pull of an image this run built (with the service label): the pull alone', () => {
+    expect(argv(app.pull(config, '999', { labelled: true }))).toEqual(['docker', 'pull', 'dhh/app:999'])
+  })
+
   test('pull: an image removed between the pull and the check (by another deploy) is pulled again', () => {
     // The fake's image exists once `pull` ran after the last `image rm`; inspect answers its label.
     const docker = `case "$1 $2" in

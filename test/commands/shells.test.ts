@@ -111,10 +111,7 @@ const scenarios: Record<string, () => Scenario> = {
     docker: 'case "$2" in *:latest) exit 3 ;; esac',
     check: (run) => {
       expect(run.code).toBe(3)
-      expect(run.calls.map((c) => c.join(' ')).sort()).toEqual([
-        'push dhh/app:latest',
-        'push dhh/app:v2',
-      ])
+      expect(run.calls.map((c) => c.join(' ')).sort()).toEqual(['push dhh/app:latest', 'push dhh/app:v2'])
     },
   }),
   'prune-all.sh': () => ({

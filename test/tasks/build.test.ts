@@ -164,7 +164,10 @@ describe('buildImage + pushImage with buildx', () => {
   test('native with buildx still pushes separately', async () => {
     const s = setup('buildx')
     await run(s.ctx, buildImage(), pushImage())
-    expect(s.docker()).toEqual([expect.stringMatching(/^docker build -t /), expect.stringMatching(/^sh push-tags\.sh /)])
+    expect(s.docker()).toEqual([
+      expect.stringMatching(/^docker build -t /),
+      expect.stringMatching(/^sh push-tags\.sh /),
+    ])
   })
 })
 

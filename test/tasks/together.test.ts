@@ -111,6 +111,8 @@ describe('registry login on the servers', () => {
     const pulls = log.filter((l) => l.includes('docker pull'))
     expect(pulls).toHaveLength(3)
     for (const pull of pulls) expect(pull).not.toContain('docker login')
+    // This run built the image, with its service label: the pull does not ask docker for it again.
+    for (const pull of pulls) expect(pull).not.toContain('Labels.service')
     // The traefik boot logs in again only where it has to run its container: here, nowhere.
     expect(log.filter((l) => l.includes('docker login') && !l.startsWith('localhost')).length).toBeGreaterThanOrEqual(3)
   })
@@ -123,6 +125,8 @@ describe('registry login on the servers', () => {
       expect(line).toMatch(
         /^1\.1\.1\.\d: docker version --format 'api=\{\{\.Client\.APIVersion\}\}' && docker login registry\.example\.com -u user --password-stdin && .*docker pull registry\.example\.com\/dhh\/app:v2/,
       )
+    // Not built by this run: whether the image carries the service label is asked after the pull.
+    for (const line of log) expect(line).toContain('Labels.service')
     expect([...ctx.found.loggedIn].sort()).toEqual(['1.1.1.1', '1.1.1.2', '1.1.1.3'])
   })
 

@@ -12,15 +12,21 @@ import type { DeployContext, DeployTask } from '../../lib/context.ts'
 import { BuildError } from '../../lib/errors.ts'
 import { andAll } from '../../lib/commands/args.ts'
 import { runHook } from './hooks.ts'
+import { loginLine, loginOf } from './registry-login.ts'
 
-/** Logs in the local docker to the registry (password on stdin), so the push is authorised. */
+/**
+ * Logs in the local docker to the registry (password on stdin), so the push is authorised; where
+ * it already stores these credentials for the registry, it keeps them (no docker process, no
+ * round trip to the registry before the build).
+ */
 export const loginRegistryLocally = (): DeployTask => ({
   title: 'Log in to the registry',
   enabled: (ctx) => !ctx.flags.skipPush,
   skip: (ctx) => (ctx.config.registry.password.value === '' ? 'no registry password configured' : false),
   task: async (ctx, task) => {
-    await ctx.local.run(registry.login(ctx.config), { stdin: registry.passwordStdin(ctx.config), signal: ctx.signal })
-    task.output = `Logged in to ${ctx.config.registry.server ?? 'Docker Hub'}`
+    const login = loginOf(ctx, true)
+    const { stdout } = await ctx.local.run(login.command, { stdin: login.stdin, signal: ctx.signal })
+    task.output = loginLine(ctx, stdout)
   },
 })
 

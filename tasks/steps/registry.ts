@@ -13,8 +13,8 @@ export const loginLocally = (): DeployTask => ({
   },
 })
 
-/** `docker login` on every selected host. */
-export const loginRemotely = loginRegistryRemotely
+/** `docker login` on every selected host, whatever their docker already stores. */
+export const loginRemotely = (): DeployTask => loginRegistryRemotely({ unlessStored: false })
 
 /** `docker logout` here. */
 export const logoutLocally = (): DeployTask => ({

@@ -4,7 +4,10 @@ import * as server from '../../lib/commands/server.ts'
 import * as registry from '../../lib/commands/registry.ts'
 import { logs } from '../../lib/commands/logs.ts'
 import { argv, render, Secret } from '../../lib/shell/command.ts'
-import { runWithFakeDocker } from './fake-docker.ts'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { runWithFakeDocker, SHELLS } from './fake-docker.ts'
 import { makeConfig, web } from './fixture.ts'
 
 const config = makeConfig()
@@ -58,6 +61,77 @@ describe('registry', () => {
     ])
     expect(registry.passwordStdin(cfg)).toBe('pw')
     expect(argv(registry.logout(cfg))).toEqual(['docker', 'logout', '10.0.0.1:5000'])
+  })
+})
+
+describe('registry.loginUnlessStored', () => {
+  const cfg = makeConfig({
+    registry: { server: '10.0.0.1:5000', username: new Secret('robot'), password: new Secret("p'w $x") },
+  })
+  // A docker config as `docker login` writes it (tabs, one key per line).
+  const home = (auths: Record<string, unknown>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-login-'))
+    mkdirSync(join(dir, '.docker'))
+    writeFileSync(join(dir, '.docker/config.json'), JSON.stringify({ auths }, null, '\t'))
+    return dir
+  }
+  const stored = Buffer.from("robot:p'w $x").toString('base64')
+  // The fake docker keeps what `login` read on stdin, to show the password arrives whole.
+  const fake = '[ "$1" = login ] && cat > "$HOME/stdin"; exit 0'
+
+  test('names no secret: server and user are its arguments, the credentials come on stdin', () => {
+    expect(render(registry.loginUnlessStored(cfg), { redact: true })).toBe(
+      "sh login-unless-stored.sh 10.0.0.1:5000 '[REDACTED]'",
+    )
+    expect(registry.storedAuthStdin(cfg)).toBe(`${stored}\np'w $x`)
+  })
+
+  test.each(SHELLS.map((shell) => [shell.join(' '), shell] as const))(
+    '%s: the same credentials stored for the registry: kept, docker is not called',
+    (_, shell) => {
+      const run = runWithFakeDocker(registry.loginUnlessStored(cfg), fake, {
+        shell,
+        home: home({ 'other:5000': { auth: 'eA==' }, '10.0.0.1:5000': { auth: stored } }),
+        stdin: registry.storedAuthStdin(cfg),
+      })
+      expect([run.code, run.stdout, run.calls]).toEqual([0, 'login=stored\n', []])
+      expect(registry.loggedInFromStore(run.stdout)).toBe(true)
+    },
+  )
+
+  test('other credentials, another registry only, or no config: docker login, with the password alone on its stdin', () => {
+    const other = Buffer.from('robot:old').toString('base64')
+    for (const dir of [
+      home({ '10.0.0.1:5000': { auth: other } }),
+      home({ 'other:5000': { auth: stored } }),
+      mkdtempSync(join(tmpdir(), 'slipway-login-')),
+    ]) {
+      const run = runWithFakeDocker(registry.loginUnlessStored(cfg), fake, {
+        home: dir,
+        stdin: registry.storedAuthStdin(cfg),
+      })
+      expect([run.code, run.calls]).toEqual([0, [['login', '10.0.0.1:5000', '-u', 'robot', '--password-stdin']]])
+      expect(readFileSync(join(dir, 'stdin'), 'utf8')).toBe("p'w $x")
+      expect(registry.loggedInFromStore(run.stdout)).toBe(false)
+    }
+  })
+
+  test('Docker Hub: stored under its v1 URL; a failed login keeps its status', () => {
+    const hub = makeConfig()
+    const auth = Buffer.from(`user:${hub.registry.password.value}`).toString('base64')
+    const kept = runWithFakeDocker(registry.loginUnlessStored(hub), fake, {
+      home: home({ 'https://index.docker.io/v1/': { auth } }),
+      stdin: registry.storedAuthStdin(hub),
+    })
+    expect([kept.code, kept.stdout]).toEqual([0, 'login=stored\n'])
+    const failed = runWithFakeDocker(registry.loginUnlessStored(hub), 'echo unauthorized >&2; exit 1', {
+      stdin: registry.storedAuthStdin(hub),
+    })
+    expect([failed.code, failed.calls, failed.stderr]).toEqual([
+      1,
+      [['login', '-u', 'user', '--password-stdin']],
+      'unauthorized\n',
+    ])
   })
 })
 

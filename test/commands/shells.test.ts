@@ -14,6 +14,7 @@ import * as gitCommands from '../../lib/commands/git.ts'
 import * as health from '../../lib/commands/health.ts'
 import { logs } from '../../lib/commands/logs.ts'
 import * as prune from '../../lib/commands/prune.ts'
+import * as registry from '../../lib/commands/registry.ts'
 import * as service from '../../lib/commands/service.ts'
 import * as traefik from '../../lib/commands/traefik.ts'
 import * as versions from '../../lib/commands/versions.ts'
@@ -105,6 +106,21 @@ const scenarios: Record<string, () => Scenario> = {
     docker: `case "$1 $2" in "container ls") echo 'dhh/app:v2\\|' ;; "image ls") printf 'i1 dhh/app:v1\\ni2 dhh/app:v2\\ni3 dhh/app:latest\\n' ;; esac`,
     check: (run) => expect(run.calls.at(-1)).toEqual(['rmi', 'dhh/app:v1']),
   }),
+  'login-unless-stored.sh': () => {
+    const home = mkdtempSync(join(tmpdir(), 'slipway-login-'))
+    mkdirSync(join(home, '.docker'))
+    const auth = Buffer.from(`user:${config.registry.password.value}`).toString('base64')
+    writeFileSync(
+      join(home, '.docker/config.json'),
+      `{\n\t"auths": {\n\t\t"https://index.docker.io/v1/": {\n\t\t\t"auth": "${auth}"\n\t\t}\n\t}\n}`,
+    )
+    return {
+      command: registry.loginUnlessStored(config),
+      docker: 'exit 1',
+      options: { home, stdin: registry.storedAuthStdin(config) },
+      check: (run) => expect([run.code, run.stdout, run.calls]).toEqual([0, 'login=stored\n', []]),
+    }
+  },
   'push-tags.sh': () => ({
     command: builder.push(config, 'v2'),
     // The latest tag's push fails: both pushes still ran, and its status is the program's.

@@ -128,11 +128,18 @@ describe('prune', () => {
 })
 
 describe('build deliver and registry', () => {
-  test('build deliver pushes a new version and pulls it on every host', async () => {
+  test('build deliver pushes a new version and pulls it on every host, keeping the logins the deploy stored', async () => {
     writeFileSync(join(app.dir, 'demo/www/deliver.txt'), 'v2\n')
     const v2 = await app.commit('v2')
+    // docker login rewrites its config.json: unchanged files mean the stored credentials were kept.
+    const stamps = async () => [
+      statSync(join(app.env.DOCKER_CONFIG!, 'config.json')).mtimeMs,
+      ...(await Promise.all(servers.map((host) => sh(host, 'stat -c %y .docker/config.json')))),
+    ]
+    const before = await stamps()
     const result = await slipway(['build', 'deliver'])
     expect(result.code, result.stderr).toBe(0)
+    expect(await stamps()).toEqual(before)
     for (const host of servers)
       expect(await sh(host, `docker image ls ${image}:${v2} --format '{{.Tag}}'`)).toBe(`${v2}\n`)
     // Delivered, not deployed.

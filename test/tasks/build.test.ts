@@ -176,7 +176,12 @@ describe('loginRegistryLocally and --skip-push', () => {
     const s = setup('legacy')
     await run(s.ctx, loginRegistryLocally())
     expect(s.calls).toEqual([
-      { line: 'docker login registry.example.com -u dhh --password-stdin', cwd: undefined, stdin: 'hunter2' },
+      // The stored auth (base64 of user:password) and the password, on stdin only: kept if stored, else docker login.
+      {
+        line: 'sh login-unless-stored.sh registry.example.com dhh',
+        cwd: undefined,
+        stdin: 'ZGhoOmh1bnRlcjI=\nhunter2',
+      },
     ])
   })
 
@@ -190,7 +195,7 @@ describe('loginRegistryLocally and --skip-push', () => {
     const s = setup('legacy')
     await run(s.ctx, buildAndPush())
     expect(s.docker().map((l) => l.split(' ').slice(0, 3).join(' '))).toEqual([
-      'docker login registry.example.com',
+      'sh login-unless-stored.sh registry.example.com',
       'env DOCKER_BUILDKIT=0 docker',
       'sh push-tags.sh registry.example.com/dhh/app:' + s.ctx.version,
     ])

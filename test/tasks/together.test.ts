@@ -7,6 +7,7 @@ import type { DeployTask } from '../../lib/context.ts'
 import { HostsError } from '../../lib/errors.ts'
 import { pullImage } from '../../tasks/steps/app.ts'
 import { loginRegistryRemotely } from '../../tasks/steps/registry-login.ts'
+import { loginRemotely } from '../../tasks/steps/registry.ts'
 import { deploySteps } from '../../tasks/steps/recipes.ts'
 import { together } from '../../tasks/steps/together.ts'
 import { makeConfig } from '../support/config.ts'
@@ -93,7 +94,9 @@ describe('registry login on the servers', () => {
         }
         // The login round trip also asks the host's docker for its API version (for the boot's early health check).
         if (
-          /^1\.1\.1\.\d: docker version --format 'api=\{\{\.Client\.APIVersion\}\}' && docker login /.test(line) &&
+          /^1\.1\.1\.\d: docker version --format 'api=\{\{\.Client\.APIVersion\}\}' && sh login-unless-stored\.sh /.test(
+            line,
+          ) &&
           !built
         )
           loginsBeforeBuilt.push(line.split(':')[0]!)
@@ -110,11 +113,13 @@ describe('registry login on the servers', () => {
     )
     const pulls = log.filter((l) => l.includes('docker pull'))
     expect(pulls).toHaveLength(3)
-    for (const pull of pulls) expect(pull).not.toContain('docker login')
+    for (const pull of pulls) expect(pull).not.toContain('login-unless-stored')
     // This run built the image, with its service label: the pull does not ask docker for it again.
     for (const pull of pulls) expect(pull).not.toContain('Labels.service')
     // The traefik boot logs in again only where it has to run its container: here, nowhere.
-    expect(log.filter((l) => l.includes('docker login') && !l.startsWith('localhost')).length).toBeGreaterThanOrEqual(3)
+    expect(
+      log.filter((l) => l.includes('login-unless-stored') && !l.startsWith('localhost')).length,
+    ).toBeGreaterThanOrEqual(3)
   })
 
   test('a pull on its own logs in first, in the same round trip, and records the host as logged in', async () => {
@@ -123,11 +128,21 @@ describe('registry login on the servers', () => {
     expect(log).toHaveLength(3)
     for (const line of log)
       expect(line).toMatch(
-        /^1\.1\.1\.\d: docker version --format 'api=\{\{\.Client\.APIVersion\}\}' && docker login registry\.example\.com -u user --password-stdin && .*docker pull registry\.example\.com\/dhh\/app:v2/,
+        /^1\.1\.1\.\d: docker version --format 'api=\{\{\.Client\.APIVersion\}\}' && sh login-unless-stored\.sh registry\.example\.com user && .*docker pull registry\.example\.com\/dhh\/app:v2/,
       )
     // Not built by this run: whether the image carries the service label is asked after the pull.
     for (const line of log) expect(line).toContain('Labels.service')
     expect([...ctx.found.loggedIn].sort()).toEqual(['1.1.1.1', '1.1.1.2', '1.1.1.3'])
+  })
+
+  test('`registry login` logs in whatever the hosts store; the deploy keeps stored credentials', async () => {
+    const explicit = recordingContext({ config: makeConfig() })
+    await new Listr([loginRemotely()], { ctx: explicit.ctx, renderer: 'silent' }).run()
+    for (const line of explicit.log)
+      expect(line).toContain('&& docker login registry.example.com -u user --password-stdin')
+    const implicit = recordingContext({ config: makeConfig() })
+    await new Listr([loginRegistryRemotely()], { ctx: implicit.ctx, renderer: 'silent' }).run()
+    for (const line of implicit.log) expect(line).toContain('&& sh login-unless-stored.sh registry.example.com user')
   })
 
   test('a failed login leaves the host out of loggedIn, and the error names the host', async () => {

@@ -111,6 +111,7 @@ list_containers() {
     case $format in
       quiet) echo "${id%"${id#????????????}"}" ;;
       names) echo "$name" ;;
+      name_state) echo "$name $state" ;;
       prune) echo "${id%"${id#????????????}"} $service $destination" ;;
       prune_all) echo "${id%"${id#????????????}"}|$state|$service|$destination|$image" ;;
       image) printf '%s\\|' "$image" ;;
@@ -130,6 +131,7 @@ ps_args() {
       --format)
         case $2 in
           '{{.Names}}') format=names ;;
+          '{{.Names}} {{.State}}') format=name_state ;;
           '{{.ID}} {{.Label "service"}} {{.Label "destination"}}') format=prune ;;
           '{{.ID}}|{{.State}}|{{.Label "service"}}|{{.Label "destination"}}|{{.Image}}') format=prune_all ;;
           '{{.Image}}\|') format=image ;;

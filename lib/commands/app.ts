@@ -20,7 +20,7 @@ export {
   listVersions,
   staleContainers,
   restoreRenamed,
-  stopAllBut,
+  stopContainers,
   stopCurrent,
 } from './versions.ts'
 

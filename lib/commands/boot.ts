@@ -18,7 +18,7 @@ const PREPARE = program<'run' | 'envfile' | 'name' | 'renamed' | 'ref' | 'prefix
 /**
  * Everything a host needs before `docker run`, in ONE round trip (sh/boot-prepare.sh): run dir, the
  * role's env file from stdin (mode 600), an optional cord, a same-version container renamed out of
- * the way, the current container. Run it with `{ stdin: envFileContent(env) }`; read its answer
+ * the way, the current container and the role's running ones. Run it with `{ stdin: envFileContent(env) }`; read its answer
  * with `parsePrepare`.
  */
 export function bootPrepare(config: Config, role: Role, { version, renameSuffix, cordDir }: PrepareParams): Command {
@@ -44,14 +44,20 @@ export interface Prepared {
   /** The current container's name (possibly the renamed one), if any. */
   readonly current: string | undefined
   readonly currentVersion: string | undefined
+  /** Every running (or restarting) container of the role before the boot, newest first: what the boot stops once the new one serves. */
+  readonly running: readonly string[]
 }
 
 /** Parses `bootPrepare`'s stdout; throws when `home=` is missing (the script did not run to the end). */
 export function parsePrepare(stdout: string): Prepared {
   const values = new Map<string, string>()
+  const running: string[] = []
   for (const line of stdout.split('\n')) {
     const eq = line.indexOf('=')
-    if (eq > 0) values.set(line.slice(0, eq), line.slice(eq + 1).replace(/\r$/, ''))
+    if (eq <= 0) continue
+    const [key, value] = [line.slice(0, eq), line.slice(eq + 1).replace(/\r$/, '')]
+    if (key === 'running') running.push(value)
+    else values.set(key, value)
   }
   const home = values.get('home')
   if (home === undefined || !values.has('current'))
@@ -62,5 +68,6 @@ export function parsePrepare(stdout: string): Prepared {
     renamed: orUndefined(values.get('renamed')),
     current: orUndefined(values.get('current')),
     currentVersion: orUndefined(values.get('current_version')),
+    running,
   }
 }

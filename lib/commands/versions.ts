@@ -1,5 +1,5 @@
 import type { Config, Role } from '../config/types.ts'
-import { and, cmd, or, pipe, type Command } from '../shell/command.ts'
+import { and, cmd, opt, or, pipe, type Command } from '../shell/command.ts'
 import { program } from './program.ts'
 import { filterArgs } from './args.ts'
 import { containerPrefix, latestImage } from './naming.ts'
@@ -10,7 +10,6 @@ import { containerPrefix, latestImage } from './naming.ts'
 const CURRENT = program<'ref' | 'prefix' | 'print'>('current-container.sh')
 const VERSIONS = program<'prefix'>('versions.sh')
 const STALE = program<'ref' | 'prefix' | 'stop' | 'stop_wait'>('stale-containers.sh')
-const STOP_ALL_BUT = program<'keep' | 'stop_wait' | 'old'>('stop-all-but.sh')
 
 const current = (config: Config, role: Role, print: 'id' | 'name' | 'version'): Command =>
   CURRENT({ ref: latestImage(config), prefix: containerPrefix(config, role), print }, filterArgs(config, { role }))
@@ -53,17 +52,16 @@ export function staleContainers(
 }
 
 /**
- * Stops every running container of the role but `keep` (the one just booted and routed): the old
- * one (`old`, when known, at once, while the others are looked for), a same-version one renamed
- * aside (`_replaced_`), and any that a run which lost this host started and never routed
- * (sh/stop-all-but.sh).
+ * `docker stop [-t N] <names…>` of the containers a boot retires: every container of the role that
+ * ran before it (the boot's prepare listed them, so nothing is looked up again), but the new one.
+ * That is the old one, a same-version one renamed aside (`_replaced_`), and any a run which lost this
+ * host started and never routed. Undefined when there is nothing to stop.
  */
-export const stopAllBut = (
+export const stopContainers = (
   config: Config,
-  role: Role,
-  keep: string,
-  { stopWaitTime = config.stopWaitTime, old }: { stopWaitTime?: number | undefined; old?: string | undefined } = {},
-): Command => STOP_ALL_BUT({ keep, stop_wait: stopWaitTime, old }, filterArgs(config, { role }))
+  names: readonly string[],
+  { stopWaitTime = config.stopWaitTime }: { stopWaitTime?: number | undefined } = {},
+): Command | undefined => (names.length === 0 ? undefined : cmd('docker', 'stop', ...opt('-t', stopWaitTime), ...names))
 
 /**
  * A redeploy of the same version that failed before its cutover: the new container `name` (if any)

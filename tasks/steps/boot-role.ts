@@ -62,12 +62,12 @@ export async function bootRole(ctx: DeployContext, task: Task, params: BootParam
   // A same-version container renamed aside by the prepare: until the cutover it is the one serving.
   let renamedAside: string | undefined
   try {
-    let oldContainer: string | undefined
+    let found: Before
     if (startsAtOnce(boot)) {
-      oldContainer = await prepareStartAndWait(boot, (renamed) => (renamedAside = renamed))
+      found = await prepareStartAndWait(boot, (renamed) => (renamedAside = renamed))
     } else {
       const prepared = await prepare(boot)
-      oldContainer = prepared.oldContainer
+      found = prepared
       renamedAside = prepared.renamed
       await passBarrier(boot, prepared)
       await startAndWait(boot, prepared)
@@ -76,7 +76,7 @@ export async function bootRole(ctx: DeployContext, task: Task, params: BootParam
     if (boot.gatekeeper && boot.barrier.open())
       boot.say(`First ${boot.role.name} container is healthy on ${boot.host}, booting any other roles`)
     renamedAside = undefined
-    await retireOld(boot, oldContainer)
+    await retireOld(boot, found)
   } catch (error) {
     if (error instanceof HostLostError) throw error.during(boot.host, boot.step)
     // The one renamed aside gets its name back: the next deploy finds it as the current container.
@@ -134,6 +134,18 @@ function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot 
  */
 const startsAtOnce = (boot: RoleBoot): boolean => (boot.gatekeeper || boot.barrier.state === 'open') && !boot.tiesCord
 
+/** What the prepare found of the role before the boot: the old container, and every running one (the old included). */
+interface Before {
+  readonly oldContainer: string | undefined
+  readonly running: readonly string[]
+}
+
+/** {@link Before}, from the prepare's answer. */
+function before(prepared: app.Prepared, name: string): Before {
+  const oldContainer = prepared.current && prepared.current !== name ? prepared.current : prepared.renamed
+  return { oldContainer, running: prepared.running }
+}
+
 /** The audited bootPrepare of this boot, and the env file it writes from stdin. */
 function preparing(boot: RoleBoot): { command: Command; stdin: string } {
   const { ctx, role } = boot
@@ -154,9 +166,9 @@ function preparing(boot: RoleBoot): { command: Command; stdin: string } {
  * of this version runs); after the marker, the wait did ({@link failedWait}). A Ctrl-C lets the
  * prepare answer first (it may rename a same-version container aside, and that must be known to
  * be undone), then stops whatever started. `onRenamed` learns of such a rename as soon as it is
- * printed. Returns the old container.
+ * printed. Returns what the prepare found.
  */
-async function prepareStartAndWait(boot: RoleBoot, onRenamed: (renamed: string) => void) {
+async function prepareStartAndWait(boot: RoleBoot, onRenamed: (renamed: string) => void): Promise<Before> {
   const { ctx, host, role, remote, name, say } = boot
   if (ctx.signal.aborted) throw new CancelledError(`${host}: cancelled before booting ${role.name}`)
   const { command: prepare, stdin } = preparing(boot)
@@ -183,8 +195,7 @@ async function prepareStartAndWait(boot: RoleBoot, onRenamed: (renamed: string) 
     const command = andAll(prepare, start, cmd('echo', STARTED), waitFor(boot))
     const { stdout } = await remote.run(command, { stdin, signal: cancel.signal, onOutput })
     if (health.passedOwnCheck(stdout)) say(`${name} passed its health check (Docker's first check is still to come)`)
-    const prepared = app.parsePrepare(stdout.split(`\n${STARTED}\n`)[0]!)
-    return prepared.current && prepared.current !== name ? prepared.current : prepared.renamed
+    return before(app.parsePrepare(stdout.split(`\n${STARTED}\n`)[0]!), name)
   } catch (error) {
     if (error instanceof CommandError && !answered)
       throw new CommandError(remote.host, render(prepare, { redact: true }), error.exitCode, error.stderr)
@@ -208,7 +219,7 @@ async function prepareStartAndWait(boot: RoleBoot, onRenamed: (renamed: string) 
  */
 async function prepare(
   boot: RoleBoot,
-): Promise<{ home: string; oldContainer: string | undefined; renamed: string | undefined; created: boolean }> {
+): Promise<Before & { home: string; renamed: string | undefined; created: boolean }> {
   const { ctx, role, remote, name, gatekeeper, barrier, runId } = boot
   const { config } = ctx
   const create =
@@ -227,8 +238,7 @@ async function prepare(
     throw error
   }
   const prepared = app.parsePrepare(stdout)
-  const oldContainer = prepared.current && prepared.current !== name ? prepared.current : prepared.renamed
-  return { home: prepared.home, oldContainer, renamed: prepared.renamed, created: create !== undefined }
+  return { ...before(prepared, name), home: prepared.home, renamed: prepared.renamed, created: create !== undefined }
 }
 
 /** Any role but the primary waits until a primary container is healthy; a cancel or a closed barrier removes what it created. */
@@ -332,18 +342,22 @@ async function failedWait(boot: RoleBoot, error: unknown): Promise<never> {
 
 /**
  * A proxied role's switch, drain and stop are one driver call; any other role just stops. The stop
- * takes every running container of the role but the new one: the old one, and any a run that lost
- * this host left running unrouted, so nothing but the new version keeps running.
+ * takes every container of the role that was running before the boot (the prepare listed them):
+ * the old one, and any a run that lost this host left running unrouted, so nothing but the new
+ * version keeps running. Nothing to stop, no round trip.
  */
-async function retireOld(boot: RoleBoot, oldContainer: string | undefined): Promise<void> {
+async function retireOld(boot: RoleBoot, { oldContainer, running }: Before): Promise<void> {
   const { ctx, host, role, remote, say } = boot
-  const stopOld = app.stopAllBut(ctx.config, role, boot.name, { old: oldContainer })
+  const stopOld = app.stopContainers(
+    ctx.config,
+    running.filter((name) => name !== boot.name),
+  )
   boot.step = `switching ${role.name} to ${boot.name}`
   if (role.proxy) {
     const { name: newContainer, instance } = boot
     const params = { host, newContainer, instance, oldContainer, stopOld, signal: ctx.signal, log: say }
     await boot.driver.cutover(remote, ctx.config, role, params)
-  } else {
+  } else if (stopOld) {
     if (oldContainer) say(`Stopping ${oldContainer}`)
     await remote.run(stopOld, { allowFailure: true })
   }

@@ -11,12 +11,13 @@ import { makeConfig, staging, web } from './fixture.ts'
 const config = makeConfig()
 const env = { clear: {}, secret: { DB_PASSWORD: new Secret('hunter2') } }
 
-// A host where app-web-999 already exists (a redeploy of the same version) and is the current container.
+// A host where app-web-999 already exists (a redeploy of the same version) and is the current
+// container (of the latest image); app-web-888 still runs too, left by a run that lost this host.
 const CLASH = `
 case "$1 $2" in
-  "container ls") echo 5f3a ;;
+  "container ls") printf 'app-web-999 running\\napp-web-888 running\\napp-web-777 exited\\n' ;;
   "rename "*) ;;
-  "ps --latest") case "$*" in *ancestor=dhh/app:latest*) echo app-web-999_replaced_0123456789abcdef ;; *) echo app-web-888 ;; esac ;;
+  "ps --latest") case "$*" in *ancestor=dhh/app:latest*) echo app-web-999 ;; *) echo app-web-888 ;; esac ;;
 esac`
 
 // A fresh host: nothing there.
@@ -55,14 +56,25 @@ describe('bootPrepare: the one round trip before docker run', () => {
     expect(readFileSync(file, 'utf8')).toBe('DB_PASSWORD=hunter2\n')
     expect(statSync(file).mode & 0o777).toBe(0o600)
     expect(existsSync(join(run.home, '.kamal/cords/app-web-abc/cord'))).toBe(true)
-    // Looked up alongside the current container, not before it.
-    expect(run.calls).toContainEqual(['container', 'ls', '--all', '--filter', 'name=^app-web-999$', '--quiet'])
+    // The role's containers are listed alongside the query for the current one, not before it.
+    expect(run.calls).toContainEqual([
+      'container',
+      'ls',
+      '--all',
+      '--format',
+      '{{.Names}} {{.State}}',
+      '--filter',
+      'label=service=app',
+      '--filter',
+      'label=role=web',
+    ])
     expect(run.calls.some((c) => c[0] === 'rename')).toBe(false)
     expect(parsePrepare(run.stdout)).toEqual({
       home: run.home,
       renamed: undefined,
       current: undefined,
       currentVersion: undefined,
+      running: [],
     })
   })
 
@@ -79,7 +91,21 @@ describe('bootPrepare: the one round trip before docker run', () => {
       renamed: 'app-web-999_replaced_0123456789abcdef',
       current: 'app-web-999_replaced_0123456789abcdef',
       currentVersion: '999_replaced_0123456789abcdef',
+      running: ['app-web-999_replaced_0123456789abcdef', 'app-web-888'],
     })
+    // Everything came from the two lookups: no docker call after the rename.
+    expect(run.calls.at(-1)?.[0]).toBe('rename')
+  })
+
+  test('no running container of the latest image: the newest running one of the listing is current', () => {
+    const listing = `case "$1 $2" in "container ls") printf 'app-web-998 restarting\\napp-web-997 running\\n' ;; esac`
+    const run = runWithFakeDocker(bootPrepare(config, web, { version: '999', renameSuffix: 'ab' }), listing)
+    expect(parsePrepare(run.stdout)).toMatchObject({
+      current: 'app-web-998',
+      currentVersion: '998',
+      running: ['app-web-998', 'app-web-997'],
+    })
+    expect(run.calls.filter((c) => c[0] === 'ps')).toHaveLength(1)
   })
 
   test('a docker that does not answer fails the step instead of reporting "no container"', () => {

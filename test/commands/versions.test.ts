@@ -142,36 +142,17 @@ describe('current container (latest image first, then newest running)', () => {
     ])
   })
 
-  test('stopAllBut stops every running container of the role but the one kept, in one docker stop', () => {
-    const run = runWithFakeDocker(versions.stopAllBut(config, web, 'app-web-v2', { stopWaitTime: 4 }), DOCKER)
-    expect(run.code).toBe(0)
-    expect(run.calls.filter((c) => c[0] === 'stop')).toEqual([['stop', '-t', '4', 'app-web-v3', 'app-web-v1']])
-    const alone = DOCKER.replace("printf 'app-web-v3\\napp-web-v2\\napp-web-v1\\n'", 'echo app-web-v2')
-    const none = runWithFakeDocker(versions.stopAllBut(config, web, 'app-web-v2'), alone)
-    expect([none.code, none.calls.filter((c) => c[0] === 'stop')]).toEqual([0, []])
-  })
-
-  test('stopAllBut with the old container known: it is stopped at once, beside the listing; the others after', () => {
-    const run = runWithFakeDocker(versions.stopAllBut(config, web, 'app-web-v2', { old: 'app-web-v1' }), DOCKER)
-    expect(run.code).toBe(0)
-    const stops = run.calls.filter((c) => c[0] === 'stop')
-    expect(stops.sort()).toEqual([
-      ['stop', 'app-web-v1'],
-      ['stop', 'app-web-v3'],
+  test('stopContainers: one docker stop of what the boot retires, nothing when there is none', () => {
+    expect(argv(versions.stopContainers(config, ['app-web-v3', 'app-web-v1'], { stopWaitTime: 4 })!)).toEqual([
+      'docker',
+      'stop',
+      '-t',
+      '4',
+      'app-web-v3',
+      'app-web-v1',
     ])
-    // Only one other running: the listing found nothing but the old one and the one kept.
-    const two = DOCKER.replace(
-      "printf 'app-web-v3\\napp-web-v2\\napp-web-v1\\n'",
-      "printf 'app-web-v2\\napp-web-v1\\n'",
-    )
-    const usual = runWithFakeDocker(versions.stopAllBut(config, web, 'app-web-v2', { old: 'app-web-v1' }), two)
-    expect([usual.code, usual.calls.filter((c) => c[0] === 'stop')]).toEqual([0, [['stop', 'app-web-v1']]])
-    // A failed stop of the old one is the program's failure.
-    const fails = runWithFakeDocker(
-      versions.stopAllBut(config, web, 'app-web-v2', { old: 'app-web-v1' }),
-      `[ "$1 $2" = "stop app-web-v1" ] && exit 1\n${two}`,
-    )
-    expect(fails.code).toBe(1)
+    expect(argv(versions.stopContainers(config, ['app-web-v1'])!)).toEqual(['docker', 'stop', 'app-web-v1'])
+    expect(versions.stopContainers(config, [])).toBeUndefined()
   })
 
   test('stopCurrent pipes the current id into docker stop', () => {

@@ -54,14 +54,12 @@ describe('cutover argv', () => {
     ])
   })
   test('logs show a program given as stopOld by its file, as they show the cutover itself', () => {
-    const stopAll = app.stopAllBut(config, role(config, 'web'), 'blog-web-v2', { old: 'blog-web-v1' })
-    const shown = render(cutover('p', change, { old: { name: 'blog-web-v1', port: 3000 }, stopOld: stopAll }), {
+    const stopProgram = app.staleContainers(config, role(config, 'web'), { stop: true })
+    const shown = render(cutover('p', change, { old: { name: 'blog-web-v1', port: 3000 }, stopOld: stopProgram }), {
       redact: true,
     })
     expect(shown).toMatch(/^sh caddy-cutover\.sh p blog-web /)
-    expect(shown).toMatch(
-      / 0\.05 sh stop-all-but\.sh blog-web-v2 '' blog-web-v1 --filter label=service=blog --filter label=role=web$/,
-    )
+    expect(shown).toMatch(/ 0\.05 sh stale-containers\.sh /)
     expect(shown).not.toContain('\n')
   })
   test('stopOld must be a simple command', () => {

@@ -22,10 +22,10 @@ healthcheck: { cmd: check }
 `
 
 const prepared = (line: string): boolean => line.includes('sh boot-prepare.sh ')
-// bootPrepare's answer: the role's v1 container is the current one.
+// bootPrepare's answer: the role's v1 container is the current one, and the only one running.
 const current = (line: string) => {
   const role = line.includes(' app-workers ') ? 'workers' : 'web'
-  return { stdout: `home=/root\ncurrent=app-${role}-v1\ncurrent_version=v1\n` }
+  return { stdout: `home=/root\nrunning=app-${role}-v1\ncurrent=app-${role}-v1\ncurrent_version=v1\n` }
 }
 const waits = (line: string): boolean => line.includes('sh health-wait.sh ')
 const runs = (line: string): boolean =>
@@ -51,13 +51,12 @@ const kind = (line: string): string =>
               ? 'wait'
               : removes(line)
                 ? 'rm'
-                : / docker stop |sh stop-all-but\.sh /.test(line)
+                : / docker stop /.test(line)
                   ? 'stop'
                   : line
 
-// The retire step: every running container of the role but the new one is stopped, the old one (v1) at once.
-const retired = (host: string, role: string): string =>
-  `${host}: sh stop-all-but.sh app-${role}-v2 '' app-${role}-v1 --filter label=service=app --filter label=role=${role}`
+// The retire step: every container of the role the prepare found running (here the old one, v1) is stopped.
+const retired = (host: string, role: string): string => `${host}: docker stop app-${role}-v1`
 
 // traefik routes web (1.1.1.1) and api (1.1.1.3): both containers carry a cord.
 const YML_TRAEFIK = `service: app
@@ -184,7 +183,8 @@ describe('bootApp', () => {
     expect(message).toContain('1.1.1.3: first web container is unhealthy, not booting workers')
     expect(log.filter((l) => l.startsWith('1.1.1.3:') && runs(l))).toEqual([])
     for (const host of ['1.1.1.1', '1.1.1.2']) expect(log).toContain(`${host}: docker stop app-web-v2`)
-    expect(log.some((l) => l.includes('stop-all-but.sh app-web-v2'))).toBe(false)
+    // The old containers were never stopped: they keep serving.
+    expect(log.some((l) => l.includes('docker stop app-web-v1'))).toBe(false)
     // The worker's created container is removed, never started; its old container is left alone.
     expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'rm'])
     expect(log).toContain(
@@ -388,7 +388,7 @@ describe('bootApp', () => {
     const { done } = runTree([bootApp()], async (line) => {
       if (prepared(line)) return current(line)
       if (waits(line)) return line.startsWith('1.1.1.1') ? waited('unhealthy', 1) : { stdout: 'healthy\n' }
-      if (line.startsWith('1.1.1.2') && line.includes('stop-all-but.sh app-web-v2')) {
+      if (line.startsWith('1.1.1.2') && line.includes('docker stop app-web-v1')) {
         await new Promise((r) => setTimeout(r, 80))
         slowCleanupDone = true
       }

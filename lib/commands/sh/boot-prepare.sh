@@ -1,7 +1,8 @@
 # Everything a host needs before `docker run` of a new app container, in one round trip (Kamal's
 # Boot#run up to start_new_version, plus `env push`): create the run directory, write the role's env
 # file from stdin (mode 600), optionally tie a cord, rename a container that already has this
-# version's name (redeploy, rollback), then find the role's current container.
+# version's name (redeploy, rollback), then find the role's current container and the running ones
+# the boot will stop once the new one serves.
 #
 # Parameters:
 #   run      the run directory (relative to home or absolute)
@@ -16,6 +17,8 @@
 # Output, one `key=value` line each, in this order:
 #   home=<pwd>                    the ssh user's home, for absolute `--volume` paths
 #   renamed=<name>                only when a same-version container was renamed to this name
+#   running=<container name>      one line per running (or restarting) container of the role, newest
+#                                 first, after the rename
 #   current=<container name>      the current container after the rename (empty: none)
 #   current_version=<version>     its version (empty: none)
 # Exit 1 when any step failed; `current=` is then missing.
@@ -29,21 +32,40 @@ if [ -n "$cord" ]; then
   { mkdir -p "$cord" && touch "$cord/cord"; } || exit 1
 fi
 printf "home=%s\n" "$(pwd)"
-# The same-name lookup runs alongside the current-container lookup (one docker call less to wait
-# for on every boot); only when it finds a container, which is rare, is the current one looked up
-# again after the rename.
-same=${TMPDIR:-/tmp}/slipway-same.$$
-trap 'rm -f "$same"' EXIT
-docker container ls --all --filter "name=^$name\$" --quiet >"$same" &
+# One listing of the role's containers (every state, newest first) runs alongside the query for the
+# newest one of the latest image. It tells whether a container already has this version's name,
+# which one is current when the latest image has none running, and which ones the boot will stop:
+# no docker call to wait for after the listing, here or when the old containers are stopped.
+listing=${TMPDIR:-/tmp}/slipway-role.$$
+trap 'rm -f "$listing"' EXIT
+docker container ls --all --format "{{.Names}} {{.State}}" "$@" >"$listing" &
 lookup=$!
-cur=$(current_container names "$ref" "$@")
+cur=$(latest_container names "$ref" "$@")
 wait "$lookup" || exit 1
-ids=$(cat "$same")
-if [ -n "$ids" ]; then
+same='' running=''
+while read -r cname cstate; do
+  [ "$cname" = "$name" ] && same=1
+  case $cstate in running | restarting) running="$running$cname
+" ;; esac
+done <"$listing"
+if [ -n "$same" ]; then
   docker rename "$name" "$renamed" >/dev/null || exit 1
   printf "renamed=%s\n" "$renamed"
-  cur=$(current_container names "$ref" "$@")
 fi
+# The names as they are now: the container renamed aside answers to its new name.
+as_now() {
+  if [ -n "$same" ] && [ "$1" = "$name" ]; then printf "%s\n" "$renamed"; else printf "%s\n" "$1"; fi
+}
+first=''
+while IFS= read -r cname; do
+  [ -n "$cname" ] || continue
+  cname=$(as_now "$cname")
+  first=${first:-$cname}
+  printf "running=%s\n" "$cname"
+done <<EOF_RUNNING
+$running
+EOF_RUNNING
+if [ -n "$cur" ]; then cur=$(as_now "$cur"); else cur=$first; fi
 printf "current=%s\n" "$cur"
 if [ -n "$cur" ]; then
   printf "current_version=%s\n" "${cur#"$prefix-"}"

@@ -4,6 +4,7 @@ import type { Selection } from './config/selection.ts'
 import type { Executor } from './exec/executor.ts'
 import type { BuildRoute } from './build/route.ts'
 import type { Handover } from './run/handover.ts'
+import { Pending } from './run/pending.ts'
 
 export type { Selection }
 
@@ -81,6 +82,8 @@ export interface SessionState {
   readonly apiVersions: Map<string, string>
   /** What the run does after the tree, holding the terminal (`exec -i`, `logs -f`): see lib/run/handover.ts. */
   handover?: Handover | undefined
+  /** Work a step left running for a later one to see through (a boot's stop of old containers): lib/run/pending.ts. */
+  readonly pending: Pending
 }
 
 /** The run's report buffers, printed by main() when the tree ends. */
@@ -99,7 +102,12 @@ export interface RunReport {
 /** A run's fresh session state and empty report. */
 export function newRunState(): { readonly found: SessionState; readonly report: RunReport } {
   const report: RunReport = { lines: [], warnings: [], live: new Set() }
-  const found: SessionState = { holdingLock: false, loggedIn: new Set(), apiVersions: new Map() }
+  const found: SessionState = {
+    holdingLock: false,
+    loggedIn: new Set(),
+    apiVersions: new Map(),
+    pending: new Pending(),
+  }
   return { found, report }
 }
 

@@ -259,7 +259,15 @@ async function runTree(steps: DeployTask[], { ctx, dryRun }: Session, io: RunIo,
   const [{ Listr }, { listrOutput }] = await Promise.all([import('listr2'), import('./run/terminal.ts')])
   const output = listrOutput({ ...ctx.flags, renderer: opts.renderer, env: io.env, secrets: io.secrets })
   try {
-    await new Listr(steps, { ctx, ...output, registerSignalListeners: false, exitOnError: true }).run()
+    await new Listr(steps, { ctx, ...output, registerSignalListeners: false, exitOnError: true })
+      .run()
+      .catch(async (error: unknown) => {
+        // The failure at hand is the one reported; what still runs on the hosts ends first.
+        await ctx.found.pending.settle().catch(() => undefined)
+        throw error
+      })
+    // Work a step left running for a later one (a boot's stop of old containers) ends with the run.
+    await ctx.found.pending.settle()
   } finally {
     for (const line of dryRun ?? []) io.write(line)
   }

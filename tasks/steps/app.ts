@@ -40,12 +40,32 @@ export const tagLatest = (): DeployTask =>
   onHosts(
     'Tag latest',
     (ctx) => ctx.selection.hosts,
-    async (ctx, host) => {
-      const line = `Tagging ${absoluteImage(ctx.config, ctx.version)} as the latest image`
-      await ctx.remote(host).run(audited(ctx, line, app.tagLatest(ctx.config, ctx.version)))
-      ctx.report.live.add(host)
-    },
+    async (ctx, host) =>
+      await moveLatest(ctx, host, audited(ctx, tagLine(ctx), app.tagLatest(ctx.config, ctx.version))),
   )
+
+const tagLine = (ctx: DeployContext): string => `Tagging ${absoluteImage(ctx.config, ctx.version)} as the latest image`
+
+/**
+ * Runs `command` (the tag, maybe with the prune) on `host` while the boot's stops of old containers
+ * there finish (ctx.found.pending): neither waits for the other, and both have ended when this
+ * returns, the first failure thrown. The host counts as live once its tag moved, even if its prune failed.
+ */
+async function moveLatest(ctx: DeployContext, host: string, command: Command): Promise<void> {
+  const tagging = ctx
+    .remote(host)
+    .run(command)
+    .then(
+      () => void ctx.report.live.add(host),
+      (error: unknown) => {
+        if (error instanceof CommandError && error.stdout.split('\n').includes(prune.TAGGED)) ctx.report.live.add(host)
+        throw error
+      },
+    )
+  const [tagged, stopped] = await Promise.allSettled([tagging, ctx.found.pending.settle(host)])
+  if (tagged.status === 'rejected') throw tagged.reason
+  if (stopped.status === 'rejected') throw stopped.reason
+}
 
 /**
  * Keeps `retain_containers` stopped containers per role and the images they use; removes the rest.
@@ -81,19 +101,7 @@ export const tagAndPrune = (): DeployTask =>
     'Tag latest and prune',
     (ctx) => ctx.selection.hosts,
     async (ctx, host) => {
-      const line = `Tagging ${absoluteImage(ctx.config, ctx.version)} as the latest image`
-      if (ctx.signal.aborted) {
-        await ctx.remote(host).run(audited(ctx, line, app.tagLatest(ctx.config, ctx.version)))
-        ctx.report.live.add(host)
-        return
-      }
-      const command = audited(ctx, line, prunedAll(ctx, { tag: ctx.version }))
-      try {
-        await ctx.remote(host).run(command)
-        ctx.report.live.add(host)
-      } catch (error) {
-        if (error instanceof CommandError && error.stdout.split('\n').includes(prune.TAGGED)) ctx.report.live.add(host)
-        throw error
-      }
+      const tag = ctx.signal.aborted ? app.tagLatest(ctx.config, ctx.version) : prunedAll(ctx, { tag: ctx.version })
+      await moveLatest(ctx, host, audited(ctx, tagLine(ctx), tag))
     },
   )

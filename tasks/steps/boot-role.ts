@@ -76,9 +76,20 @@ export async function bootRole(ctx: DeployContext, task: Task, params: BootParam
     if (boot.gatekeeper && boot.barrier.open())
       boot.say(`First ${boot.role.name} container is healthy on ${boot.host}, booting any other roles`)
     renamedAside = undefined
-    await retireOld(boot, found)
+    const retiring = retireOld(boot, found)
+    // A proxied role's cutover is the boot's end. Other roles' old containers stop while the deploy
+    // goes on: the tag step waits for its host's stops, the lock's release and the run for all.
+    if (boot.role.proxy) await retiring
+    else
+      ctx.found.pending.add(
+        boot.host,
+        retiring.catch((error: unknown) => {
+          rethrowLost(error, boot)
+          throw error
+        }),
+      )
   } catch (error) {
-    if (error instanceof HostLostError) throw error.during(boot.host, boot.step)
+    rethrowLost(error, boot)
     // The one renamed aside gets its name back: the next deploy finds it as the current container.
     if (renamedAside) await restoreName(boot, renamedAside)
     throw error
@@ -88,6 +99,11 @@ export async function bootRole(ctx: DeployContext, task: Task, params: BootParam
     if (verdict?.undecided()) boot.say(`No ${boot.role.name} container can become healthy, not booting any other roles`)
   }
   boot.say(`${boot.name} is serving`)
+}
+
+/** A lost host's error says what the boot was doing there. */
+function rethrowLost(error: unknown, boot: RoleBoot): void {
+  if (error instanceof HostLostError) throw error.during(boot.host, boot.step)
 }
 
 function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot {

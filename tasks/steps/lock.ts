@@ -87,7 +87,15 @@ export const withLock = (steps: readonly DeployTask[], message?: string): Deploy
           enabled: holding,
           task: (_, locked) => onFailure(() => locked.newListr([...steps], { exitOnError: true }), first),
         },
-        { title: 'Release', enabled: holding, task: releaseLock },
+        {
+          title: 'Release',
+          enabled: holding,
+          // Not while a step's work still runs on the hosts (a boot's stop of old containers).
+          task: async (c) => {
+            await c.found.pending.settle().catch(first)
+            await releaseLock(c)
+          },
+        },
       ],
       { exitOnError: false },
     )

@@ -1,8 +1,9 @@
 import { Listr } from 'listr2'
 import { describe, expect, test } from 'vitest'
+import { tagAndPrune } from '../../tasks/steps/app.ts'
 import { bootApp } from '../../tasks/steps/boot.ts'
 import { withLock } from '../../tasks/steps/lock.ts'
-import { HostsError, LockError } from '../../lib/errors.ts'
+import { HostLostError, HostsError, LockError } from '../../lib/errors.ts'
 import { makeConfig } from '../support/config.ts'
 import { recordingContext, type Reply } from '../support/context.ts'
 import type { DeployTask } from '../../lib/context.ts'
@@ -383,19 +384,60 @@ describe('bootApp', () => {
     expect(log.some((l) => l.startsWith('1.1.1.2') && l.includes('docker rename'))).toBe(false)
   })
 
-  test('every host finishes its cleanup before the error is reported', async () => {
-    let slowCleanupDone = false
-    const { done } = runTree([bootApp()], async (line) => {
+  test('every host finishes its cleanup before the error is reported, and its stop of the old container before the lock is released', async () => {
+    let slowStopDone = false
+    let stoppedBeforeRelease = false
+    const { done } = runTree([withLock([bootApp()])], async (line) => {
       if (prepared(line)) return current(line)
       if (waits(line)) return line.startsWith('1.1.1.1') ? waited('unhealthy', 1) : { stdout: 'healthy\n' }
       if (line.startsWith('1.1.1.2') && line.includes('docker stop app-web-v1')) {
         await new Promise((r) => setTimeout(r, 80))
-        slowCleanupDone = true
+        slowStopDone = true
       }
+      if (line.includes('rm -r .kamal/locks/app')) stoppedBeforeRelease = slowStopDone
       return undefined
     })
     await expect(done).rejects.toThrow('1.1.1.1: app-web-v2 did not become healthy')
-    expect(slowCleanupDone).toBe(true)
+    expect(slowStopDone).toBe(true)
+    expect(stoppedBeforeRelease).toBe(true)
+  })
+})
+
+describe('bootApp then tagAndPrune: the stops of old containers overlap the tag and the prune', () => {
+  test("the tag and prune start while the last stop runs; each host's tag step ends only after its stops", async () => {
+    const events: string[] = []
+    const { done } = runTree([bootApp(), tagAndPrune()], async (line) => {
+      const host = line.split(':')[0]!
+      if (prepared(line)) return current(line)
+      if (waits(line)) return { stdout: 'healthy\n' }
+      if (line.includes(' docker stop app-workers-v1')) {
+        events.push(`stop ${host} begins`)
+        await new Promise((r) => setTimeout(r, 80))
+        events.push(`stop ${host} ends`)
+      }
+      if (line.includes('sh prune-all.sh')) {
+        events.push(`prune ${host}`)
+        return { stdout: 'tagged\n' }
+      }
+      return undefined
+    })
+    await done
+    expect(events.indexOf('prune 1.1.1.3')).toBeGreaterThan(events.indexOf('stop 1.1.1.3 begins'))
+    expect(events.indexOf('prune 1.1.1.3')).toBeLessThan(events.indexOf('stop 1.1.1.3 ends'))
+    // The tree ended after the stop: tagAndPrune on that host waited for it.
+    expect(events.at(-1)).toBe('stop 1.1.1.3 ends')
+  })
+
+  test("a host lost during its stop fails that host's tag step, naming what the boot was doing", async () => {
+    const { done } = runTree([bootApp(), tagAndPrune()], async (line) => {
+      if (prepared(line)) return current(line)
+      if (waits(line)) return { stdout: 'healthy\n' }
+      if (line.includes(' docker stop app-workers-v1'))
+        throw new HostLostError('1.1.1.3', 'connection reset', 'running a command')
+      if (line.includes('sh prune-all.sh')) return { stdout: 'tagged\n' }
+      return undefined
+    })
+    await expect(done).rejects.toThrow(/1\.1\.1\.3.*switching workers to app-workers-v2/s)
   })
 })
 

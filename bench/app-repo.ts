@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { $ } from 'zx'
+import { cloneDirOf } from '../lib/build/clone.ts'
 
 /** This checkout: the demo app and the root .dockerignore are copied from here. */
 const REPO_ROOT = resolve(import.meta.dirname, '..')
@@ -153,6 +154,11 @@ export async function benchRepo(
       await git`git commit -q -m ${run}`
       return (await git`git rev-parse HEAD`).stdout.trim()
     },
-    remove: () => rmSync(dir, { recursive: true, force: true }),
+    // The deploys' clean clone and build record (`<tmp>/slipway-clones/<service>-<digest>*`) go too.
+    remove: () => {
+      const clone = cloneDirOf(app.service, dir)
+      for (const path of [dir, clone, `${clone}.default.last-build.json`])
+        rmSync(path, { recursive: true, force: true })
+    },
   }
 }

@@ -22,7 +22,17 @@ export interface FloorSample {
   readonly workerStage: number
   /** `docker stop` of a running worker + `docker tag` on the workers' server, `docker tag` on the others, at once: the slowest. */
   readonly retire: number
+  /**
+   * `retire` with the prune a deploy does once `retain_containers` is reached (Kamal's deploy prunes
+   * every time): on every server at once, besides the tag (and the stop), `docker rm` of one stopped
+   * container and `docker rmi` of one unused image with a layer of its own: the slowest.
+   */
+  readonly retirePrune: number
 }
+
+/** The floor of a whole deploy: every phase's, with the retire phase with its prune (`prune`) or without. */
+export const floorTotal = (f: FloorSample, { prune }: { prune: boolean }): number =>
+  f.buildPush + f.pull + f.webStage + f.workerStage + (prune ? f.retirePrune : f.retire)
 
 /** What the floor needs: the app repo, its image, and executors on the web servers and the workers' server. */
 export interface FloorTarget {
@@ -49,6 +59,17 @@ const RETIRE = `docker stop "$1" >/dev/null && docker tag "$2" "$2-floor-latest"
 const TAG = `docker tag "$1" "$1-floor-latest"`
 const PULL = `docker pull -q "$1" >/dev/null`
 const CLEAN = `docker rm --force "$1" >/dev/null 2>&1; docker rmi "$2-floor-latest" >/dev/null 2>&1; true`
+// What a prune finds once retain_containers is reached, made untimed: a stopped container ($1-old)
+// and an image no container uses with a layer of its own ($2-old, committed from a container).
+const PRUNABLE = `docker create --name "$1-old" "$2" true >/dev/null &&
+docker run --name "$1-mk" "$2" sh -c 'date > /floor-layer' >/dev/null &&
+docker commit "$1-mk" "$2-old" >/dev/null && docker rm "$1-mk" >/dev/null`
+// The retire phase with its prune, done bare and overlapped as a deploy may: the stop (given a
+// container, $3) beside the tag, then the removals of what PRUNABLE made.
+const RETIRE_PRUNE = `[ -z "$3" ] || { docker stop "$3" >/dev/null & }
+docker tag "$2" "$2-floor-latest" && docker rm "$1-old" >/dev/null && docker rmi "$2-old" >/dev/null || exit 1
+wait`
+const CLEAN_PRUNABLE = `docker rm --force "$1-old" "$1-mk" >/dev/null 2>&1; docker rmi "$2-old" >/dev/null 2>&1; true`
 
 /** Wall time of one command on `executor`, its round trip included. */
 async function timed(executor: Executor, text: string, ...args: string[]): Promise<number> {
@@ -75,7 +96,7 @@ export async function measureFloor(target: FloorTarget, tag: string): Promise<Fl
   await local`${docker} build --quiet -f demo/Dockerfile -t ${image} .`
   await local`${docker} push --quiet ${image}`
   const buildPush = performance.now() - started
-  const clean = () => Promise.all(all.map((s) => s.run(script(CLEAN, name, image))))
+  const clean = () => Promise.all(all.map((s) => s.run(script(`${CLEAN}\n${CLEAN_PRUNABLE}`, name, image))))
   try {
     const pull = Math.max(...(await Promise.all(all.map((s) => timed(s, PULL, image)))))
     const webStage = Math.min(...(await Promise.all(webs.map((s) => timed(s, STAGE, name, image, target.webCheck)))))
@@ -85,7 +106,18 @@ export async function measureFloor(target: FloorTarget, tag: string): Promise<Fl
     const retire = Math.max(
       ...(await Promise.all([timed(worker, RETIRE, name, image), ...webs.map((s) => timed(s, TAG, image))])),
     )
-    return { buildPush, pull, webStage, workerStage, retire }
+    // The same again with the prune: a running worker to stop, the tag moved back, something to prune.
+    await worker.run(script(`docker rm "$1" >/dev/null && ${START}`, name, image, ...workerCmd))
+    await Promise.all(
+      all.map((s) => s.run(script(`docker rmi "$2-floor-latest" >/dev/null; ${PRUNABLE}`, name, image))),
+    )
+    const retirePrune = Math.max(
+      ...(await Promise.all([
+        timed(worker, RETIRE_PRUNE, name, image, name),
+        ...webs.map((s) => timed(s, RETIRE_PRUNE, name, image, '')),
+      ])),
+    )
+    return { buildPush, pull, webStage, workerStage, retire, retirePrune }
   } finally {
     await clean()
     await worker.run(script(CLEAN, `${name}-w`, image))

@@ -2,7 +2,7 @@ import { loadavg } from 'node:os'
 import { $ } from 'zx'
 import { loadConfig } from '../lib/config/load.ts'
 import { sshPool } from '../lib/exec/ssh.ts'
-import { measureFloor } from './floor.ts'
+import { floorTotal, measureFloor } from './floor.ts'
 import { KAMAL_DEPLOY_SECONDS, kamalReport, type KamalRun } from './kamal-report.ts'
 import { trace } from './report.ts'
 import { runningEverywhere, deployOnce } from './run.ts'
@@ -58,7 +58,7 @@ export async function kamalScenario(target: KamalScenario, runs: number, log: (l
       const sample = await deployOnce(deployTarget, await target.commit(`run ${i}`))
       const stages = stagesOf(sample, servers.slice(0, 2), worker)
       log(
-        `kamal shape: run ${i}/${runs} ${(sample.totalMs / 1000).toFixed(2)} s (floor ${((floor.buildPush + floor.pull + floor.webStage + floor.workerStage + floor.retire) / 1000).toFixed(2)} s), load average ${sample.load?.toFixed(1)}`,
+        `kamal shape: run ${i}/${runs} ${(sample.totalMs / 1000).toFixed(2)} s (floor ${(floorTotal(floor, { prune: true }) / 1000).toFixed(2)} s), load average ${sample.load?.toFixed(1)}`,
       )
       results.push({ sample, stages, floor, floorLoad })
     }

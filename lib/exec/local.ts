@@ -18,7 +18,7 @@ export function localExecutor({ cwd, env: baseEnv = {} }: LocalOptions): Executo
 
   async function run(command: Command, options: RunOptions = {}): Promise<Result> {
     const { allowFailure = false, stdin, onOutput, signal } = options
-    const shown = render(command, { redact: true })
+    const shown = render(command, { redact: true, brief: true })
     if (signal?.aborted) throw new CancelledError(`cancelled \`${shown}\` on ${host}`)
     const secrets = secretsOf(command)
     const dir = resolve(cwd, options.cwd ?? '.')

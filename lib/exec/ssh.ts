@@ -186,7 +186,7 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
     async function run(command: Command, options: RunOptions = {}): Promise<Result> {
       const { allowFailure = false, stdin, onOutput, signal } = options
       const secrets = secretsOf(command)
-      const shown = render(command, { redact: true })
+      const shown = render(command, { redact: true, brief: true })
       const script = render(command, { redact: false })
       const lines = scrubbedLines(onOutput, secrets)
       let result: Result | undefined
@@ -227,7 +227,7 @@ export function sshPool(config: SshPoolConfig, opts: SshPoolOptions = {}): SshPo
       return result
     }
     async function attach(command: Command, terminal: TerminalIo, { signal }: { signal?: AbortSignal } = {}) {
-      const shown = render(command, { redact: true })
+      const shown = render(command, { redact: true, brief: true })
       const client = await abortable(clientFor(conn), signal, () => `cancelled \`${shown}\` on ${where}`)
       const release = await conn.channels.acquire(signal)
       try {

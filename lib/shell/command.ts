@@ -95,25 +95,34 @@ function shown(args: readonly Arg[]): readonly Arg[] {
   return out
 }
 
-/** Shell text for execution (`redact: false`) or for logs, errors and dry runs (`redact: true`). */
-export function render(command: Command, { redact }: { redact: boolean }): string {
+/** How a `brief` rendering cuts a long word: one longer than `over` characters keeps its first `keep`. */
+const BRIEF = { over: 100, keep: 60 } as const
+
+/**
+ * Shell text for execution (`redact: false`) or for logs, errors and dry runs (`redact: true`).
+ * `brief` (with `redact`) is for error messages: a word longer than 100 characters, such as a
+ * caddy route or a whole config as JSON, is cut to its first 60 and `…`; the run log keeps it whole.
+ */
+export function render(command: Command, options: { redact: boolean; brief?: boolean }): string {
+  const { redact, brief = false } = options
+  const cut = (word: string): string => (brief && word.length > BRIEF.over ? `${word.slice(0, BRIEF.keep)}…` : word)
   const words = (args: readonly Arg[]): string =>
-    args.map((a) => quote(a instanceof Secret ? (redact ? String(a) : a.value) : a)).join(' ')
+    args.map((a) => cut(quote(a instanceof Secret ? (redact ? String(a) : a.value) : a))).join(' ')
   // A program's own text was named when its builder loaded it, so one rule shows it and any nested in its argv.
   if (command.kind === 'exec') return words(redact ? shown(command.argv) : command.argv)
   if (command.kind === 'template')
     return command.text.reduce((text, next, i) => text + words(command.values[i - 1]!) + next)
-  return command.commands.map((c) => group(c, redact)).join(OPERATORS[command.kind])
+  return command.commands.map((c) => group(c, options)).join(OPERATORS[command.kind])
 }
 
 // `a || b && c` means `(a || b) && c` in sh, so nested lists get braces; a template may end in `&` or
 // a comment, so its closing brace goes on a line of its own.
-const group = (c: Command, redact: boolean): string =>
+const group = (c: Command, options: { redact: boolean; brief?: boolean }): string =>
   c.kind === 'exec' || c.kind === 'pipe'
-    ? render(c, { redact })
+    ? render(c, options)
     : c.kind === 'template'
-      ? `{ ${render(c, { redact })}\n}`
-      : `{ ${render(c, { redact })}; }`
+      ? `{ ${render(c, options)}\n}`
+      : `{ ${render(c, options)}; }`
 
 /** The argv of a simple command, secrets redacted: what tests compare against. */
 export function argv(command: Command): string[] {

@@ -214,9 +214,9 @@ async function prepareStartAndWait(boot: RoleBoot, onRenamed: (renamed: string) 
     return before(app.parsePrepare(stdout.split(`\n${STARTED}\n`)[0]!), name)
   } catch (error) {
     if (error instanceof CommandError && !answered)
-      throw new CommandError(remote.host, render(prepare, { redact: true }), error.exitCode, error.stderr)
+      throw new CommandError(remote.host, render(prepare, { redact: true, brief: true }), error.exitCode, error.stderr)
     if (error instanceof CommandError && !started)
-      throw new CommandError(remote.host, render(start, { redact: true }), error.exitCode, error.stderr)
+      throw new CommandError(remote.host, render(start, { redact: true, brief: true }), error.exitCode, error.stderr)
     // A host lost before the prepare answered: `name` may still be the old same-version container.
     if (!answered) throw error
     return failedWait(boot, error)
@@ -249,7 +249,7 @@ async function prepare(
   } catch (error) {
     // `current=` is the prepare's last answer: with it, the prepare ran through and the create failed.
     if (create && error instanceof CommandError && /^current=/m.test(error.stdout)) {
-      throw new CommandError(remote.host, render(create, { redact: true }), error.exitCode, error.stderr)
+      throw new CommandError(remote.host, render(create, { redact: true, brief: true }), error.exitCode, error.stderr)
     }
     throw error
   }
@@ -305,7 +305,7 @@ async function startAndWait(boot: RoleBoot, { home, created }: { home: string; c
   } catch (error) {
     if (error instanceof CommandError && !error.stdout.split('\n').includes(STARTED)) {
       if (created) await removeCreated(boot)
-      throw new CommandError(remote.host, render(start, { redact: true }), error.exitCode, error.stderr)
+      throw new CommandError(remote.host, render(start, { redact: true, brief: true }), error.exitCode, error.stderr)
     }
     await failedWait(boot, error)
   }

@@ -76,6 +76,21 @@ describe('operators', () => {
   })
 })
 
+describe('render: brief, for error messages', () => {
+  test('cuts words over 100 characters to their first 60 and …, in lists too; short words and execution stay whole', () => {
+    const route = JSON.stringify({
+      '@id': 'app-web',
+      match: [{ host: ['app.test'] }],
+      handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: 'app-web-0123456789abcdef:80' }] }],
+    })
+    const command = and(cmd('sh', 'x.sh', route, 'app-web-v2'), cmd('docker', 'stop', 'app-web-v1'))
+    const brief = render(command, { redact: true, brief: true })
+    expect(brief).toBe(`sh x.sh ${quote(route).slice(0, 60)}… app-web-v2 && docker stop app-web-v1`)
+    expect(render(command, { redact: true })).toContain(quote(route))
+    expect(render(command, { redact: false, brief: false })).toContain(quote(route))
+  })
+})
+
 describe('Secret', () => {
   const secret = new Secret('hunter2 $HOME')
   const login = pipe(cmd('echo', secret), cmd('docker', 'login', '-u', 'me', '-p', secret))

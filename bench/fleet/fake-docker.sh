@@ -113,7 +113,7 @@ list_containers() {
       names) echo "$name" ;;
       name_state) echo "$name $state" ;;
       prune) echo "${id%"${id#????????????}"} $service $destination" ;;
-      prune_all) echo "${id%"${id#????????????}"}|$state|$service|$destination|$image" ;;
+      prune_all) echo "${id%"${id#????????????}"}|$state|$service|$destination|$image|$name" ;;
       image) printf '%s\\|' "$image" ;;
       *) unsupported "$ALL" ;;
     esac
@@ -133,7 +133,7 @@ ps_args() {
           '{{.Names}}') format=names ;;
           '{{.Names}} {{.State}}') format=name_state ;;
           '{{.ID}} {{.Label "service"}} {{.Label "destination"}}') format=prune ;;
-          '{{.ID}}|{{.State}}|{{.Label "service"}}|{{.Label "destination"}}|{{.Image}}') format=prune_all ;;
+          '{{.ID}}|{{.State}}|{{.Label "service"}}|{{.Label "destination"}}|{{.Image}}|{{.Names}}') format=prune_all ;;
           '{{.Image}}\|') format=image ;;
           *) unsupported "$ALL" ;;
         esac

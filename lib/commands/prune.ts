@@ -30,20 +30,29 @@ export const images = (config: Config): Command =>
 /**
  * `prune all` in one program (sh/prune-all.sh): stopped containers first (so their images become
  * unused), then images; with `tag`, `docker tag <that version> <latest>` first, and nothing is
- * removed unless it succeeded (the program prints {@link TAGGED} then).
+ * removed unless it succeeded (the program prints {@link TAGGED} then). `stopping` names containers
+ * a `docker stop` is stopping beside it: they count as the stopped containers they are about to be,
+ * so the same ones are kept as after the stop, and are left for the next prune.
  */
 export const all = (
   config: Config,
-  { retain = config.retainContainers, tag }: { retain?: number; tag?: string } = {},
+  {
+    retain = config.retainContainers,
+    tag,
+    stopping = [],
+  }: { retain?: number; tag?: string; stopping?: readonly string[] } = {},
 ): Command =>
-  ALL({
-    service: config.service,
-    destination: config.destination,
-    keep: retain,
-    latest: latestImage(config),
-    repository: config.repository,
-    image: tag === undefined ? undefined : absoluteImage(config, tag),
-  })
+  ALL(
+    {
+      service: config.service,
+      destination: config.destination,
+      keep: retain,
+      latest: latestImage(config),
+      repository: config.repository,
+      image: tag === undefined ? undefined : absoluteImage(config, tag),
+    },
+    stopping,
+  )
 
 /** What {@link all} prints once the latest tag moved. */
 export const TAGGED = 'tagged'

@@ -7,18 +7,31 @@
  */
 export class Pending {
   readonly #byHost = new Map<string, Promise<unknown>[]>()
+  readonly #stopping = new Map<string, string[]>()
 
-  /** Adds work on `host`. A failure waits for whoever settles it (it is never an unhandled rejection). */
-  add(host: string, work: Promise<unknown>): void {
+  /**
+   * Adds work on `host`, and the containers it stops (a prune beside it counts them as stopped). A
+   * failure waits for whoever settles it (it is never an unhandled rejection).
+   */
+  add(host: string, work: Promise<unknown>, stopping: readonly string[] = []): void {
     work.catch(() => undefined)
     this.#byHost.set(host, [...(this.#byHost.get(host) ?? []), work])
+    this.#stopping.set(host, [...(this.#stopping.get(host) ?? []), ...stopping])
+  }
+
+  /** The containers `host`'s unsettled work stops. */
+  stopping(host: string): readonly string[] {
+    return this.#stopping.get(host) ?? []
   }
 
   /** Waits for `host`'s work (every host's without one), then throws the first failure, if any; settled work is forgotten. */
   async settle(host?: string): Promise<void> {
     const hosts = host === undefined ? [...this.#byHost.keys()] : [host]
     const work = hosts.flatMap((h) => this.#byHost.get(h) ?? [])
-    for (const h of hosts) this.#byHost.delete(h)
+    for (const h of hosts) {
+      this.#byHost.delete(h)
+      this.#stopping.delete(h)
+    }
     const failed = (await Promise.allSettled(work)).find((r) => r.status === 'rejected')
     if (failed) throw failed.reason
   }

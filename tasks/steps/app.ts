@@ -85,8 +85,10 @@ export const pruneOld = (): DeployTask =>
  * Kamal's `prune all` with its two audit lines, in one round trip: containers beyond `retain`, then
  * unused images; with `tag`, that version is tagged latest first (prune.all).
  */
-export const prunedAll = (ctx: DeployContext, options: { retain?: number; tag?: string } = {}): Command =>
-  audited(ctx, 'Pruned containers', audited(ctx, 'Pruned images', prune.all(ctx.config, options)))
+export const prunedAll = (
+  ctx: DeployContext,
+  options: { retain?: number; tag?: string; stopping?: readonly string[] } = {},
+): Command => audited(ctx, 'Pruned containers', audited(ctx, 'Pruned images', prune.all(ctx.config, options)))
 
 /**
  * `tagLatest()` then `pruneOld()` on each host in ONE round trip, so the lock the deploy holds
@@ -101,7 +103,11 @@ export const tagAndPrune = (): DeployTask =>
     'Tag latest and prune',
     (ctx) => ctx.selection.hosts,
     async (ctx, host) => {
-      const tag = ctx.signal.aborted ? app.tagLatest(ctx.config, ctx.version) : prunedAll(ctx, { tag: ctx.version })
+      // The old containers still being stopped on this host count as the stopped ones they will be.
+      const stopping = ctx.found.pending.stopping(host)
+      const tag = ctx.signal.aborted
+        ? app.tagLatest(ctx.config, ctx.version)
+        : prunedAll(ctx, { tag: ctx.version, stopping })
       await moveLatest(ctx, host, audited(ctx, tagLine(ctx), tag))
     },
   )

@@ -76,9 +76,11 @@ export async function bootRole(ctx: DeployContext, task: Task, params: BootParam
     if (boot.gatekeeper && boot.barrier.open())
       boot.say(`First ${boot.role.name} container is healthy on ${boot.host}, booting any other roles`)
     renamedAside = undefined
-    const retiring = retireOld(boot, found)
+    const stopping = found.running.filter((name) => name !== boot.name)
+    const retiring = retireOld(boot, found.oldContainer, stopping)
     // A proxied role's cutover is the boot's end. Other roles' old containers stop while the deploy
-    // goes on: the tag step waits for its host's stops, the lock's release and the run for all.
+    // goes on: the tag step waits for its host's stops (its prune counts them as stopped), the
+    // lock's release and the run for all.
     if (boot.role.proxy) await retiring
     else
       ctx.found.pending.add(
@@ -87,6 +89,7 @@ export async function bootRole(ctx: DeployContext, task: Task, params: BootParam
           rethrowLost(error, boot)
           throw error
         }),
+        stopping,
       )
   } catch (error) {
     rethrowLost(error, boot)
@@ -360,14 +363,12 @@ async function failedWait(boot: RoleBoot, error: unknown): Promise<never> {
  * A proxied role's switch, drain and stop are one driver call; any other role just stops. The stop
  * takes every container of the role that was running before the boot (the prepare listed them):
  * the old one, and any a run that lost this host left running unrouted, so nothing but the new
- * version keeps running. Nothing to stop, no round trip.
+ * version keeps running (`stopping`: what the prepare found running, but the new one). Nothing to
+ * stop, no round trip.
  */
-async function retireOld(boot: RoleBoot, { oldContainer, running }: Before): Promise<void> {
+async function retireOld(boot: RoleBoot, oldContainer: string | undefined, stopping: readonly string[]): Promise<void> {
   const { ctx, host, role, remote, say } = boot
-  const stopOld = app.stopContainers(
-    ctx.config,
-    running.filter((name) => name !== boot.name),
-  )
+  const stopOld = app.stopContainers(ctx.config, stopping)
   boot.step = `switching ${role.name} to ${boot.name}`
   if (role.proxy) {
     const { name: newContainer, instance } = boot

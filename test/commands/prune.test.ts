@@ -108,16 +108,16 @@ describe('prune images', () => {
 })
 
 describe('prune all (and the tag before it)', () => {
-  // Every container, newest first, as "<id>|<state>|<service>|<destination>|<image>": v6 runs, v5…v2
-  // are stopped, h1 is a healthcheck leftover, o1 another service's; the images of the service.
+  // Every container, newest first, as "<id>|<state>|<service>|<destination>|<image>|<name>": v6 runs,
+  // v5…v2 are stopped, h1 is a healthcheck leftover, o1 another service's; the images of the service.
   const CONTAINERS = [
-    'c6|running|app||dhh/app:v6',
-    'c5|exited|app||dhh/app:v5',
-    'h1|exited|healthcheck-app||dhh/app:v5',
-    'o1|exited|other||other:v1',
-    'c4|exited|app||dhh/app:v4',
-    'c3|exited|app||dhh/app:v3',
-    'c2|created|app||dhh/app:v2',
+    'c6|running|app||dhh/app:v6|app-web-v6',
+    'c5|exited|app||dhh/app:v5|app-web-v5',
+    'h1|exited|healthcheck-app||dhh/app:v5|healthcheck-app',
+    'o1|exited|other||other:v1|other',
+    'c4|exited|app||dhh/app:v4|app-web-v4',
+    'c3|exited|app||dhh/app:v3|app-web-v3',
+    'c2|created|app||dhh/app:v2|app-web-v2',
   ].join('\\n')
   const IMAGES =
     'i6 dhh/app:v6\\ni5 dhh/app:v5\\ni4 dhh/app:v4\\ni3 dhh/app:v3\\ni2 dhh/app:v2\\ni1 dhh/app:v1\\ni5 dhh/app:latest\\n'
@@ -147,7 +147,7 @@ describe('prune all (and the tag before it)', () => {
     const [first, second, third, ...rest] = calls(run)
     expect([first, second, third].sort()).toEqual([
       'image ls --filter label=service=app --format {{.ID}} {{.Repository}}:{{.Tag}}',
-      'ps -a --format {{.ID}}|{{.State}}|{{.Label "service"}}|{{.Label "destination"}}|{{.Image}}',
+      'ps -a --format {{.ID}}|{{.State}}|{{.Label "service"}}|{{.Label "destination"}}|{{.Image}}|{{.Names}}',
       'tag dhh/app:v6 dhh/app:latest',
     ])
     // c5 and c4 stay (retain 2, newest first); h1 goes whatever retain says; o1 is not the service's.
@@ -155,11 +155,29 @@ describe('prune all (and the tag before it)', () => {
     expect(rest).toEqual(['rm h1 c3 c2', 'rmi dhh/app:v3 dhh/app:v2 dhh/app:v1'])
   })
 
+  test('a container still being stopped counts as the newest stopped one, as after its stop, and stays for the next prune', () => {
+    // c6 is the boot's old container, its docker stop still running beside this prune.
+    const stopping = runWithFakeDocker(prune.all(config, { retain: 2, tag: 'v7', stopping: ['app-web-v6'] }), daemon())
+    expect(calls(stopping).filter((c) => /^(rm|rmi) /.test(c))).toEqual([
+      'rm h1 c4 c3 c2',
+      'rmi dhh/app:v4 dhh/app:v3 dhh/app:v2 dhh/app:v1',
+    ])
+    // Run after the stop (c6 exited), the prune keeps the same two: c6 and c5.
+    const after = runWithFakeDocker(
+      prune.all(config, { retain: 2, tag: 'v7' }),
+      daemon().replace('c6|running|', 'c6|exited|'),
+    )
+    expect(calls(after).filter((c) => c.startsWith('rm '))).toEqual(['rm h1 c4 c3 c2'])
+    // Beyond retain, a container being stopped is counted but not removed (it may still be running).
+    const beyond = runWithFakeDocker(prune.all(config, { retain: 0, stopping: ['app-web-v6'] }), daemon())
+    expect(calls(beyond).filter((c) => c.startsWith('rm '))).toEqual(['rm c5 h1 c4 c3 c2'])
+  })
+
   test('nothing to remove: the tag and the two listings, no more', () => {
     const run = runWithFakeDocker(
       prune.all(config, { tag: 'v2' }),
       `case "$1 $2" in
-        "ps -a") printf 'c2|running|app||dhh/app:v2\\nc1|exited|app||dhh/app:v1\\n' ;;
+        "ps -a") printf 'c2|running|app||dhh/app:v2|app-web-v2\\nc1|exited|app||dhh/app:v1|app-web-v1\\n' ;;
         "image ls") printf 'i2 dhh/app:v2\\ni1 dhh/app:v1\\ni2 dhh/app:latest\\n' ;;
       esac`,
     )
@@ -197,9 +215,9 @@ describe('prune all (and the tag before it)', () => {
 
   test('with a destination only its containers count', () => {
     const lines = [
-      'p3|exited|app|production|dhh/app:p3',
-      's3|exited|app|staging|dhh/app:s3',
-      's2|exited|app|staging|dhh/app:s2',
+      'p3|exited|app|production|dhh/app:p3|app-web-production-p3',
+      's3|exited|app|staging|dhh/app:s3|app-web-staging-s3',
+      's2|exited|app|staging|dhh/app:s2|app-web-staging-s2',
     ].join('\\n')
     const run = runWithFakeDocker(prune.all(staging(), { retain: 1 }), `case "$1" in ps) printf '${lines}\\n' ;; esac`)
     expect(calls(run).filter((c) => c.startsWith('rm '))).toEqual(['rm s2'])

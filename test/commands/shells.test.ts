@@ -127,7 +127,7 @@ const scenarios: Record<string, () => Scenario> = {
   }),
   'prune-all.sh': () => ({
     command: prune.all(config, { retain: 0, tag: 'v2' }),
-    docker: `case "$1 $2" in "ps -a") printf 'c2|running|app||dhh/app:v2\\nc1|exited|app||dhh/app:v1\\n' ;; "image ls") printf 'i1 dhh/app:v1\\ni2 dhh/app:v2\\n' ;; esac`,
+    docker: `case "$1 $2" in "ps -a") printf 'c2|running|app||dhh/app:v2|app-web-v2\\nc1|exited|app||dhh/app:v1|app-web-v1\\n' ;; "image ls") printf 'i1 dhh/app:v1\\ni2 dhh/app:v2\\n' ;; esac`,
     check: (run) => {
       expect([run.code, run.stdout]).toEqual([0, 'tagged\n'])
       expect(run.calls.slice(-2)).toEqual([

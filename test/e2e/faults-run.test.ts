@@ -315,7 +315,9 @@ describe('faults of the run', () => {
     expect(end.code, end.output).toBe(1)
     expect(end.seconds).toBeLessThan(CONNECT + OVERHEAD)
     expect(end.output).toMatch(new RegExp(`error: the same failure on 3 hosts \\(${[s1, s2, s3].join(', ')}\\)`))
-    expect(end.output).toMatch(/docker login .* exited with 1/)
+    // The deploy's login (kept where docker stores these credentials; not here, they differ) ran docker login, which the registry refused.
+    expect(end.output).toMatch(/login-unless-stored\.sh .* exited with 1/)
+    expect(end.output).toMatch(/unauthorized/i)
     expect(end.output).not.toContain('not-the-password')
     expect(await lockHeld(app, s1)).toBe(false)
     expect(await servedNow()).toBe(before)

@@ -12,21 +12,26 @@
 #   latest       the latest tag (`<repository>:latest[-<destination>]`)
 #   repository   the image repository
 #   image        tag this image as `latest` first (empty: no tag)
+#   "$@"         containers being stopped beside this prune (the boot's old ones): counted as the
+#                stopped containers they are about to be, so the same ones are kept as after the
+#                stop, but never removed by this run (the next prune removes them if they are beyond keep)
 #
 # Output: `tagged` once the tag succeeded (with `image`). Exit 1 when any docker call failed;
 # nothing is removed when the tag or a listing failed.
 service=$1 destination=$2 keep=$3 latest=$4 repository=$5 image=$6
+shift 6
 . ./include/prune-select.sh
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/slipway-prune.XXXXXX") || exit 1
 trap 'rm -rf "$dir"' EXIT
+printf '%s\n' "$@" >"$dir/stopping"
 tag=''
 if [ -n "$image" ]; then
   docker tag "$image" "$latest" &
   tag=$!
 fi
 # Every container (their images are the ones in use), '|'-separated since labels may be empty.
-docker ps -a --format '{{.ID}}|{{.State}}|{{.Label "service"}}|{{.Label "destination"}}|{{.Image}}' >"$dir/containers" &
+docker ps -a --format '{{.ID}}|{{.State}}|{{.Label "service"}}|{{.Label "destination"}}|{{.Image}}|{{.Names}}' >"$dir/containers" &
 containers=$!
 docker image ls --filter "label=service=$service" --format "{{.ID}} {{.Repository}}:{{.Tag}}" >"$dir/images" &
 images=$!
@@ -38,7 +43,10 @@ wait "$containers" || failed=1
 wait "$images" || failed=1
 [ -z "$failed" ] || exit 1
 
-ids=$(awk -F'|' '$2 == "created" || $2 == "exited" || $2 == "dead" { print $1, $3, $4 }' "$dir/containers" | stale)
+# Stopped containers, newest first, and those being stopped where they stand (`-<id>`: counted, not removed).
+ids=$(awk -F'|' 'NR == FNR { if ($0 != "") stopping[$0] = 1; next }
+  $2 == "created" || $2 == "exited" || $2 == "dead" { print $1, $3, $4; next }
+  ($2 == "running" || $2 == "restarting") && ($6 in stopping) { print "-" $1, $3, $4 }' "$dir/stopping" "$dir/containers" | stale)
 if [ -n "$ids" ]; then
   # shellcheck disable=SC2086 # one argument per id
   docker rm $ids >/dev/null || exit 1

@@ -7,11 +7,12 @@
 
 # stale: reads "<id> <service label> <destination label>" lines of stopped containers, newest first,
 # and prints the ids to remove: the service's beyond the newest `keep` (with a destination, only
-# its containers count), and every stopped leftover of Kamal <= 1.5's healthcheck step.
+# its containers count), and every stopped leftover of Kamal <= 1.5's healthcheck step. An id
+# written `-<id>` (a container still being stopped) counts among the newest but is never printed.
 stale() {
   awk -v s="$service" -v d="$destination" -v keep="$keep" '
-    $2 == s && (d == "" || $3 == d) { if (++n > keep) print $1; next }
-    $2 == "healthcheck-" s { print $1 }'
+    $2 == s && (d == "" || $3 == d) { if (++n > keep && $1 !~ /^-/) print $1; next }
+    $2 == "healthcheck-" s && $1 !~ /^-/ { print $1 }'
 }
 
 # unused USED: reads "<id> <repository>:<tag>" lines of the service's images and prints the tags

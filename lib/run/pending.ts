@@ -1,9 +1,9 @@
 /**
  * Work a step starts and leaves running for a later step to see through, per host. A boot's stop
  * of the old containers is the case: the tag and the prune that follow do not need it finished (the
- * prune removes only stopped containers beyond the newest it keeps, and the images no container
- * uses), so they start as soon as every new container is healthy, and each host's tag step waits
- * for its host's stops; the lock's release and the end of the run wait for all of them.
+ * prune counts the containers being stopped as stopped, and leaves them to the next prune), so they
+ * start as soon as every new container is healthy, and each host's tag step waits for its host's
+ * stops; the lock's release and the end of the run wait for all of them.
  */
 export class Pending {
   readonly #byHost = new Map<string, Promise<unknown>[]>()

@@ -27,6 +27,8 @@ const pkg = join(dir, 'node_modules/slipway')
 const env: Record<string, string> = {
   PATH: process.env.PATH ?? '',
   HOME: process.env.HOME ?? '',
+  // The test run's own temp dir (test/support/run-tmpdir.ts): the deploys' clean clone goes there, and with it.
+  ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
   GIT_AUTHOR_NAME: 'E2E',
   GIT_AUTHOR_EMAIL: 'e2e@example.com',
   GIT_COMMITTER_NAME: 'E2E',

@@ -41,30 +41,40 @@ export const tagLatest = (): DeployTask =>
     'Tag latest',
     (ctx) => ctx.selection.hosts,
     async (ctx, host) =>
-      await moveLatest(ctx, host, audited(ctx, tagLine(ctx), app.tagLatest(ctx.config, ctx.version))),
+      await besideStops(ctx, host, () =>
+        moveLatest(ctx, host, audited(ctx, tagLine(ctx), app.tagLatest(ctx.config, ctx.version))),
+      ),
   )
 
 const tagLine = (ctx: DeployContext): string => `Tagging ${absoluteImage(ctx.config, ctx.version)} as the latest image`
 
 /**
- * Runs `command` (the tag, maybe with the prune) on `host` while the boot's stops of old containers
- * there finish (ctx.found.pending): neither waits for the other, and both have ended when this
- * returns, the first failure thrown. The host counts as live once its tag moved, even if its prune failed.
+ * Runs `work` on `host` while the boot's stops of old containers there finish (ctx.found.pending):
+ * neither waits for the other, and both have ended when this returns, the first failure thrown.
+ * `work` gets the containers being stopped, which a prune counts as stopped.
  */
-async function moveLatest(ctx: DeployContext, host: string, command: Command): Promise<void> {
-  const tagging = ctx
-    .remote(host)
-    .run(command)
-    .then(
-      () => void ctx.report.live.add(host),
-      (error: unknown) => {
-        if (error instanceof CommandError && error.stdout.split('\n').includes(prune.TAGGED)) ctx.report.live.add(host)
-        throw error
-      },
-    )
-  const [tagged, stopped] = await Promise.allSettled([tagging, ctx.found.pending.settle(host)])
-  if (tagged.status === 'rejected') throw tagged.reason
+async function besideStops(
+  ctx: DeployContext,
+  host: string,
+  work: (stopping: readonly string[]) => Promise<void>,
+): Promise<void> {
+  const [done, stopped] = await Promise.allSettled([
+    work(ctx.found.pending.stopping(host)),
+    ctx.found.pending.settle(host),
+  ])
+  if (done.status === 'rejected') throw done.reason
   if (stopped.status === 'rejected') throw stopped.reason
+}
+
+/** Runs `command` (the tag, maybe with the prune) on `host`; the host counts as live once its tag moved, even if its prune failed. */
+async function moveLatest(ctx: DeployContext, host: string, command: Command): Promise<void> {
+  try {
+    await ctx.remote(host).run(command)
+    ctx.report.live.add(host)
+  } catch (error) {
+    if (error instanceof CommandError && error.stdout.split('\n').includes(prune.TAGGED)) ctx.report.live.add(host)
+    throw error
+  }
 }
 
 /**
@@ -75,15 +85,17 @@ export const pruneOld = (): DeployTask =>
   onHosts(
     'Prune',
     (ctx) => ctx.selection.hosts,
-    async (ctx, host) => {
-      await ctx.remote(host).run(prunedAll(ctx), { signal: ctx.signal })
-    },
+    async (ctx, host) =>
+      await besideStops(ctx, host, async (stopping) => {
+        await ctx.remote(host).run(prunedAll(ctx, { stopping }), { signal: ctx.signal })
+      }),
     { skip: (ctx) => ctx.signal.aborted && 'cancelled: skipped (the next deploy prunes)' },
   )
 
 /**
  * Kamal's `prune all` with its two audit lines, in one round trip: containers beyond `retain`, then
- * unused images; with `tag`, that version is tagged latest first (prune.all).
+ * unused images; with `tag`, that version is tagged latest first (prune.all). `stopping`: the
+ * containers a boot is still stopping on that host (ctx.found.pending), counted as stopped.
  */
 export const prunedAll = (
   ctx: DeployContext,
@@ -102,12 +114,11 @@ export const tagAndPrune = (): DeployTask =>
   onHosts(
     'Tag latest and prune',
     (ctx) => ctx.selection.hosts,
-    async (ctx, host) => {
-      // The old containers still being stopped on this host count as the stopped ones they will be.
-      const stopping = ctx.found.pending.stopping(host)
-      const tag = ctx.signal.aborted
-        ? app.tagLatest(ctx.config, ctx.version)
-        : prunedAll(ctx, { tag: ctx.version, stopping })
-      await moveLatest(ctx, host, audited(ctx, tagLine(ctx), tag))
-    },
+    async (ctx, host) =>
+      await besideStops(ctx, host, async (stopping) => {
+        const tag = ctx.signal.aborted
+          ? app.tagLatest(ctx.config, ctx.version)
+          : prunedAll(ctx, { tag: ctx.version, stopping })
+        await moveLatest(ctx, host, audited(ctx, tagLine(ctx), tag))
+      }),
   )

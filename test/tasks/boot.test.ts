@@ -1,6 +1,6 @@
 import { Listr } from 'listr2'
 import { describe, expect, test } from 'vitest'
-import { tagAndPrune } from '../../tasks/steps/app.ts'
+import { pruneOld, tagAndPrune } from '../../tasks/steps/app.ts'
 import { bootApp } from '../../tasks/steps/boot.ts'
 import { withLock } from '../../tasks/steps/lock.ts'
 import { HostLostError, HostsError, LockError } from '../../lib/errors.ts'
@@ -428,6 +428,19 @@ describe('bootApp then tagAndPrune: the stops of old containers overlap the tag 
     expect(prune).toBeLessThan(events.indexOf('stop 1.1.1.3 ends'))
     // The tree ended after the stop: tagAndPrune on that host waited for it.
     expect(events.at(-1)).toBe('stop 1.1.1.3 ends')
+  })
+
+  test('a recipe of its own that prunes right after the boot names the containers still being stopped too', async () => {
+    const prunes: string[] = []
+    const { done } = runTree([bootApp(), pruneOld()], async (line) => {
+      if (prepared(line)) return current(line)
+      if (waits(line)) return { stdout: 'healthy\n' }
+      if (line.includes(' docker stop app-workers-v1')) await new Promise((r) => setTimeout(r, 50))
+      if (line.includes('sh prune-all.sh')) prunes.push(line)
+      return undefined
+    })
+    await done
+    expect(prunes.find((l) => l.startsWith('1.1.1.3:'))).toMatch(/ app-workers-v1$/)
   })
 
   test("a host lost during its stop fails that host's tag step, naming what the boot was doing", async () => {

@@ -3,7 +3,8 @@ import * as docker from '../../lib/commands/docker.ts'
 import * as server from '../../lib/commands/server.ts'
 import * as registry from '../../lib/commands/registry.ts'
 import { logs } from '../../lib/commands/logs.ts'
-import { argv, render, Secret } from '../../lib/shell/command.ts'
+import { andAll } from '../../lib/commands/args.ts'
+import { argv, cmd, render, Secret } from '../../lib/shell/command.ts'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -98,6 +99,14 @@ describe('registry.loginUnlessStored', () => {
       expect(registry.loggedInFromStore(run.stdout)).toBe(true)
     },
   )
+
+  test('kept: what runs after it in the same round trip never reads the password', () => {
+    const run = runWithFakeDocker(andAll(registry.loginUnlessStored(cfg), cmd('cat')), fake, {
+      home: home({ '10.0.0.1:5000': { auth: stored } }),
+      stdin: registry.storedAuthStdin(cfg),
+    })
+    expect([run.code, run.stdout]).toEqual([0, 'login=stored\n'])
+  })
 
   test('other credentials, another registry only, or no config: docker login, with the password alone on its stdin', () => {
     const other = Buffer.from('robot:old').toString('base64')

@@ -98,12 +98,18 @@ function shown(args: readonly Arg[]): readonly Arg[] {
 /** How a `brief` rendering cuts a long word: one longer than `over` characters keeps its first `keep`. */
 const BRIEF = { over: 100, keep: 60 } as const
 
+/** How {@link render} shows a command: see there. */
+export interface RenderOptions {
+  readonly redact: boolean
+  readonly brief?: boolean
+}
+
 /**
  * Shell text for execution (`redact: false`) or for logs, errors and dry runs (`redact: true`).
  * `brief` (with `redact`) is for error messages: a word longer than 100 characters, such as a
  * caddy route or a whole config as JSON, is cut to its first 60 and `…`; the run log keeps it whole.
  */
-export function render(command: Command, options: { redact: boolean; brief?: boolean }): string {
+export function render(command: Command, options: RenderOptions): string {
   const { redact, brief = false } = options
   const cut = (word: string): string => (brief && word.length > BRIEF.over ? `${word.slice(0, BRIEF.keep)}…` : word)
   const words = (args: readonly Arg[]): string =>
@@ -117,7 +123,7 @@ export function render(command: Command, options: { redact: boolean; brief?: boo
 
 // `a || b && c` means `(a || b) && c` in sh, so nested lists get braces; a template may end in `&` or
 // a comment, so its closing brace goes on a line of its own.
-const group = (c: Command, options: { redact: boolean; brief?: boolean }): string =>
+const group = (c: Command, options: RenderOptions): string =>
   c.kind === 'exec' || c.kind === 'pipe'
     ? render(c, options)
     : c.kind === 'template'

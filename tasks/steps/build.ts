@@ -24,7 +24,7 @@ export const loginRegistryLocally = (): DeployTask => ({
   enabled: (ctx) => !ctx.flags.skipPush,
   skip: (ctx) => (ctx.config.registry.password.value === '' ? 'no registry password configured' : false),
   task: async (ctx, task) => {
-    const login = loginOf(ctx, true)
+    const login = loginOf(ctx, { unlessStored: true })
     const { stdout } = await ctx.local.run(login.command, { stdin: login.stdin, signal: ctx.signal })
     task.output = loginLine(ctx, stdout)
   },

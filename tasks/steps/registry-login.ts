@@ -23,7 +23,7 @@ export const loginRegistryRemotely = ({ unlessStored = true }: { unlessStored?: 
     'Log in to the registry on the servers',
     (ctx) => ctx.selection.hosts,
     async (ctx, host, task) => {
-      const login = loginOf(ctx, unlessStored)
+      const login = loginOf(ctx, { unlessStored })
       const { stdout } = await ctx.remote(host).run(andAll(docker.apiVersion(), login.command), {
         stdin: login.stdin,
         signal: ctx.signal,
@@ -43,7 +43,10 @@ export const loginLine = (ctx: DeployContext, stdout: string): string => {
 }
 
 /** The login command and its stdin: the implicit one keeps stored credentials, the explicit one always logs in. */
-export const loginOf = (ctx: DeployContext, unlessStored: boolean): { command: Command; stdin: string } =>
+export const loginOf = (
+  ctx: DeployContext,
+  { unlessStored }: { unlessStored: boolean },
+): { command: Command; stdin: string } =>
   unlessStored
     ? { command: registry.loginUnlessStored(ctx.config), stdin: registry.storedAuthStdin(ctx.config) }
     : { command: registry.login(ctx.config), stdin: registry.passwordStdin(ctx.config) }
@@ -55,7 +58,7 @@ export const loginOf = (ctx: DeployContext, unlessStored: boolean): { command: C
 export async function runLoggedIn(ctx: DeployContext, host: string, command: Command): Promise<Result> {
   const { signal } = ctx
   if (ctx.found.loggedIn.has(host)) return await ctx.remote(host).run(command, { signal })
-  const login = loginOf(ctx, true)
+  const login = loginOf(ctx, { unlessStored: true })
   const result = await ctx.remote(host).run(andAll(docker.apiVersion(), login.command, command), {
     stdin: login.stdin,
     signal,

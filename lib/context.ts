@@ -3,6 +3,7 @@ import type { Config } from './config/types.ts'
 import type { Selection } from './config/selection.ts'
 import type { Executor } from './exec/executor.ts'
 import type { BuildRoute } from './build/route.ts'
+import type { Checkout } from './build/repo.ts'
 import type { Handover } from './run/handover.ts'
 import { Pending } from './run/pending.ts'
 
@@ -66,6 +67,8 @@ export interface DeployContext {
 export interface SessionState {
   /** Whether this run holds the deploy lock (nested withLock skips re-acquiring). */
   holdingLock: boolean
+  /** The project's git root and HEAD as the run's start found them (the version's commit); unset when the version came from elsewhere. */
+  checkout?: Checkout | undefined
   /** How and where images are built, once decided (build, push and `build details` need it). */
   route?: BuildRoute | undefined
   /** The version this run built: every build labels it `service=<service>`, so its pull needs no label check. */

@@ -222,7 +222,7 @@ async function openSession(
   }
   try {
     // Both ask git; one process each, side by side (a process start is most of what they cost).
-    const [version, who] = await Promise.all([
+    const [{ version, checkout }, who] = await Promise.all([
       resolveVersion({
         cwd: config.root,
         flag: command.version?.(invocation) ?? flags.version,
@@ -247,6 +247,7 @@ async function openSession(
       ...who,
       ...newRunState(),
     }
+    ctx.found.checkout = checkout
     return { ctx, dryRun: dry?.log, close }
   } catch (error) {
     await close()

@@ -1,7 +1,7 @@
 import type { Config } from '../config/types.ts'
 import type { Executor } from '../exec/executor.ts'
 import { prepareClone } from './clone.ts'
-import { rootAndHead, uncommittedChanges } from './repo.ts'
+import { rootAndHead, uncommittedChanges, type Checkout } from './repo.ts'
 
 /** Where `docker build` runs and what it is given as context. */
 export interface BuildDir {
@@ -22,6 +22,8 @@ export interface PrepareInputs {
   /** Warnings worth repeating in the run's summary. */
   readonly warn: (message: string) => void
   readonly signal?: AbortSignal
+  /** The project dir's root and HEAD if the run already asked git (its version's commit): the clone starts at once. */
+  readonly checkout?: Checkout | undefined
 }
 
 /**
@@ -30,23 +32,32 @@ export interface PrepareInputs {
  * not docker-ignored files and uncommitted edits never reach the image. Outside a git repository
  * the project dir is built as it is.
  */
-export async function prepareBuildDir({ local, config, log, warn, signal }: PrepareInputs): Promise<BuildDir> {
+export async function prepareBuildDir(inputs: PrepareInputs): Promise<BuildDir> {
+  const { local, config, warn, signal } = inputs
   const projectDir = config.root
-  // Both questions at once; the status fails outside a repository, where it is not needed.
-  const [head, changes] = await Promise.allSettled([
-    rootAndHead(local, projectDir, signal),
-    uncommittedChanges(local, projectDir, signal),
-  ])
-  if (head.status === 'rejected') throw head.reason
-  const { root, sha } = head.value
-  if (changes.status === 'rejected' && root !== undefined) throw changes.reason
-  const status = changes.status === 'fulfilled' ? changes.value : ''
-  if (config.builder.context !== undefined || root === undefined) {
-    if (status) warn(`Building with uncommitted changes:\n${status}`)
+  // The status runs beside the other git work (it fails outside a repository, where it is not needed).
+  const status = uncommittedChanges(local, projectDir, signal).then(
+    (lines) => ({ lines }),
+    (error: unknown) => ({ error }),
+  )
+  const changes = async (root: string | undefined): Promise<string> => {
+    const answer = await status
+    if ('error' in answer && root !== undefined) throw answer.error
+    return 'lines' in answer ? answer.lines : ''
+  }
+  const { root, sha } = inputs.checkout ?? (await rootAndHead(local, projectDir, signal))
+  // Built as it is: the checkout by request, or outside a repository, or before its first commit.
+  if (config.builder.context !== undefined || root === undefined || sha === undefined) {
+    const lines = await changes(root)
+    if (lines) warn(`Building with uncommitted changes:\n${lines}`)
     return { dir: projectDir, context: config.builder.context ?? '.', cloned: false }
   }
-  if (status) warn(`Building from a local git clone, so ignoring these uncommitted changes:\n${status}`)
-  if (sha === undefined) return { dir: projectDir, context: '.', cloned: false }
-  const dir = await prepareClone({ local, config, projectDir, gitRoot: root, sha, log, signal })
-  return { dir, context: '.', cloned: true }
+  const [lines, dir] = await Promise.allSettled([
+    changes(root),
+    prepareClone({ ...inputs, projectDir, gitRoot: root, sha }),
+  ])
+  if (lines.status === 'rejected') throw lines.reason
+  if (lines.value) warn(`Building from a local git clone, so ignoring these uncommitted changes:\n${lines.value}`)
+  if (dir.status === 'rejected') throw dir.reason
+  return { dir: dir.value, context: '.', cloned: true }
 }

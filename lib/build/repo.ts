@@ -4,15 +4,14 @@ import * as git from '../commands/git.ts'
 // Small questions about the local git checkout, asked through the local executor (so dry runs and
 // tests see them). Each takes the directory explicitly; nothing reads the process cwd.
 
-/**
- * The repository root containing `dir` and its HEAD, asked in one process (start-up of every run):
- * `root` is undefined outside a repository, `sha` before the first commit.
- */
-export async function rootAndHead(
-  local: Executor,
-  dir: string,
-  signal?: AbortSignal,
-): Promise<{ root: string | undefined; sha: string | undefined }> {
+/** A directory's git repository root and HEAD: `root` is undefined outside a repository, `sha` before the first commit. */
+export interface Checkout {
+  readonly root: string | undefined
+  readonly sha: string | undefined
+}
+
+/** The {@link Checkout} containing `dir`, asked in one process (start-up of every run). */
+export async function rootAndHead(local: Executor, dir: string, signal?: AbortSignal): Promise<Checkout> {
   const result = await local.run(git.toplevelAndHead(dir), { allowFailure: true, signal })
   const [root, sha] = result.stdout.split('\n')
   return { root: root || undefined, sha: result.exitCode === 0 ? sha : undefined }

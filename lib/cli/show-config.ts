@@ -17,7 +17,7 @@ export interface ShowConfigOptions {
 /** The resolved config as `kamal config` prints it (YAML, or JSON with --json), secrets redacted. */
 export async function showConfig({ cwd, env, flags, json, warn }: ShowConfigOptions): Promise<string> {
   const config = await loadConfig({ cwd, file: flags.configFile, destination: flags.destination, env, warn })
-  const version = await resolveVersion({
+  const { version } = await resolveVersion({
     cwd: config.root,
     flag: flags.version,
     env,

@@ -56,7 +56,7 @@ export const buildImage = (): DeployTask => ({
       // A dry run's recorder cannot answer git's questions, so it shows the build of the project dir.
       ctx.flags.dryRun
         ? { dir: config.root, context: config.builder.context ?? '.' }
-        : prepareBuildDir({ local, config, log, warn, signal }),
+        : prepareBuildDir({ local, config, log, warn, signal, checkout: ctx.found.checkout }),
     ])
     if (routed.status === 'rejected') throw routed.reason
     const route = (ctx.found.route = routed.value)

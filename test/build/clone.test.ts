@@ -59,11 +59,34 @@ describe('prepareBuildDir from a clone', () => {
     expect(readFileSync(join(first.dir, 'app.txt'), 'utf8')).toBe('v2\n')
     // The checkout's two questions at once, then the whole reset and its checks in one program.
     expect(p.local.log).toEqual([
-      `git -C ${p.root} rev-parse --show-toplevel HEAD`,
       `git -C ${p.root} status --porcelain`,
+      `git -C ${p.root} rev-parse --show-toplevel HEAD`,
       `sh clone-prepare.sh reset ${cloneDir} ${top} ${buildDir} ${p.root} ${sha(p.root)}`,
     ])
     expect(p.lines.some((l) => l.startsWith('Error preparing clone'))).toBe(false)
+  })
+
+  test("given the run's checkout, the clone is prepared at once at its commit, even after HEAD moved on", async () => {
+    const p = project()
+    await p.prepare()
+    const checkout = { root: p.root, sha: sha(p.root) }
+    writeFileSync(join(p.root, 'app.txt'), 'v2\n')
+    git(p.root, 'commit', '-q', '-am', 'second')
+    p.local.log.length = 0
+    const prepared = await prepareBuildDir({
+      local: p.local,
+      config: p.config,
+      log: () => {},
+      warn: () => {},
+      checkout,
+    })
+    expect(readFileSync(join(prepared.dir, 'app.txt'), 'utf8')).toBe('v1\n')
+    expect(git(prepared.dir, 'rev-parse', 'HEAD')).toBe(checkout.sha)
+    const { cloneDir, top, buildDir } = p.paths
+    expect(p.local.log).toEqual([
+      `git -C ${p.root} status --porcelain`,
+      `sh clone-prepare.sh reset ${cloneDir} ${top} ${buildDir} ${p.root} ${checkout.sha}`,
+    ])
   })
 
   test('uncommitted and untracked changes are warned about and stay out of the clone', async () => {

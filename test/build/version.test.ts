@@ -27,25 +27,32 @@ function inputs(root: string, builder: Record<string, unknown> = {}) {
 describe('resolveVersion', () => {
   test('--version wins over VERSION, which wins over git', async () => {
     const base = inputs(tempRepo())
-    expect(await resolveVersion({ ...base, flag: 'v9', env: { VERSION: 'v8' } })).toBe('v9')
-    expect(await resolveVersion({ ...base, env: { VERSION: 'v8' } })).toBe('v8')
-    expect(await resolveVersion(base)).toBe(git(base.cwd, 'rev-parse', 'HEAD'))
+    expect((await resolveVersion({ ...base, flag: 'v9', env: { VERSION: 'v8' } })).version).toBe('v9')
+    expect((await resolveVersion({ ...base, env: { VERSION: 'v8' } })).version).toBe('v8')
+    expect((await resolveVersion(base)).version).toBe(git(base.cwd, 'rev-parse', 'HEAD'))
+  })
+
+  test('the checkout comes along only when git was asked for the version', async () => {
+    const base = inputs(tempRepo())
+    expect((await resolveVersion({ ...base, flag: 'v9' })).checkout).toBeUndefined()
+    expect((await resolveVersion({ ...base, env: { VERSION: 'v8' } })).checkout).toBeUndefined()
+    expect((await resolveVersion(base)).checkout).toEqual({ root: base.cwd, sha: git(base.cwd, 'rev-parse', 'HEAD') })
   })
 
   test('a clone build keeps the plain SHA despite uncommitted changes', async () => {
     const base = inputs(tempRepo())
     writeFileSync(join(base.cwd, 'app.txt'), 'edited\n')
-    expect(await resolveVersion(base)).toBe(git(base.cwd, 'rev-parse', 'HEAD'))
+    expect((await resolveVersion(base)).version).toBe(git(base.cwd, 'rev-parse', 'HEAD'))
   })
 
   test('a checkout build with uncommitted changes gets _uncommitted_<16 random hex>', async () => {
     const base = inputs(tempRepo(), { context: '.' })
     const sha = git(base.cwd, 'rev-parse', 'HEAD')
-    expect(await resolveVersion(base)).toBe(sha)
+    expect((await resolveVersion(base)).version).toBe(sha)
     writeFileSync(join(base.cwd, 'app.txt'), 'edited\n')
-    const first = await resolveVersion(base)
+    const { version: first } = await resolveVersion(base)
     expect(first).toMatch(new RegExp(`^${sha}_uncommitted_[0-9a-f]{16}$`))
-    expect(await resolveVersion(base)).not.toBe(first)
+    expect((await resolveVersion(base)).version).not.toBe(first)
   })
 
   test('outside a git repository: a BuildError that says what to do', async () => {

@@ -56,17 +56,19 @@ describe('bootPrepare: the one round trip before docker run', () => {
     expect(readFileSync(file, 'utf8')).toBe('DB_PASSWORD=hunter2\n')
     expect(statSync(file).mode & 0o777).toBe(0o600)
     expect(existsSync(join(run.home, '.kamal/cords/app-web-abc/cord'))).toBe(true)
-    // The role's containers are listed alongside the query for the current one, not before it.
-    expect(run.calls).toContainEqual([
-      'container',
-      'ls',
-      '--all',
-      '--format',
-      '{{.Names}} {{.State}}',
-      '--filter',
-      'label=service=app',
-      '--filter',
-      'label=role=web',
+    // Nothing running: the listing is the one docker call.
+    expect(run.calls).toEqual([
+      [
+        'container',
+        'ls',
+        '--all',
+        '--format',
+        '{{.Names}} {{.State}}',
+        '--filter',
+        'label=service=app',
+        '--filter',
+        'label=role=web',
+      ],
     ])
     expect(run.calls.some((c) => c[0] === 'rename')).toBe(false)
     expect(parsePrepare(run.stdout)).toEqual({
@@ -93,8 +95,21 @@ describe('bootPrepare: the one round trip before docker run', () => {
       currentVersion: '999_replaced_0123456789abcdef',
       running: ['app-web-999_replaced_0123456789abcdef', 'app-web-888'],
     })
-    // Everything came from the two lookups: no docker call after the rename.
+    // Two running: the listing, then the query for the latest image's, and no docker call after the rename.
+    expect(run.calls.map((c) => c.slice(0, 2).join(' '))).toEqual(['container ls', 'ps --latest', 'rename app-web-999'])
     expect(run.calls.at(-1)?.[0]).toBe('rename')
+  })
+
+  test('one running container is the current one: the listing is the only docker call', () => {
+    const listing = `case "$1 $2" in "container ls") printf 'app-web-998 running\\napp-web-997 exited\\n' ;; *) exit 1 ;; esac`
+    const run = runWithFakeDocker(bootPrepare(config, web, { version: '999', renameSuffix: 'ab' }), listing)
+    expect(run.code).toBe(0)
+    expect(parsePrepare(run.stdout)).toMatchObject({
+      current: 'app-web-998',
+      currentVersion: '998',
+      running: ['app-web-998'],
+    })
+    expect(run.calls).toHaveLength(1)
   })
 
   test('no running container of the latest image: the newest running one of the listing is current', () => {

@@ -32,22 +32,30 @@ if [ -n "$cord" ]; then
   { mkdir -p "$cord" && touch "$cord/cord"; } || exit 1
 fi
 printf "home=%s\n" "$(pwd)"
-# One listing of the role's containers (every state, newest first) runs alongside the query for the
-# newest one of the latest image. It tells whether a container already has this version's name,
-# which one is current when the latest image has none running, and which ones the boot will stop:
-# no docker call to wait for after the listing, here or when the old containers are stopped.
-listing=${TMPDIR:-/tmp}/slipway-role.$$
-trap 'rm -f "$listing"' EXIT
-docker container ls --all --format "{{.Names}} {{.State}}" "$@" >"$listing" &
-lookup=$!
-cur=$(latest_container names "$ref" "$@")
-wait "$lookup" || exit 1
-same='' running=''
+# One listing of the role's containers (every state, newest first) tells whether a container
+# already has this version's name, which ones are running (the boot stops them once the new one
+# serves) and, when at most one is, which one is current: no docker call to wait for after it, here
+# or when the old containers are stopped.
+listing=$(docker container ls --all --format "{{.Names}} {{.State}}" "$@") || exit 1
+same='' running='' count=0
 while read -r cname cstate; do
   [ "$cname" = "$name" ] && same=1
-  case $cstate in running | restarting) running="$running$cname
-" ;; esac
-done <"$listing"
+  case $cstate in
+    running | restarting)
+      running="$running$cname
+"
+      count=$((count + 1))
+      ;;
+  esac
+done <<EOF_LISTING
+$listing
+EOF_LISTING
+# Two running at once (a half-failed deploy left a newer one behind): the current one is the newest
+# of the latest image. With one, both rules name it; with none, there is none.
+cur=''
+if [ "$count" -gt 1 ]; then
+  cur=$(latest_container names "$ref" "$@")
+fi
 if [ -n "$same" ]; then
   docker rename "$name" "$renamed" >/dev/null || exit 1
   printf "renamed=%s\n" "$renamed"

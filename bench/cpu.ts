@@ -27,6 +27,27 @@ export function cpuTimes(read: () => string = () => readFileSync('/proc/stat', '
 export const busyShare = (from: CpuTimes | undefined, to: CpuTimes | undefined): number | undefined =>
   from && to && to.total > from.total ? (to.busy - from.busy) / (to.total - from.total) : undefined
 
+/** Linux's USER_HZ: /proc/stat counts in these ticks per second (100 on every Linux kernel userland sees). */
+const TICKS_PER_SECOND = 100
+
+/** CPU time all processes of the machine used between two readings, in seconds; undefined without both. */
+export const busySeconds = (from: CpuTimes | undefined, to: CpuTimes | undefined): number | undefined =>
+  from && to ? (to.busy - from.busy) / TICKS_PER_SECOND : undefined
+
+/**
+ * Processes and threads the machine has started since boot (Linux `/proc/stat` "processes"): the
+ * difference over a deploy counts the docker CLIs (each with its threads), shells and git processes
+ * it made everywhere, the servers' included, and whatever else the machine started meanwhile.
+ */
+export function forkCount(read: () => string = () => readFileSync('/proc/stat', 'utf8')): number | undefined {
+  try {
+    const found = /^processes\s+(\d+)$/m.exec(read())?.[1]
+    return found === undefined ? undefined : Number(found)
+  } catch {
+    return undefined
+  }
+}
+
 /** Cores of this machine: the lower bound on wall time is CPU work / cores. */
 export const coreCount = (): number => cpus().length
 

@@ -65,9 +65,28 @@ export function kamalReport(runs: readonly KamalRun[], servers: readonly string[
     `  target (idle machine): ≤ ${KAMAL_TARGET.seconds} s median: ${total <= KAMAL_TARGET.seconds * 1000 ? 'met' : 'MISSED'}; ` +
       `≤ ${KAMAL_TARGET.floorRatio}× the floor: ${ratio <= KAMAL_TARGET.floorRatio ? 'met' : 'MISSED'}`,
     `  load average (1 min) at the end of each deploy: ${loads}; when each floor was measured: ${floorLoads}`,
+    cpuLine(runs),
     `  remote commands per host: ${servers.map((h) => `${h} ${median(runs.map((r) => r.sample.perHost[h] ?? 0))}`).join(', ')}; ` +
       `SSH connections per run: ${trips.connections.median}`,
     `  ${kamal}`,
   )
   return lines.join('\n')
+}
+
+/**
+ * The CPU time each deploy used on this machine (every process: the servers share its cores), and
+ * how many processes and threads it started. On a machine this small the deploy is CPU-bound: the
+ * cores it kept busy say whether the machine set the pace, and the CPU it used is what a change
+ * must cut to be faster here (another machine's other work counts in both).
+ */
+function cpuLine(runs: readonly KamalRun[]): string {
+  const used = runs.flatMap((r) => (r.sample.cpuSeconds === undefined ? [] : [r.sample.cpuSeconds]))
+  if (used.length === 0) return '  CPU used per deploy: not measured (no /proc/stat)'
+  const walls = runs.map((r) => r.sample.totalMs / 1000)
+  const forks = runs.flatMap((r) => (r.sample.forks === undefined ? [] : [r.sample.forks]))
+  return (
+    `  CPU used per deploy (all processes on this machine, the servers included): median ${median(used).toFixed(2)} s ` +
+    `(min ${Math.min(...used).toFixed(2)}, max ${Math.max(...used).toFixed(2)}), ${(median(used) / median(walls)).toFixed(1)} cores busy on average; ` +
+    `processes and threads started: median ${forks.length ? median(forks) : '-'}`
+  )
 }

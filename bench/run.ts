@@ -4,7 +4,7 @@ import { run } from '../lib/main.ts'
 import { deploySteps } from '../tasks/steps/recipes.ts'
 import type { Executor } from '../lib/exec/executor.ts'
 import { cmd } from '../lib/shell/command.ts'
-import { busyShare, cpuTimes } from './cpu.ts'
+import { busySeconds, busyShare, cpuTimes, forkCount } from './cpu.ts'
 import { probe } from './probe.ts'
 import type { RunSample } from './stats.ts'
 
@@ -26,6 +26,7 @@ export async function deployOnce(target: DeployTarget, version: string): Promise
   const lines: string[] = []
   let stats = { connections: 0, commands: {} as Record<string, number> }
   const cpuBefore = cpuTimes()
+  const forksBefore = forkCount()
   const started = performance.now()
   const code = await run(
     { name: 'deploy', recipe: () => p.recipe(deploySteps()) },
@@ -40,7 +41,11 @@ export async function deployOnce(target: DeployTarget, version: string): Promise
     },
   )
   const totalMs = performance.now() - started
-  const cpuBusy = busyShare(cpuBefore, cpuTimes())
+  const cpuAfter = cpuTimes()
+  const cpuBusy = busyShare(cpuBefore, cpuAfter)
+  const cpuSeconds = busySeconds(cpuBefore, cpuAfter)
+  const forksAfter = forkCount()
+  const forks = forksBefore === undefined || forksAfter === undefined ? undefined : forksAfter - forksBefore
   if (code !== 0) throw new Error(`deploy of ${version} failed (exit ${code}):\n${lines.join('\n')}`)
   await target.verify(version)
   return {
@@ -50,6 +55,8 @@ export async function deployOnce(target: DeployTarget, version: string): Promise
     connections: stats.connections,
     perHost: stats.commands,
     cpuBusy,
+    cpuSeconds,
+    forks,
     load: loadavg()[0],
   }
 }

@@ -12,6 +12,10 @@ export interface RunSample {
   readonly perHost: Readonly<Record<string, number>>
   /** Share of the machine's CPU that was busy during the run (every process, not only the deploy); undefined off Linux. */
   readonly cpuBusy?: number | undefined
+  /** CPU time the machine's processes used during the run, in seconds (the sandbox servers are among them); undefined off Linux. */
+  readonly cpuSeconds?: number | undefined
+  /** Processes and threads the machine started during the run (bench/cpu.ts `forkCount`); undefined off Linux. */
+  readonly forks?: number | undefined
   /** The machine's 1-minute load average when the run ended (other agents' work included). */
   readonly load?: number | undefined
 }

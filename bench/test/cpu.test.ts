@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { busyShare, cpuTimes } from '../cpu.ts'
+import { busySeconds, busyShare, cpuTimes, forkCount } from '../cpu.ts'
 
 const STAT = (user: number, idle: number): string =>
   `cpu  ${user} 0 100 ${idle} 50 0 10 0 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\nintr 1 2 3\n`
@@ -28,5 +28,29 @@ describe('busyShare', () => {
       ),
     ).toBe(0.75)
     expect(busyShare(undefined, { busy: 1, total: 2 })).toBeUndefined()
+  })
+})
+
+describe('busySeconds', () => {
+  test('the busy ticks between two readings, at 100 a second', () => {
+    expect(
+      busySeconds(
+        cpuTimes(() => STAT(1000, 5000)),
+        cpuTimes(() => STAT(1350, 5100)),
+      ),
+    ).toBe(3.5)
+    expect(busySeconds({ busy: 1, total: 2 }, undefined)).toBeUndefined()
+  })
+})
+
+describe('forkCount', () => {
+  test('the "processes" line of /proc/stat; undefined without it', () => {
+    expect(forkCount(() => `${STAT(1, 2)}ctxt 9\nbtime 1\nprocesses 11334859\nprocs_running 1\n`)).toBe(11334859)
+    expect(forkCount(() => STAT(1, 2))).toBeUndefined()
+    expect(
+      forkCount(() => {
+        throw new Error('ENOENT')
+      }),
+    ).toBeUndefined()
   })
 })

@@ -1,6 +1,6 @@
 import { floorTotal, type FloorSample } from './floor.ts'
 import type { Stages } from './stages.ts'
-import { median, roundTrips, type RunSample } from './stats.ts'
+import { median, roundTrips, spread, type RunSample } from './stats.ts'
 
 /** Issue 16's figures for Kamal 1.9.3 on this kind of server, in seconds: what the target is a quarter of. */
 export const KAMAL_DEPLOY_SECONDS = 18.8
@@ -25,6 +25,14 @@ const ROWS: readonly [keyof Stages, string, keyof FloorSample | undefined][] = [
   ['retire', 'stop old, tag, prune, unlock', 'retirePrune'],
   ['other', 'other (checks, hooks, lock)', undefined],
 ]
+
+/**
+ * Each run's deploy time over the floor measured just before it (with its prune): paired this way,
+ * a change in the machine's speed between runs cancels out, which the ratio of the two medians
+ * does not do.
+ */
+export const runRatios = (runs: readonly KamalRun[]): number[] =>
+  runs.map((r) => r.stages.total / floorTotal(r.floor, { prune: true }))
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
 
@@ -59,7 +67,9 @@ export function kamalReport(runs: readonly KamalRun[], servers: readonly string[
   )
   const loads = runs.map((r) => `${(r.sample.load ?? Number.NaN).toFixed(1)}`).join(', ')
   const floorLoads = runs.map((r) => r.floorLoad.toFixed(1)).join(', ')
+  const own = spread(runRatios(runs))
   lines.push(
+    `  each run against its own floor (measured just before it): median ${own.median.toFixed(2)}× (min ${own.min.toFixed(2)}×, max ${own.max.toFixed(2)}×)`,
     `  the floor's last phase is stop, tag and prune (issue 16's floor); without its prune (a bare stop and tag): ` +
       `floor ${s(strict)}, ratio ${(total / strict).toFixed(2)}×`,
     `  target (idle machine): ≤ ${KAMAL_TARGET.seconds} s median: ${total <= KAMAL_TARGET.seconds * 1000 ? 'met' : 'MISSED'}; ` +

@@ -35,27 +35,18 @@ export interface PrepareInputs {
 export async function prepareBuildDir(inputs: PrepareInputs): Promise<BuildDir> {
   const { local, config, warn, signal } = inputs
   const projectDir = config.root
-  // The status runs beside the other git work (it fails outside a repository, where it is not needed).
-  const status = uncommittedChanges(local, projectDir, signal).then(
-    (lines) => ({ lines }),
-    (error: unknown) => ({ error }),
-  )
-  const changes = async (root: string | undefined): Promise<string> => {
-    const answer = await status
-    if ('error' in answer && root !== undefined) throw answer.error
-    return 'lines' in answer ? answer.lines : ''
-  }
+  // The status runs beside the other git work; it fails outside a repository, where it is not needed.
+  const status = uncommittedChanges(local, projectDir, signal)
+  status.catch(() => undefined) // awaited below, once the root is known
   const { root, sha } = inputs.checkout ?? (await rootAndHead(local, projectDir, signal))
+  const changes = root === undefined ? status.catch(() => '') : status
   // Built as it is: the checkout by request, or outside a repository, or before its first commit.
   if (config.builder.context !== undefined || root === undefined || sha === undefined) {
-    const lines = await changes(root)
+    const lines = await changes
     if (lines) warn(`Building with uncommitted changes:\n${lines}`)
     return { dir: projectDir, context: config.builder.context ?? '.', cloned: false }
   }
-  const [lines, dir] = await Promise.allSettled([
-    changes(root),
-    prepareClone({ ...inputs, projectDir, gitRoot: root, sha }),
-  ])
+  const [lines, dir] = await Promise.allSettled([changes, prepareClone({ ...inputs, projectDir, gitRoot: root, sha })])
   if (lines.status === 'rejected') throw lines.reason
   if (lines.value) warn(`Building from a local git clone, so ignoring these uncommitted changes:\n${lines.value}`)
   if (dir.status === 'rejected') throw dir.reason

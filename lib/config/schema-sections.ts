@@ -55,7 +55,7 @@ export const RoleObjectYml = z.strictObject({
   traefik: z.boolean().optional().describe('Whether the role sits behind the proxy; default: only the primary role'),
   healthcheck: HealthcheckYml.optional(),
   logging: LoggingYml.optional(),
-  asset_path: Stringish.optional().describe('Asset bridging path for this role'),
+  asset_path: Stringish.optional().describe('Asset bridging dir for this role (behind the proxy only)'),
 })
 
 /** A role: a list of hosts, or the long form. */

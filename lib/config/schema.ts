@@ -19,7 +19,9 @@ export const DeployYml = z.strictObject({
   env: Env.optional(),
   labels: StringMap.optional().describe('Extra container labels for every role'),
   volumes: z.array(Stringish).optional().describe('`--volume` values for app containers'),
-  asset_path: Stringish.optional().describe('Asset bridging path inside the image (roles may override)'),
+  asset_path: Stringish.optional().describe(
+    'Asset bridging: the fingerprinted assets dir inside the image, merged between the old and new version during a deploy (roles behind the proxy; roles may override)',
+  ),
   hooks_path: Stringish.optional().describe('Hooks directory; default `.kamal/hooks`'),
   hook_timeout: Seconds.optional().describe('slipway: seconds a hook may run before it is stopped; default 900'),
   primary_role: Stringish.optional().describe('Role of the primary host, lock and barrier; default `web`'),

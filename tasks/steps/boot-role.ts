@@ -13,6 +13,7 @@ import { and, cmd, render, type Command } from '../../lib/shell/command.ts'
 import { andAll } from '../../lib/commands/args.ts'
 import type { ProxyDriver } from '../../lib/proxy/driver.ts'
 import { audited } from './audit.ts'
+import { cleanUpAssets, prepareAssets } from './boot-assets.ts'
 import type { Task } from './fan-out.ts'
 
 /** What the boot of one role on one host shares with the boot of the others. */
@@ -41,6 +42,8 @@ interface RoleBoot extends BootParams {
   readonly tiesCord: boolean
   /** The new container's `docker run`/`create` parameters, given its cord dir. */
   readonly container: (cordHostDir: string | undefined) => app.RunParams
+  /** The asset volume the new container mounts at `asset_path` (asset bridging), once prepared. */
+  assetVolume: string | undefined
   /** How the new container's first health check is made early (health.ts `earlyCheck`). */
   readonly early: health.EarlyCheck
   /** The `--health-cmd` the new container gets, if slipway sets one. */
@@ -62,6 +65,7 @@ export async function bootRole(ctx: DeployContext, task: Task, params: BootParam
   // A same-version container renamed aside by the prepare: until the cutover it is the one serving.
   let renamedAside: string | undefined
   try {
+    boot.assetVolume = await prepareAssets(boot)
     let found: Before
     if (startsAtOnce(boot)) {
       found = await prepareStartAndWait(boot, (renamed) => (renamedAside = renamed))
@@ -81,8 +85,10 @@ export async function bootRole(ctx: DeployContext, task: Task, params: BootParam
     // A proxied role's cutover is the boot's end. Other roles' old containers stop while the deploy
     // goes on: the tag step waits for its host's stops (its prune counts them as stopped), the
     // lock's release and the run for all.
-    if (boot.role.proxy) await retiring
-    else
+    if (boot.role.proxy) {
+      await retiring
+      await cleanUpAssets(boot)
+    } else
       ctx.found.pending.add(
         boot.host,
         retiring.catch((error: unknown) => {
@@ -120,7 +126,7 @@ function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot 
   const api = ctx.found.apiVersions.get(host)
   const early = health.earlyCheck(role, { api, routesOnDockerHealth: driver.routesOnDockerHealth })
   const cord = extras?.cord && role.healthcheck.cord !== false ? role.healthcheck.cord : undefined
-  return {
+  const boot: RoleBoot = {
     ...params,
     ctx,
     remote: ctx.remote(host),
@@ -135,6 +141,7 @@ function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot 
       env,
       hostnameSuffix: instance,
       cordHostDir: extras?.cord ? cordHostDir : undefined,
+      assetHostDir: boot.assetVolume,
       labels: extras?.labels,
       extraArgs: extras?.args,
       startInterval: early === 'start-interval',
@@ -143,7 +150,9 @@ function roleBoot(ctx: DeployContext, task: Task, params: BootParams): RoleBoot 
     healthCommand: role.healthArgs ? app.healthCommand(role, cord) : undefined,
     say: (line) => void (task.output = line),
     step: `preparing ${role.name}`,
+    assetVolume: undefined,
   }
+  return boot
 }
 
 /**

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import * as accessory from '../../lib/commands/accessory.ts'
 import * as app from '../../lib/commands/app.ts'
+import * as assets from '../../lib/commands/assets.ts'
 import * as audit from '../../lib/commands/audit.ts'
 import * as builder from '../../lib/commands/builder.ts'
 import * as caddy from '../../lib/commands/caddy.ts'
@@ -55,6 +56,34 @@ const scenarios: Record<string, () => Scenario> = {
     docker: 'case $1 in logs) echo boom ;; inspect) echo null ;; esac',
     check: (run) => expect([run.code, run.stdout]).toEqual([0, 'boom\nnull\n']),
   }),
+  'assets-prepare.sh': () => {
+    // The image's assets at /a; the current container app-web-v1 has its own extracted assets and volume.
+    const image = mkdtempSync(join(tmpdir(), 'slipway-image-'))
+    mkdirSync(join(image, 'sub'))
+    writeFileSync(join(image, 'sub/new.css'), 'new')
+    writeFileSync(join(image, '.hidden'), 'h')
+    const home = mkdtempSync(join(tmpdir(), 'slipway-assets-'))
+    for (const dir of ['extracted', 'volumes']) {
+      mkdirSync(join(home, `.kamal/assets/${dir}/app-web-v1`), { recursive: true })
+      writeFileSync(join(home, `.kamal/assets/${dir}/app-web-v1/old.css`), 'old')
+    }
+    return {
+      command: assets.prepareAssets(config, { ...web, assetPath: '/a' }, 'v2'),
+      docker: `case $1 in cp) cp -R "$IMAGE/." "$4" ;; ps) echo app-web-v1 ;; esac`,
+      options: { home, env: { IMAGE: image } },
+      check: (run) => {
+        expect([run.code, run.stdout]).toEqual([0, `home=${home}\ncurrent=app-web-v1\n`])
+        const volumes = join(home, '.kamal/assets/volumes')
+        for (const file of [
+          'app-web-v2/old.css',
+          'app-web-v2/sub/new.css',
+          'app-web-v2/.hidden',
+          'app-web-v1/sub/new.css',
+        ])
+          expect(existsSync(join(volumes, file)), file).toBe(true)
+      },
+    }
+  },
   'boot-prepare.sh': () => ({
     command: app.bootPrepare(config, web, { version: 'v2', renameSuffix: 'ab', cordDir: 'cords/x' }),
     docker: `[ "$1 $2" = "container ls" ] && { printf 'app-web-v1 running\\napp-web-v0 exited\\n'; exit 0; }\n${CURRENT}`,

@@ -403,6 +403,76 @@ describe('bootApp', () => {
   })
 })
 
+// web behind traefik on 1.1.1.1, workers (no proxy) on 1.1.1.3; asset_path at the root.
+const YML_ASSETS = `service: app
+image: dhh/app
+registry: { server: registry.example.com, username: user, password: [KAMAL_REGISTRY_PASSWORD] }
+servers:
+  web: [1.1.1.1]
+  workers:
+    hosts: [1.1.1.3]
+    cmd: bin/jobs
+asset_path: /rails/public/assets
+healthcheck: { cmd: check }
+`
+
+describe('bootApp: asset bridging', () => {
+  test('a proxied role prepares its assets before its boot, mounts them, and cleans up once the old one stopped; others do neither', async () => {
+    const { log, done } = runTree(
+      [bootApp()],
+      async (line) =>
+        line.includes('sh assets-prepare.sh ')
+          ? { stdout: 'home=/root\ncurrent=app-web-v1\n' }
+          : prepared(line)
+            ? current(line)
+            : waits(line)
+              ? { stdout: 'healthy\n' }
+              : undefined,
+      YML_ASSETS,
+    )
+    await done
+    const web = log.filter((l) => l.startsWith('1.1.1.1:'))
+    expect(web[0]).toBe(
+      '1.1.1.1: sh assets-prepare.sh .kamal app-web-v2 registry.example.com/dhh/app:v2 /rails/public/assets registry.example.com/dhh/app:latest --filter label=service=app --filter label=role=web',
+    )
+    expect(web.find(runs)).toContain(' --volume /root/.kamal/assets/volumes/app-web-v2:/rails/public/assets ')
+    expect(web.at(-1)).toBe(
+      "1.1.1.1: find .kamal/assets/extracted .kamal/assets/volumes -mindepth 1 -maxdepth 1 -name 'app-web-*' '!' -name app-web-v2 -exec rm -rf '{}' +",
+    )
+    // The clean-up comes after the old container's stop.
+    expect(web.findIndex((l) => l.includes('docker stop'))).toBeLessThan(web.length - 1)
+    const workers = log.filter((l) => l.startsWith('1.1.1.3:'))
+    expect(workers.some((l) => l.includes('assets'))).toBe(false)
+  })
+
+  test('an asset preparation that fails fails that host naming it, before anything of the new version runs', async () => {
+    const { log, done } = runTree(
+      [bootApp()],
+      async (line) =>
+        line.includes('sh assets-prepare.sh ')
+          ? {
+              exitCode: 1,
+              stderr: 'Error: Could not find the file /rails/public/assets in container app-web-v2-assets',
+            }
+          : prepared(line)
+            ? current(line)
+            : waits(line)
+              ? { stdout: 'healthy\n' }
+              : undefined,
+      YML_ASSETS,
+    )
+    const error = await done.then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(String(error)).toContain('Could not find the file /rails/public/assets')
+    // Nothing of the new version ran: web never ran, the barrier closed, the worker's created container went.
+    expect(log.some((l) => l.startsWith('1.1.1.1:') && runs(l))).toBe(false)
+    expect(log.some(starts)).toBe(false)
+    expect(log.filter((l) => l.startsWith('1.1.1.3:')).map(kind)).toEqual(['prepare+create', 'rm'])
+  })
+})
+
 describe('bootApp then tagAndPrune: the stops of old containers overlap the tag and the prune', () => {
   test("the tag and prune start while the last stop runs; each host's tag step ends only after its stops", async () => {
     const events: string[] = []

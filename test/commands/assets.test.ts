@@ -140,8 +140,12 @@ describe('prepareAssets', () => {
       env: { IMAGE: tree({ 'a.css': 'a' }), CURRENT: '', CLASH: '' },
     })
     expect(run.code).toBe(1)
-    expect(run.stderr).toContain('Could not find the file /nope in container')
+    expect(run.stderr).toBe(
+      'asset_path /nope: could not copy it out of dhh/app:v2: Error: Could not find the file /nope in container\n',
+    )
     expect(run.calls.at(-1)).toEqual(['rm', 'app-web-v2-assets'])
+    // Nothing half-extracted is left behind.
+    expect(existsSync(join(run.home, '.kamal/assets/extracted/app-web-v2'))).toBe(false)
     expect(run.stdout).not.toContain('current=')
     expect(() => assets.parseAssets(config, web, 'v2', run.stdout)).toThrow(/unexpected asset preparation output/)
   })

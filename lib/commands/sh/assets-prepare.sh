@@ -55,12 +55,19 @@ if ! failure=$(create 2>&1); then
       ;;
   esac
 fi
-rm -rf "${extracted:?}/$name" && mkdir "$extracted/$name" && docker cp -L "$box:$path/." "$extracted/$name"
-copied=$?
+copied=1
+if rm -rf "${extracted:?}/$name" && mkdir "$extracted/$name"; then
+  if failure=$(docker cp -L "$box:$path/." "$extracted/$name" 2>&1 >/dev/null); then
+    copied=0
+  else
+    printf "asset_path %s: could not copy it out of %s: %s\n" "$path" "$image" "$failure" >&2
+  fi
+fi
 # The box goes while the merges run; a box that stays is removed by the next run.
 docker rm "$box" >/dev/null &
 removing=$!
 if [ "$copied" -ne 0 ]; then
+  rm -rf "${extracted:?}/$name"
   wait "$removing"
   exit 1
 fi

@@ -235,7 +235,14 @@ const scenarios: Record<string, () => Scenario> = {
   }),
   'service-files-remove.sh': () => {
     const home = mkdtempSync(join(tmpdir(), 'slipway-files-'))
-    for (const dir of ['.kamal/env/roles', '.kamal/cords/app-web-abc', '.kamal/cords/other-web-abc'])
+    for (const dir of [
+      '.kamal/env/roles',
+      '.kamal/cords/app-web-abc',
+      '.kamal/cords/other-web-abc',
+      '.kamal/assets/extracted/app-web-v1',
+      '.kamal/assets/volumes/app-web-v1',
+      '.kamal/assets/volumes/other-web-v1',
+    ])
       mkdirSync(join(home, dir), { recursive: true })
     for (const file of [
       '.kamal/env/roles/app-web.env',
@@ -250,7 +257,10 @@ const scenarios: Record<string, () => Scenario> = {
       check: () => {
         expect(existsSync(join(home, '.kamal/env/roles/app-web.env'))).toBe(false)
         expect(existsSync(join(home, '.kamal/cords/app-web-abc'))).toBe(false)
+        expect(existsSync(join(home, '.kamal/assets/extracted/app-web-v1'))).toBe(false)
+        expect(existsSync(join(home, '.kamal/assets/volumes/app-web-v1'))).toBe(false)
         // Another service's files are left alone.
+        expect(existsSync(join(home, '.kamal/assets/volumes/other-web-v1'))).toBe(true)
         expect(existsSync(join(home, '.kamal/env/roles/other-web.env'))).toBe(true)
         expect(existsSync(join(home, '.kamal/cords/other-web-abc'))).toBe(true)
       },

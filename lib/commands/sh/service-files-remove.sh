@@ -1,5 +1,5 @@
-# Removes what a service keeps in the run directory on a host (`slipway remove`): the env file and
-# the cord dirs of each of its container prefixes. The audit log and the lock dir are not touched
+# Removes what a service keeps in the run directory on a host (`slipway remove`): the env file, the
+# cord dirs and the asset dirs (asset bridging) of each of its container prefixes. The audit log and the lock dir are not touched
 # (the lock is released by the run that holds it).
 #
 # Parameters:
@@ -11,5 +11,6 @@ run=$1
 shift 1
 
 for prefix do
-  rm -rf "$run/env/roles/$prefix.env" "$run/cords/$prefix"-* || exit 1
+  rm -rf "$run/env/roles/$prefix.env" "$run/cords/$prefix"-* \
+    "$run/assets/extracted/$prefix"-* "$run/assets/volumes/$prefix"-* || exit 1
 done

@@ -65,10 +65,17 @@ export function parseAssets(config: Config, role: Role, version: string, stdout:
  * assets and volume of the role go; the new version's stay, for the next deploy to merge.
  */
 export function cleanUpAssets(config: Config, role: Role, version: string): Command {
+  const prefix = containerPrefix(config, role)
+  // Kamal matches `<prefix>-*` alone, which also takes the dirs of a role named like this one and
+  // more (`web-admin` for `web`): those are left out.
+  const longer = config.roles
+    .map((other) => containerPrefix(config, other))
+    .filter((other) => other.startsWith(`${prefix}-`))
+    .flatMap((other) => ['!', '-name', `${other}-*`])
   // prettier-ignore
   return cmd(
     'find', extractedDir(config), volumesDir(config), '-mindepth', '1', '-maxdepth', '1',
-    '-name', `${containerPrefix(config, role)}-*`, '!', '-name', containerName(config, role, version),
+    '-name', `${prefix}-*`, ...longer, '!', '-name', containerName(config, role, version),
     '-exec', 'rm', '-rf', '{}', '+',
   )
 }

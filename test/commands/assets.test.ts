@@ -162,6 +162,19 @@ describe('parseAssets', () => {
 })
 
 describe('cleanUpAssets', () => {
+  test('leaves the dirs of a role whose name starts with this one’s and a dash', () => {
+    const roles = makeConfig({ roles: [web, role('web-admin', { assetPath: '/a' }), role('webhooks')] })
+    expect(argv(assets.cleanUpAssets(roles, web, 'v2')).slice(7, 14)).toEqual([
+      '-name',
+      'app-web-*',
+      '!',
+      '-name',
+      'app-web-admin-*',
+      '!',
+      '-name',
+    ])
+  })
+
   test('removes every other version’s dirs of the role, in both places (Kamal’s clean_up_assets)', () => {
     expect(argv(assets.cleanUpAssets(config, web, 'v2'))).toEqual([
       'find',

@@ -242,12 +242,16 @@ const scenarios: Record<string, () => Scenario> = {
       '.kamal/assets/extracted/app-web-v1',
       '.kamal/assets/volumes/app-web-v1',
       '.kamal/assets/volumes/other-web-v1',
+      '.kamal/proxy/routes',
     ])
       mkdirSync(join(home, dir), { recursive: true })
     for (const file of [
       '.kamal/env/roles/app-web.env',
       '.kamal/env/roles/other-web.env',
       '.kamal/cords/app-web-abc/cord',
+      '.kamal/proxy/routes/0-app-web.json',
+      '.kamal/proxy/routes/1-app-web.json',
+      '.kamal/proxy/routes/0-app-webhooks.json',
     ])
       writeFileSync(join(home, file), 'x\n')
     return {
@@ -259,8 +263,11 @@ const scenarios: Record<string, () => Scenario> = {
         expect(existsSync(join(home, '.kamal/cords/app-web-abc'))).toBe(false)
         expect(existsSync(join(home, '.kamal/assets/extracted/app-web-v1'))).toBe(false)
         expect(existsSync(join(home, '.kamal/assets/volumes/app-web-v1'))).toBe(false)
+        expect(existsSync(join(home, '.kamal/proxy/routes/0-app-web.json'))).toBe(false)
+        expect(existsSync(join(home, '.kamal/proxy/routes/1-app-web.json'))).toBe(false)
         // Another service's files are left alone.
         expect(existsSync(join(home, '.kamal/assets/volumes/other-web-v1'))).toBe(true)
+        expect(existsSync(join(home, '.kamal/proxy/routes/0-app-webhooks.json'))).toBe(true)
         expect(existsSync(join(home, '.kamal/env/roles/other-web.env'))).toBe(true)
         expect(existsSync(join(home, '.kamal/cords/other-web-abc'))).toBe(true)
       },

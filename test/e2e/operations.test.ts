@@ -202,7 +202,8 @@ describe('details and remove', () => {
       expect(
         await sh(
           host,
-          `ls -d .kamal/env/roles/${app.service}-* .kamal/cords/${app.service}-* .kamal/locks/${app.service} 2>/dev/null || true`,
+          `ls -d .kamal/env/roles/${app.service}-* .kamal/cords/${app.service}-* .kamal/locks/${app.service} ` +
+            `.kamal/proxy/routes/*-${app.service}-* 2>/dev/null || true`,
         ),
       ).toBe('')
       expect(await sh(host, `cat .docker/config.json 2>/dev/null || true`)).not.toContain(sandbox.registry)

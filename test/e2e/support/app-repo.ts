@@ -107,7 +107,7 @@ ${extra}`,
     script(name: string, args: readonly string[] = [], extraEnv: Record<string, string> = {}): Promise<ScriptResult> {
       return runScript(join(SLIPWAY, 'tasks', `${name}.ts`), args, { cwd: dir, env: { ...env, ...extraEnv } })
     },
-    /** Removes the service's containers and images on every server, then the repo. */
+    /** Removes the service's containers, images and files on every server, then the repo. */
     async cleanup(): Promise<void> {
       await Promise.all(
         sandbox.servers.map((host) =>
@@ -115,7 +115,8 @@ ${extra}`,
             host,
             `docker ps -aq --filter label=service=${service} | xargs -r docker rm -f >/dev/null; ` +
               `docker images -q --filter reference='*/e2e/${service}' | xargs -r docker rmi -f >/dev/null; ` +
-              `rm -rf .kamal/locks/${service} .kamal/env/roles/${service}-*; true`,
+              `rm -rf .kamal/locks/${service} .kamal/env/roles/${service}-* .kamal/assets/*/${service}-* ` +
+              `.kamal/proxy/routes/*-${service}-*; true`,
             { allowFailure: true },
           ),
         ),

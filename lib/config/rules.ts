@@ -107,6 +107,22 @@ const caddyImage: Rule = (config) =>
     ? [{ path: ['proxy', 'image'], message: 'required when kind is caddy' }]
     : []
 
+// docker mounts only absolute container paths: an asset_path a proxied role uses (asset bridging)
+// would fail every server's boot. A role that does not bridge assets never uses it, as in Kamal.
+const assetPaths: Rule = (config, yml) => {
+  const entries = roleEntries(yml.servers)
+  return config.roles
+    .filter((role) => role.proxy && role.assetPath !== undefined && !role.assetPath.startsWith('/'))
+    .map((role) => {
+      const entry = entries.find((e) => e.name === role.name)
+      const own = entry !== undefined && !Array.isArray(entry.role) && entry.role.asset_path !== undefined
+      return {
+        path: own ? [...entry.path, 'asset_path'] : ['asset_path'],
+        message: `must be an absolute path inside the image, such as /rails/public/assets, found ${JSON.stringify(role.assetPath)} (role ${role.name} bridges assets)`,
+      }
+    })
+}
+
 const RULES: readonly Rule[] = [
   serviceName,
   roles,
@@ -117,6 +133,7 @@ const RULES: readonly Rule[] = [
   destination,
   minimumVersion,
   caddyImage,
+  assetPaths,
 ]
 
 /** Compares dotted versions numerically (`1.10.0` > `1.9.3`); a pre-release suffix sorts first. */

@@ -55,6 +55,9 @@ describe('values Kamal 1.9.3 accepts', () => {
         '  web:',
         '    hosts: [1.1.1.1]',
         '    cmd: 100',
+        // Not behind the proxy, where an asset_path is never used (behind it, it must be an absolute path).
+        '  workers:',
+        '    hosts: [1.1.1.3]',
         '    asset_path: 1',
         'volumes: [3]',
         'healthcheck:',
@@ -82,7 +85,7 @@ describe('values Kamal 1.9.3 accepts', () => {
       { env: { '123': 'x' } },
     )
     expect([config.service, config.image, config.minimumVersion, config.volumes]).toEqual(['42', '7', '1.5', ['3']])
-    expect([config.roles[0]!.cmd, config.roles[0]!.assetPath]).toEqual(['100', '1'])
+    expect([config.roles[0]!.cmd, config.roles[1]!.assetPath]).toEqual(['100', '1'])
     expect(config.healthcheck).toMatchObject({ path: '1', maxAttempts: 10, port: 80 })
     expect([config.ssh.user, config.ssh.port]).toEqual(['1000', 2222])
     expect([config.builder.dockerfile, config.builder.args]).toEqual(['2', { RUBY_VERSION: '3.0', YJIT: 'true' }])

@@ -28,6 +28,18 @@ test.each([
       'deploy.yml:6:30 servers.web.healthcheck.interval: must be a duration as docker takes it, such as 1s, 500ms or 1m30s, found 5',
   },
   {
+    name: 'an asset_path docker could not mount, on the role behind the proxy',
+    yml: ok('servers: [1.1.1.1]\nasset_path: public/assets\n'),
+    error:
+      'deploy.yml:4:13 asset_path: must be an absolute path inside the image, such as /rails/public/assets, found "public/assets" (role web bridges assets)',
+  },
+  {
+    name: 'a role’s own asset_path',
+    yml: ok('servers:\n  web:\n    hosts: [1.1.1.1]\n    asset_path: assets\n'),
+    error:
+      'deploy.yml:6:17 servers.web.asset_path: must be an absolute path inside the image, such as /rails/public/assets, found "assets" (role web bridges assets)',
+  },
+  {
     name: 'unknown root key',
     yml: ok('servers: [1.1.1.1]\nhealtcheck: {}\n'),
     error: 'deploy.yml:4:13 healtcheck: unknown key',

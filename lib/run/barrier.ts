@@ -7,6 +7,7 @@ import { HealthcheckError } from '../errors.ts'
  */
 export class Barrier {
   #state: 'waiting' | 'open' | 'closed' = 'waiting'
+  #unhealthy = false
   #booting = 0
   #settle!: (open: boolean) => void
   readonly #decided = new Promise<boolean>((resolve) => (this.#settle = resolve))
@@ -16,9 +17,17 @@ export class Barrier {
     return this.#decide('open')
   }
 
-  /** Returns true only for the caller that closed it (that caller shows the failing logs, once). */
+  /** A primary container is unhealthy: returns true only for the caller that closed it (that caller shows the failing logs, once). */
   close(): boolean {
-    return this.#decide('closed')
+    const closed = this.#decide('closed')
+    if (closed) this.#unhealthy = true
+    return closed
+  }
+
+  /** Why it closed: a primary container was unhealthy, or none got as far as a health check (its prepare or start failed, its host was lost). */
+  get closedBy(): 'unhealthy' | 'no-verdict' | undefined {
+    if (this.#state !== 'closed') return undefined
+    return this.#unhealthy ? 'unhealthy' : 'no-verdict'
   }
 
   /**
@@ -37,7 +46,7 @@ export class Barrier {
     return {
       undecided: () => {
         done()
-        return this.#booting === 0 && this.close()
+        return this.#booting === 0 && this.#decide('closed')
       },
       done,
     }

@@ -282,7 +282,11 @@ async function passBarrier(boot: RoleBoot, { created }: { created: boolean }): P
       // The created container never ran: remove it, and the old one keeps running untouched.
       if (created) await removeCreated(boot)
       if (ctx.signal.aborted) throw new CancelledError(`${host}: cancelled before booting ${role.name}`)
-      throw new HealthcheckError(`${host}: first ${primary} container is unhealthy, not booting ${role.name}`, {
+      const why =
+        barrier.closedBy === 'unhealthy'
+          ? `first ${primary} container is unhealthy`
+          : `no ${primary} container could be started and checked`
+      throw new HealthcheckError(`${host}: ${why}, not booting ${role.name}`, {
         cause: error,
       })
     }

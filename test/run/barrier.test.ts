@@ -14,9 +14,11 @@ describe('Barrier', () => {
   test('waiters are halted once it closes', async () => {
     const barrier = new Barrier()
     const waiting = barrier.wait()
+    expect(barrier.closedBy).toBeUndefined()
     expect(barrier.close()).toBe(true)
     await expect(waiting).rejects.toThrow(HealthcheckError)
     await expect(barrier.wait()).rejects.toThrow('halted at barrier')
+    expect(barrier.closedBy).toBe('unhealthy')
   })
 
   test('the first writer wins: a later close does not halt an open barrier', async () => {
@@ -52,6 +54,8 @@ describe('Barrier', () => {
     healthy.done()
     expect(alone.booting().undecided()).toBe(true)
     await expect(waiting).rejects.toThrow('halted at barrier')
+    // Closed with no container found unhealthy: the waiting roles say so, not "unhealthy".
+    expect(alone.closedBy).toBe('no-verdict')
     // Counted once: a second call changes nothing.
     expect(healthy.undecided()).toBe(false)
   })

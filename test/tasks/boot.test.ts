@@ -466,6 +466,8 @@ describe('bootApp: asset bridging', () => {
       (e: unknown) => e,
     )
     expect(String(error)).toContain('Could not find the file /rails/public/assets')
+    // The workers say why they did not boot: no web container ever got to its health check.
+    expect(String(error)).toContain('1.1.1.3: no web container could be started and checked, not booting workers')
     // Nothing of the new version ran: web never ran, the barrier closed, the worker's created container went.
     expect(log.some((l) => l.startsWith('1.1.1.1:') && runs(l))).toBe(false)
     expect(log.some(starts)).toBe(false)

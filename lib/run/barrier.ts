@@ -17,14 +17,20 @@ export class Barrier {
     return this.#decide('open')
   }
 
-  /** A primary container is unhealthy: returns true only for the caller that closed it (that caller shows the failing logs, once). */
+  /**
+   * A primary container is unhealthy: returns true only for the caller that closed it (that caller
+   * shows the failing logs, once).
+   */
   close(): boolean {
     const closed = this.#decide('closed')
     if (closed) this.#unhealthy = true
     return closed
   }
 
-  /** Why it closed: a primary container was unhealthy, or none got as far as a health check (its prepare or start failed, its host was lost). */
+  /**
+   * Why it closed: a primary container was unhealthy, or none got as far as a health check (its
+   * prepare or start failed, its host was lost).
+   */
   get closedBy(): 'unhealthy' | 'no-verdict' | undefined {
     if (this.#state !== 'closed') return undefined
     return this.#unhealthy ? 'unhealthy' : 'no-verdict'

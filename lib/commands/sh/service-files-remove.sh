@@ -1,7 +1,7 @@
 # Removes what a service keeps in the run directory on a host (`slipway remove`): the env file, the
 # cord dirs, the asset dirs (asset bridging) and the caddy route files of each of its container
-# prefixes, so a proxy booted again for another service does not route to it. The audit log and the lock dir are not touched
-# (the lock is released by the run that holds it).
+# prefixes, so a proxy booted again for another service does not route to it. The audit log and the
+# lock dir are not touched (the lock is released by the run that holds it).
 #
 # Parameters:
 #   run   the run directory (relative to home, or absolute)

@@ -48,7 +48,7 @@ const get = (host: string, port: number, path: string, hostHeader: string | unde
     req.end()
   })
 
-await main({
+void main({
   name: 'deploy',
   recipe: () => [
     ...pushSteps(),

@@ -31,6 +31,7 @@ import { relayed } from './run/relay.ts'
 import { cancellation, type Cancellation } from './run/signals.ts'
 import type { Handover } from './run/handover.ts'
 import { isTerminal, withRawTerminal, type LocalStreams } from './run/local-terminal.ts'
+import { lazily } from './run/lazy.ts'
 
 /** Options of `run()`, for programmatic use and tests. */
 export interface RunOptions {
@@ -211,7 +212,12 @@ async function openSession(
   // ssh2 loads only for runs that connect (not for --dry-run, init or config).
   const pool = dry
     ? undefined
-    : (await import('./exec/ssh.ts')).sshPool(
+    : (
+        await lazily(
+          () => import('./exec/ssh.ts'),
+          () => require('./exec/ssh.js'),
+        )
+      ).sshPool(
         // SLIPWAY_KNOWN_HOSTS points host-key checks at another file (the sandbox keeps its own).
         { ...config.ssh, knownHostsFile: env['SLIPWAY_KNOWN_HOSTS'] },
         { signal },
@@ -257,7 +263,16 @@ async function openSession(
 
 /** The recipe as one listr2 tree over the session's context; listr2 loads only for runs that draw one. */
 async function runTree(steps: DeployTask[], { ctx, dryRun }: Session, io: RunIo, opts: RunOptions): Promise<void> {
-  const [{ Listr }, { listrOutput }] = await Promise.all([import('listr2'), import('./run/terminal.ts')])
+  const [{ Listr }, { listrOutput }] = await Promise.all([
+    lazily(
+      () => import('listr2'),
+      () => require('listr2'),
+    ),
+    lazily(
+      () => import('./run/terminal.ts'),
+      () => require('./run/terminal.js'),
+    ),
+  ])
   const output = listrOutput({ ...ctx.flags, renderer: opts.renderer, env: io.env, secrets: io.secrets })
   try {
     await new Listr(steps, { ctx, ...output, registerSignalListeners: false, exitOnError: true })

@@ -3,6 +3,7 @@ import { CancelledError, CommandError, DeployError } from '../errors.ts'
 import { render, secretsOf, type Command } from '../shell/command.ts'
 import type { Executor, Result, RunOptions } from './executor.ts'
 import { lineSplitter, scrub, scrubbedLines } from './output.ts'
+import { lazily } from '../run/lazy.ts'
 
 /** Where and with what environment local commands run, unless a call says otherwise. */
 export interface LocalOptions {
@@ -23,7 +24,10 @@ export function localExecutor({ cwd, env: baseEnv = {} }: LocalOptions): Executo
     const secrets = secretsOf(command)
     const dir = resolve(cwd, options.cwd ?? '.')
     // zx loads with the first local command: `slipway config` without git needs none.
-    const { $ } = await import('zx/core')
+    const { $ } = await lazily(
+      () => import('zx/core'),
+      () => require('zx/core'),
+    )
     // zx with /bin/sh and render() as the only quoting: zx's own quote() emits bash $'…', and its bash
     // prefix (`set -euo pipefail`) would change what `a ; b` means. Identity quote = the text runs as rendered.
     // detached: the command gets its own process group, so cancelling kills `a | b` and `a ; b` whole.

@@ -34,7 +34,7 @@ describe('scaffold', () => {
     expect(readFileSync(join(cwd, '.gitignore'), 'utf8')).toBe('.env\nnode_modules/\n')
     const deploy = readFileSync(join(cwd, 'tasks/deploy.ts'), 'utf8')
     expect(deploy).toMatch(
-      /\nimport \{ main, deploySteps \} from 'slipway'\n\nawait main\(\{ name: 'deploy', recipe: deploySteps \}\)\n$/,
+      /\nimport \{ main, deploySteps \} from 'slipway'\n\nvoid main\(\{ name: 'deploy', recipe: deploySteps \}\)\n$/,
     )
   })
 

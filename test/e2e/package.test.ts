@@ -144,11 +144,21 @@ describe('deploying with the team’s own tasks', () => {
     expect(await site(service)).toEqual({ status: 200, body: v1 })
   })
 
-  test('a failing remote command names the host, the command and the exit code', async () => {
+  test('a failing remote command names the host, the command and the exit code, in a CommonJS app and an ESM one', async () => {
+    // The app's package.json is CommonJS (as `npm init` writes it), so tsx compiles the task and
+    // the package as CommonJS: one copy of the package must do it all, or the error is no
+    // CommandError to main() and ends in a stack trace.
     writeFileSync(join(dir, 'tasks/fail.ts'), FAILING)
-    const result = await npx('tsx', 'tasks/fail.ts')
-    expect(result.code).toBe(1)
-    expect(result.stderr).toContain(`error: ${s1}: \`ls /nowhere '$HOME'\` exited with 2:`)
+    const manifest = join(dir, 'package.json')
+    const commonjs = readFileSync(manifest, 'utf8')
+    for (const type of ['commonjs', 'module']) {
+      writeFileSync(manifest, commonjs.replace('"type": "commonjs"', `"type": "${type}"`))
+      const result = await npx('tsx', 'tasks/fail.ts')
+      expect(result.code, type).toBe(1)
+      expect(result.stderr, type).toContain(`error: ${s1}: \`ls /nowhere '$HOME'\` exited with 2:`)
+      expect(result.stderr, type).not.toMatch(/\n\s+at /)
+    }
+    writeFileSync(manifest, commonjs)
   })
 
   test('Ctrl-C stops the remote command of a custom task', async () => {
@@ -269,12 +279,12 @@ const askVersion = (): DeployTask => ({
   },
 })
 
-await main({ name: 'deploy', recipe: () => [...deploySteps(), askVersion()] })
+void main({ name: 'deploy', recipe: () => [...deploySteps(), askVersion()] })
 `
 
 const FAILING = `import { main, remoteShell } from 'slipway'
 
-await main({
+void main({
   name: 'check',
   recipe: () => [
     { title: 'List', task: (ctx, task) => remoteShell(ctx, ctx.selection.primaryHost, task)\`ls /nowhere \${'$HOME'}\` },
@@ -286,7 +296,7 @@ await main({
 const NAP = String(4000 + Math.floor(Math.random() * 1000))
 const WAITING = `import { main, remoteShell } from 'slipway'
 
-await main({
+void main({
   name: 'wait',
   recipe: () => [
     { title: 'Wait', task: async (ctx, task) => void (await remoteShell(ctx, ctx.selection.primaryHost, task)\`sleep ${NAP}\`) },

@@ -65,7 +65,8 @@ export function pinnedApp(dir: string, tarball: string, also: readonly string[])
     slipway: file,
     ...Object.fromEntries(also.map((name) => [name, lock.packages[`node_modules/${name}`]!.version!])),
   }
-  const manifest = { name: 'my-app', private: true, type: 'module', devDependencies }
+  // As `npm init -y` writes it: a CommonJS package, where tsx compiles tasks/*.ts as CommonJS too.
+  const manifest = { name: 'my-app', private: true, type: 'commonjs', devDependencies }
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
   const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`
   const slipway = {

@@ -66,24 +66,21 @@ fi
 # The box goes while the merges run; a box that stays is removed by the next run.
 docker rm "$box" >/dev/null &
 removing=$!
-if [ "$copied" -ne 0 ]; then
-  rm -rf "${extracted:?}/$name"
+fail() {
   wait "$removing"
   exit 1
+}
+if [ "$copied" -ne 0 ]; then
+  rm -rf "${extracted:?}/$name"
+  fail
 fi
 
 # The current container's version may have been renamed aside (`<name>_replaced_<hex>`); its dirs
 # keep the name it was booted with.
-if ! current=$(current_container names "$ref" "$@"); then
-  wait "$removing"
-  exit 1
-fi
+current=$(current_container names "$ref" "$@") || fail
 current=${current%%_replaced_*}
 printf "current=%s\n" "$current"
-if ! merge "$extracted/$name" "$volumes/$name"; then
-  wait "$removing"
-  exit 1
-fi
+merge "$extracted/$name" "$volumes/$name" || fail
 if [ -n "$current" ] && [ "$current" != "$name" ]; then
   if [ -d "$volumes/$current" ]; then
     merge "$extracted/$name" "$volumes/$current" || printf "unmerged=%s\n" "$volumes/$current"
